@@ -1,0 +1,196 @@
+//! Time: the [`Timestamp`] every event carries and the [`Clock`] that supplies "now".
+//!
+//! The engine never reads the wall clock behind the caller's back: it asks its clock, which is
+//! the system clock by default and a [`ManualClock`] in tests, simulations and replays.
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Result};
+
+/// A UTC instant with millisecond precision, serialized as RFC 3339 (`2026-03-01T09:30:00.000Z`).
+///
+/// ```
+/// use salespipe::Timestamp;
+/// let t: Timestamp = "2026-03-01T09:30:00Z".parse().unwrap();
+/// assert_eq!(t.to_string(), "2026-03-01T09:30:00.000Z");
+/// assert_eq!(Timestamp::from_millis(t.as_millis()), t);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The instant `ms` milliseconds after 1970-01-01T00:00:00Z.
+    pub const fn from_millis(ms: i64) -> Self {
+        Timestamp(ms)
+    }
+
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// This instant as a chrono `DateTime<Utc>`.
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(self.0)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// The instant of a chrono date-time (sub-millisecond precision is truncated).
+    pub fn from_datetime<Tz: TimeZone>(dt: &DateTime<Tz>) -> Self {
+        Timestamp(dt.timestamp_millis())
+    }
+
+    /// This instant plus a number of milliseconds, saturating at the ends of the range.
+    pub const fn plus_millis(self, ms: i64) -> Self {
+        Timestamp(self.0.saturating_add(ms))
+    }
+
+    /// This instant plus a std duration, saturating.
+    pub fn plus(self, d: std::time::Duration) -> Self {
+        self.plus_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Midnight UTC of a calendar date.
+    pub fn from_date(d: chrono::NaiveDate) -> Self {
+        Timestamp(
+            d.and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis(),
+        )
+    }
+
+    /// Parses RFC 3339; the error names the offending text.
+    pub fn parse(s: &str) -> Result<Self> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|dt| Timestamp::from_datetime(&dt))
+            .map_err(|e| Error::validation("timestamp", format!("{s:?} is not RFC 3339: {e}")))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            &self
+                .to_datetime()
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
+        )
+    }
+}
+
+impl std::str::FromStr for Timestamp {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Timestamp::parse(s)
+    }
+}
+
+impl<Tz: TimeZone> From<DateTime<Tz>> for Timestamp {
+    fn from(dt: DateTime<Tz>) -> Self {
+        Timestamp::from_datetime(&dt)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The source of "now" for an engine.
+///
+/// Any `Fn() -> Timestamp + Send + Sync` is a clock:
+/// ```
+/// use salespipe::{Clock, Timestamp};
+/// let fixed = || Timestamp::from_millis(42);
+/// assert_eq!(fixed.now(), Timestamp::from_millis(42));
+/// ```
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+impl<F: Fn() -> Timestamp + Send + Sync> Clock for F {
+    fn now(&self) -> Timestamp {
+        self()
+    }
+}
+
+/// The operating system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_datetime(&Utc::now())
+    }
+}
+
+/// A clock that moves only when told to; clones share the same time.
+///
+/// ```
+/// use salespipe::{Clock, ManualClock, Timestamp};
+/// let clock = ManualClock::new("2026-01-05T09:00:00Z".parse().unwrap());
+/// clock.advance(std::time::Duration::from_secs(3600));
+/// assert_eq!(clock.now().to_string(), "2026-01-05T10:00:00.000Z");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<AtomicI64>);
+
+impl ManualClock {
+    /// A clock standing at `t`.
+    pub fn new(t: Timestamp) -> Self {
+        ManualClock(Arc::new(AtomicI64::new(t.as_millis())))
+    }
+
+    /// Sets the time (it may go backwards; the engine stamps what the clock says).
+    pub fn set(&self, t: Timestamp) {
+        self.0.store(t.as_millis(), Ordering::SeqCst);
+    }
+
+    /// Moves the time forward.
+    pub fn advance(&self, d: std::time::Duration) {
+        let now = self.now().plus(d);
+        self.set(now);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip_and_offsets() {
+        let t = Timestamp::parse("2026-03-01T17:30:00+08:00").unwrap();
+        assert_eq!(t.to_string(), "2026-03-01T09:30:00.000Z");
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"2026-03-01T09:30:00.000Z\"");
+        let back: Timestamp = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn bad_timestamp_is_a_validation_error() {
+        let e = Timestamp::parse("yesterday").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Validation);
+        assert!(e.to_string().contains("yesterday"));
+    }
+}

@@ -1,0 +1,1031 @@
+//! Commands and their validation: `decide` turns a command into events or an error, and
+//! never changes anything itself.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::{Action, Directory, Policy};
+use super::state::State;
+use crate::activity::{Activity, Task};
+use crate::approval::{ApprovalProcess, ApprovalStatus, Decision};
+use crate::customer::{Contact, Customer};
+use crate::error::{Error, Problem, Result};
+use crate::event::{Event, MoveKind};
+use crate::gate::{self, GateContext, Requirement};
+use crate::id::{ActorId, CustomerId, OpportunityId, ProcessId, RequestId, StageId, TaskId};
+use crate::money::Money;
+use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch, ProductLine};
+use crate::pipeline::{Pipeline, Position, LOST, WON};
+use crate::user::User;
+
+/// Everything one can ask the engine to do. JSON: `{"type": "advance", "opportunity": "opp-1",
+/// "to": "demo"}`; the conformance scenarios and the bindings speak it.
+///
+/// ```
+/// use salespipe::Command;
+/// let c: Command = serde_json::from_str(r#"{"type":"advance","opportunity":"opp-1","to":"demo"}"#).unwrap();
+/// assert!(matches!(c, Command::Advance { .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Command {
+    /// Define a new pipeline (version 1).
+    DefinePipeline {
+        /// The definition.
+        pipeline: Pipeline,
+    },
+    /// Replace a pipeline by a new version; removed stages holding open opportunities need a
+    /// mapping to a stage of the new version.
+    EditPipeline {
+        /// The new definition (its version is set by the engine).
+        pipeline: Pipeline,
+        /// Removed stage → new stage.
+        #[serde(default)]
+        mapping: BTreeMap<StageId, StageId>,
+    },
+    /// Define or replace an approval process.
+    DefineProcess {
+        /// The definition.
+        process: ApprovalProcess,
+    },
+    /// Register or update a user.
+    RegisterUser {
+        /// The user.
+        user: User,
+    },
+    /// Create a customer (with its contacts).
+    CreateCustomer {
+        /// The customer.
+        customer: Customer,
+    },
+    /// Update a customer's details (its contacts are kept; add contacts with `add_contact`).
+    UpdateCustomer {
+        /// The new details.
+        customer: Customer,
+    },
+    /// Add a contact to a customer.
+    AddContact {
+        /// The customer.
+        customer: CustomerId,
+        /// The contact.
+        contact: Contact,
+    },
+    /// Create an opportunity.
+    CreateOpportunity {
+        /// The input.
+        opportunity: NewOpportunity,
+    },
+    /// Change an opportunity's data.
+    UpdateOpportunity {
+        /// Which.
+        opportunity: OpportunityId,
+        /// What changes.
+        patch: OpportunityPatch,
+    },
+    /// Tick a checklist item.
+    Tick {
+        /// Which opportunity.
+        opportunity: OpportunityId,
+        /// The item.
+        item: String,
+    },
+    /// Untick a checklist item.
+    Untick {
+        /// Which opportunity.
+        opportunity: OpportunityId,
+        /// The item.
+        item: String,
+    },
+    /// Advance through the gates to a later stage or to `won`.
+    Advance {
+        /// Which.
+        opportunity: OpportunityId,
+        /// The target stage.
+        to: StageId,
+    },
+    /// Advance over unmet requirements (managers only), with a mandatory reason.
+    ForceAdvance {
+        /// Which.
+        opportunity: OpportunityId,
+        /// The target stage or `won`.
+        to: StageId,
+        /// Why.
+        reason: String,
+    },
+    /// Move back to an earlier stage.
+    MoveBack {
+        /// Which.
+        opportunity: OpportunityId,
+        /// The earlier stage.
+        to: StageId,
+        /// Why.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Win: an advance to `won` through the gates of every remaining stage.
+    Win {
+        /// Which.
+        opportunity: OpportunityId,
+    },
+    /// Lose, for a configured reason, perhaps to a competitor.
+    Lose {
+        /// Which.
+        opportunity: OpportunityId,
+        /// The reason (one of the pipeline's `lost_reasons` when it lists any).
+        reason: String,
+        /// The competitor who won.
+        #[serde(default)]
+        competitor: Option<String>,
+    },
+    /// Reopen a won or lost opportunity into an open stage (default: its last stage).
+    Reopen {
+        /// Which.
+        opportunity: OpportunityId,
+        /// The stage to reopen into.
+        #[serde(default)]
+        stage: Option<StageId>,
+        /// Why.
+        reason: String,
+    },
+    /// Submit an approval request.
+    SubmitApproval {
+        /// The subject.
+        opportunity: OpportunityId,
+        /// The process.
+        process: ProcessId,
+        /// The request's id, chosen by the host.
+        request: RequestId,
+    },
+    /// Approve or reject the current step of a request.
+    DecideApproval {
+        /// The subject.
+        opportunity: OpportunityId,
+        /// The request.
+        request: RequestId,
+        /// Approve or reject.
+        decision: Decision,
+        /// Comment.
+        #[serde(default)]
+        comment: String,
+    },
+    /// Withdraw a pending request.
+    WithdrawApproval {
+        /// The subject.
+        opportunity: OpportunityId,
+        /// The request.
+        request: RequestId,
+    },
+    /// Resubmit a rejected, withdrawn or lapsed request; it starts again at step one.
+    ResubmitApproval {
+        /// The subject.
+        opportunity: OpportunityId,
+        /// The request.
+        request: RequestId,
+    },
+    /// Log an activity.
+    LogActivity {
+        /// The activity.
+        activity: Activity,
+    },
+    /// Create a task.
+    CreateTask {
+        /// The task.
+        task: Task,
+    },
+    /// Mark a task done.
+    CompleteTask {
+        /// Which.
+        task: TaskId,
+    },
+    /// Reopen a done task.
+    ReopenTask {
+        /// Which.
+        task: TaskId,
+    },
+}
+
+pub(crate) struct Ctx<'a> {
+    pub state: &'a State,
+    pub policy: &'a dyn Policy,
+    pub actor: &'a ActorId,
+}
+
+impl Ctx<'_> {
+    fn allow(&self, action: Action<'_>) -> Result<()> {
+        if self
+            .policy
+            .allows(Directory::new(&self.state.users), self.actor, action)
+        {
+            Ok(())
+        } else {
+            Err(Error::denied(self.actor, action.describe()))
+        }
+    }
+
+    fn opp(&self, id: &OpportunityId) -> Result<&Opportunity> {
+        self.state
+            .opportunities
+            .get(id)
+            .ok_or_else(|| Error::not_found("opportunity", id))
+    }
+
+    fn pipeline_of(&self, o: &Opportunity) -> Result<&Pipeline> {
+        self.state
+            .pipeline(&o.pipeline)
+            .ok_or_else(|| Error::not_found("pipeline", &o.pipeline))
+    }
+
+    fn user(&self, id: &ActorId, field: &str) -> Result<()> {
+        if self.state.users.contains_key(id) {
+            Ok(())
+        } else {
+            Err(Error::NotFound {
+                kind: "user",
+                id: format!("{id} ({field})"),
+            })
+        }
+    }
+
+    fn open_deal(&self, id: &OpportunityId) -> Result<&Opportunity> {
+        let o = self.opp(id)?;
+        self.allow(Action::WorkDeal { owner: &o.owner })?;
+        if !o.is_open() {
+            return Err(Error::transition(format!(
+                "opportunity {id} is closed; reopen it first"
+            )));
+        }
+        Ok(o)
+    }
+}
+
+fn non_empty(field: &str, v: &str) -> Result<()> {
+    if v.trim().is_empty() {
+        Err(Error::validation(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+fn moved(
+    o: &Opportunity,
+    to: StageId,
+    how: MoveKind,
+    reason: Option<String>,
+    competitor: Option<String>,
+) -> Event {
+    let from = match o.status {
+        crate::opportunity::Status::Open => o.stage.clone(),
+        crate::opportunity::Status::Won => StageId::new(WON),
+        crate::opportunity::Status::Lost { .. } => StageId::new(LOST),
+    };
+    Event::Moved {
+        opportunity: o.id.clone(),
+        from,
+        to,
+        how,
+        reason,
+        competitor,
+    }
+}
+
+/// Validates products against a currency and returns their total.
+fn products_total(
+    products: &[ProductLine],
+    currency: crate::Currency,
+    field: &str,
+) -> Result<Money> {
+    let mut total = Money::zero(currency);
+    for (i, l) in products.iter().enumerate() {
+        non_empty(&format!("{field}[{i}].product"), &l.product)?;
+        if l.unit_price.currency() != currency {
+            return Err(Error::money(format!(
+                "{field}[{i}].unit_price is in {}, the opportunity in {currency}",
+                l.unit_price.currency()
+            )));
+        }
+        if l.unit_price.is_negative() {
+            return Err(Error::validation(
+                format!("{field}[{i}].unit_price"),
+                "must not be negative",
+            ));
+        }
+        total = total.checked_add(l.total()?)?;
+    }
+    Ok(total)
+}
+
+fn check_contacts(
+    state: &State,
+    customer: &CustomerId,
+    contacts: &[crate::ContactId],
+) -> Result<()> {
+    let c = state
+        .customers
+        .get(customer)
+        .ok_or_else(|| Error::not_found("customer", customer))?;
+    let mut seen = HashSet::new();
+    for (i, id) in contacts.iter().enumerate() {
+        if c.find_contact(id).is_none() {
+            return Err(Error::validation(
+                format!("contacts[{i}]"),
+                format!("{id} is not a contact of {customer}"),
+            ));
+        }
+        if !seen.insert(id) {
+            return Err(Error::validation(
+                format!("contacts[{i}]"),
+                format!("duplicate contact {id}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_customer(c: &Customer) -> Result<()> {
+    non_empty("customer.id", c.id.as_str())?;
+    non_empty("customer.name", &c.name)?;
+    if c.cadence.is_some_and(|d| d.is_zero()) {
+        return Err(Error::validation(
+            "customer.cadence",
+            "must be longer than zero",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, k) in c.contacts.iter().enumerate() {
+        non_empty(&format!("customer.contacts[{i}].name"), &k.name)?;
+        if !seen.insert(&k.id) {
+            return Err(Error::validation(
+                format!("customer.contacts[{i}].id"),
+                format!("duplicate contact {}", k.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The pipeline's approval requirements must name defined processes.
+fn check_processes(state: &State, p: &Pipeline) -> Result<()> {
+    let mut problems = Vec::new();
+    for (i, s) in p.stages.iter().enumerate() {
+        for (r, req) in s.exit.iter().enumerate() {
+            if let Requirement::Approval { process } = req {
+                if !state.processes.contains_key(process) {
+                    problems.push(Problem::new(
+                        format!("stages[{i}].exit[{r}].process"),
+                        format!("approval process \"{process}\" is not defined"),
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::InvalidDefinition { problems })
+    }
+}
+
+/// Decides a command: the events it produces, or why it is refused.
+pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
+    let st = cx.state;
+    match cmd {
+        Command::DefinePipeline { mut pipeline } => {
+            cx.allow(Action::Configure)?;
+            pipeline.version = 1;
+            pipeline.validate()?;
+            if st.pipelines.contains_key(&pipeline.id) {
+                return Err(Error::already_exists("pipeline", &pipeline.id));
+            }
+            check_processes(st, &pipeline)?;
+            Ok(vec![Event::PipelineDefined { pipeline }])
+        }
+        Command::EditPipeline {
+            mut pipeline,
+            mapping,
+        } => {
+            cx.allow(Action::Configure)?;
+            let current = st
+                .pipeline(&pipeline.id)
+                .ok_or_else(|| Error::not_found("pipeline", &pipeline.id))?;
+            pipeline.version = current.version + 1;
+            let mut problems = match pipeline.validate() {
+                Ok(()) => Vec::new(),
+                Err(Error::InvalidDefinition { problems }) => problems,
+                Err(e) => return Err(e),
+            };
+            if let Err(Error::InvalidDefinition { problems: more }) = check_processes(st, &pipeline)
+            {
+                problems.extend(more);
+            }
+            for (from, to) in &mapping {
+                if pipeline.stage(from).is_some() {
+                    problems.push(Problem::new(
+                        format!("mapping.{from}"),
+                        "the stage is kept; only removed stages are mapped",
+                    ));
+                } else if current.stage(from).is_none() {
+                    problems.push(Problem::new(
+                        format!("mapping.{from}"),
+                        "no such stage in the current version",
+                    ));
+                }
+                if pipeline.stage(to).is_none() {
+                    problems.push(Problem::new(
+                        format!("mapping.{from}"),
+                        format!("target \"{to}\" is not a stage of the new version"),
+                    ));
+                }
+            }
+            let mut stranded: Vec<&StageId> = st
+                .opportunities
+                .values()
+                .filter(|o| o.pipeline == pipeline.id && o.is_open())
+                .map(|o| &o.stage)
+                .filter(|s| pipeline.stage(s).is_none() && !mapping.contains_key(*s))
+                .collect();
+            stranded.sort();
+            stranded.dedup();
+            for s in stranded {
+                problems.push(Problem::new(
+                    format!("mapping.{s}"),
+                    format!("stage \"{s}\" is removed but holds open opportunities: map it to a stage of the new version"),
+                ));
+            }
+            if !problems.is_empty() {
+                return Err(Error::InvalidDefinition { problems });
+            }
+            Ok(vec![Event::PipelineEdited { pipeline, mapping }])
+        }
+        Command::DefineProcess { process } => {
+            cx.allow(Action::Configure)?;
+            process.validate()?;
+            Ok(vec![Event::ProcessDefined { process }])
+        }
+        Command::RegisterUser { user } => {
+            cx.allow(Action::ManageUsers)?;
+            non_empty("user.id", user.id.as_str())?;
+            non_empty("user.name", &user.name)?;
+            if let Some(tz) = &user.time_zone {
+                non_empty("user.time_zone", tz)?;
+            }
+            if user.manager.as_ref() == Some(&user.id) {
+                return Err(Error::validation(
+                    "user.manager",
+                    "a user cannot manage themselves",
+                ));
+            }
+            Ok(vec![Event::UserRegistered { user }])
+        }
+        Command::CreateCustomer { customer } => {
+            cx.allow(Action::RecordWork)?;
+            check_customer(&customer)?;
+            if st.customers.contains_key(&customer.id) {
+                return Err(Error::already_exists("customer", &customer.id));
+            }
+            Ok(vec![Event::CustomerCreated { customer }])
+        }
+        Command::UpdateCustomer { customer } => {
+            cx.allow(Action::RecordWork)?;
+            check_customer(&customer)?;
+            if !st.customers.contains_key(&customer.id) {
+                return Err(Error::not_found("customer", &customer.id));
+            }
+            Ok(vec![Event::CustomerUpdated { customer }])
+        }
+        Command::AddContact { customer, contact } => {
+            cx.allow(Action::RecordWork)?;
+            let c = st
+                .customers
+                .get(&customer)
+                .ok_or_else(|| Error::not_found("customer", &customer))?;
+            non_empty("contact.id", contact.id.as_str())?;
+            non_empty("contact.name", &contact.name)?;
+            if c.find_contact(&contact.id).is_some() {
+                return Err(Error::already_exists("contact", &contact.id));
+            }
+            Ok(vec![Event::ContactAdded { customer, contact }])
+        }
+        Command::CreateOpportunity { opportunity: mut n } => {
+            cx.allow(Action::CreateOpportunity { owner: &n.owner })?;
+            non_empty("id", n.id.as_str())?;
+            non_empty("name", &n.name)?;
+            if st.opportunities.contains_key(&n.id) {
+                return Err(Error::already_exists("opportunity", &n.id));
+            }
+            let p = st
+                .pipeline(&n.pipeline)
+                .ok_or_else(|| Error::not_found("pipeline", &n.pipeline))?;
+            if !st.customers.contains_key(&n.customer) {
+                return Err(Error::not_found("customer", &n.customer));
+            }
+            cx.user(&n.owner, "owner")?;
+            let stage = match n.stage.take() {
+                None => p.stages[0].id.clone(),
+                Some(s) if p.stage(&s).is_some() => s,
+                Some(s) => {
+                    return Err(Error::validation(
+                        "stage",
+                        format!("\"{s}\" is not an open stage of {}", p.id),
+                    ))
+                }
+            };
+            n.stage = Some(stage);
+            let total = products_total(&n.products, n.amount.currency(), "products")?;
+            if n.amount_from_products {
+                n.amount = total;
+            }
+            if n.amount.is_negative() {
+                return Err(Error::validation(
+                    "amount",
+                    format!("{} is negative", n.amount),
+                ));
+            }
+            check_contacts(st, &n.customer, &n.contacts)?;
+            for (i, c) in n.competitors.iter().enumerate() {
+                non_empty(&format!("competitors[{i}].name"), &c.name)?;
+            }
+            Ok(vec![Event::OpportunityCreated { opportunity: n }])
+        }
+        Command::UpdateOpportunity { opportunity, patch } => {
+            let o = cx.open_deal(&opportunity)?;
+            if patch.is_empty() {
+                return Err(Error::validation("patch", "changes nothing"));
+            }
+            if let Some(name) = &patch.name {
+                non_empty("name", name)?;
+            }
+            if let Some(owner) = &patch.owner {
+                cx.user(owner, "owner")?;
+            }
+            let from_products = patch.amount_from_products.unwrap_or(o.amount_from_products);
+            if from_products && patch.amount.is_some() {
+                return Err(Error::validation(
+                    "amount",
+                    "is derived from the products; set amount_from_products to false first",
+                ));
+            }
+            let currency = patch.amount.map_or(o.amount.currency(), Money::currency);
+            let products = patch.products.as_deref().unwrap_or(&o.products);
+            let total = products_total(products, currency, "products")?;
+            let amount = if from_products {
+                total
+            } else {
+                patch.amount.unwrap_or(o.amount)
+            };
+            if amount.is_negative() {
+                return Err(Error::validation("amount", format!("{amount} is negative")));
+            }
+            if let Some(contacts) = &patch.contacts {
+                check_contacts(st, &o.customer, contacts)?;
+            }
+            let mut events = Vec::new();
+            let amount_changed = amount != o.amount;
+            let products_changed = patch.products.as_ref().is_some_and(|p| p != &o.products);
+            if amount_changed || products_changed {
+                let cause = match (amount_changed, products_changed) {
+                    (true, true) => format!(
+                        "amount changed from {} to {amount} and the quoted products changed",
+                        o.amount
+                    ),
+                    (true, false) => format!("amount changed from {} to {amount}", o.amount),
+                    _ => "the quoted products changed".to_owned(),
+                };
+                for r in &o.approvals {
+                    let lapses = st
+                        .processes
+                        .get(&r.process)
+                        .is_some_and(|p| p.invalidate_on_change);
+                    if r.status == ApprovalStatus::Approved && lapses {
+                        events.push(Event::ApprovalInvalidated {
+                            opportunity: o.id.clone(),
+                            request: r.id.clone(),
+                            cause: cause.clone(),
+                        });
+                    }
+                }
+            }
+            events.insert(
+                0,
+                Event::OpportunityUpdated {
+                    opportunity,
+                    patch,
+                    amount,
+                },
+            );
+            Ok(events)
+        }
+        Command::Tick { opportunity, item } => checklist(cx, opportunity, item, true),
+        Command::Untick { opportunity, item } => checklist(cx, opportunity, item, false),
+        Command::Advance { opportunity, to } => {
+            let o = cx.open_deal(&opportunity)?;
+            let p = cx.pipeline_of(o)?;
+            let report = gate_report(cx, o, p, &to)?;
+            refuse_skip(o, p, &to)?;
+            if !report.is_met() {
+                let missing: Vec<_> = report.missing().collect();
+                let all_pending = missing.iter().all(|i| {
+                    matches!(&i.requirement, Requirement::Approval { process }
+                        if o.latest_request(process).is_some_and(|r| r.status == ApprovalStatus::Pending))
+                });
+                if let (true, Some(Requirement::Approval { process })) =
+                    (all_pending, missing.first().map(|i| &i.requirement))
+                {
+                    let r = o
+                        .latest_request(process)
+                        .map(|r| r.id.to_string())
+                        .unwrap_or_default();
+                    return Err(Error::ApprovalPending {
+                        request: r,
+                        message: format!("cannot reach {to} before \"{process}\" is decided"),
+                    });
+                }
+                return Err(Error::GateNotMet {
+                    report: Box::new(report),
+                });
+            }
+            let how = if report.items.is_empty() {
+                MoveKind::Simple
+            } else if report
+                .items
+                .iter()
+                .any(|i| matches!(i.requirement, Requirement::Approval { .. }))
+            {
+                MoveKind::Approved
+            } else {
+                MoveKind::SubGoal
+            };
+            Ok(vec![moved(o, to, how, None, None)])
+        }
+        Command::Win { opportunity } => decide(
+            cx,
+            Command::Advance {
+                opportunity,
+                to: StageId::new(WON),
+            },
+        ),
+        Command::ForceAdvance {
+            opportunity,
+            to,
+            reason,
+        } => {
+            let o = cx.opp(&opportunity)?;
+            cx.allow(Action::Force { owner: &o.owner })?;
+            let o = cx.open_deal(&opportunity)?;
+            non_empty("reason", &reason)?;
+            let p = cx.pipeline_of(o)?;
+            gate_report(cx, o, p, &to)?; // target must be forward
+            Ok(vec![moved(o, to, MoveKind::Forced, Some(reason), None)])
+        }
+        Command::MoveBack {
+            opportunity,
+            to,
+            reason,
+        } => {
+            let o = cx.open_deal(&opportunity)?;
+            let p = cx.pipeline_of(o)?;
+            let here = p
+                .stage_index(&o.stage)
+                .ok_or_else(|| Error::not_found("stage", &o.stage))?;
+            match p.position(&to) {
+                Some(Position::Open(j)) if j < here => {}
+                Some(_) => {
+                    return Err(Error::transition(format!("{to} is not before {}", o.stage)))
+                }
+                None => return Err(Error::not_found("stage", &to)),
+            }
+            Ok(vec![moved(
+                o,
+                to,
+                MoveKind::Back,
+                reason.filter(|r| !r.trim().is_empty()),
+                None,
+            )])
+        }
+        Command::Lose {
+            opportunity,
+            reason,
+            competitor,
+        } => {
+            let o = cx.open_deal(&opportunity)?;
+            let p = cx.pipeline_of(o)?;
+            non_empty("reason", &reason)?;
+            if !p.lost_reasons.is_empty() && !p.lost_reasons.contains(&reason) {
+                return Err(Error::validation(
+                    "reason",
+                    format!(
+                        "\"{reason}\" is not a configured lost reason ({})",
+                        p.lost_reasons.join(", ")
+                    ),
+                ));
+            }
+            if let Some(c) = &competitor {
+                non_empty("competitor", c)?;
+            }
+            Ok(vec![moved(
+                o,
+                StageId::new(LOST),
+                MoveKind::Lost,
+                Some(reason),
+                competitor,
+            )])
+        }
+        Command::Reopen {
+            opportunity,
+            stage,
+            reason,
+        } => {
+            let o = cx.opp(&opportunity)?;
+            cx.allow(Action::WorkDeal { owner: &o.owner })?;
+            if o.is_open() {
+                return Err(Error::transition(format!(
+                    "opportunity {opportunity} is open"
+                )));
+            }
+            non_empty("reason", &reason)?;
+            let p = cx.pipeline_of(o)?;
+            let stage = stage.unwrap_or_else(|| o.stage.clone());
+            if p.stage(&stage).is_none() {
+                return Err(Error::validation(
+                    "stage",
+                    format!("\"{stage}\" is not an open stage of {}", p.id),
+                ));
+            }
+            Ok(vec![moved(
+                o,
+                stage,
+                MoveKind::Reopened,
+                Some(reason),
+                None,
+            )])
+        }
+        Command::SubmitApproval {
+            opportunity,
+            process,
+            request,
+        } => {
+            let o = cx.open_deal(&opportunity)?;
+            non_empty("request", request.as_str())?;
+            if !st.processes.contains_key(&process) {
+                return Err(Error::not_found("approval process", &process));
+            }
+            if o.approvals.iter().any(|r| r.id == request) {
+                return Err(Error::already_exists("approval request", &request));
+            }
+            if let Some(r) = o.latest_request(&process) {
+                match r.status {
+                    ApprovalStatus::Pending => {
+                        return Err(Error::ApprovalPending {
+                            request: r.id.to_string(),
+                            message: format!("a \"{process}\" request is already waiting"),
+                        })
+                    }
+                    ApprovalStatus::Approved => {
+                        return Err(Error::transition(format!(
+                            "\"{process}\" is already approved ({})",
+                            r.id
+                        )))
+                    }
+                    _ => {}
+                }
+            }
+            Ok(vec![Event::ApprovalSubmitted {
+                opportunity,
+                request,
+                process,
+            }])
+        }
+        Command::DecideApproval {
+            opportunity,
+            request,
+            decision,
+            comment,
+        } => {
+            let o = cx.opp(&opportunity)?;
+            let r = o
+                .approvals
+                .iter()
+                .find(|r| r.id == request)
+                .ok_or_else(|| Error::not_found("approval request", &request))?;
+            let p = st
+                .processes
+                .get(&r.process)
+                .ok_or_else(|| Error::not_found("approval process", &r.process))?;
+            r.check_decider(p, cx.actor)?;
+            cx.allow(Action::Decide)?;
+            if decision == Decision::Reject && comment.trim().is_empty() {
+                return Err(Error::validation("comment", "a rejection needs a comment"));
+            }
+            Ok(vec![Event::ApprovalDecided {
+                opportunity,
+                request,
+                decision,
+                comment,
+            }])
+        }
+        Command::WithdrawApproval {
+            opportunity,
+            request,
+        } => {
+            let o = cx.open_deal(&opportunity)?;
+            let r = o
+                .approvals
+                .iter()
+                .find(|r| r.id == request)
+                .ok_or_else(|| Error::not_found("approval request", &request))?;
+            if r.status != ApprovalStatus::Pending {
+                return Err(Error::transition(format!(
+                    "approval {request} is not pending"
+                )));
+            }
+            Ok(vec![Event::ApprovalWithdrawn {
+                opportunity,
+                request,
+            }])
+        }
+        Command::ResubmitApproval {
+            opportunity,
+            request,
+        } => {
+            let o = cx.open_deal(&opportunity)?;
+            let r = o
+                .approvals
+                .iter()
+                .find(|r| r.id == request)
+                .ok_or_else(|| Error::not_found("approval request", &request))?;
+            match r.status {
+                ApprovalStatus::Rejected
+                | ApprovalStatus::Withdrawn
+                | ApprovalStatus::Invalidated => {}
+                ApprovalStatus::Pending => {
+                    return Err(Error::ApprovalPending {
+                        request: request.to_string(),
+                        message: "is still waiting".to_owned(),
+                    })
+                }
+                _ => {
+                    return Err(Error::transition(format!(
+                        "approval {request} is approved; nothing to resubmit"
+                    )))
+                }
+            }
+            if o.approvals.iter().any(|x| {
+                x.process == r.process && x.id != r.id && x.status == ApprovalStatus::Pending
+            }) {
+                return Err(Error::ApprovalPending {
+                    request: request.to_string(),
+                    message: format!("another \"{}\" request is waiting", r.process),
+                });
+            }
+            let process = r.process.clone();
+            Ok(vec![Event::ApprovalSubmitted {
+                opportunity,
+                request,
+                process,
+            }])
+        }
+        Command::LogActivity { mut activity } => {
+            cx.allow(Action::RecordWork)?;
+            non_empty("activity.id", activity.id.as_str())?;
+            non_empty("activity.kind", &activity.kind)?;
+            if st.activities.contains_key(&activity.id) {
+                return Err(Error::already_exists("activity", &activity.id));
+            }
+            let c = st
+                .customers
+                .get(&activity.customer)
+                .ok_or_else(|| Error::not_found("customer", &activity.customer))?;
+            if let Some(k) = &activity.contact {
+                if c.find_contact(k).is_none() {
+                    return Err(Error::validation(
+                        "activity.contact",
+                        format!("{k} is not a contact of {}", c.id),
+                    ));
+                }
+            }
+            if let Some(oid) = &activity.opportunity {
+                let o = cx.opp(oid)?;
+                if o.customer != activity.customer {
+                    return Err(Error::validation(
+                        "activity.opportunity",
+                        format!("{oid} belongs to {}, not {}", o.customer, activity.customer),
+                    ));
+                }
+            }
+            if let Some(f) = activity.next_follow_up {
+                if f < activity.at {
+                    return Err(Error::validation(
+                        "activity.next_follow_up",
+                        format!("{f} is before the activity ({})", activity.at),
+                    ));
+                }
+            }
+            activity.actor.get_or_insert_with(|| cx.actor.clone());
+            Ok(vec![Event::ActivityLogged { activity }])
+        }
+        Command::CreateTask { task } => {
+            cx.allow(Action::RecordWork)?;
+            non_empty("task.id", task.id.as_str())?;
+            non_empty("task.title", &task.title)?;
+            if st.tasks.contains_key(&task.id) {
+                return Err(Error::already_exists("task", &task.id));
+            }
+            cx.user(&task.owner, "task.owner")?;
+            if let Some(c) = &task.customer {
+                if !st.customers.contains_key(c) {
+                    return Err(Error::not_found("customer", c));
+                }
+            }
+            if let Some(o) = &task.opportunity {
+                cx.opp(o)?;
+            }
+            if task.done {
+                return Err(Error::validation(
+                    "task.done",
+                    "a new task is open; complete it afterwards",
+                ));
+            }
+            Ok(vec![Event::TaskCreated { task }])
+        }
+        Command::CompleteTask { task } => task_done(cx, task, true),
+        Command::ReopenTask { task } => task_done(cx, task, false),
+    }
+}
+
+fn checklist(
+    cx: &Ctx<'_>,
+    opportunity: OpportunityId,
+    item: String,
+    ticked: bool,
+) -> Result<Vec<Event>> {
+    let o = cx.open_deal(&opportunity)?;
+    non_empty("item", &item)?;
+    if o.checklist.contains(&item) == ticked {
+        let state = if ticked {
+            "already ticked"
+        } else {
+            "not ticked"
+        };
+        return Err(Error::validation("item", format!("\"{item}\" is {state}")));
+    }
+    Ok(vec![Event::ChecklistChanged {
+        opportunity,
+        item,
+        ticked,
+    }])
+}
+
+fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Vec<Event>> {
+    let t = cx
+        .state
+        .tasks
+        .get(&id)
+        .ok_or_else(|| Error::not_found("task", &id))?;
+    cx.allow(Action::WorkTask { owner: &t.owner })?;
+    if t.done == done {
+        let state = if done { "already done" } else { "not done" };
+        return Err(Error::transition(format!("task {id} is {state}")));
+    }
+    Ok(vec![Event::TaskDone { task: id, done }])
+}
+
+pub(crate) fn gate_report(
+    cx: &Ctx<'_>,
+    o: &Opportunity,
+    p: &Pipeline,
+    to: &StageId,
+) -> Result<gate::GateReport> {
+    let activities = cx
+        .state
+        .opp_activities
+        .get(&o.id)
+        .map_or(&[][..], Vec::as_slice);
+    gate::evaluate(
+        p,
+        GateContext {
+            opportunity: o,
+            activities,
+        },
+        to,
+    )
+}
+
+fn refuse_skip(o: &Opportunity, p: &Pipeline, to: &StageId) -> Result<()> {
+    if p.allow_skip {
+        return Ok(());
+    }
+    let here = p.stage_index(&o.stage).unwrap_or(0);
+    let next = match p.position(to) {
+        Some(Position::Open(j)) => j,
+        Some(Position::Won) => p.stages.len(),
+        _ => return Ok(()),
+    };
+    if next > here + 1 {
+        return Err(Error::transition(format!(
+            "moving from {} to {to} skips stages and pipeline {} does not allow skipping; advance one stage at a time or force",
+            o.stage, p.id
+        )));
+    }
+    Ok(())
+}

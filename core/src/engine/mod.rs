@@ -1,0 +1,735 @@
+//! The engine: commands in, events out, state as their fold.
+
+mod command;
+mod policy;
+mod state;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+pub use command::Command;
+pub use policy::{Action, DefaultPolicy, Directory, Policy};
+pub use state::{State, TimelineEntry, TimelineKind};
+
+use crate::activity::{Activity, Task};
+use crate::approval::{ApprovalProcess, Decision};
+use crate::clock::{Clock, SystemClock, Timestamp};
+use crate::customer::{Contact, Customer};
+use crate::error::{Error, Result};
+use crate::event::{NewEvent, RecordedEvent};
+use crate::gate::GateReport;
+use crate::id::{
+    ActivityId, ActorId, CustomerId, OpportunityId, PipelineId, ProcessId, RequestId, StageId,
+    TaskId,
+};
+use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
+use crate::pipeline::Pipeline;
+use crate::store::{EventStore, InMemoryStore};
+use crate::user::User;
+
+/// How many events catch-up reads at a time.
+const PAGE: usize = 4096;
+
+/// The sales-pipeline engine.
+///
+/// Every command names its actor, is checked by the [`Policy`], validated against the current
+/// state, turned into events and appended to the [`EventStore`] in one atomic step with the
+/// stream's expected version. A refused command changes nothing. Before each command the
+/// engine folds in what other engines sharing the store appended, so two engines on one store
+/// stay consistent: when both change the same opportunity, one wins and the other gets
+/// [`Error::Conflict`].
+///
+/// ```
+/// use salespipe::*;
+/// let clock = ManualClock::new("2026-03-02T01:00:00Z".parse()?);
+/// let mut engine = Engine::builder().clock(clock.clone()).build()?;
+/// engine.register_user("boss", User::new("boss", "Boss", Role::Admin))?;
+/// engine.register_user("boss", User::new("wang", "王芳", Role::Rep).managed_by("boss"))?;
+/// engine.define_pipeline("boss", Pipeline::builder("sales", "Sales")
+///     .stage(Stage::new("qualify", "识别潜在客户", 0.1).requires(Requirement::checklist("budget confirmed")))
+///     .stage(Stage::new("demo", "产品演示", 0.3))
+///     .build()?)?;
+/// engine.create_customer("wang", Customer::new("acme", "Acme"))?;
+/// engine.create_opportunity("wang", NewOpportunity::new("opp-1", "sales", "acme", "wang",
+///     "Acme ERP", Money::parse("120000", "CNY")?))?;
+///
+/// let err = engine.advance("wang", "opp-1", "demo").unwrap_err();
+/// assert_eq!(err.code(), ErrorCode::GateNotMet);
+/// engine.tick("wang", "opp-1", "budget confirmed")?;
+/// engine.advance("wang", "opp-1", "demo")?;
+/// assert_eq!(engine.opportunity(&"opp-1".into())?.stage.as_str(), "demo");
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    store: Arc<dyn EventStore>,
+    clock: Arc<dyn Clock>,
+    policy: Arc<dyn Policy>,
+    state: State,
+}
+
+/// Configures an [`Engine`]: store, clock and policy.
+#[derive(Debug)]
+pub struct EngineBuilder {
+    store: Arc<dyn EventStore>,
+    clock: Arc<dyn Clock>,
+    policy: Arc<dyn Policy>,
+}
+
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+impl EngineBuilder {
+    /// Uses `store` (default: a new [`InMemoryStore`]).
+    pub fn store(mut self, store: impl EventStore + 'static) -> Self {
+        self.store = Arc::new(store);
+        self
+    }
+
+    /// Uses a shared store.
+    pub fn shared_store(mut self, store: Arc<dyn EventStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Uses `clock` (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Uses `policy` (default: [`DefaultPolicy`]).
+    pub fn policy(mut self, policy: impl Policy + 'static) -> Self {
+        self.policy = Arc::new(policy);
+        self
+    }
+
+    /// Builds the engine, replaying whatever the store holds.
+    pub fn build(self) -> Result<Engine> {
+        let mut engine = Engine {
+            store: self.store,
+            clock: self.clock,
+            policy: self.policy,
+            state: State::default(),
+        };
+        engine.catch_up()?;
+        Ok(engine)
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An engine on a fresh in-memory store with the system clock and the default policy.
+    pub fn new() -> Self {
+        Engine {
+            store: Arc::new(InMemoryStore::new()),
+            clock: Arc::new(SystemClock),
+            policy: Arc::new(DefaultPolicy),
+            state: State::default(),
+        }
+    }
+
+    /// Starts configuring an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder {
+            store: Arc::new(InMemoryStore::new()),
+            clock: Arc::new(SystemClock),
+            policy: Arc::new(DefaultPolicy),
+        }
+    }
+
+    /// An in-memory engine with the given clock.
+    pub fn with_clock(clock: impl Clock + 'static) -> Self {
+        Engine {
+            clock: Arc::new(clock),
+            ..Engine::new()
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    /// The clock's current time.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Folds in events other engines appended to the shared store since the last command.
+    pub fn catch_up(&mut self) -> Result<()> {
+        let head = self.store.head()?;
+        while self.state.position < head {
+            let page = self.store.read_all(self.state.position, PAGE)?;
+            if page.is_empty() {
+                break;
+            }
+            for e in &page {
+                self.state.apply(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a command as `actor`: validates it, appends its events atomically and folds them
+    /// in. Returns the recorded events. On any error nothing is written.
+    pub fn execute(
+        &mut self,
+        actor: impl Into<ActorId>,
+        command: Command,
+    ) -> Result<Vec<RecordedEvent>> {
+        let actor = actor.into();
+        if actor.as_str().trim().is_empty() {
+            return Err(Error::validation("actor", "must not be empty"));
+        }
+        self.catch_up()?;
+        let now = self.clock.now();
+        let events = command::decide(
+            &command::Ctx {
+                state: &self.state,
+                policy: &*self.policy,
+                actor: &actor,
+            },
+            command,
+        )?;
+        let Some(first) = events.first() else {
+            return Ok(Vec::new());
+        };
+        let stream = first.stream();
+        let expected = self.state.stream_version(&stream);
+        let batch = events
+            .into_iter()
+            .map(|event| NewEvent {
+                at: now,
+                actor: actor.clone(),
+                event,
+            })
+            .collect();
+        let recorded = self.store.append(&stream, expected, batch)?;
+        for e in &recorded {
+            if e.position != self.state.position + 1 {
+                // Another engine appended elsewhere in between: fold in its events first.
+                self.catch_up()?;
+                break;
+            }
+            self.state.apply(e);
+        }
+        Ok(recorded)
+    }
+
+    // ----- typed commands -------------------------------------------------------------
+
+    /// Defines a pipeline.
+    pub fn define_pipeline(&mut self, actor: impl Into<ActorId>, pipeline: Pipeline) -> Result<()> {
+        self.execute(actor, Command::DefinePipeline { pipeline })
+            .map(drop)
+    }
+
+    /// Edits a pipeline into a new version; `mapping` moves opportunities out of removed stages.
+    pub fn edit_pipeline<I>(
+        &mut self,
+        actor: impl Into<ActorId>,
+        pipeline: Pipeline,
+        mapping: I,
+    ) -> Result<()>
+    where
+        I: IntoIterator<Item = (StageId, StageId)>,
+    {
+        self.execute(
+            actor,
+            Command::EditPipeline {
+                pipeline,
+                mapping: mapping.into_iter().collect(),
+            },
+        )
+        .map(drop)
+    }
+
+    /// Defines or replaces an approval process.
+    pub fn define_process(
+        &mut self,
+        actor: impl Into<ActorId>,
+        process: ApprovalProcess,
+    ) -> Result<()> {
+        self.execute(actor, Command::DefineProcess { process })
+            .map(drop)
+    }
+
+    /// Registers or updates a user.
+    pub fn register_user(&mut self, actor: impl Into<ActorId>, user: User) -> Result<()> {
+        self.execute(actor, Command::RegisterUser { user })
+            .map(drop)
+    }
+
+    /// Creates a customer.
+    pub fn create_customer(&mut self, actor: impl Into<ActorId>, customer: Customer) -> Result<()> {
+        self.execute(actor, Command::CreateCustomer { customer })
+            .map(drop)
+    }
+
+    /// Adds a contact to a customer.
+    pub fn add_contact(
+        &mut self,
+        actor: impl Into<ActorId>,
+        customer: impl Into<CustomerId>,
+        contact: Contact,
+    ) -> Result<()> {
+        self.execute(
+            actor,
+            Command::AddContact {
+                customer: customer.into(),
+                contact,
+            },
+        )
+        .map(drop)
+    }
+
+    /// Creates an opportunity.
+    pub fn create_opportunity(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: NewOpportunity,
+    ) -> Result<()> {
+        self.execute(actor, Command::CreateOpportunity { opportunity })
+            .map(drop)
+    }
+
+    /// Changes an opportunity's data.
+    pub fn update_opportunity(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        patch: OpportunityPatch,
+    ) -> Result<()> {
+        self.execute(
+            actor,
+            Command::UpdateOpportunity {
+                opportunity: opportunity.into(),
+                patch,
+            },
+        )
+        .map(drop)
+    }
+
+    /// Ticks a checklist item.
+    pub fn tick(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        item: impl Into<String>,
+    ) -> Result<()> {
+        self.execute(
+            actor,
+            Command::Tick {
+                opportunity: opportunity.into(),
+                item: item.into(),
+            },
+        )
+        .map(drop)
+    }
+
+    /// Advances through the gates to `to` (a later stage or `won`).
+    pub fn advance(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        to: impl Into<StageId>,
+    ) -> Result<()> {
+        self.execute(
+            actor,
+            Command::Advance {
+                opportunity: opportunity.into(),
+                to: to.into(),
+            },
+        )
+        .map(drop)
+    }
+
+    /// Forces an advance over unmet requirements, with a reason.
+    pub fn force_advance(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        to: impl Into<StageId>,
+        reason: impl Into<String>,
+    ) -> Result<()> {
+        let cmd = Command::ForceAdvance {
+            opportunity: opportunity.into(),
+            to: to.into(),
+            reason: reason.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
+    /// Moves back to an earlier stage.
+    pub fn move_back(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        to: impl Into<StageId>,
+        reason: Option<String>,
+    ) -> Result<()> {
+        self.execute(
+            actor,
+            Command::MoveBack {
+                opportunity: opportunity.into(),
+                to: to.into(),
+                reason,
+            },
+        )
+        .map(drop)
+    }
+
+    /// Wins the deal (through the gates of every remaining stage).
+    pub fn win(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+    ) -> Result<()> {
+        self.execute(
+            actor,
+            Command::Win {
+                opportunity: opportunity.into(),
+            },
+        )
+        .map(drop)
+    }
+
+    /// Loses the deal for a configured reason, perhaps to a competitor.
+    pub fn lose(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        reason: impl Into<String>,
+        competitor: Option<String>,
+    ) -> Result<()> {
+        let cmd = Command::Lose {
+            opportunity: opportunity.into(),
+            reason: reason.into(),
+            competitor,
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
+    /// Reopens a closed deal into `stage` (default: its last stage).
+    pub fn reopen(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        stage: Option<StageId>,
+        reason: impl Into<String>,
+    ) -> Result<()> {
+        let cmd = Command::Reopen {
+            opportunity: opportunity.into(),
+            stage,
+            reason: reason.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
+    /// Submits an approval request.
+    pub fn submit_approval(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        process: impl Into<ProcessId>,
+        request: impl Into<RequestId>,
+    ) -> Result<()> {
+        let cmd = Command::SubmitApproval {
+            opportunity: opportunity.into(),
+            process: process.into(),
+            request: request.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
+    /// Approves or rejects the current step of a request.
+    pub fn decide_approval(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        request: impl Into<RequestId>,
+        decision: Decision,
+        comment: impl Into<String>,
+    ) -> Result<()> {
+        let cmd = Command::DecideApproval {
+            opportunity: opportunity.into(),
+            request: request.into(),
+            decision,
+            comment: comment.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
+    /// Resubmits a rejected, withdrawn or lapsed request.
+    pub fn resubmit_approval(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        request: impl Into<RequestId>,
+    ) -> Result<()> {
+        let cmd = Command::ResubmitApproval {
+            opportunity: opportunity.into(),
+            request: request.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
+    /// Logs an activity.
+    pub fn log_activity(&mut self, actor: impl Into<ActorId>, activity: Activity) -> Result<()> {
+        self.execute(actor, Command::LogActivity { activity })
+            .map(drop)
+    }
+
+    /// Creates a task.
+    pub fn create_task(&mut self, actor: impl Into<ActorId>, task: Task) -> Result<()> {
+        self.execute(actor, Command::CreateTask { task }).map(drop)
+    }
+
+    /// Completes a task.
+    pub fn complete_task(
+        &mut self,
+        actor: impl Into<ActorId>,
+        task: impl Into<TaskId>,
+    ) -> Result<()> {
+        self.execute(actor, Command::CompleteTask { task: task.into() })
+            .map(drop)
+    }
+
+    // ----- queries --------------------------------------------------------------------
+
+    /// The folded state (for comparisons and advanced queries).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The users, as policies see them.
+    pub fn directory(&self) -> Directory<'_> {
+        Directory::new(&self.state.users)
+    }
+
+    /// The current version of a pipeline.
+    pub fn pipeline(&self, id: &PipelineId) -> Result<&Pipeline> {
+        self.state
+            .pipeline(id)
+            .ok_or_else(|| Error::not_found("pipeline", id))
+    }
+
+    /// A given version of a pipeline (old timelines name stages of old versions).
+    pub fn pipeline_version(&self, id: &PipelineId, version: u32) -> Result<&Pipeline> {
+        self.state
+            .pipelines
+            .get(id)
+            .and_then(|v| v.iter().find(|p| p.version == version))
+            .ok_or_else(|| Error::not_found("pipeline version", format!("{id}@{version}")))
+    }
+
+    /// Every pipeline, current versions, sorted by id.
+    pub fn pipelines(&self) -> Vec<&Pipeline> {
+        let mut v: Vec<_> = self
+            .state
+            .pipelines
+            .values()
+            .filter_map(|v| v.last())
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// An approval process.
+    pub fn process(&self, id: &ProcessId) -> Result<&ApprovalProcess> {
+        self.state
+            .processes
+            .get(id)
+            .ok_or_else(|| Error::not_found("approval process", id))
+    }
+
+    /// A user.
+    pub fn user(&self, id: &ActorId) -> Result<&User> {
+        self.state
+            .users
+            .get(id)
+            .ok_or_else(|| Error::not_found("user", id))
+    }
+
+    /// A customer.
+    pub fn customer(&self, id: &CustomerId) -> Result<&Customer> {
+        self.state
+            .customers
+            .get(id)
+            .ok_or_else(|| Error::not_found("customer", id))
+    }
+
+    /// An opportunity.
+    pub fn opportunity(&self, id: &OpportunityId) -> Result<&Opportunity> {
+        self.state
+            .opportunities
+            .get(id)
+            .ok_or_else(|| Error::not_found("opportunity", id))
+    }
+
+    /// Every opportunity, sorted by id.
+    pub fn opportunities(&self) -> Vec<&Opportunity> {
+        let mut v: Vec<_> = self.state.opportunities.values().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// Open opportunities in a stage of a pipeline, sorted by id.
+    pub fn opportunities_in_stage(
+        &self,
+        pipeline: &PipelineId,
+        stage: &StageId,
+    ) -> Vec<&Opportunity> {
+        let mut v: Vec<_> = self
+            .state
+            .opportunities
+            .values()
+            .filter(|o| &o.pipeline == pipeline && &o.stage == stage && o.is_open())
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// What is met and missing to move an opportunity to `target` (a later stage or `won`).
+    pub fn check(&self, opportunity: &OpportunityId, target: &StageId) -> Result<GateReport> {
+        let o = self.opportunity(opportunity)?;
+        let p = self.pipeline(&o.pipeline)?;
+        let activities = self
+            .state
+            .opp_activities
+            .get(&o.id)
+            .map_or(&[][..], Vec::as_slice);
+        crate::gate::evaluate(
+            p,
+            crate::gate::GateContext {
+                opportunity: o,
+                activities,
+            },
+            target,
+        )
+    }
+
+    /// The stage changes of an opportunity, oldest first, with stage names resolved in the
+    /// pipeline version in force at the time.
+    pub fn timeline(&self, opportunity: &OpportunityId) -> Result<Vec<TimelineEntry>> {
+        self.state
+            .timelines
+            .get(opportunity)
+            .cloned()
+            .ok_or_else(|| Error::not_found("opportunity", opportunity))
+    }
+
+    /// The display name of a stage id in a pipeline version (`won`/`lost` stay as they are).
+    pub fn stage_name(&self, pipeline: &PipelineId, version: u32, stage: &StageId) -> String {
+        self.pipeline_version(pipeline, version)
+            .ok()
+            .and_then(|p| p.stage(stage))
+            .map_or_else(|| stage.to_string(), |s| s.name.clone())
+    }
+
+    /// An activity.
+    pub fn activity(&self, id: &ActivityId) -> Result<&Activity> {
+        self.state
+            .activities
+            .get(id)
+            .ok_or_else(|| Error::not_found("activity", id))
+    }
+
+    /// The activities with a customer, oldest first.
+    pub fn activities_for_customer(&self, customer: &CustomerId) -> Vec<&Activity> {
+        let mut v: Vec<_> = self
+            .state
+            .activities
+            .values()
+            .filter(|a| &a.customer == customer)
+            .collect();
+        v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        v
+    }
+
+    /// The activities linked to an opportunity, oldest first.
+    pub fn activities_for_opportunity(&self, opportunity: &OpportunityId) -> Vec<&Activity> {
+        let mut v: Vec<_> = self
+            .state
+            .opp_activities
+            .get(opportunity)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        v
+    }
+
+    /// A task.
+    pub fn task(&self, id: &TaskId) -> Result<&Task> {
+        self.state
+            .tasks
+            .get(id)
+            .ok_or_else(|| Error::not_found("task", id))
+    }
+
+    /// Open tasks, optionally of one owner, by due time.
+    pub fn open_tasks(&self, owner: Option<&ActorId>) -> Vec<&Task> {
+        let mut v: Vec<_> = self
+            .state
+            .tasks
+            .values()
+            .filter(|t| !t.done && owner.is_none_or(|o| &t.owner == o))
+            .collect();
+        v.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+        v
+    }
+
+    /// The state of an opportunity as it was at instant `at`, by replaying the events stamped
+    /// at or before it.
+    pub fn opportunity_as_of(
+        &self,
+        opportunity: &OpportunityId,
+        at: Timestamp,
+    ) -> Result<Opportunity> {
+        let state = self.state_as_of(at)?;
+        state
+            .opportunities
+            .get(opportunity)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                kind: "opportunity",
+                id: format!("{opportunity} (as of {at})"),
+            })
+    }
+
+    /// The whole state as it was at instant `at` (events stamped at or before it).
+    pub fn state_as_of(&self, at: Timestamp) -> Result<State> {
+        let mut state = State::default();
+        let mut after = 0;
+        loop {
+            let page = self.store.read_all(after, PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            for e in page.iter().filter(|e| e.at <= at) {
+                state.apply(e);
+            }
+        }
+        Ok(state)
+    }
+
+    /// Events after a global position (for projections and analytics), up to `limit`.
+    pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        self.store.read_all(position, limit)
+    }
+}
+
+/// Parses a date `YYYY-MM-DD` for a named field.
+pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| Error::validation(field, format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
+}

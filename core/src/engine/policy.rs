@@ -1,0 +1,143 @@
+//! Who may do what. The [`DefaultPolicy`] suits a small team; hosts replace it by implementing
+//! [`Policy`].
+
+use std::collections::HashMap;
+
+use crate::id::ActorId;
+use crate::user::{Role, User};
+
+/// What an actor asks to do, with the subject where it matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action<'a> {
+    /// Define or edit pipelines and approval processes.
+    Configure,
+    /// Register or update users.
+    ManageUsers,
+    /// Create or edit customers and contacts, log activities, create tasks.
+    RecordWork,
+    /// Create an opportunity owned by `owner`.
+    CreateOpportunity {
+        /// The owner of the new opportunity.
+        owner: &'a ActorId,
+    },
+    /// Edit, advance, move back, win, lose, reopen, submit or withdraw approvals on a deal of `owner`.
+    WorkDeal {
+        /// The deal's owner.
+        owner: &'a ActorId,
+    },
+    /// Force an advance over unmet requirements on a deal of `owner`.
+    Force {
+        /// The deal's owner.
+        owner: &'a ActorId,
+    },
+    /// Complete or reopen a task of `owner`.
+    WorkTask {
+        /// The task's owner.
+        owner: &'a ActorId,
+    },
+    /// Decide an approval step (the process already checked that the actor is a listed
+    /// approver and not the submitter).
+    Decide,
+}
+
+impl Action<'_> {
+    /// A short verb phrase for error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Configure => "configure pipelines and processes".to_owned(),
+            Action::ManageUsers => "manage users".to_owned(),
+            Action::RecordWork => "record customers, activities or tasks".to_owned(),
+            Action::CreateOpportunity { owner } => {
+                format!("create an opportunity owned by {owner}")
+            }
+            Action::WorkDeal { owner } => format!("work on a deal owned by {owner}"),
+            Action::Force { owner } => format!("force an advance on a deal owned by {owner}"),
+            Action::WorkTask { owner } => format!("work on a task owned by {owner}"),
+            Action::Decide => "decide approvals".to_owned(),
+        }
+    }
+}
+
+/// The users the engine knows, for policies to consult.
+#[derive(Debug, Clone, Copy)]
+pub struct Directory<'a> {
+    users: &'a HashMap<ActorId, User>,
+}
+
+impl<'a> Directory<'a> {
+    pub(crate) fn new(users: &'a HashMap<ActorId, User>) -> Self {
+        Directory { users }
+    }
+
+    /// A user by id.
+    pub fn get(&self, id: &ActorId) -> Option<&'a User> {
+        self.users.get(id)
+    }
+
+    /// True when `manager` is `rep`'s manager, or their manager's manager, and so on.
+    pub fn manages(&self, manager: &ActorId, rep: &ActorId) -> bool {
+        let mut current = self.users.get(rep).and_then(|u| u.manager.as_ref());
+        let mut hops = 0;
+        while let Some(m) = current {
+            if m == manager {
+                return true;
+            }
+            hops += 1;
+            if hops > self.users.len() {
+                return false; // a cycle in the reporting lines
+            }
+            current = self.users.get(m).and_then(|u| u.manager.as_ref());
+        }
+        false
+    }
+
+    /// True when any admin is registered.
+    pub fn has_admin(&self) -> bool {
+        self.users.values().any(|u| u.role == Role::Admin)
+    }
+}
+
+/// Decides whether an actor may perform an action.
+pub trait Policy: Send + Sync + std::fmt::Debug {
+    /// True when `actor` may perform `action`.
+    fn allows(&self, directory: Directory<'_>, actor: &ActorId, action: Action<'_>) -> bool;
+}
+
+/// The default policy:
+/// - configuration and user management: admins (anyone while no admin is registered, to
+///   bootstrap);
+/// - customers, contacts, activities, tasks: any registered user;
+/// - deals and tasks: the owner, anyone above the owner in the reporting line, admins;
+/// - forcing: managers (role manager or admin) who own the deal or are above its owner, admins;
+/// - deciding approvals: the approvers the process lists.
+///
+/// ```
+/// use salespipe::{DefaultPolicy, Policy, Engine, User, Role, Action};
+/// let mut engine = Engine::new();
+/// engine.register_user("root", User::new("root", "Root", Role::Admin)).unwrap();
+/// engine.register_user("root", User::new("wang", "王芳", Role::Rep)).unwrap();
+/// assert!(!DefaultPolicy.allows(engine.directory(), &"wang".into(), Action::Configure));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultPolicy;
+
+impl Policy for DefaultPolicy {
+    fn allows(&self, dir: Directory<'_>, actor: &ActorId, action: Action<'_>) -> bool {
+        let user = dir.get(actor);
+        let role = user.map(|u| u.role);
+        let admin = role == Some(Role::Admin);
+        let line = |owner: &ActorId| admin || actor == owner || dir.manages(actor, owner);
+        match action {
+            Action::Configure | Action::ManageUsers => admin || !dir.has_admin(),
+            Action::RecordWork | Action::Decide => user.is_some(),
+            Action::CreateOpportunity { owner } => user.is_some() && line(owner),
+            Action::WorkDeal { owner } | Action::WorkTask { owner } => {
+                user.is_some() && line(owner)
+            }
+            Action::Force { owner } => {
+                matches!(role, Some(Role::Manager | Role::Admin)) && line(owner)
+            }
+        }
+    }
+}

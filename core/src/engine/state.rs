@@ -1,0 +1,458 @@
+//! The state: a pure fold over events.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::activity::{Activity, Task};
+use crate::approval::{ApprovalProcess, ApprovalRequest, ApprovalStatus};
+use crate::clock::Timestamp;
+use crate::customer::Customer;
+use crate::event::{Event, MoveKind, RecordedEvent};
+use crate::id::{
+    ActivityId, ActorId, CustomerId, OpportunityId, PipelineId, ProcessId, StageId, TaskId,
+};
+use crate::opportunity::{Competitor, CompetitorStatus, Opportunity, Status};
+use crate::pipeline::{Pipeline, LOST, WON};
+use crate::user::User;
+
+/// One stage change on an opportunity's timeline (推进).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: ActorId,
+    /// From (absent for the creation).
+    pub from: Option<StageId>,
+    /// To (an open stage, `won` or `lost`).
+    pub to: StageId,
+    /// How (`created` for the creation).
+    pub how: TimelineKind,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The competitor who won, for a loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competitor: Option<String>,
+    /// The pipeline version in force at the time, to read stage names of removed stages.
+    pub pipeline_version: u32,
+}
+
+/// The kind of a timeline entry: the creation, or a [`MoveKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TimelineKind {
+    /// Created into its first stage.
+    Created,
+    /// Forward, no requirements.
+    Simple,
+    /// Forward, sub-goals met.
+    SubGoal,
+    /// Forward, approval granted.
+    Approved,
+    /// Forced.
+    Forced,
+    /// Moved back.
+    Back,
+    /// Lost.
+    Lost,
+    /// Reopened.
+    Reopened,
+    /// Moved by a pipeline edit.
+    Remapped,
+}
+
+impl From<MoveKind> for TimelineKind {
+    fn from(m: MoveKind) -> Self {
+        match m {
+            MoveKind::Simple => TimelineKind::Simple,
+            MoveKind::SubGoal => TimelineKind::SubGoal,
+            MoveKind::Approved => TimelineKind::Approved,
+            MoveKind::Forced => TimelineKind::Forced,
+            MoveKind::Back => TimelineKind::Back,
+            MoveKind::Lost => TimelineKind::Lost,
+            MoveKind::Reopened => TimelineKind::Reopened,
+            MoveKind::Remapped => TimelineKind::Remapped,
+        }
+    }
+}
+
+/// Everything the engine knows, folded from events. Two states are equal exactly when they
+/// hold the same data, which is how replay is tested.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub(crate) position: u64,
+    pub(crate) versions: HashMap<String, u64>,
+    pub(crate) pipelines: HashMap<PipelineId, Vec<Pipeline>>,
+    pub(crate) processes: HashMap<ProcessId, ApprovalProcess>,
+    pub(crate) users: HashMap<ActorId, User>,
+    pub(crate) customers: HashMap<CustomerId, Customer>,
+    pub(crate) opportunities: HashMap<OpportunityId, Opportunity>,
+    pub(crate) timelines: HashMap<OpportunityId, Vec<TimelineEntry>>,
+    pub(crate) activities: HashMap<ActivityId, Activity>,
+    pub(crate) opp_activities: HashMap<OpportunityId, Vec<Activity>>,
+    pub(crate) tasks: HashMap<TaskId, Task>,
+}
+
+impl State {
+    /// The position of the last event folded in.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The version of a stream as this state knows it.
+    pub fn stream_version(&self, stream: &str) -> u64 {
+        self.versions.get(stream).copied().unwrap_or(0)
+    }
+
+    /// The current version of a pipeline.
+    pub fn pipeline(&self, id: &PipelineId) -> Option<&Pipeline> {
+        self.pipelines.get(id).and_then(|v| v.last())
+    }
+
+    fn current_version(&self, id: &PipelineId) -> u32 {
+        self.pipeline(id).map_or(0, |p| p.version)
+    }
+
+    /// Folds one event in. Events were validated when they were decided, so this cannot fail;
+    /// an event naming something unknown (possible only in a hand-edited store) is skipped.
+    pub fn apply(&mut self, rec: &RecordedEvent) {
+        self.position = self.position.max(rec.position);
+        self.versions.insert(rec.stream.clone(), rec.version);
+        let at = rec.at;
+        match &rec.event {
+            Event::PipelineDefined { pipeline } => {
+                self.pipelines
+                    .insert(pipeline.id.clone(), vec![pipeline.clone()]);
+            }
+            Event::PipelineEdited { pipeline, mapping } => {
+                self.pipelines
+                    .entry(pipeline.id.clone())
+                    .or_default()
+                    .push(pipeline.clone());
+                for opp in self
+                    .opportunities
+                    .values_mut()
+                    .filter(|o| o.pipeline == pipeline.id)
+                {
+                    let Some(to) = mapping.get(&opp.stage) else {
+                        continue;
+                    };
+                    let from = std::mem::replace(&mut opp.stage, to.clone());
+                    if opp.is_open() {
+                        opp.stage_entered_at = at;
+                        self.timelines
+                            .entry(opp.id.clone())
+                            .or_default()
+                            .push(TimelineEntry {
+                                at,
+                                actor: rec.actor.clone(),
+                                from: Some(from),
+                                to: to.clone(),
+                                how: TimelineKind::Remapped,
+                                reason: Some(format!(
+                                    "pipeline {} edited to version {}",
+                                    pipeline.id, pipeline.version
+                                )),
+                                competitor: None,
+                                pipeline_version: pipeline.version,
+                            });
+                    }
+                }
+            }
+            Event::ProcessDefined { process } => {
+                self.processes.insert(process.id.clone(), process.clone());
+            }
+            Event::UserRegistered { user } => {
+                self.users.insert(user.id.clone(), user.clone());
+            }
+            Event::CustomerCreated { customer } => {
+                self.customers.insert(customer.id.clone(), customer.clone());
+            }
+            Event::CustomerUpdated { customer } => {
+                if let Some(c) = self.customers.get_mut(&customer.id) {
+                    let contacts = std::mem::take(&mut c.contacts);
+                    *c = customer.clone();
+                    c.contacts = contacts;
+                }
+            }
+            Event::ContactAdded { customer, contact } => {
+                if let Some(c) = self.customers.get_mut(customer) {
+                    c.contacts.push(contact.clone());
+                }
+            }
+            Event::OpportunityCreated { opportunity: n } => {
+                let stage = n.stage.clone().unwrap_or_else(|| StageId::new(""));
+                let version = self.current_version(&n.pipeline);
+                self.timelines.insert(
+                    n.id.clone(),
+                    vec![TimelineEntry {
+                        at,
+                        actor: rec.actor.clone(),
+                        from: None,
+                        to: stage.clone(),
+                        how: TimelineKind::Created,
+                        reason: None,
+                        competitor: None,
+                        pipeline_version: version,
+                    }],
+                );
+                self.opportunities.insert(
+                    n.id.clone(),
+                    Opportunity {
+                        id: n.id.clone(),
+                        pipeline: n.pipeline.clone(),
+                        customer: n.customer.clone(),
+                        owner: n.owner.clone(),
+                        name: n.name.clone(),
+                        amount: n.amount,
+                        amount_from_products: n.amount_from_products,
+                        expected_close: n.expected_close,
+                        close_date_pushes: 0,
+                        source: n.source.clone(),
+                        products: n.products.clone(),
+                        competitors: n.competitors.clone(),
+                        contacts: n.contacts.clone(),
+                        fields: n.fields.clone(),
+                        checklist: BTreeSet::new(),
+                        stage,
+                        stage_entered_at: at,
+                        status: Status::Open,
+                        closed_at: None,
+                        created_at: at,
+                        approvals: Vec::new(),
+                        version: 0,
+                    },
+                );
+            }
+            Event::OpportunityUpdated {
+                opportunity,
+                patch,
+                amount,
+            } => {
+                if let Some(o) = self.opportunities.get_mut(opportunity) {
+                    if let Some(v) = &patch.name {
+                        o.name.clone_from(v);
+                    }
+                    if let Some(v) = &patch.owner {
+                        o.owner = v.clone();
+                    }
+                    if let Some(v) = patch.amount_from_products {
+                        o.amount_from_products = v;
+                    }
+                    if let Some(v) = patch.expected_close {
+                        if let (Some(old), Some(new)) = (o.expected_close, v) {
+                            if new > old {
+                                o.close_date_pushes += 1;
+                            }
+                        }
+                        o.expected_close = v;
+                    }
+                    if let Some(v) = &patch.source {
+                        o.source.clone_from(v);
+                    }
+                    if let Some(v) = &patch.products {
+                        o.products.clone_from(v);
+                    }
+                    if let Some(v) = &patch.competitors {
+                        o.competitors.clone_from(v);
+                    }
+                    if let Some(v) = &patch.contacts {
+                        o.contacts.clone_from(v);
+                    }
+                    for (k, v) in &patch.fields {
+                        match v {
+                            Some(v) => o.fields.insert(k.clone(), v.clone()),
+                            None => o.fields.remove(k),
+                        };
+                    }
+                    o.amount = *amount;
+                }
+            }
+            Event::ChecklistChanged {
+                opportunity,
+                item,
+                ticked,
+            } => {
+                if let Some(o) = self.opportunities.get_mut(opportunity) {
+                    if *ticked {
+                        o.checklist.insert(item.clone());
+                    } else {
+                        o.checklist.remove(item);
+                    }
+                }
+            }
+            Event::Moved {
+                opportunity,
+                from,
+                to,
+                how,
+                reason,
+                competitor,
+            } => {
+                let Some(o) = self.opportunities.get_mut(opportunity) else {
+                    return;
+                };
+                match to.as_str() {
+                    WON => {
+                        o.status = Status::Won;
+                        o.closed_at = Some(at);
+                    }
+                    LOST => {
+                        o.status = Status::Lost {
+                            reason: reason.clone().unwrap_or_default(),
+                            competitor: competitor.clone(),
+                        };
+                        o.closed_at = Some(at);
+                        if let Some(name) = competitor {
+                            match o.competitors.iter_mut().find(|c| &c.name == name) {
+                                Some(c) => c.status = CompetitorStatus::Won,
+                                None => o.competitors.push(Competitor {
+                                    status: CompetitorStatus::Won,
+                                    ..Competitor::new(name.clone())
+                                }),
+                            }
+                        }
+                    }
+                    _ => {
+                        o.status = Status::Open;
+                        o.closed_at = None;
+                        o.stage = to.clone();
+                        o.stage_entered_at = at;
+                    }
+                }
+                let version = self
+                    .pipelines
+                    .get(&o.pipeline)
+                    .and_then(|v| v.last())
+                    .map_or(0, |p| p.version);
+                self.timelines
+                    .entry(opportunity.clone())
+                    .or_default()
+                    .push(TimelineEntry {
+                        at,
+                        actor: rec.actor.clone(),
+                        from: Some(from.clone()),
+                        to: to.clone(),
+                        how: (*how).into(),
+                        reason: reason.clone(),
+                        competitor: competitor.clone(),
+                        pipeline_version: version,
+                    });
+            }
+            Event::ApprovalSubmitted {
+                opportunity,
+                request,
+                process,
+            } => {
+                let Some(o) = self.opportunities.get_mut(opportunity) else {
+                    return;
+                };
+                match o.approvals.iter_mut().find(|r| &r.id == request) {
+                    Some(r) => {
+                        r.round += 1;
+                        r.step = 0;
+                        r.status = ApprovalStatus::Pending;
+                        r.submitted_at = at;
+                        r.step_since = at;
+                        r.submitted_by = rec.actor.clone();
+                    }
+                    None => o.approvals.push(ApprovalRequest {
+                        id: request.clone(),
+                        process: process.clone(),
+                        submitted_by: rec.actor.clone(),
+                        submitted_at: at,
+                        round: 1,
+                        step: 0,
+                        step_since: at,
+                        status: ApprovalStatus::Pending,
+                        decisions: Vec::new(),
+                    }),
+                }
+            }
+            Event::ApprovalDecided {
+                opportunity,
+                request,
+                decision,
+                comment,
+            } => {
+                let Some(o) = self.opportunities.get_mut(opportunity) else {
+                    return;
+                };
+                let Some(r) = o.approvals.iter_mut().find(|r| &r.id == request) else {
+                    return;
+                };
+                let Some(p) = self.processes.get(&r.process) else {
+                    return;
+                };
+                r.apply_decision(p, rec.actor.clone(), *decision, comment.clone(), at);
+            }
+            Event::ApprovalWithdrawn {
+                opportunity,
+                request,
+            } => {
+                self.set_request_status(opportunity, request, ApprovalStatus::Withdrawn);
+            }
+            Event::ApprovalInvalidated {
+                opportunity,
+                request,
+                ..
+            } => {
+                self.set_request_status(opportunity, request, ApprovalStatus::Invalidated);
+            }
+            Event::ActivityLogged { activity } => {
+                if let Some(opp) = &activity.opportunity {
+                    self.opp_activities
+                        .entry(opp.clone())
+                        .or_default()
+                        .push(activity.clone());
+                }
+                self.activities
+                    .insert(activity.id.clone(), activity.clone());
+            }
+            Event::TaskCreated { task } => {
+                self.tasks.insert(task.id.clone(), task.clone());
+            }
+            Event::TaskDone { task, done } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.done = *done;
+                    t.done_at = done.then_some(at);
+                }
+            }
+        }
+        if let Some(o) = opportunity_of(&rec.event).and_then(|id| self.opportunities.get_mut(id)) {
+            o.version = rec.version;
+        }
+    }
+
+    fn set_request_status(
+        &mut self,
+        opp: &OpportunityId,
+        request: &crate::RequestId,
+        status: ApprovalStatus,
+    ) {
+        if let Some(r) = self
+            .opportunities
+            .get_mut(opp)
+            .and_then(|o| o.approvals.iter_mut().find(|r| &r.id == request))
+        {
+            r.status = status;
+        }
+    }
+}
+
+fn opportunity_of(e: &Event) -> Option<&OpportunityId> {
+    match e {
+        Event::OpportunityCreated { opportunity } => Some(&opportunity.id),
+        Event::OpportunityUpdated { opportunity, .. }
+        | Event::ChecklistChanged { opportunity, .. }
+        | Event::Moved { opportunity, .. }
+        | Event::ApprovalSubmitted { opportunity, .. }
+        | Event::ApprovalDecided { opportunity, .. }
+        | Event::ApprovalWithdrawn { opportunity, .. }
+        | Event::ApprovalInvalidated { opportunity, .. } => Some(opportunity),
+        _ => None,
+    }
+}

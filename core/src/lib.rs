@@ -1,0 +1,45 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod activity;
+pub mod approval;
+pub mod clock;
+pub mod customer;
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod gate;
+pub mod id;
+pub mod money;
+pub mod opportunity;
+pub mod pipeline;
+pub mod store;
+pub mod user;
+
+pub use activity::{Activity, Task};
+pub use approval::{
+    ApprovalDecision, ApprovalProcess, ApprovalRequest, ApprovalStatus, ApprovalStep, Decision,
+    StepPolicy,
+};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use customer::{Contact, Customer, CustomerKind};
+pub use engine::{
+    parse_date, Action, Command, DefaultPolicy, Directory, Engine, EngineBuilder, Policy, State,
+    TimelineEntry, TimelineKind,
+};
+pub use error::{Error, ErrorCode, Problem, Result};
+pub use event::{Event, MoveKind, NewEvent, RecordedEvent, SCHEMA_VERSION};
+pub use gate::{FieldOp, GateItem, GateReport, Requirement};
+pub use id::{
+    ActivityId, ActorId, ContactId, CustomerId, OpportunityId, PipelineId, ProcessId, RequestId,
+    StageId, TaskId,
+};
+pub use money::{Currency, Money};
+pub use opportunity::{
+    Competitor, CompetitorStatus, FieldValue, NewOpportunity, Opportunity, OpportunityPatch,
+    ProductLine, Status,
+};
+pub use pipeline::{Guidance, Pipeline, PipelineBuilder, Position, Stage, LOST, WON};
+pub use store::{EventStore, InMemoryStore};
+pub use user::{Role, User};

@@ -1,0 +1,424 @@
+//! Opportunities (销售机会): customer, owner, money, products, competitors, contacts, custom
+//! fields, checklist, stage and outcome.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::approval::ApprovalRequest;
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::id::{ActorId, ContactId, CustomerId, OpportunityId, PipelineId, StageId};
+use crate::money::{Currency, Money};
+
+/// A typed custom-field value. JSON is externally tagged: `{"text": "..."}`, `{"number": 3.5}`,
+/// `{"bool": true}`, `{"date": "2026-06-30"}`, `{"money": {"minor": 100, "currency": "CNY"}}`.
+///
+/// ```
+/// use salespipe::FieldValue;
+/// let v: FieldValue = serde_json::from_str(r#"{"date":"2026-06-30"}"#).unwrap();
+/// assert_eq!(v.to_string(), "2026-06-30");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FieldValue {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A flag.
+    Bool(bool),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// Money.
+    Money(Money),
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Text(s) => write!(f, "\"{s}\""),
+            FieldValue::Number(n) => write!(f, "{n}"),
+            FieldValue::Bool(b) => write!(f, "{b}"),
+            FieldValue::Date(d) => write!(f, "{d}"),
+            FieldValue::Money(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// One quoted product line (报价产品): quantity × unit price less a discount.
+///
+/// ```
+/// use salespipe::{Money, ProductLine};
+/// let line = ProductLine::new("GTX Pro", 3, Money::parse("4821", "USD").unwrap()).discount_bp(1000);
+/// assert_eq!(line.total().unwrap().to_string(), "13016.70 USD");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductLine {
+    /// Product name or SKU.
+    pub product: String,
+    /// Quantity (whole units).
+    pub quantity: u32,
+    /// Price of one unit.
+    pub unit_price: Money,
+    /// Discount in basis points (100 = 1 %), 0..=10000.
+    #[serde(default)]
+    pub discount_bp: u32,
+}
+
+impl ProductLine {
+    /// A line without discount.
+    pub fn new(product: impl Into<String>, quantity: u32, unit_price: Money) -> Self {
+        ProductLine {
+            product: product.into(),
+            quantity,
+            unit_price,
+            discount_bp: 0,
+        }
+    }
+
+    /// Sets the discount in basis points.
+    pub fn discount_bp(mut self, bp: u32) -> Self {
+        self.discount_bp = bp;
+        self
+    }
+
+    /// quantity × unit price × (1 − discount), rounded half away from zero to the minor unit;
+    /// overflow is an error.
+    pub fn total(&self) -> Result<Money> {
+        if self.discount_bp > 10_000 {
+            return Err(Error::validation(
+                "discount_bp",
+                format!("{} is above 10000", self.discount_bp),
+            ));
+        }
+        let gross = i128::from(self.unit_price.minor()) * i128::from(self.quantity);
+        let net_x = gross * i128::from(10_000 - self.discount_bp);
+        let half = if net_x < 0 { -5_000 } else { 5_000 };
+        let minor = (net_x + half) / 10_000;
+        let minor = i64::try_from(minor)
+            .map_err(|_| Error::money(format!("line {} overflows", self.product)))?;
+        Ok(Money::from_minor(minor, self.unit_price.currency()))
+    }
+}
+
+/// Where a competitor stands on a deal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CompetitorStatus {
+    /// Still in the race.
+    #[default]
+    Active,
+    /// Dropped out.
+    Eliminated,
+    /// Won the deal against us.
+    Won,
+}
+
+/// A competitor (竞争对手) met on a deal.
+///
+/// ```
+/// let c = salespipe::Competitor::new("Globex");
+/// assert_eq!(c.status, salespipe::CompetitorStatus::Active);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Competitor {
+    /// Name.
+    pub name: String,
+    /// Their strengths on this deal.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub strengths: String,
+    /// Their weaknesses on this deal.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub weaknesses: String,
+    /// Where they stand.
+    #[serde(default)]
+    pub status: CompetitorStatus,
+}
+
+impl Competitor {
+    /// An active competitor.
+    pub fn new(name: impl Into<String>) -> Self {
+        Competitor {
+            name: name.into(),
+            strengths: String::new(),
+            weaknesses: String::new(),
+            status: CompetitorStatus::Active,
+        }
+    }
+}
+
+/// Open in a stage, won or lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Status {
+    /// Open.
+    Open,
+    /// Won.
+    Won,
+    /// Lost for a reason, perhaps to a competitor.
+    Lost {
+        /// The configured lost reason.
+        reason: String,
+        /// The competitor who won, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        competitor: Option<String>,
+    },
+}
+
+/// An opportunity, as the fold of its events.
+///
+/// Created through [`crate::Engine::create_opportunity`] from a [`NewOpportunity`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opportunity {
+    /// Id.
+    pub id: OpportunityId,
+    /// Pipeline.
+    pub pipeline: PipelineId,
+    /// Customer.
+    pub customer: CustomerId,
+    /// Owner (the responsible rep).
+    pub owner: ActorId,
+    /// Name.
+    pub name: String,
+    /// Amount.
+    pub amount: Money,
+    /// When set, the amount is the sum of the product lines, kept in step on every change.
+    pub amount_from_products: bool,
+    /// Expected close date.
+    pub expected_close: Option<NaiveDate>,
+    /// How many times the expected close date was moved later.
+    pub close_date_pushes: u32,
+    /// Source (来源).
+    pub source: Option<String>,
+    /// Quoted products.
+    pub products: Vec<ProductLine>,
+    /// Competitors.
+    pub competitors: Vec<Competitor>,
+    /// Contacts.
+    pub contacts: Vec<ContactId>,
+    /// Custom fields.
+    pub fields: BTreeMap<String, FieldValue>,
+    /// Ticked checklist items.
+    pub checklist: BTreeSet<String>,
+    /// The current open stage, or the last one before closing.
+    pub stage: StageId,
+    /// When it entered `stage`.
+    pub stage_entered_at: Timestamp,
+    /// Open, won or lost.
+    pub status: Status,
+    /// When it closed (won or lost), if closed.
+    pub closed_at: Option<Timestamp>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// Approval requests, oldest first.
+    pub approvals: Vec<ApprovalRequest>,
+    /// Number of events in its stream.
+    pub version: u64,
+}
+
+impl Opportunity {
+    /// True while neither won nor lost.
+    pub fn is_open(&self) -> bool {
+        self.status == Status::Open
+    }
+
+    /// The latest request of a process, if any.
+    pub fn latest_request(&self, process: &crate::ProcessId) -> Option<&ApprovalRequest> {
+        self.approvals.iter().rev().find(|r| &r.process == process)
+    }
+
+    /// The sum of the product lines in `currency`.
+    pub fn products_total(&self, currency: Currency) -> Result<Money> {
+        self.products
+            .iter()
+            .try_fold(Money::zero(currency), |acc, l| acc.checked_add(l.total()?))
+    }
+}
+
+/// The input of [`crate::Engine::create_opportunity`].
+///
+/// ```
+/// use salespipe::{Money, NewOpportunity};
+/// let new = NewOpportunity::new("opp-1", "sales", "acme", "wang", "Acme ERP rollout",
+///     Money::parse("120000", "CNY").unwrap());
+/// assert!(new.stage.is_none()); // defaults to the first stage
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOpportunity {
+    /// Id chosen by the host.
+    pub id: OpportunityId,
+    /// Pipeline.
+    pub pipeline: PipelineId,
+    /// Customer (must exist).
+    pub customer: CustomerId,
+    /// Owner.
+    pub owner: ActorId,
+    /// Name.
+    pub name: String,
+    /// Amount; ignored when `amount_from_products` is set (then the currency is kept).
+    pub amount: Money,
+    /// Derive the amount from the product lines.
+    #[serde(default)]
+    pub amount_from_products: bool,
+    /// Expected close date.
+    #[serde(default)]
+    pub expected_close: Option<NaiveDate>,
+    /// Source.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Initial stage (default: the first).
+    #[serde(default)]
+    pub stage: Option<StageId>,
+    /// Quoted products.
+    #[serde(default)]
+    pub products: Vec<ProductLine>,
+    /// Competitors.
+    #[serde(default)]
+    pub competitors: Vec<Competitor>,
+    /// Contacts (must belong to the customer).
+    #[serde(default)]
+    pub contacts: Vec<ContactId>,
+    /// Custom fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldValue>,
+}
+
+impl NewOpportunity {
+    /// The required fields; the rest default to empty.
+    pub fn new(
+        id: impl Into<OpportunityId>,
+        pipeline: impl Into<PipelineId>,
+        customer: impl Into<CustomerId>,
+        owner: impl Into<ActorId>,
+        name: impl Into<String>,
+        amount: Money,
+    ) -> Self {
+        NewOpportunity {
+            id: id.into(),
+            pipeline: pipeline.into(),
+            customer: customer.into(),
+            owner: owner.into(),
+            name: name.into(),
+            amount,
+            amount_from_products: false,
+            expected_close: None,
+            source: None,
+            stage: None,
+            products: Vec::new(),
+            competitors: Vec::new(),
+            contacts: Vec::new(),
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+/// A partial update of an opportunity: only the fields given change.
+///
+/// ```
+/// use salespipe::OpportunityPatch;
+/// let patch = OpportunityPatch { name: Some("Acme ERP, phase 1".into()), ..Default::default() };
+/// assert!(patch.amount.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityPatch {
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<ActorId>,
+    /// New amount (refused while the amount is derived from products).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+    /// Derive the amount from products from now on, or stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_from_products: Option<bool>,
+    /// New expected close date (`Some(None)` clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_close: Option<Option<NaiveDate>>,
+    /// New source (`Some(None)` clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Option<String>>,
+    /// Replaces the product lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<ProductLine>>,
+    /// Replaces the competitors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competitors: Option<Vec<Competitor>>,
+    /// Replaces the contacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Vec<ContactId>>,
+    /// Sets custom fields (a `null` value removes the field).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Option<FieldValue>>,
+}
+
+impl OpportunityPatch {
+    /// True when the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &OpportunityPatch::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_totals_round_half_away_and_refuse_bad_discounts() {
+        let usd = |m| Money::from_minor(m, Currency::new("USD").unwrap());
+        assert_eq!(
+            ProductLine::new("a", 1, usd(5))
+                .discount_bp(1000)
+                .total()
+                .unwrap()
+                .minor(),
+            5
+        ); // 4.5 -> 5
+        assert_eq!(
+            ProductLine::new("a", 1, usd(-5))
+                .discount_bp(1000)
+                .total()
+                .unwrap()
+                .minor(),
+            -5
+        );
+        assert_eq!(
+            ProductLine::new("a", 3, usd(100))
+                .discount_bp(10_000)
+                .total()
+                .unwrap()
+                .minor(),
+            0
+        );
+        assert!(ProductLine::new("a", 1, usd(1))
+            .discount_bp(10_001)
+            .total()
+            .is_err());
+        assert!(ProductLine::new("a", u32::MAX, usd(i64::MAX))
+            .total()
+            .is_err());
+    }
+
+    #[test]
+    fn field_values_json() {
+        for (v, j) in [
+            (FieldValue::Text("x".into()), r#"{"text":"x"}"#),
+            (FieldValue::Bool(true), r#"{"bool":true}"#),
+            (FieldValue::Number(2.5), r#"{"number":2.5}"#),
+        ] {
+            assert_eq!(serde_json::to_string(&v).unwrap(), j);
+            assert_eq!(serde_json::from_str::<FieldValue>(j).unwrap(), v);
+        }
+    }
+}
