@@ -174,10 +174,16 @@ impl Engine {
                 break;
             }
             for e in &page {
-                self.state.apply(e);
+                self.fold(e);
             }
         }
         Ok(())
+    }
+
+    /// Folds one event into the state and every derived index: the one place where the
+    /// engine's in-memory views learn of an event.
+    fn fold(&mut self, e: &RecordedEvent) {
+        self.state.apply(e);
     }
 
     /// Runs a command as `actor`: validates it, appends its events atomically and folds them
@@ -221,7 +227,7 @@ impl Engine {
                 self.catch_up()?;
                 break;
             }
-            self.state.apply(e);
+            self.fold(e);
         }
         Ok(recorded)
     }
