@@ -73,7 +73,11 @@ pub fn subset_match(expected: &Value, actual: &Value, path: &str) -> Result<(), 
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("{path}: expected {} items, got {}: {actual}", e.len(), a.len()));
+                return Err(format!(
+                    "{path}: expected {} items, got {}: {actual}",
+                    e.len(),
+                    a.len()
+                ));
             }
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 subset_match(ev, av, &format!("{path}[{i}]"))?;
@@ -87,7 +91,9 @@ pub fn subset_match(expected: &Value, actual: &Value, path: &str) -> Result<(), 
 }
 
 fn str_field<'a>(q: &'a Value, key: &str) -> Result<&'a str, String> {
-    q.get(key).and_then(Value::as_str).ok_or_else(|| format!("query needs a string \"{key}\": {q}"))
+    q.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("query needs a string \"{key}\": {q}"))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, String> {
@@ -101,18 +107,30 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
         "opportunity" => engine.opportunity(&str_field(q, "id")?.into()).map(to_json),
         "opportunity_as_of" => {
             let at: Timestamp = str_field(q, "at")?.parse().map_err(|e| format!("{e}"))?;
-            engine.opportunity_as_of(&str_field(q, "id")?.into(), at).map(|o| to_json(&o))
+            engine
+                .opportunity_as_of(&str_field(q, "id")?.into(), at)
+                .map(|o| to_json(&o))
         }
-        "timeline" => engine.timeline(&str_field(q, "id")?.into()).map(|t| to_json(&t)),
+        "timeline" => engine
+            .timeline(&str_field(q, "id")?.into())
+            .map(|t| to_json(&t)),
         "gate" => engine
-            .check(&str_field(q, "id")?.into(), &StageId::new(str_field(q, "target")?))
+            .check(
+                &str_field(q, "id")?.into(),
+                &StageId::new(str_field(q, "target")?),
+            )
             .map(|r| to_json(&r)),
         "pipeline" => engine.pipeline(&str_field(q, "id")?.into()).map(to_json),
         "open_tasks" => {
-            let owner = q.get("owner").and_then(Value::as_str).map(salespipe::ActorId::from);
+            let owner = q
+                .get("owner")
+                .and_then(Value::as_str)
+                .map(salespipe::ActorId::from);
             Ok(to_json(&engine.open_tasks(owner.as_ref())))
         }
-        "activities" => Ok(to_json(&engine.activities_for_opportunity(&str_field(q, "opportunity")?.into()))),
+        "activities" => Ok(to_json(
+            &engine.activities_for_opportunity(&str_field(q, "opportunity")?.into()),
+        )),
         "customer" => engine.customer(&str_field(q, "id")?.into()).map(to_json),
         other => return Err(format!("unknown query type {other:?}")),
     };
@@ -125,26 +143,45 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
 /// Replays one scenario; the error names the failing step.
 pub fn run(scenario: &Scenario) -> Result<(), String> {
     let clock = ManualClock::new(scenario.start);
-    let mut engine = Engine::builder().clock(clock.clone()).build().map_err(|e| e.to_string())?;
+    let mut engine = Engine::builder()
+        .clock(clock.clone())
+        .build()
+        .map_err(|e| e.to_string())?;
     for (i, step) in scenario.steps.iter().enumerate() {
         let fail = |m: String| format!("{}: steps[{i}]: {m}", scenario.name);
         if let Some(at) = step.at {
             clock.set(at);
         }
         if let Some(cmd) = &step.command {
-            let command: Command = serde_json::from_value(cmd.clone()).map_err(|e| fail(format!("bad command: {e}")))?;
-            let actor = step.actor.clone().ok_or_else(|| fail("a command needs an actor".into()))?;
+            let command: Command = serde_json::from_value(cmd.clone())
+                .map_err(|e| fail(format!("bad command: {e}")))?;
+            let actor = step
+                .actor
+                .clone()
+                .ok_or_else(|| fail("a command needs an actor".into()))?;
             match (engine.execute(actor.as_str(), command), &step.expect_error) {
                 (Ok(_), None) => {}
-                (Ok(_), Some(code)) => return Err(fail(format!("expected error {code}, the command succeeded"))),
+                (Ok(_), Some(code)) => {
+                    return Err(fail(format!(
+                        "expected error {code}, the command succeeded"
+                    )))
+                }
                 (Err(e), None) => return Err(fail(format!("unexpected error {}: {e}", e.code()))),
                 (Err(e), Some(code)) if e.code().as_str() == code => {}
-                (Err(e), Some(code)) => return Err(fail(format!("expected error {code}, got {}: {e}", e.code()))),
+                (Err(e), Some(code)) => {
+                    return Err(fail(format!(
+                        "expected error {code}, got {}: {e}",
+                        e.code()
+                    )))
+                }
             }
         }
         if let Some(q) = &step.query {
             let actual = query(&engine, q).map_err(fail)?;
-            let expected = step.expect.as_ref().ok_or_else(|| fail("a query needs \"expect\"".into()))?;
+            let expected = step
+                .expect
+                .as_ref()
+                .ok_or_else(|| fail("a query needs \"expect\"".into()))?;
             subset_match(expected, &actual, "$").map_err(fail)?;
         }
         if step.command.is_none() && step.query.is_none() && step.at.is_none() {

@@ -3,7 +3,10 @@
 #[test]
 fn every_scenario_passes() {
     let files = salespipe_conformance::scenario_files();
-    assert!(files.len() >= 7, "expected the scenario suite, found {files:?}");
+    assert!(
+        files.len() >= 7,
+        "expected the scenario suite, found {files:?}"
+    );
     let mut failures = Vec::new();
     for f in &files {
         match salespipe_conformance::load(f).and_then(|s| salespipe_conformance::run(&s)) {
@@ -11,7 +14,12 @@ fn every_scenario_passes() {
             Err(e) => failures.push(e),
         }
     }
-    assert!(failures.is_empty(), "{} scenario(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
