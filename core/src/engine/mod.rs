@@ -28,9 +28,6 @@ use crate::pipeline::Pipeline;
 use crate::store::{EventStore, InMemoryStore};
 use crate::user::User;
 
-/// How many events catch-up reads at a time.
-const PAGE: usize = 4096;
-
 /// The sales-pipeline engine.
 ///
 /// Every command names its actor, is checked by the [`Policy`], validated against the current
@@ -168,14 +165,9 @@ impl Engine {
     /// Folds in events other engines appended to the shared store since the last command.
     pub fn catch_up(&mut self) -> Result<()> {
         let head = self.store.head()?;
-        while self.state.position < head {
-            let page = self.store.read_all(self.state.position, PAGE)?;
-            if page.is_empty() {
-                break;
-            }
-            for e in &page {
-                self.fold(e);
-            }
+        if self.state.position < head {
+            let store = Arc::clone(&self.store);
+            store.scan(self.state.position, &mut |e| self.fold(e))?;
         }
         Ok(())
     }
@@ -716,15 +708,11 @@ impl Engine {
     /// The whole state as it was at instant `at` (events stamped at or before it).
     pub fn state_as_of(&self, at: Timestamp) -> Result<State> {
         let mut state = State::default();
-        let mut after = 0;
-        loop {
-            let page = self.store.read_all(after, PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            for e in page.iter().filter(|e| e.at <= at) {
+        self.store.scan(0, &mut |e| {
+            if e.at <= at {
                 state.apply(e);
             }
-        }
+        })?;
         Ok(state)
     }
 

@@ -2,6 +2,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+/// The hash maps of the state: foldhash, seeded per process (fast, and not predictable from outside).
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{Activity, Task};
@@ -100,16 +103,16 @@ impl From<MoveKind> for TimelineKind {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
     pub(crate) position: u64,
-    pub(crate) versions: HashMap<String, u64>,
-    pub(crate) pipelines: HashMap<PipelineId, Vec<Pipeline>>,
-    pub(crate) processes: HashMap<ProcessId, ApprovalProcess>,
-    pub(crate) users: HashMap<ActorId, User>,
-    pub(crate) customers: HashMap<CustomerId, Customer>,
-    pub(crate) opportunities: HashMap<OpportunityId, Opportunity>,
-    pub(crate) timelines: HashMap<OpportunityId, Vec<TimelineEntry>>,
-    pub(crate) activities: HashMap<ActivityId, Activity>,
-    pub(crate) opp_activities: HashMap<OpportunityId, Vec<Activity>>,
-    pub(crate) tasks: HashMap<TaskId, Task>,
+    pub(crate) versions: Map<String, u64>,
+    pub(crate) pipelines: Map<PipelineId, Vec<Pipeline>>,
+    pub(crate) processes: Map<ProcessId, ApprovalProcess>,
+    pub(crate) users: Map<ActorId, User>,
+    pub(crate) customers: Map<CustomerId, Customer>,
+    pub(crate) opportunities: Map<OpportunityId, Opportunity>,
+    pub(crate) timelines: Map<OpportunityId, Vec<TimelineEntry>>,
+    pub(crate) activities: Map<ActivityId, Activity>,
+    pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
+    pub(crate) tasks: Map<TaskId, Task>,
 }
 
 impl State {
@@ -136,7 +139,12 @@ impl State {
     /// an event naming something unknown (possible only in a hand-edited store) is skipped.
     pub fn apply(&mut self, rec: &RecordedEvent) {
         self.position = self.position.max(rec.position);
-        self.versions.insert(rec.stream.clone(), rec.version);
+        match self.versions.get_mut(rec.stream.as_str()) {
+            Some(v) => *v = rec.version,
+            None => {
+                self.versions.insert(rec.stream.clone(), rec.version);
+            }
+        }
         let at = rec.at;
         match &rec.event {
             Event::PipelineDefined { pipeline } => {

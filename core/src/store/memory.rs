@@ -8,7 +8,7 @@ use crate::event::{NewEvent, RecordedEvent, SCHEMA_VERSION};
 #[derive(Debug, Default)]
 struct Inner {
     events: Vec<RecordedEvent>,
-    streams: HashMap<String, Vec<usize>>,
+    streams: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
 }
 
 /// An event store in memory. Clones share the same log, so several engines can work on one
@@ -66,8 +66,13 @@ impl EventStore for InMemoryStore {
             });
         }
         inner.events.extend(out.iter().cloned());
-        let idx = inner.streams.entry(stream.to_owned()).or_default();
-        idx.extend(first..first + out.len());
+        let positions = first..first + out.len();
+        match inner.streams.get_mut(stream) {
+            Some(idx) => idx.extend(positions),
+            None => {
+                inner.streams.insert(stream.to_owned(), positions.collect());
+            }
+        }
         Ok(out)
     }
 
@@ -91,6 +96,15 @@ impl EventStore for InMemoryStore {
             .min(inner.events.len());
         let end = start.saturating_add(limit).min(inner.events.len());
         Ok(inner.events[start..end].to_vec())
+    }
+
+    fn scan(&self, after_position: u64, f: &mut dyn FnMut(&RecordedEvent)) -> Result<u64> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let start = usize::try_from(after_position)
+            .unwrap_or(usize::MAX)
+            .min(inner.events.len());
+        inner.events[start..].iter().for_each(f);
+        Ok(inner.events.len().max(start) as u64)
     }
 
     fn head(&self) -> Result<u64> {

@@ -11,6 +11,9 @@ use crate::event::{NewEvent, RecordedEvent};
 
 pub use memory::InMemoryStore;
 
+/// How many events the default [`EventStore::scan`] reads at a time.
+const SCAN_PAGE: usize = 4096;
+
 /// An append-only log of events, split into streams, with optimistic concurrency.
 ///
 /// Versions count the events of a stream (the first event is version 1; a stream that does
@@ -31,6 +34,22 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
 
     /// Up to `limit` events with a position above `after_position`, in order.
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// Calls `f` on every event with a position above `after_position`, in order, and returns
+    /// the position of the last one seen (`after_position` when there were none). Stores that
+    /// can lend events without copying them override this; the default pages through
+    /// [`EventStore::read_all`]. `f` must not write to the store.
+    fn scan(&self, after_position: u64, f: &mut dyn FnMut(&RecordedEvent)) -> Result<u64> {
+        let mut after = after_position;
+        loop {
+            let page = self.read_all(after, SCAN_PAGE)?;
+            let Some(last) = page.last() else {
+                return Ok(after);
+            };
+            after = last.position;
+            page.iter().for_each(&mut *f);
+        }
+    }
 
     /// The position of the last event (0 when empty).
     fn head(&self) -> Result<u64>;
