@@ -468,6 +468,20 @@ impl Engine {
         self.execute(actor, cmd).map(drop)
     }
 
+    /// Withdraws a pending request.
+    pub fn withdraw_approval(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        request: impl Into<RequestId>,
+    ) -> Result<()> {
+        let cmd = Command::WithdrawApproval {
+            opportunity: opportunity.into(),
+            request: request.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
     /// Resubmits a rejected, withdrawn or lapsed request.
     pub fn resubmit_approval(
         &mut self,
