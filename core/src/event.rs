@@ -89,15 +89,16 @@ pub enum Event {
     },
     /// An opportunity was created.
     OpportunityCreated {
-        /// The input, with `stage` resolved and `amount` derived if asked.
-        opportunity: NewOpportunity,
+        /// The input, with `stage` resolved and `amount` derived if asked (boxed: it is much
+        /// larger than every other event, and events are moved around a lot).
+        opportunity: Box<NewOpportunity>,
     },
     /// An opportunity's data changed.
     OpportunityUpdated {
         /// Which.
         opportunity: OpportunityId,
-        /// What changed.
-        patch: OpportunityPatch,
+        /// What changed (boxed, like the creation).
+        patch: Box<OpportunityPatch>,
         /// The amount after the change.
         amount: Money,
     },

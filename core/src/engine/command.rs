@@ -546,7 +546,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             for (i, c) in n.competitors.iter().enumerate() {
                 non_empty(&format!("competitors[{i}].name"), &c.name)?;
             }
-            Ok(vec![Event::OpportunityCreated { opportunity: n }])
+            Ok(vec![Event::OpportunityCreated {
+                opportunity: Box::new(n),
+            }])
         }
         Command::UpdateOpportunity { opportunity, patch } => {
             let o = cx.open_deal(&opportunity)?;
@@ -610,7 +612,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 0,
                 Event::OpportunityUpdated {
                     opportunity,
-                    patch,
+                    patch: Box::new(patch),
                     amount,
                 },
             );
