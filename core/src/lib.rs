@@ -42,4 +42,6 @@ pub use opportunity::{
 };
 pub use pipeline::{Guidance, Pipeline, PipelineBuilder, Position, Stage, LOST, WON};
 pub use store::{EventStore, InMemoryStore};
+#[cfg(feature = "sqlite")]
+pub use store::{SqliteOptions, SqliteStore, Synchronous};
 pub use user::{Role, User};
