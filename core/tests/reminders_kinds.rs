@@ -1,5 +1,6 @@
 //! Each reminder kind appears at the right instant, is snoozed, comes back, and disappears
 //! when its cause is resolved; bad input is refused and changes nothing.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::time::Duration;
 
