@@ -173,6 +173,23 @@ pub enum Status {
     },
 }
 
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Open => f.write_str("open"),
+            Status::Won => f.write_str("won"),
+            Status::Lost {
+                reason,
+                competitor: None,
+            } => write!(f, "lost ({reason})"),
+            Status::Lost {
+                reason,
+                competitor: Some(c),
+            } => write!(f, "lost to {c} ({reason})"),
+        }
+    }
+}
+
 /// An opportunity, as the fold of its events.
 ///
 /// Created through [`crate::Engine::create_opportunity`] from a [`NewOpportunity`].

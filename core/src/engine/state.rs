@@ -64,6 +64,22 @@ pub enum TimelineKind {
     Remapped,
 }
 
+impl std::fmt::Display for TimelineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimelineKind::Created => "created",
+            TimelineKind::Simple => "simple",
+            TimelineKind::SubGoal => "sub_goal",
+            TimelineKind::Approved => "approved",
+            TimelineKind::Forced => "forced",
+            TimelineKind::Back => "back",
+            TimelineKind::Lost => "lost",
+            TimelineKind::Reopened => "reopened",
+            TimelineKind::Remapped => "remapped",
+        })
+    }
+}
+
 impl From<MoveKind> for TimelineKind {
     fn from(m: MoveKind) -> Self {
         match m {

@@ -1,0 +1,149 @@
+//! Every variant of the error enum, produced by the public API.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use salespipe::*;
+
+#[test]
+fn every_error_code_is_produced() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let store = InMemoryStore::new();
+    let mut e = Engine::builder()
+        .store(store.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    setup(&mut e);
+    let mut seen = HashSet::new();
+    let mut saw = |r: Result<()>, code: ErrorCode| {
+        let err = r.expect_err("must fail");
+        assert_eq!(err.code(), code, "{err}");
+        assert!(!err.to_string().is_empty());
+        seen.insert(err.code());
+        err
+    };
+
+    e.create_opportunity("wang", new_opp("o1", 100)).unwrap();
+    let err = saw(e.advance("wang", "o1", "demo"), ErrorCode::GateNotMet);
+    let report = err.gate_report().unwrap();
+    assert_eq!(report.missing().count(), 1);
+    assert!(err.to_string().contains("budget confirmed"), "{err}");
+
+    e.create_opportunity(
+        "wang",
+        NewOpportunity {
+            stage: Some("quote".into()),
+            ..new_opp("o2", 100)
+        },
+    )
+    .unwrap();
+    e.submit_approval("wang", "o2", "quote-approval", "r1")
+        .unwrap();
+    saw(
+        e.advance("wang", "o2", "contract"),
+        ErrorCode::ApprovalPending,
+    );
+    saw(
+        e.move_back("wang", "o1", "contract", None),
+        ErrorCode::InvalidTransition,
+    );
+    saw(e.advance("wang", "nope", "demo"), ErrorCode::NotFound);
+    saw(
+        e.create_customer("wang", Customer::new("acme", "again")),
+        ErrorCode::AlreadyExists,
+    );
+    saw(
+        e.define_pipeline(
+            "admin",
+            Pipeline {
+                version: 1,
+                ..five_stages()
+            },
+        ),
+        ErrorCode::AlreadyExists,
+    );
+    let bad = Pipeline {
+        id: "p2".into(),
+        stages: vec![Stage::new("a", "A", 1.5)],
+        ..five_stages()
+    };
+    saw(
+        e.define_pipeline("admin", bad),
+        ErrorCode::InvalidDefinition,
+    );
+    saw(
+        e.create_opportunity("wang", new_opp("o3", -1)),
+        ErrorCode::Validation,
+    );
+    let mut overflow = new_opp("o4", 0);
+    overflow.amount_from_products = true;
+    overflow.products = vec![
+        ProductLine::new("a", 1, cny(i64::MAX)),
+        ProductLine::new("b", 1, cny(i64::MAX)),
+    ];
+    saw(e.create_opportunity("wang", overflow), ErrorCode::Money);
+    saw(e.advance("qian", "o1", "demo"), ErrorCode::PermissionDenied);
+    saw(
+        e.decide_approval("wang", "o2", "r1", Decision::Approve, ""),
+        ErrorCode::PermissionDenied,
+    );
+
+    // Conflict: a stale expected version.
+    let stale = store.stream_version("opportunity/o1").unwrap() - 1;
+    let ev = NewEvent {
+        at: clock.now(),
+        actor: "wang".into(),
+        event: Event::ChecklistChanged {
+            opportunity: "o1".into(),
+            item: "x".into(),
+            ticked: true,
+        },
+    };
+    let err = store.append("opportunity/o1", stale, vec![ev]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    seen.insert(err.code());
+
+    // Stored data from a newer version, and unreadable data.
+    let rec = store.read_all(0, 1).unwrap().remove(0);
+    let newer = RecordedEvent {
+        schema: SCHEMA_VERSION + 1,
+        ..rec
+    };
+    let err = RecordedEvent::from_json(&newer.to_json()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
+    assert!(err.to_string().contains("this build reads up to"), "{err}");
+    seen.insert(err.code());
+    let err = RecordedEvent::from_json("not json").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage);
+    seen.insert(err.code());
+
+    let all: HashSet<ErrorCode> = ErrorCode::ALL.into_iter().collect();
+    assert_eq!(
+        seen,
+        all,
+        "missing: {:?}",
+        all.difference(&seen).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn errors_name_the_field() {
+    let mut e = Engine::builder()
+        .clock(ManualClock::new(t("2026-03-02T01:00:00Z")))
+        .build()
+        .unwrap();
+    setup(&mut e);
+    let err = e.create_opportunity("wang", new_opp("o1", -5)).unwrap_err();
+    assert_eq!(err.to_string(), "amount: -0.05 CNY is negative");
+    let mut n = new_opp("o1", 5);
+    n.contacts = vec!["ghost".into()];
+    assert_eq!(
+        e.create_opportunity("wang", n).unwrap_err().to_string(),
+        "contacts[0]: ghost is not a contact of acme"
+    );
+    let err = e.lose("wang", "missing", "price", None).unwrap_err();
+    assert_eq!(err.to_string(), "opportunity missing not found");
+}
