@@ -19,7 +19,20 @@ type Key = (Timestamp, ReminderId);
 struct Entry {
     reminder: Reminder,
     visible: bool,
-    subject: Subject,
+}
+
+/// The subject a reminder hangs on, read back from its fields.
+fn subject_of(r: &Reminder) -> Option<Subject> {
+    use super::ReminderKind as K;
+    match r.kind {
+        K::TaskDueSoon | K::TaskOverdue => r.task.clone().map(Subject::Task),
+        K::KeyCustomerCadence => r.customer.clone().map(Subject::Customer),
+        _ => match (&r.opportunity, &r.customer) {
+            (Some(o), _) => Some(Subject::Opportunity(o.clone())),
+            (None, Some(c)) => Some(Subject::Customer(c.clone())),
+            (None, None) => None,
+        },
+    }
 }
 
 /// Every reminder of a [`State`], maintained incrementally: feed it each event right after
@@ -146,7 +159,7 @@ impl ReminderIndex {
                             e.reminder.recipient == user.id
                                 || e.reminder.escalated_from.as_ref() == Some(&user.id)
                         })
-                        .map(|e| e.subject.clone())
+                        .filter_map(|e| subject_of(&e.reminder))
                         .collect();
                     subjects.sort();
                     subjects.dedup();
@@ -159,8 +172,11 @@ impl ReminderIndex {
             Event::ReminderAcknowledged { reminder }
             | Event::ReminderSnoozed { reminder, .. }
             | Event::ReminderDismissed { reminder } => {
-                if let Some(e) = self.entries.get(reminder) {
-                    let s = e.subject.clone();
+                if let Some(s) = self
+                    .entries
+                    .get(reminder)
+                    .and_then(|e| subject_of(&e.reminder))
+                {
                     self.refresh(state, s);
                 }
             }
@@ -215,7 +231,6 @@ impl ReminderIndex {
                 Entry {
                     reminder: c.reminder,
                     visible: c.visible,
-                    subject: subject.clone(),
                 },
             );
         }
