@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 pub use command::Command;
 pub use policy::{Action, DefaultPolicy, Directory, Policy};
+pub(crate) use state::Map;
 pub use state::{State, TimelineEntry, TimelineKind};
 
 use crate::activity::{Activity, Task};
@@ -64,6 +65,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     policy: Arc<dyn Policy>,
     state: State,
+    pub(crate) reminders: crate::reminder::ReminderIndex,
 }
 
 /// Configures an [`Engine`]: store, clock and policy.
@@ -112,6 +114,7 @@ impl EngineBuilder {
             clock: self.clock,
             policy: self.policy,
             state: State::default(),
+            reminders: crate::reminder::ReminderIndex::default(),
         };
         engine.catch_up()?;
         Ok(engine)
@@ -132,6 +135,7 @@ impl Engine {
             clock: Arc::new(SystemClock),
             policy: Arc::new(DefaultPolicy),
             state: State::default(),
+            reminders: crate::reminder::ReminderIndex::default(),
         }
     }
 
@@ -176,6 +180,7 @@ impl Engine {
     /// engine's in-memory views learn of an event.
     fn fold(&mut self, e: &RecordedEvent) {
         self.state.apply(e);
+        self.reminders.apply(&self.state, e);
     }
 
     /// Runs a command as `actor`: validates it, appends its events atomically and folds them
@@ -191,6 +196,7 @@ impl Engine {
         }
         self.catch_up()?;
         let now = self.clock.now();
+        self.check_reminder_command(&actor, &command, now)?;
         let events = command::decide(
             &command::Ctx {
                 state: &self.state,

@@ -113,6 +113,7 @@ pub struct State {
     pub(crate) activities: Map<ActivityId, Activity>,
     pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
     pub(crate) tasks: Map<TaskId, Task>,
+    pub(crate) reminders: crate::reminder::ReminderState,
 }
 
 impl State {
@@ -127,6 +128,11 @@ impl State {
             Some(id) => self.opportunities.get(id).map_or(0, |o| o.version),
             None => self.versions.get(stream).copied().unwrap_or(0),
         }
+    }
+
+    /// Reminder rules and what users did with reminders.
+    pub fn reminders(&self) -> &crate::reminder::ReminderState {
+        &self.reminders
     }
 
     /// The current version of a pipeline.
@@ -153,6 +159,7 @@ impl State {
             }
         }
         let at = rec.at;
+        self.reminders.observe(&self.customers, rec);
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
@@ -457,6 +464,10 @@ impl State {
                     t.done_at = done.then_some(at);
                 }
             }
+            Event::ReminderRulesSet { .. }
+            | Event::ReminderAcknowledged { .. }
+            | Event::ReminderSnoozed { .. }
+            | Event::ReminderDismissed { .. } => self.reminders.apply(&rec.event),
         }
         if let Some(o) = opportunity_of(&rec.event).and_then(|id| self.opportunities.get_mut(id)) {
             o.version = rec.version;
