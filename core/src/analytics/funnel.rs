@@ -446,10 +446,7 @@ fn prepare(input: &FunnelInput<'_>) -> Result<Prepared> {
     let event_order = if sorted {
         None
     } else {
-        let mut idx: Vec<u32> = (0..n_ev as u32).collect();
-        // stable: equal (opp, at) keep their input order
-        idx.sort_by_key(|&i| (ev.opp[i as usize], ev.at_ms[i as usize]));
-        Some(idx)
+        Some(sort_events(ev.opp, ev.at_ms))
     };
     Ok(Prepared {
         n_stages,
@@ -457,6 +454,50 @@ fn prepare(input: &FunnelInput<'_>) -> Result<Prepared> {
         event_order,
         opp_order,
     })
+}
+
+/// The row order sorting events by (opp, at), stably (equal keys keep their input order).
+///
+/// Rows are first sorted by opportunity with the row index as tie-breaker (one packed `u64`
+/// key per row when ids fit in 32 bits, so a plain unstable sort is stable), which also keeps
+/// a time-ordered log in time order within each opportunity; then each opportunity's run is
+/// sorted by time (stably) only if it is not already in order.
+fn sort_events(opp: &[u64], at: &[i64]) -> Vec<u32> {
+    let n = opp.len();
+    let mut idx: Vec<u32> = if opp.iter().all(|&o| o <= u64::from(u32::MAX)) {
+        let mut keys: Vec<u64> = opp
+            .iter()
+            .enumerate()
+            .map(|(i, &o)| (o << 32) | i as u64)
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k as u32).collect()
+    } else {
+        let mut keys: Vec<(u64, u32)> = opp
+            .iter()
+            .enumerate()
+            .map(|(i, &o)| (o, i as u32))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.1).collect()
+    };
+    let mut start = 0;
+    while start < n {
+        let o = opp[idx[start] as usize];
+        let mut end = start + 1;
+        while end < n && opp[idx[end] as usize] == o {
+            end += 1;
+        }
+        let run = &mut idx[start..end];
+        if !run
+            .windows(2)
+            .all(|w| at[w[0] as usize] <= at[w[1] as usize])
+        {
+            run.sort_by_key(|&i| at[i as usize]);
+        }
+        start = end;
+    }
+    idx
 }
 
 /// Mode index: 0 recorded, 1 cumulative.
