@@ -6,14 +6,11 @@ usage: python compare.py [N ...] [--peers polars,duckdb,pandas] [--repeat R]
         cargo build --release -p salespipe-benches --bin funnel-peer)
 """
 import argparse
-import gc
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -69,10 +66,6 @@ def diff(a, b, name):
     return problems
 
 
-def peak_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_peer(name, d, meta, repeat):
     """Runs one peer in a fresh process (so peak memory is its own); returns (times, report)."""
     code = f"""
@@ -89,10 +82,8 @@ for _ in range({repeat}):
     times.append((time.perf_counter() - t0) * 1000)
 print(json.dumps({{"times": times, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "report": rep}}))
 """
-    env = dict(os.environ, POLARS_MAX_THREADS="1", OMP_NUM_THREADS="1")
-    if name == "polars" and os.environ.get("PEERS_THREADS"):
-        env.pop("POLARS_MAX_THREADS")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    # peers run with their default thread pools (all cores); salespipe runs single-threaded
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout)
