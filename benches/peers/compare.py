@@ -80,13 +80,14 @@ for _ in range({repeat}):
     t0 = time.perf_counter()
     rep = p.report(ev, op, meta)
     times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({{"times": times, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "report": rep}}))
+print("@@RESULT@@" + json.dumps({{"times": times, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "report": rep}}))
 """
     # peers run with their default thread pools (all cores); salespipe runs single-threaded
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout)
+    line = [l for l in out.stdout.splitlines() if l.startswith("@@RESULT@@")][-1]
+    return json.loads(line[len("@@RESULT@@"):])
 
 
 def main():

@@ -129,6 +129,7 @@ def report(con: duckdb.DuckDBPyConnection, _unused, meta: dict) -> dict:
 
 def load(d):
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"CREATE TABLE ev AS SELECT * FROM read_parquet('{d}/events.parquet')")
     con.execute(f"CREATE TABLE op AS SELECT * FROM read_parquet('{d}/opps.parquet')")
     return con, None

@@ -609,3 +609,18 @@ fn text_table_and_svg() {
     assert_eq!(svg.matches("<rect").count(), 8);
     assert!(svg.contains("4 → 4"));
 }
+
+#[test]
+fn huge_time_spans_take_the_wide_dwell_path() {
+    // a span over 2^44 ms cannot be packed with its bucket: same results either way
+    let far = 1i64 << 45;
+    let mut t = FunnelTable::new(stages());
+    t.push_opportunity(1, 10, 0, 0, NO_DATE);
+    t.push_event(1, 0, Q);
+    t.push_event(1, DAY, D);
+    t.push_event(1, far, P);
+    let r = funnel_both(&t.input(), Timestamp::from_millis(far), Window::all()).unwrap();
+    let s = &r.recorded.total.stages;
+    assert_eq!(s[0].dwell.median_seconds, Some(DAY_S));
+    assert_eq!(s[1].dwell.median_seconds, Some((far - DAY) as f64 / 1000.0));
+}

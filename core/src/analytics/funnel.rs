@@ -352,6 +352,9 @@ fn bad(field: String, message: impl Into<String>) -> Error {
 struct Prepared {
     n_stages: usize,
     n_groups: usize,
+    /// Stays fit one `i64` as `bucket << 44 | ms` (fewer than 2^19 buckets, time span under
+    /// 2^44 ms ≈ 557 years): then they are bucketed in place.
+    packed: bool,
     event_order: Option<Vec<u32>>,
     opp_order: Option<Vec<u32>>,
 }
@@ -448,9 +451,16 @@ fn prepare(input: &FunnelInput<'_>) -> Result<Prepared> {
     } else {
         Some(sort_events(ev.opp, ev.at_ms))
     };
+    let (lo, hi) = ev
+        .at_ms
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    let span = i128::from(hi) - i128::from(lo);
+    let packed = n_stages * n_groups < (1 << 19) && span < (1i128 << 44);
     Ok(Prepared {
         n_stages,
         n_groups,
+        packed,
         event_order,
         opp_order,
     })
@@ -636,9 +646,12 @@ where
     let o_created = input.opportunities.created_ms;
     let n_ev = e_opp.len();
     let n_opp = o_opp.len();
-    // real stays: (bucket, ms), scattered into `values` after the pass
-    let mut stay_bucket: Vec<u32> = Vec::with_capacity(n_ev);
-    let mut stay_ms: Vec<i64> = Vec::with_capacity(n_ev);
+    // real stays: packed `bucket << 44 | ms` (or, for absurd time spans, (bucket, ms) pairs),
+    // grouped into contiguous per-bucket runs after the pass
+    let packed = prep.packed;
+    let mut stays: Vec<i64> = Vec::with_capacity(if packed { n_ev } else { 0 });
+    let mut stay_bucket: Vec<u32> = Vec::with_capacity(if packed { 0 } else { n_ev });
+    let mut stay_ms: Vec<i64> = Vec::with_capacity(if packed { 0 } else { n_ev });
 
     let mut k = 0usize;
     let mut oc = 0usize;
@@ -720,8 +733,16 @@ where
             // the current stay completes
             if let Cur::Open(c) = cur {
                 if stay_in_w {
-                    stay_bucket.push((c * ng + g) as u32);
-                    stay_ms.push(t - stay_start);
+                    let b = c * ng + g;
+                    let ms = t - stay_start;
+                    sc.dwell_count[b] += 1;
+                    sc.dwell_sum_ms[b] += i128::from(ms);
+                    if packed {
+                        stays.push(((b as i64) << 44) | ms);
+                    } else {
+                        stay_bucket.push(b as u32);
+                        stay_ms.push(ms);
+                    }
                 }
             }
             if w {
@@ -830,10 +851,6 @@ where
             Cur::None => {}
         }
     }
-    // scatter the stays into contiguous per-bucket runs (counting sort)
-    for &b in &stay_bucket {
-        sc.dwell_count[b as usize] += 1;
-    }
     let mut offsets = Vec::with_capacity(gs + 1);
     let mut acc = 0usize;
     offsets.push(0);
@@ -842,13 +859,33 @@ where
         offsets.push(acc);
     }
     let mut next: Vec<usize> = offsets[..gs].to_vec();
-    let mut values = vec![0i64; acc];
-    for (&b, &ms) in stay_bucket.iter().zip(&stay_ms) {
-        let b = b as usize;
-        values[next[b]] = ms;
-        next[b] += 1;
-        sc.dwell_sum_ms[b] += i128::from(ms);
-    }
+    let values = if packed {
+        // in-place counting sort (American flag): every element is moved at most once
+        for b in 0..gs {
+            let end = offsets[b + 1];
+            while next[b] < end {
+                let t = (stays[next[b]] >> 44) as usize;
+                if t == b {
+                    next[b] += 1;
+                } else {
+                    stays.swap(next[b], next[t]);
+                    next[t] += 1;
+                }
+            }
+        }
+        for v in &mut stays {
+            *v &= (1 << 44) - 1;
+        }
+        stays
+    } else {
+        let mut values = vec![0i64; acc];
+        for (&b, &ms) in stay_bucket.iter().zip(&stay_ms) {
+            let b = b as usize;
+            values[next[b]] = ms;
+            next[b] += 1;
+        }
+        values
+    };
     sc.values = values;
     sc.offsets = offsets;
     Ok(sc)
