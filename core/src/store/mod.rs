@@ -1,6 +1,7 @@
 //! Event stores: where events live. [`InMemoryStore`] is the default; durable stores implement
-//! the same [`EventStore`] trait and pass the same [`conformance`] suite. `SqliteStore` (cargo
-//! feature `sqlite`, on by default) is the durable embedded store: one SQLite file.
+//! the same [`EventStore`] trait and pass the same `conformance` suite (feature `testing`).
+//! `SqliteStore` (cargo feature `sqlite`, on by default) is the durable embedded store: one
+//! SQLite file.
 
 mod memory;
 #[cfg(feature = "sqlite")]

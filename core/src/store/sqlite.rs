@@ -312,15 +312,18 @@ impl EventStore for SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_error)?;
-        let actual = stream_version_in(&tx, stream)?;
-        if actual != expected {
+        // The database checks the expected version: the insert of version `expected + 1`
+        // fails (unique key or trigger) unless the stream is at `expected`. The stream's
+        // version is read only to report a conflict; reading it on every append would cost a
+        // statement re-preparation (SQLite re-plans a query whose indexed `=` parameter
+        // changes when STAT4 is compiled in, as in the bundled build).
+        let Ok(expected_sql) = i64::try_from(expected) else {
             return Err(Error::Conflict {
                 stream: stream.to_owned(),
                 expected,
-                actual,
+                actual: stream_version_in(&tx, stream)?,
             });
-        }
-        let expected_sql = to_sql_int("expected version", expected)?;
+        };
         let head = head_in(&tx)?;
         let mut recorded = Vec::with_capacity(events.len());
         let name: Arc<str> = Arc::from(stream);
@@ -345,15 +348,17 @@ impl EventStore for SqliteStore {
                     data,
                 ]);
                 if let Err(err) = inserted {
-                    // The pre-check above holds the write lock, so only a writer that ignores
-                    // the contract gets here; report what the database refused.
-                    return Err(match err.sqlite_error_code() {
-                        Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Conflict {
+                    let constraint =
+                        err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation);
+                    let actual = stream_version_in(&tx, stream)?;
+                    return Err(if constraint && actual != expected {
+                        Error::Conflict {
                             stream: stream.to_owned(),
                             expected,
-                            actual: stream_version_in(&tx, stream)?,
-                        },
-                        _ => sql_error(err),
+                            actual,
+                        }
+                    } else {
+                        sql_error(err)
                     });
                 }
                 recorded.push(RecordedEvent {
