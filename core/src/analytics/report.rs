@@ -40,7 +40,7 @@ fn write_group(f: &mut fmt::Formatter<'_>, g: &GroupReport, exp: u32) -> fmt::Re
     writeln!(
         f,
         "{:<w$}  {:>8} {:>8} {:>7} {:>7} {:>7}  {:>7} {:>7} {:>7}  {:>8} {:>8}  {:>6} {:>5}  {:>14}",
-        "stage", "entered", "advanced", "won", "lost", "open",
+        "stage", "entered", "advanced", "won", "lost@", "open@",
         "adv%", "win%", "loss%", "dwell~", "dwell90", "open", "stale", "weighted"
     )?;
     for s in &g.stages {
@@ -86,7 +86,9 @@ fn write_group(f: &mut fmt::Formatter<'_>, g: &GroupReport, exp: u32) -> fmt::Re
 }
 
 impl fmt::Display for FunnelReport {
-    /// The total funnel as a table, the whole-pipeline figures, then one line per group.
+    /// The total funnel as a table (`lost@` = lost_here, `open@` = open_here, `open` = open
+    /// age count, dwell median `dwell~` and P90 in days), the whole-pipeline figures, then one
+    /// line per group.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let exp = exponent(self);
         let mode = match self.mode {
@@ -160,7 +162,7 @@ impl FunnelReport {
     /// ```
     pub fn to_svg(&self) -> String {
         let stages = &self.total.stages;
-        let (width, bar_h, gap, top) = (640.0_f64, 36.0_f64, 10.0_f64, 30.0_f64);
+        let (width, bar_h, gap, top) = (760.0_f64, 36.0_f64, 10.0_f64, 30.0_f64);
         let height = top + stages.len() as f64 * (bar_h + gap) + 10.0;
         let max = stages.iter().map(|s| s.entered).max().unwrap_or(0).max(1) as f64;
         let plot = 360.0;
