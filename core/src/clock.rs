@@ -24,6 +24,30 @@ use crate::error::{Error, Result};
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// The earliest instant RFC 3339 can write: 0000-01-01T00:00:00.000Z.
+    pub const MIN_RFC3339: Timestamp = Timestamp(-62_167_219_200_000);
+    /// The latest instant RFC 3339 can write: 9999-12-31T23:59:59.999Z.
+    pub const MAX_RFC3339: Timestamp = Timestamp(253_402_300_799_999);
+
+    /// Checks that the instant can be stored and read back (years 0000 to 9999); the error
+    /// names `field`.
+    ///
+    /// ```
+    /// use salespipe::Timestamp;
+    /// assert!(Timestamp::from_millis(0).check("at").is_ok());
+    /// assert!(Timestamp::from_millis(i64::MAX).check("at").is_err());
+    /// ```
+    pub fn check(self, field: &str) -> Result<Self> {
+        if (Self::MIN_RFC3339..=Self::MAX_RFC3339).contains(&self) {
+            Ok(self)
+        } else {
+            Err(Error::validation(
+                field,
+                format!("{} ms since 1970 is outside the years 0000 to 9999", self.0),
+            ))
+        }
+    }
+
     /// The instant `ms` milliseconds after 1970-01-01T00:00:00Z.
     pub const fn from_millis(ms: i64) -> Self {
         Timestamp(ms)
@@ -185,6 +209,17 @@ mod tests {
         assert_eq!(json, "\"2026-03-01T09:30:00.000Z\"");
         let back: Timestamp = serde_json::from_str(&json).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn the_representable_range_round_trips() {
+        for t in [Timestamp::MIN_RFC3339, Timestamp::MAX_RFC3339] {
+            let back: Timestamp = t.to_string().parse().unwrap();
+            assert_eq!(back, t);
+            assert!(t.check("t").is_ok());
+        }
+        assert!(Timestamp::MIN_RFC3339.plus_millis(-1).check("t").is_err());
+        assert!(Timestamp::MAX_RFC3339.plus_millis(1).check("t").is_err());
     }
 
     #[test]

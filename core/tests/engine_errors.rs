@@ -147,3 +147,47 @@ fn errors_name_the_field() {
     let err = e.lose("wang", "missing", "price", None).unwrap_err();
     assert_eq!(err.to_string(), "opportunity missing not found");
 }
+
+#[test]
+fn values_that_cannot_be_stored_are_refused() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let mut e = Engine::builder().clock(clock.clone()).build().unwrap();
+    setup(&mut e);
+    let far = Timestamp::from_millis(i64::MAX / 2);
+    let err = e
+        .log_activity("wang", Activity::new("a1", "call", "acme", far))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(err.to_string().starts_with("activity.at:"), "{err}");
+    let err = e
+        .create_task(
+            "wang",
+            Task::new("t1", "x", "wang", Timestamp::from_millis(i64::MIN)),
+        )
+        .unwrap_err();
+    assert!(err.to_string().starts_with("task.due:"), "{err}");
+    let mut n = new_opp("o1", 5);
+    n.fields
+        .insert("score".into(), FieldValue::Number(f64::NAN));
+    let err = e.create_opportunity("wang", n).unwrap_err();
+    assert_eq!(err.to_string(), "fields.score: NaN is not a finite number");
+    let bad = Pipeline {
+        id: "p2".into(),
+        stages: vec![Stage::new("a", "A", 0.5).requires(Requirement::field(
+            "score",
+            FieldOp::Gt,
+            FieldValue::Number(f64::INFINITY),
+        ))],
+        ..five_stages()
+    };
+    assert_eq!(
+        e.define_pipeline("admin", bad).unwrap_err().code(),
+        ErrorCode::InvalidDefinition
+    );
+    // A clock outside the storable range refuses every command.
+    let before = e.state().position();
+    clock.set(far);
+    let err = e.tick("wang", "o1", "x").unwrap_err();
+    assert!(err.to_string().starts_with("clock:"), "{err}");
+    assert_eq!(e.state().position(), before);
+}

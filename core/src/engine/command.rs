@@ -15,7 +15,7 @@ use crate::event::{Event, MoveKind};
 use crate::gate::{self, GateContext, Requirement};
 use crate::id::{ActorId, CustomerId, OpportunityId, ProcessId, RequestId, StageId, TaskId};
 use crate::money::Money;
-use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch, ProductLine};
+use crate::opportunity::{FieldValue, NewOpportunity, Opportunity, OpportunityPatch, ProductLine};
 use crate::pipeline::{Pipeline, Position, LOST, WON};
 use crate::user::User;
 
@@ -365,6 +365,24 @@ fn check_contacts(
     Ok(())
 }
 
+/// Custom-field numbers must be finite: NaN and infinities have no JSON form.
+fn check_fields<'a>(
+    fields: impl IntoIterator<Item = (&'a String, Option<&'a FieldValue>)>,
+) -> Result<()> {
+    for (name, value) in fields {
+        non_empty("fields", name)?;
+        if let Some(FieldValue::Number(n)) = value {
+            if !n.is_finite() {
+                return Err(Error::validation(
+                    format!("fields.{name}"),
+                    format!("{n} is not a finite number"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_customer(c: &Customer) -> Result<()> {
     non_empty("customer.id", c.id.as_str())?;
     non_empty("customer.name", &c.name)?;
@@ -565,6 +583,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 ));
             }
             check_contacts(st, &n.customer, &n.contacts)?;
+            check_fields(n.fields.iter().map(|(k, v)| (k, Some(v))))?;
             for (i, c) in n.competitors.iter().enumerate() {
                 non_empty(&format!("competitors[{i}].name"), &c.name)?;
             }
@@ -604,6 +623,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if let Some(contacts) = &patch.contacts {
                 check_contacts(st, &o.customer, contacts)?;
             }
+            check_fields(patch.fields.iter().map(|(k, v)| (k, v.as_ref())))?;
             let mut events = Vec::new();
             let amount_changed = amount != o.amount;
             let products_changed = patch.products.as_ref().is_some_and(|p| p != &o.products);
@@ -904,7 +924,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     ));
                 }
             }
+            activity.at.check("activity.at")?;
             if let Some(f) = activity.next_follow_up {
+                f.check("activity.next_follow_up")?;
                 if f < activity.at {
                     return Err(Error::validation(
                         "activity.next_follow_up",
@@ -923,6 +945,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 return Err(Error::already_exists("task", &task.id));
             }
             cx.user(&task.owner, "task.owner")?;
+            task.due.check("task.due")?;
             if let Some(c) = &task.customer {
                 if !st.customers.contains_key(c) {
                     return Err(Error::not_found("customer", c));

@@ -195,7 +195,7 @@ impl Engine {
             return Err(Error::validation("actor", "must not be empty"));
         }
         self.catch_up()?;
-        let now = self.clock.now();
+        let now = self.clock.now().check("clock")?;
         self.check_reminder_command(&actor, &command, now)?;
         let events = command::decide(
             &command::Ctx {

@@ -108,6 +108,14 @@ fn requirement_problems(req: &Requirement, path: &str, out: &mut Vec<Problem>) {
                     "a comparison needs a value",
                 )),
             }
+            if let Some(crate::FieldValue::Number(n)) = value {
+                if !n.is_finite() {
+                    out.push(Problem::new(
+                        format!("{path}.value"),
+                        format!("{n} is not a finite number"),
+                    ));
+                }
+            }
         }
         Requirement::MinProducts { count: 0 } | Requirement::MinContacts { count: 0 } => {
             out.push(Problem::new(format!("{path}.count"), "must be at least 1"));

@@ -181,6 +181,7 @@ impl Engine {
             return Err(Error::validation("reminder", format!("{id} is dismissed")));
         }
         if let Some(until) = until {
+            until.check("until")?;
             if until <= now {
                 return Err(Error::validation(
                     "until",
