@@ -52,7 +52,7 @@ impl Feed {
             position: self.position,
             // One stream per kind: the per-stream version map is the store's business, not
             // the reminders'; this keeps the benchmark's memory for what is measured.
-            stream: stream.to_owned(),
+            stream: stream.into(),
             version: 1,
             at: Timestamp::from_millis(at),
             actor: "admin".into(),
@@ -156,7 +156,9 @@ fn build(scale: f64) -> Feed {
         f.push(
             at,
             "opportunity",
-            Event::OpportunityCreated { opportunity: n },
+            Event::OpportunityCreated {
+                opportunity: Box::new(n),
+            },
         );
     }
     eprintln!(

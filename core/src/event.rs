@@ -90,15 +90,16 @@ pub enum Event {
     },
     /// An opportunity was created.
     OpportunityCreated {
-        /// The input, with `stage` resolved and `amount` derived if asked.
-        opportunity: NewOpportunity,
+        /// The input, with `stage` resolved and `amount` derived if asked (boxed: it is much
+        /// larger than every other event, and events are moved around a lot).
+        opportunity: Box<NewOpportunity>,
     },
     /// An opportunity's data changed.
     OpportunityUpdated {
         /// Which.
         opportunity: OpportunityId,
-        /// What changed.
-        patch: OpportunityPatch,
+        /// What changed (boxed, like the creation).
+        patch: Box<OpportunityPatch>,
         /// The amount after the change.
         amount: Money,
     },
@@ -212,7 +213,7 @@ pub struct RecordedEvent {
     /// Position in the global log, from 1, gap-free.
     pub position: u64,
     /// The stream (`opportunity/opp-1`).
-    pub stream: String,
+    pub stream: std::sync::Arc<str>,
     /// Version within the stream, from 1.
     pub version: u64,
     /// When it happened (the engine's clock).
@@ -275,9 +276,19 @@ pub fn check_schema(schema: u32) -> Result<()> {
     }
 }
 
+/// The prefix of opportunity streams.
+pub const OPPORTUNITY_STREAM_PREFIX: &str = "opportunity/";
+
+fn stream_name(prefix: &str, id: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + id.len());
+    s.push_str(prefix);
+    s.push_str(id);
+    s
+}
+
 /// The stream an opportunity's events go to.
 pub fn opportunity_stream(id: &OpportunityId) -> String {
-    format!("opportunity/{id}")
+    stream_name(OPPORTUNITY_STREAM_PREFIX, id.as_str())
 }
 
 impl Event {
@@ -285,14 +296,14 @@ impl Event {
     pub fn stream(&self) -> String {
         match self {
             Event::PipelineDefined { pipeline } | Event::PipelineEdited { pipeline, .. } => {
-                format!("pipeline/{}", pipeline.id)
+                stream_name("pipeline/", pipeline.id.as_str())
             }
-            Event::ProcessDefined { process } => format!("process/{}", process.id),
-            Event::UserRegistered { user } => format!("user/{}", user.id),
+            Event::ProcessDefined { process } => stream_name("process/", process.id.as_str()),
+            Event::UserRegistered { user } => stream_name("user/", user.id.as_str()),
             Event::CustomerCreated { customer } | Event::CustomerUpdated { customer } => {
-                format!("customer/{}", customer.id)
+                stream_name("customer/", customer.id.as_str())
             }
-            Event::ContactAdded { customer, .. } => format!("customer/{customer}"),
+            Event::ContactAdded { customer, .. } => stream_name("customer/", customer.as_str()),
             Event::OpportunityCreated { opportunity } => opportunity_stream(&opportunity.id),
             Event::OpportunityUpdated { opportunity, .. }
             | Event::ChecklistChanged { opportunity, .. }
@@ -301,13 +312,13 @@ impl Event {
             | Event::ApprovalDecided { opportunity, .. }
             | Event::ApprovalWithdrawn { opportunity, .. }
             | Event::ApprovalInvalidated { opportunity, .. } => opportunity_stream(opportunity),
-            Event::ActivityLogged { activity } => format!("activity/{}", activity.id),
-            Event::TaskCreated { task } => format!("task/{}", task.id),
-            Event::TaskDone { task, .. } => format!("task/{task}"),
+            Event::ActivityLogged { activity } => stream_name("activity/", activity.id.as_str()),
+            Event::TaskCreated { task } => stream_name("task/", task.id.as_str()),
+            Event::TaskDone { task, .. } => stream_name("task/", task.as_str()),
             Event::ReminderRulesSet { .. } => "reminders/rules".to_owned(),
             Event::ReminderAcknowledged { reminder }
             | Event::ReminderSnoozed { reminder, .. }
-            | Event::ReminderDismissed { reminder } => format!("reminder/{reminder}"),
+            | Event::ReminderDismissed { reminder } => stream_name("reminder/", reminder.as_str()),
         }
     }
 }

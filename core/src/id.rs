@@ -1,5 +1,7 @@
 //! Typed ids. Ids are given by the host (its own primary keys) and are plain strings on the
 //! wire; the types keep an opportunity id from being passed where a customer id belongs.
+//! An id is a shared immutable string: cloning one is a reference-count increment, which
+//! matters because every event, timeline entry and index holds ids.
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $example:literal) => {
@@ -10,14 +12,13 @@ macro_rules! string_id {
         #[doc = concat!("assert_eq!(id.as_str(), \"", $example, "\");")]
         #[doc = concat!("assert_eq!(serde_json::to_string(&id).unwrap(), \"\\\"", $example, "\\\"\");")]
         /// ```
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// An id from any string the host uses.
-            pub fn new(id: impl Into<String>) -> Self {
-                $name(id.into())
+            pub fn new(id: impl AsRef<str>) -> Self {
+                $name(std::sync::Arc::from(id.as_ref()))
             }
 
             /// The id as a string slice.
@@ -34,13 +35,32 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name(s.to_owned())
+                $name::new(s)
             }
         }
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                $name(s)
+                $name(std::sync::Arc::from(s))
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                $name::new(s)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Ok($name::new(s))
             }
         }
 

@@ -47,4 +47,6 @@ pub use reminder::{
     ReminderState, StaleRule, TaskLead,
 };
 pub use store::{EventStore, InMemoryStore};
+#[cfg(feature = "sqlite")]
+pub use store::{SqliteOptions, SqliteStore, Synchronous};
 pub use user::{Role, User};

@@ -568,7 +568,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             for (i, c) in n.competitors.iter().enumerate() {
                 non_empty(&format!("competitors[{i}].name"), &c.name)?;
             }
-            Ok(vec![Event::OpportunityCreated { opportunity: n }])
+            Ok(vec![Event::OpportunityCreated {
+                opportunity: Box::new(n),
+            }])
         }
         Command::UpdateOpportunity { opportunity, patch } => {
             let o = cx.open_deal(&opportunity)?;
@@ -632,7 +634,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 0,
                 Event::OpportunityUpdated {
                     opportunity,
-                    patch,
+                    patch: Box::new(patch),
                     amount,
                 },
             );
@@ -643,40 +645,19 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         Command::Advance { opportunity, to } => {
             let o = cx.open_deal(&opportunity)?;
             let p = cx.pipeline_of(o)?;
-            let report = gate_report(cx, o, p, &to)?;
+            let v = gate::verdict(p, gate_context(cx, o), &to)?;
             refuse_skip(o, p, &to)?;
-            if !report.is_met() {
-                let missing: Vec<_> = report.missing().collect();
-                let all_pending = missing.iter().all(|i| {
-                    matches!(&i.requirement, Requirement::Approval { process }
-                        if o.latest_request(process).is_some_and(|r| r.status == ApprovalStatus::Pending))
-                });
-                if let (true, Some(Requirement::Approval { process })) =
-                    (all_pending, missing.first().map(|i| &i.requirement))
-                {
-                    let r = o
-                        .latest_request(process)
-                        .map(|r| r.id.to_string())
-                        .unwrap_or_default();
-                    return Err(Error::ApprovalPending {
-                        request: r,
-                        message: format!("cannot reach {to} before \"{process}\" is decided"),
-                    });
-                }
-                return Err(Error::GateNotMet {
-                    report: Box::new(report),
-                });
+            if !v.met {
+                return Err(gate_refusal(
+                    gate::evaluate(p, gate_context(cx, o), &to)?,
+                    o,
+                    &to,
+                ));
             }
-            let how = if report.items.is_empty() {
-                MoveKind::Simple
-            } else if report
-                .items
-                .iter()
-                .any(|i| matches!(i.requirement, Requirement::Approval { .. }))
-            {
-                MoveKind::Approved
-            } else {
-                MoveKind::SubGoal
+            let how = match (v.any, v.approval) {
+                (false, _) => MoveKind::Simple,
+                (true, true) => MoveKind::Approved,
+                (true, false) => MoveKind::SubGoal,
             };
             Ok(vec![moved(o, to, how, None, None)])
         }
@@ -697,7 +678,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             let o = cx.open_deal(&opportunity)?;
             non_empty("reason", &reason)?;
             let p = cx.pipeline_of(o)?;
-            gate_report(cx, o, p, &to)?; // target must be forward
+            gate::verdict(p, gate_context(cx, o), &to)?; // the target must be ahead
             Ok(vec![moved(o, to, MoveKind::Forced, Some(reason), None)])
         }
         Command::MoveBack {
@@ -1016,25 +997,41 @@ fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Vec<Event>> {
     Ok(vec![Event::TaskDone { task: id, done }])
 }
 
-pub(crate) fn gate_report(
-    cx: &Ctx<'_>,
-    o: &Opportunity,
-    p: &Pipeline,
-    to: &StageId,
-) -> Result<gate::GateReport> {
+fn gate_context<'a>(cx: &Ctx<'a>, o: &'a Opportunity) -> GateContext<'a> {
     let activities = cx
         .state
         .opp_activities
         .get(&o.id)
         .map_or(&[][..], Vec::as_slice);
-    gate::evaluate(
-        p,
-        GateContext {
-            opportunity: o,
-            activities,
+    GateContext {
+        opportunity: o,
+        activities,
+    }
+}
+
+/// The error for an unmet gate: `ApprovalPending` when all that is missing is a decision on
+/// pending approvals, `GateNotMet` with the report otherwise.
+fn gate_refusal(report: gate::GateReport, o: &Opportunity, to: &StageId) -> Error {
+    let mut pending = None;
+    let all_pending = report.missing().all(|i| match &i.requirement {
+        Requirement::Approval { process } => match o.latest_request(process) {
+            Some(r) if r.status == ApprovalStatus::Pending => {
+                pending.get_or_insert((r.id.clone(), process.clone()));
+                true
+            }
+            _ => false,
         },
-        to,
-    )
+        _ => false,
+    });
+    match pending {
+        Some((request, process)) if all_pending => Error::ApprovalPending {
+            request: request.to_string(),
+            message: format!("cannot reach {to} before \"{process}\" is decided"),
+        },
+        _ => Error::GateNotMet {
+            report: Box::new(report),
+        },
+    }
 }
 
 fn refuse_skip(o: &Opportunity, p: &Pipeline, to: &StageId) -> Result<()> {

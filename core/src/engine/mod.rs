@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 pub use command::Command;
 pub use policy::{Action, DefaultPolicy, Directory, Policy};
+pub(crate) use state::Map;
 pub use state::{State, TimelineEntry, TimelineKind};
 
 use crate::activity::{Activity, Task};
@@ -27,9 +28,6 @@ use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
 use crate::pipeline::Pipeline;
 use crate::store::{EventStore, InMemoryStore};
 use crate::user::User;
-
-/// How many events catch-up reads at a time.
-const PAGE: usize = 4096;
 
 /// The sales-pipeline engine.
 ///
@@ -171,14 +169,9 @@ impl Engine {
     /// Folds in events other engines appended to the shared store since the last command.
     pub fn catch_up(&mut self) -> Result<()> {
         let head = self.store.head()?;
-        while self.state.position < head {
-            let page = self.store.read_all(self.state.position, PAGE)?;
-            if page.is_empty() {
-                break;
-            }
-            for e in &page {
-                self.fold(e);
-            }
+        if self.state.position < head {
+            let store = Arc::clone(&self.store);
+            store.scan(self.state.position, &mut |e| self.fold(e))?;
         }
         Ok(())
     }
@@ -481,6 +474,20 @@ impl Engine {
         self.execute(actor, cmd).map(drop)
     }
 
+    /// Withdraws a pending request.
+    pub fn withdraw_approval(
+        &mut self,
+        actor: impl Into<ActorId>,
+        opportunity: impl Into<OpportunityId>,
+        request: impl Into<RequestId>,
+    ) -> Result<()> {
+        let cmd = Command::WithdrawApproval {
+            opportunity: opportunity.into(),
+            request: request.into(),
+        };
+        self.execute(actor, cmd).map(drop)
+    }
+
     /// Resubmits a rejected, withdrawn or lapsed request.
     pub fn resubmit_approval(
         &mut self,
@@ -721,15 +728,11 @@ impl Engine {
     /// The whole state as it was at instant `at` (events stamped at or before it).
     pub fn state_as_of(&self, at: Timestamp) -> Result<State> {
         let mut state = State::default();
-        let mut after = 0;
-        loop {
-            let page = self.store.read_all(after, PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            for e in page.iter().filter(|e| e.at <= at) {
+        self.store.scan(0, &mut |e| {
+            if e.at <= at {
                 state.apply(e);
             }
-        }
+        })?;
         Ok(state)
     }
 

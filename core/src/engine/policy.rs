@@ -1,8 +1,6 @@
 //! Who may do what. The [`DefaultPolicy`] suits a small team; hosts replace it by implementing
 //! [`Policy`].
 
-use std::collections::HashMap;
-
 use crate::id::ActorId;
 use crate::user::{Role, User};
 
@@ -62,11 +60,11 @@ impl Action<'_> {
 /// The users the engine knows, for policies to consult.
 #[derive(Debug, Clone, Copy)]
 pub struct Directory<'a> {
-    users: &'a HashMap<ActorId, User>,
+    users: &'a super::state::Map<ActorId, User>,
 }
 
 impl<'a> Directory<'a> {
-    pub(crate) fn new(users: &'a HashMap<ActorId, User>) -> Self {
+    pub(crate) fn new(users: &'a super::state::Map<ActorId, User>) -> Self {
         Directory { users }
     }
 

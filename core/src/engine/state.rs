@@ -2,13 +2,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+/// The hash maps of the state: foldhash, seeded per process (fast, and not predictable from outside).
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{Activity, Task};
 use crate::approval::{ApprovalProcess, ApprovalRequest, ApprovalStatus};
 use crate::clock::Timestamp;
 use crate::customer::Customer;
-use crate::event::{Event, MoveKind, RecordedEvent};
+use crate::event::{Event, MoveKind, RecordedEvent, OPPORTUNITY_STREAM_PREFIX};
 use crate::id::{
     ActivityId, ActorId, CustomerId, OpportunityId, PipelineId, ProcessId, StageId, TaskId,
 };
@@ -100,16 +103,16 @@ impl From<MoveKind> for TimelineKind {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
     pub(crate) position: u64,
-    pub(crate) versions: HashMap<String, u64>,
-    pub(crate) pipelines: HashMap<PipelineId, Vec<Pipeline>>,
-    pub(crate) processes: HashMap<ProcessId, ApprovalProcess>,
-    pub(crate) users: HashMap<ActorId, User>,
-    pub(crate) customers: HashMap<CustomerId, Customer>,
-    pub(crate) opportunities: HashMap<OpportunityId, Opportunity>,
-    pub(crate) timelines: HashMap<OpportunityId, Vec<TimelineEntry>>,
-    pub(crate) activities: HashMap<ActivityId, Activity>,
-    pub(crate) opp_activities: HashMap<OpportunityId, Vec<Activity>>,
-    pub(crate) tasks: HashMap<TaskId, Task>,
+    pub(crate) versions: Map<std::sync::Arc<str>, u64>,
+    pub(crate) pipelines: Map<PipelineId, Vec<Pipeline>>,
+    pub(crate) processes: Map<ProcessId, ApprovalProcess>,
+    pub(crate) users: Map<ActorId, User>,
+    pub(crate) customers: Map<CustomerId, Customer>,
+    pub(crate) opportunities: Map<OpportunityId, Opportunity>,
+    pub(crate) timelines: Map<OpportunityId, Vec<TimelineEntry>>,
+    pub(crate) activities: Map<ActivityId, Activity>,
+    pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
+    pub(crate) tasks: Map<TaskId, Task>,
     pub(crate) reminders: crate::reminder::ReminderState,
 }
 
@@ -121,7 +124,10 @@ impl State {
 
     /// The version of a stream as this state knows it.
     pub fn stream_version(&self, stream: &str) -> u64 {
-        self.versions.get(stream).copied().unwrap_or(0)
+        match stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX) {
+            Some(id) => self.opportunities.get(id).map_or(0, |o| o.version),
+            None => self.versions.get(stream).copied().unwrap_or(0),
+        }
     }
 
     /// Reminder rules and what users did with reminders.
@@ -142,7 +148,16 @@ impl State {
     /// an event naming something unknown (possible only in a hand-edited store) is skipped.
     pub fn apply(&mut self, rec: &RecordedEvent) {
         self.position = self.position.max(rec.position);
-        self.versions.insert(rec.stream.clone(), rec.version);
+        // Opportunity streams keep their version on the opportunity itself (one lookup less
+        // on the hottest path); every other stream's version lives in `versions`.
+        if !rec.stream.starts_with(OPPORTUNITY_STREAM_PREFIX) {
+            match self.versions.get_mut(&*rec.stream) {
+                Some(v) => *v = rec.version,
+                None => {
+                    self.versions.insert(rec.stream.clone(), rec.version);
+                }
+            }
+        }
         let at = rec.at;
         self.reminders.observe(&self.customers, rec);
         match &rec.event {
@@ -209,19 +224,18 @@ impl State {
             Event::OpportunityCreated { opportunity: n } => {
                 let stage = n.stage.clone().unwrap_or_else(|| StageId::new(""));
                 let version = self.current_version(&n.pipeline);
-                self.timelines.insert(
-                    n.id.clone(),
-                    vec![TimelineEntry {
-                        at,
-                        actor: rec.actor.clone(),
-                        from: None,
-                        to: stage.clone(),
-                        how: TimelineKind::Created,
-                        reason: None,
-                        competitor: None,
-                        pipeline_version: version,
-                    }],
-                );
+                let mut timeline = Vec::with_capacity(8);
+                timeline.push(TimelineEntry {
+                    at,
+                    actor: rec.actor.clone(),
+                    from: None,
+                    to: stage.clone(),
+                    how: TimelineKind::Created,
+                    reason: None,
+                    competitor: None,
+                    pipeline_version: version,
+                });
+                self.timelines.insert(n.id.clone(), timeline);
                 self.opportunities.insert(
                     n.id.clone(),
                     Opportunity {
@@ -346,24 +360,30 @@ impl State {
                         o.stage_entered_at = at;
                     }
                 }
+                o.version = rec.version;
                 let version = self
                     .pipelines
                     .get(&o.pipeline)
                     .and_then(|v| v.last())
                     .map_or(0, |p| p.version);
-                self.timelines
-                    .entry(opportunity.clone())
-                    .or_default()
-                    .push(TimelineEntry {
-                        at,
-                        actor: rec.actor.clone(),
-                        from: Some(from.clone()),
-                        to: to.clone(),
-                        how: (*how).into(),
-                        reason: reason.clone(),
-                        competitor: competitor.clone(),
-                        pipeline_version: version,
-                    });
+                let entry = TimelineEntry {
+                    at,
+                    actor: rec.actor.clone(),
+                    from: Some(from.clone()),
+                    to: to.clone(),
+                    how: (*how).into(),
+                    reason: reason.clone(),
+                    competitor: competitor.clone(),
+                    pipeline_version: version,
+                };
+                match self.timelines.get_mut(opportunity) {
+                    Some(t) => t.push(entry),
+                    None => {
+                        self.timelines.insert(opportunity.clone(), vec![entry]);
+                    }
+                }
+                // The version is set above: skip the generic lookup below (the hottest path).
+                return;
             }
             Event::ApprovalSubmitted {
                 opportunity,

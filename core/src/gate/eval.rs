@@ -28,6 +28,61 @@ pub struct GateContext<'a> {
 /// ([`Error::InvalidTransition`]).
 pub fn evaluate(pipeline: &Pipeline, ctx: GateContext<'_>, target: &StageId) -> Result<GateReport> {
     let opp = ctx.opportunity;
+    let mut items = Vec::new();
+    for stage in on_the_way(pipeline, opp, target)? {
+        for req in &stage.exit {
+            let met = is_met(req, ctx);
+            items.push(GateItem {
+                stage: stage.id.clone(),
+                stage_name: stage.name.clone(),
+                requirement: req.clone(),
+                met,
+                reason: reason(req, ctx, met),
+            });
+        }
+    }
+    Ok(GateReport {
+        opportunity: opp.id.clone(),
+        from: opp.stage.clone(),
+        target: target.clone(),
+        items,
+    })
+}
+
+/// What [`verdict`] found, without the reasons a [`GateReport`] spells out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Every requirement on the way holds.
+    pub met: bool,
+    /// There is at least one requirement on the way.
+    pub any: bool,
+    /// At least one requirement on the way is an approval.
+    pub approval: bool,
+}
+
+/// The same decision as [`evaluate`] without building the report: the engine's fast path.
+pub fn verdict(pipeline: &Pipeline, ctx: GateContext<'_>, target: &StageId) -> Result<Verdict> {
+    let mut v = Verdict {
+        met: true,
+        any: false,
+        approval: false,
+    };
+    for stage in on_the_way(pipeline, ctx.opportunity, target)? {
+        for req in &stage.exit {
+            v.any = true;
+            v.approval |= matches!(req, Requirement::Approval { .. });
+            v.met &= is_met(req, ctx);
+        }
+    }
+    Ok(v)
+}
+
+/// The stages whose exit requirements a move to `target` must meet.
+fn on_the_way<'p>(
+    pipeline: &'p Pipeline,
+    opp: &Opportunity,
+    target: &StageId,
+) -> Result<&'p [crate::pipeline::Stage]> {
     if !opp.is_open() {
         return Err(Error::transition(format!(
             "opportunity {} is closed; reopen it first",
@@ -59,82 +114,66 @@ pub fn evaluate(pipeline: &Pipeline, ctx: GateContext<'_>, target: &StageId) -> 
             ))
         }
     };
-    let mut items = Vec::new();
-    for stage in &pipeline.stages[from..end] {
-        for req in &stage.exit {
-            let (met, reason) = check(req, ctx);
-            items.push(GateItem {
-                stage: stage.id.clone(),
-                stage_name: stage.name.clone(),
-                requirement: req.clone(),
-                met,
-                reason,
-            });
-        }
-    }
-    Ok(GateReport {
-        opportunity: opp.id.clone(),
-        from: opp.stage.clone(),
-        target: target.clone(),
-        items,
-    })
+    Ok(&pipeline.stages[from..end])
 }
 
-fn check(req: &Requirement, ctx: GateContext<'_>) -> (bool, String) {
+fn activity_count(ctx: GateContext<'_>, kind: &str) -> usize {
+    ctx.activities
+        .iter()
+        .filter(|a| a.kind == kind && a.at >= ctx.opportunity.stage_entered_at)
+        .count()
+}
+
+fn is_met(req: &Requirement, ctx: GateContext<'_>) -> bool {
     let opp = ctx.opportunity;
     match req {
-        Requirement::Checklist { item } => {
-            if opp.checklist.contains(item) {
-                (true, format!("\"{item}\" ticked"))
-            } else {
-                (false, format!("\"{item}\" not ticked"))
-            }
-        }
+        Requirement::Checklist { item } => opp.checklist.contains(item),
+        Requirement::MinProducts { count } => opp.products.len() >= *count as usize,
+        Requirement::MinContacts { count } => opp.contacts.len() >= *count as usize,
+        Requirement::Activity { kind, count } => activity_count(ctx, kind) >= *count as usize,
+        Requirement::Approval { process } => opp
+            .latest_request(process)
+            .is_some_and(|r| r.status == ApprovalStatus::Approved),
+        Requirement::Field { field, op, value } => field_met(opp, field, *op, value.as_ref()),
+    }
+}
+
+/// Why a requirement holds or not, in words.
+fn reason(req: &Requirement, ctx: GateContext<'_>, met: bool) -> String {
+    let opp = ctx.opportunity;
+    match req {
+        Requirement::Checklist { item } if met => format!("\"{item}\" ticked"),
+        Requirement::Checklist { item } => format!("\"{item}\" not ticked"),
         Requirement::MinProducts { count } => {
-            let n = opp.products.len();
-            (
-                n >= *count as usize,
-                format!("{n} of {count} quoted product(s)"),
-            )
+            format!("{} of {count} quoted product(s)", opp.products.len())
         }
         Requirement::MinContacts { count } => {
-            let n = opp.contacts.len();
-            (n >= *count as usize, format!("{n} of {count} contact(s)"))
+            format!("{} of {count} contact(s)", opp.contacts.len())
         }
         Requirement::Activity { kind, count } => {
-            let n = ctx
-                .activities
-                .iter()
-                .filter(|a| &a.kind == kind && a.at >= opp.stage_entered_at)
-                .count();
-            (
-                n >= *count as usize,
-                format!(
-                    "{n} of {count} \"{kind}\" activit{} since entering the stage",
-                    if *count == 1 { "y" } else { "ies" }
-                ),
-            )
+            let n = activity_count(ctx, kind);
+            let plural = if *count == 1 { "y" } else { "ies" };
+            format!("{n} of {count} \"{kind}\" activit{plural} since entering the stage")
         }
-        Requirement::Approval { process } => match opp.latest_request(process) {
-            None => (false, format!("no \"{process}\" request submitted")),
-            Some(r) => match r.status {
-                ApprovalStatus::Approved => (true, format!("\"{process}\" approved ({})", r.id)),
-                ApprovalStatus::Pending => (
-                    false,
-                    format!("\"{process}\" pending at step {} ({})", r.step + 1, r.id),
-                ),
-                ApprovalStatus::Rejected => (false, format!("\"{process}\" rejected ({})", r.id)),
-                ApprovalStatus::Withdrawn => (false, format!("\"{process}\" withdrawn ({})", r.id)),
-                ApprovalStatus::Invalidated => (
-                    false,
-                    format!(
-                        "\"{process}\" approval lapsed after a change of amount or products ({})",
-                        r.id
-                    ),
-                ),
-            },
-        },
-        Requirement::Field { field, op, value } => check_field(opp, field, *op, value.as_ref()),
+        Requirement::Approval { process } => {
+            match opp.latest_request(process) {
+                None => format!("no \"{process}\" request submitted"),
+                Some(r) => match r.status {
+                    ApprovalStatus::Approved => format!("\"{process}\" approved ({})", r.id),
+                    ApprovalStatus::Pending => {
+                        format!("\"{process}\" pending at step {} ({})", r.step + 1, r.id)
+                    }
+                    ApprovalStatus::Rejected => format!("\"{process}\" rejected ({})", r.id),
+                    ApprovalStatus::Withdrawn => format!("\"{process}\" withdrawn ({})", r.id),
+                    ApprovalStatus::Invalidated => {
+                        format!("\"{process}\" approval lapsed after a change of amount or products ({})", r.id)
+                    }
+                },
+            }
+        }
+        Requirement::Field { field, op, value } => {
+            field_reason(opp, field, *op, value.as_ref(), met)
+        }
     }
 }
 
@@ -163,32 +202,20 @@ fn compare(actual: &FieldValue, expected: &FieldValue) -> Option<Ordering> {
     }
 }
 
-fn check_field(
-    opp: &Opportunity,
-    field: &str,
-    op: FieldOp,
-    value: Option<&FieldValue>,
-) -> (bool, String) {
-    let actual = field_value(opp, field);
-    let Some(actual) = actual else {
-        return (false, format!("{field} is not set"));
-    };
-    if op == FieldOp::Present {
-        if field == "amount" && opp.amount.minor() == 0 {
-            return (false, "amount is zero".to_owned());
-        }
-        return (true, format!("{field} is {actual}"));
+fn field_met(opp: &Opportunity, field: &str, op: FieldOp, value: Option<&FieldValue>) -> bool {
+    if field == "amount" && op == FieldOp::Present {
+        return opp.amount.minor() != 0;
     }
+    let Some(actual) = field_value(opp, field) else {
+        return false;
+    };
     let Some(expected) = value else {
-        return (false, format!("{field}: no value to compare with"));
+        return op == FieldOp::Present;
     };
     let Some(ord) = compare(&actual, expected) else {
-        return (
-            false,
-            format!("{field} is {actual}, which cannot be compared with {expected}"),
-        );
+        return false;
     };
-    let met = match op {
+    match op {
         FieldOp::Present => true,
         FieldOp::Eq => ord == Ordering::Equal,
         FieldOp::Ne => ord != Ordering::Equal,
@@ -196,10 +223,31 @@ fn check_field(
         FieldOp::Ge => ord != Ordering::Less,
         FieldOp::Lt => ord == Ordering::Less,
         FieldOp::Le => ord != Ordering::Greater,
+    }
+}
+
+fn field_reason(
+    opp: &Opportunity,
+    field: &str,
+    op: FieldOp,
+    value: Option<&FieldValue>,
+    met: bool,
+) -> String {
+    let Some(actual) = field_value(opp, field) else {
+        return format!("{field} is not set");
     };
+    if op == FieldOp::Present {
+        if field == "amount" && !met {
+            return "amount is zero".to_owned();
+        }
+        return format!("{field} is {actual}");
+    }
+    let Some(expected) = value else {
+        return format!("{field}: no value to compare with");
+    };
+    if compare(&actual, expected).is_none() {
+        return format!("{field} is {actual}, which cannot be compared with {expected}");
+    }
     let verdict = if met { "" } else { "not " };
-    (
-        met,
-        format!("{field} is {actual}, {verdict}{} {expected}", op.symbol()),
-    )
+    format!("{field} is {actual}, {verdict}{} {expected}", op.symbol())
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::{OpportunityId, ProcessId, StageId};
 use crate::opportunity::FieldValue;
 
-pub use eval::{evaluate, GateContext};
+pub use eval::{evaluate, verdict, GateContext, Verdict};
 
 /// One exit requirement of a stage.
 ///

@@ -52,7 +52,7 @@ fn subject_of(r: &Reminder) -> Option<Subject> {
 ///     Event::UserRegistered { user: User::new("wang", "王芳", Role::Rep) },
 ///     Event::TaskCreated { task: Task::new("task-1", "Call back", "wang", due) },
 /// ].into_iter().enumerate() {
-///     let rec = RecordedEvent { position: i as u64 + 1, stream: event.stream(), version: 1,
+///     let rec = RecordedEvent { position: i as u64 + 1, stream: event.stream().into(), version: 1,
 ///         at: Timestamp::from_millis(0), actor: "wang".into(), schema: 1, event };
 ///     state.apply(&rec);
 ///     index.apply(&state, &rec);

@@ -44,7 +44,7 @@ impl ReminderState {
     /// Sees every event before the state folds it in (to learn when a customer became key).
     pub(crate) fn observe(
         &mut self,
-        customers: &HashMap<CustomerId, Customer>,
+        customers: &crate::engine::Map<CustomerId, Customer>,
         rec: &RecordedEvent,
     ) {
         match &rec.event {

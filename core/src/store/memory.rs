@@ -8,7 +8,14 @@ use crate::event::{NewEvent, RecordedEvent, SCHEMA_VERSION};
 #[derive(Debug, Default)]
 struct Inner {
     events: Vec<RecordedEvent>,
-    streams: HashMap<String, Vec<usize>>,
+    streams: HashMap<Arc<str>, Stream, foldhash::fast::RandomState>,
+}
+
+/// A stream's shared name and the indexes of its events in `Inner::events`.
+#[derive(Debug)]
+struct Stream {
+    name: Arc<str>,
+    events: Vec<usize>,
 }
 
 /// An event store in memory. Clones share the same log, so several engines can work on one
@@ -43,8 +50,22 @@ impl EventStore for InMemoryStore {
         if events.is_empty() {
             return Err(Error::validation("events", "nothing to append"));
         }
-        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-        let actual = inner.streams.get(stream).map_or(0, |v| v.len() as u64);
+        let mut guard = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        let Inner {
+            events: log,
+            streams,
+        } = &mut *guard;
+        let entry = match streams.get_mut(stream) {
+            Some(entry) => entry,
+            None => {
+                let name: Arc<str> = Arc::from(stream);
+                streams.entry(Arc::clone(&name)).or_insert(Stream {
+                    name,
+                    events: Vec::new(),
+                })
+            }
+        };
+        let actual = entry.events.len() as u64;
         if actual != expected {
             return Err(Error::Conflict {
                 stream: stream.to_owned(),
@@ -52,22 +73,22 @@ impl EventStore for InMemoryStore {
                 actual,
             });
         }
-        let mut out = Vec::with_capacity(events.len());
-        let first = inner.events.len();
-        for (i, e) in events.into_iter().enumerate() {
-            out.push(RecordedEvent {
+        let first = log.len();
+        let out: Vec<RecordedEvent> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| RecordedEvent {
                 position: (first + i) as u64 + 1,
-                stream: stream.to_owned(),
+                stream: Arc::clone(&entry.name),
                 version: expected + i as u64 + 1,
                 at: e.at,
                 actor: e.actor,
                 schema: SCHEMA_VERSION,
                 event: e.event,
-            });
-        }
-        inner.events.extend(out.iter().cloned());
-        let idx = inner.streams.entry(stream.to_owned()).or_default();
-        idx.extend(first..first + out.len());
+            })
+            .collect();
+        log.extend(out.iter().cloned());
+        entry.events.extend(first..first + out.len());
         Ok(out)
     }
 
@@ -78,6 +99,7 @@ impl EventStore for InMemoryStore {
         };
         let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
         Ok(idx
+            .events
             .iter()
             .skip(skip)
             .map(|&i| inner.events[i].clone())
@@ -93,6 +115,15 @@ impl EventStore for InMemoryStore {
         Ok(inner.events[start..end].to_vec())
     }
 
+    fn scan(&self, after_position: u64, f: &mut dyn FnMut(&RecordedEvent)) -> Result<u64> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let start = usize::try_from(after_position)
+            .unwrap_or(usize::MAX)
+            .min(inner.events.len());
+        inner.events[start..].iter().for_each(f);
+        Ok(inner.events.len().max(start) as u64)
+    }
+
     fn head(&self) -> Result<u64> {
         Ok(self
             .inner
@@ -104,7 +135,10 @@ impl EventStore for InMemoryStore {
 
     fn stream_version(&self, stream: &str) -> Result<u64> {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(inner.streams.get(stream).map_or(0, |v| v.len() as u64))
+        Ok(inner
+            .streams
+            .get(stream)
+            .map_or(0, |s| s.events.len() as u64))
     }
 }
 

@@ -1,7 +1,10 @@
 //! Event stores: where events live. [`InMemoryStore`] is the default; durable stores implement
-//! the same [`EventStore`] trait and pass the same [`conformance`] suite.
+//! the same [`EventStore`] trait and pass the same [`conformance`] suite. `SqliteStore` (cargo
+//! feature `sqlite`, on by default) is the durable embedded store: one SQLite file.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
@@ -10,6 +13,11 @@ use crate::error::Result;
 use crate::event::{NewEvent, RecordedEvent};
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{OpportunityRow, SqliteOptions, SqliteStore, Synchronous};
+
+/// How many events the default [`EventStore::scan`] reads at a time.
+const SCAN_PAGE: usize = 4096;
 
 /// An append-only log of events, split into streams, with optimistic concurrency.
 ///
@@ -31,6 +39,22 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
 
     /// Up to `limit` events with a position above `after_position`, in order.
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// Calls `f` on every event with a position above `after_position`, in order, and returns
+    /// the position of the last one seen (`after_position` when there were none). Stores that
+    /// can lend events without copying them override this; the default pages through
+    /// [`EventStore::read_all`]. `f` must not write to the store.
+    fn scan(&self, after_position: u64, f: &mut dyn FnMut(&RecordedEvent)) -> Result<u64> {
+        let mut after = after_position;
+        loop {
+            let page = self.read_all(after, SCAN_PAGE)?;
+            let Some(last) = page.last() else {
+                return Ok(after);
+            };
+            after = last.position;
+            page.iter().for_each(&mut *f);
+        }
+    }
 
     /// The position of the last event (0 when empty).
     fn head(&self) -> Result<u64>;

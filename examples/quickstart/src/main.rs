@@ -1,7 +1,9 @@
 //! The quickstart: one deal walked through the five-stage process of the mission —
 //! 识别潜在客户 qualify → 产品演示 demo → 客户释疑 resolve → 报价 quote → 合同 contract → won —
 //! with a sub-goal gate, a two-step quote approval (rejected once, then approved) and the
-//! timeline printed at the end.
+//! timeline printed at the end. It runs on the embedded default store: a SQLite file
+//! (`cargo run -p quickstart -- path/to/file.db`, default: a fresh file in the temp directory),
+//! which it reopens at the end to show that everything was kept.
 #![allow(clippy::print_stdout)]
 
 use std::time::Duration;
@@ -27,8 +29,24 @@ fn day(clock: &ManualClock, days: u64) {
 }
 
 fn run() -> Result<()> {
+    let path = match std::env::args_os().nth(1) {
+        Some(p) => std::path::PathBuf::from(p),
+        None => {
+            std::env::temp_dir().join(format!("salespipe-quickstart-{}.db", std::process::id()))
+        }
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let mut f = path.clone().into_os_string();
+        f.push(suffix);
+        // A fresh story each run: remove what a previous run left there.
+        let _ = std::fs::remove_file(f);
+    }
+    println!("== Store: {}\n", path.display());
     let clock = ManualClock::new("2026-03-02T01:30:00Z".parse()?);
-    let mut engine = Engine::builder().clock(clock.clone()).build()?;
+    let mut engine = Engine::builder()
+        .store(SqliteStore::open(&path)?)
+        .clock(clock.clone())
+        .build()?;
 
     // People: an admin, a sales manager, a rep and a finance approver.
     engine.register_user("admin", User::new("admin", "系统管理员", Role::Admin))?;
@@ -270,5 +288,18 @@ fn run() -> Result<()> {
             d.comment
         );
     }
+
+    // Everything is on disk: a new engine on the same file replays it.
+    let events = engine.store().head()?;
+    drop(engine);
+    let reopened = Engine::builder().store(SqliteStore::open(&path)?).build()?;
+    let again = reopened.opportunity(&opp)?;
+    println!(
+        "\n== Reopened {}: {events} events replayed; {} is {} with {} timeline entries",
+        path.display(),
+        again.id,
+        again.status,
+        reopened.timeline(&opp)?.len()
+    );
     Ok(())
 }
