@@ -267,6 +267,10 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
                     PipelineRules {
                         time_zone: Some("America/New_York".into()),
                         escalate_after: Some(Duration::from_secs(3600)),
+                        task_lead: Some(TaskLead::Local {
+                            days_before: 2,
+                            at: "23:30:00".parse().unwrap(),
+                        }),
                         ..PipelineRules::default()
                     }
                     .stage(
