@@ -292,6 +292,21 @@ pub fn opportunity_stream(id: &OpportunityId) -> String {
 }
 
 impl Event {
+    /// The opportunity this event is about, if it is about one.
+    pub fn opportunity(&self) -> Option<&OpportunityId> {
+        match self {
+            Event::OpportunityCreated { opportunity } => Some(&opportunity.id),
+            Event::OpportunityUpdated { opportunity, .. }
+            | Event::ChecklistChanged { opportunity, .. }
+            | Event::Moved { opportunity, .. }
+            | Event::ApprovalSubmitted { opportunity, .. }
+            | Event::ApprovalDecided { opportunity, .. }
+            | Event::ApprovalWithdrawn { opportunity, .. }
+            | Event::ApprovalInvalidated { opportunity, .. } => Some(opportunity),
+            _ => None,
+        }
+    }
+
     /// The stream this event belongs to.
     pub fn stream(&self) -> String {
         match self {

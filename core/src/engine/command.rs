@@ -806,11 +806,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             comment,
         } => {
             let o = cx.opp(&opportunity)?;
-            let r = o
-                .approvals
-                .iter()
-                .find(|r| r.id == request)
-                .ok_or_else(|| Error::not_found("approval request", &request))?;
+            let r = request_of(o, &request)?;
             let p = st
                 .processes
                 .get(&r.process)
@@ -832,11 +828,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             request,
         } => {
             let o = cx.open_deal(&opportunity)?;
-            let r = o
-                .approvals
-                .iter()
-                .find(|r| r.id == request)
-                .ok_or_else(|| Error::not_found("approval request", &request))?;
+            let r = request_of(o, &request)?;
             if r.status != ApprovalStatus::Pending {
                 return Err(Error::transition(format!(
                     "approval {request} is not pending"
@@ -852,11 +844,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             request,
         } => {
             let o = cx.open_deal(&opportunity)?;
-            let r = o
-                .approvals
-                .iter()
-                .find(|r| r.id == request)
-                .ok_or_else(|| Error::not_found("approval request", &request))?;
+            let r = request_of(o, &request)?;
             match r.status {
                 ApprovalStatus::Rejected
                 | ApprovalStatus::Withdrawn
@@ -958,6 +946,13 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         | Command::SnoozeReminder { .. }
         | Command::DismissReminder { .. }) => crate::reminder::decide(st, cx.policy, cx.actor, cmd),
     }
+}
+
+fn request_of<'a>(o: &'a Opportunity, id: &RequestId) -> Result<&'a crate::ApprovalRequest> {
+    o.approvals
+        .iter()
+        .find(|r| &r.id == id)
+        .ok_or_else(|| Error::not_found("approval request", id))
 }
 
 fn checklist(

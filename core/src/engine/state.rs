@@ -469,7 +469,11 @@ impl State {
             | Event::ReminderSnoozed { .. }
             | Event::ReminderDismissed { .. } => self.reminders.apply(&rec.event),
         }
-        if let Some(o) = opportunity_of(&rec.event).and_then(|id| self.opportunities.get_mut(id)) {
+        if let Some(o) = rec
+            .event
+            .opportunity()
+            .and_then(|id| self.opportunities.get_mut(id))
+        {
             o.version = rec.version;
         }
     }
@@ -487,19 +491,5 @@ impl State {
         {
             r.status = status;
         }
-    }
-}
-
-fn opportunity_of(e: &Event) -> Option<&OpportunityId> {
-    match e {
-        Event::OpportunityCreated { opportunity } => Some(&opportunity.id),
-        Event::OpportunityUpdated { opportunity, .. }
-        | Event::ChecklistChanged { opportunity, .. }
-        | Event::Moved { opportunity, .. }
-        | Event::ApprovalSubmitted { opportunity, .. }
-        | Event::ApprovalDecided { opportunity, .. }
-        | Event::ApprovalWithdrawn { opportunity, .. }
-        | Event::ApprovalInvalidated { opportunity, .. } => Some(opportunity),
-        _ => None,
     }
 }
