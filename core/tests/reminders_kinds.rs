@@ -614,3 +614,71 @@ fn quiet_hours_defer_reminders_in_local_time() {
         ts("2026-03-08T12:00:00Z")
     );
 }
+
+/// Reminder events survive JSON and a durable store: reopening the file restores the rules
+/// and the marks, so the same reminders are due.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_sqlite_replay_restores_rules_and_marks() {
+    let dir = std::env::temp_dir().join(format!("salespipe-reminders-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("reminders.db");
+    let _ = std::fs::remove_file(&path);
+    let clock = ManualClock::new(ts("2026-03-02T08:00:00Z"));
+    let (due, next) = {
+        let mut e = Engine::builder()
+            .store(SqliteStore::open(&path).unwrap())
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        e.register_user("boss", User::new("boss", "Boss", Role::Admin))
+            .unwrap();
+        e.register_user("boss", User::new("wang", "W", Role::Rep).managed_by("boss"))
+            .unwrap();
+        e.set_reminder_rules(
+            "boss",
+            ReminderRules {
+                time_zone: "America/New_York".into(),
+                escalate_after: Some(DAY),
+                quiet_hours: Some(QuietHours {
+                    from: "20:00:00".parse().unwrap(),
+                    to: "08:00:00".parse().unwrap(),
+                }),
+                ..ReminderRules::default()
+            },
+        )
+        .unwrap();
+        e.create_task(
+            "wang",
+            Task::new("a", "x", "wang", ts("2026-03-03T15:00:00Z")),
+        )
+        .unwrap();
+        e.create_task(
+            "wang",
+            Task::new("b", "x", "wang", ts("2026-03-03T16:00:00Z")),
+        )
+        .unwrap();
+        clock.set(ts("2026-03-03T17:00:00Z"));
+        e.acknowledge("wang", "task_overdue/a").unwrap();
+        e.snooze("wang", "task_overdue/b", ts("2026-03-03T18:00:00Z"))
+            .unwrap();
+        e.dismiss("wang", "task_due_soon/a").unwrap();
+        let now = ts("2026-03-04T18:00:00Z");
+        (e.due(now), e.next_due_after(ts("2026-03-03T17:00:00Z")))
+    };
+    let e = Engine::builder()
+        .store(SqliteStore::open(&path).unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(e.due(ts("2026-03-04T18:00:00Z")), due);
+    assert_eq!(e.next_due_after(ts("2026-03-03T17:00:00Z")), next);
+    assert_eq!(
+        ids(&due),
+        [
+            "task_overdue/b",
+            "escalated/task_overdue/a",
+            "escalated/task_overdue/b"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

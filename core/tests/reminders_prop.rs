@@ -267,6 +267,10 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
                     PipelineRules {
                         time_zone: Some("America/New_York".into()),
                         escalate_after: Some(Duration::from_secs(3600)),
+                        task_lead: Some(TaskLead::Local {
+                            days_before: 2,
+                            at: "23:30:00".parse().unwrap(),
+                        }),
                         ..PipelineRules::default()
                     }
                     .stage(
@@ -371,6 +375,10 @@ proptest! {
         for &off in &instants {
             let now = ts(e.now().as_millis() + off);
             prop_assert_eq!(replayed.due(now), e.due(now));
+            // And so does an index built in one scan over the state.
+            let built = ReminderIndex::build(e.state());
+            prop_assert_eq!(built.due(now), e.due(now));
+            prop_assert_eq!(built.next_due_after(now), e.next_due_after(now));
         }
     }
 }

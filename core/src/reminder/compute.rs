@@ -280,7 +280,7 @@ fn task(st: &State, id: &TaskId, out: &mut Vec<Candidate>) {
         out,
     };
     let overdue = out.unquiet(t.due);
-    let lead = match rules.task_lead {
+    let lead = match rules.task_lead(pipeline) {
         TaskLead::Before(d) => {
             let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
             Some(t.due.plus_millis(-ms))

@@ -141,6 +141,9 @@ pub struct PipelineRules {
     /// IANA time zone for local-time rules of this pipeline's deals and their tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// Lead time of "task due soon" for tasks on this pipeline's deals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_lead: Option<TaskLead>,
     /// Escalation delay for this pipeline's deals and their tasks.
     #[serde(
         default,
@@ -299,6 +302,9 @@ impl ReminderRules {
                 parse_tz(&format!("{field}.time_zone"), tz)?;
             }
             positive(&format!("{field}.escalate_after"), p.escalate_after)?;
+            if let Some(TaskLead::Before(d)) = p.task_lead {
+                positive(&format!("{field}.task_lead.before"), Some(d))?;
+            }
             if let Some(s) = &p.stale {
                 check_stale(&format!("{field}.stale"), s)?;
             }
@@ -328,6 +334,14 @@ impl ReminderRules {
             .and_then(|p| self.pipelines.get(p))
             .and_then(|p| p.escalate_after)
             .or(self.escalate_after)
+    }
+
+    /// The "task due soon" lead for a task on a deal of `pipeline` (or on no deal).
+    pub(crate) fn task_lead(&self, pipeline: Option<&PipelineId>) -> TaskLead {
+        pipeline
+            .and_then(|p| self.pipelines.get(p))
+            .and_then(|p| p.task_lead)
+            .unwrap_or(self.task_lead)
     }
 
     /// The staleness rule of a stage.
