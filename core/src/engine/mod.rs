@@ -65,7 +65,9 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     policy: Arc<dyn Policy>,
     state: State,
-    pub(crate) reminders: crate::reminder::ReminderIndex,
+    /// Built on the first reminder query, then kept up to date on every event: hosts that
+    /// never ask for reminders do not pay for the index.
+    reminders: std::sync::OnceLock<crate::reminder::ReminderIndex>,
 }
 
 /// Configures an [`Engine`]: store, clock and policy.
@@ -114,7 +116,7 @@ impl EngineBuilder {
             clock: self.clock,
             policy: self.policy,
             state: State::default(),
-            reminders: crate::reminder::ReminderIndex::default(),
+            reminders: std::sync::OnceLock::new(),
         };
         engine.catch_up()?;
         Ok(engine)
@@ -135,7 +137,7 @@ impl Engine {
             clock: Arc::new(SystemClock),
             policy: Arc::new(DefaultPolicy),
             state: State::default(),
-            reminders: crate::reminder::ReminderIndex::default(),
+            reminders: std::sync::OnceLock::new(),
         }
     }
 
@@ -154,6 +156,12 @@ impl Engine {
             clock: Arc::new(clock),
             ..Engine::new()
         }
+    }
+
+    /// The reminder index, built from the state on first use.
+    pub(crate) fn reminders(&self) -> &crate::reminder::ReminderIndex {
+        self.reminders
+            .get_or_init(|| crate::reminder::ReminderIndex::build(&self.state))
     }
 
     /// The store.
@@ -180,7 +188,9 @@ impl Engine {
     /// engine's in-memory views learn of an event.
     fn fold(&mut self, e: &RecordedEvent) {
         self.state.apply(e);
-        self.reminders.apply(&self.state, e);
+        if let Some(index) = self.reminders.get_mut() {
+            index.apply(&self.state, e);
+        }
     }
 
     /// Runs a command as `actor`: validates it, appends its events atomically and folds them

@@ -66,34 +66,34 @@ pub(crate) fn decide(
 impl Engine {
     /// The reminder index (for statistics and advanced queries).
     pub fn reminder_index(&self) -> &ReminderIndex {
-        &self.reminders
+        self.reminders()
     }
 
     /// Every reminder due at `now`, sorted by due time, then id. Asking again returns the same
     /// reminders until an event or the passage of time changes them.
     pub fn due(&self, now: Timestamp) -> Vec<Reminder> {
-        self.reminders.due(now)
+        self.reminders().due(now)
     }
 
     /// Up to `limit` reminders due at `now` for one recipient, sorted by due time, then id.
     pub fn due_for(&self, recipient: &ActorId, now: Timestamp, limit: usize) -> Vec<Reminder> {
-        self.reminders.due_for(recipient, now, limit)
+        self.reminders().due_for(recipient, now, limit)
     }
 
     /// The reminders coming due after `now` and up to `now + horizon`.
     pub fn upcoming(&self, now: Timestamp, horizon: Duration) -> Vec<Reminder> {
-        self.reminders.upcoming(now, horizon)
+        self.reminders().upcoming(now, horizon)
     }
 
     /// The earliest instant after `now` at which a reminder comes due: when the host should
     /// ask again, unless an event happens first.
     pub fn next_due_after(&self, now: Timestamp) -> Option<Timestamp> {
-        self.reminders.next_due_after(now)
+        self.reminders().next_due_after(now)
     }
 
     /// A reminder by id, hidden ones included; [`Error::NotFound`] once its cause is resolved.
     pub fn reminder(&self, id: &ReminderId) -> Result<&Reminder> {
-        self.reminders
+        self.reminders()
             .reminder(id)
             .ok_or_else(|| Error::not_found("reminder", id))
     }
@@ -165,7 +165,7 @@ impl Engine {
             _ => return Ok(()),
         };
         let (r, _) = self
-            .reminders
+            .reminders()
             .get(id)
             .ok_or_else(|| Error::not_found("reminder", id))?;
         let dir = self.directory();
