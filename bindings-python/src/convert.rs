@@ -183,9 +183,9 @@ pub(crate) fn datetime<'py>(py: Python<'py>, t: Timestamp) -> PyResult<Bound<'py
 }
 
 /// Any Python value the binding accepts (see [`to_json`]) as plain JSON-compatible Python.
-#[pyfunction(name = "to_json")]
-pub(crate) fn to_json_py<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    from_json(obj.py(), &to_json(obj, "value")?)
+#[pyfunction(name = "to_json", signature = (obj, path = "value"))]
+pub(crate) fn to_json_py<'py>(obj: &Bound<'py, PyAny>, path: &str) -> PyResult<Bound<'py, PyAny>> {
+    from_json(obj.py(), &to_json(obj, path)?)
 }
 
 /// A duration in the core's JSON form (`"14days"`, `"1h 30m"`) as a `timedelta`.

@@ -75,3 +75,45 @@ impl<T> IntoPy<T> for salespipe::Result<T> {
         self.map_err(to_py)
     }
 }
+
+/// Raises the exception a sample core error of `code` maps to (tests reach every class
+/// through the same mapping, including codes only a durable store or a race produces).
+#[pyo3::pyfunction]
+pub(crate) fn _raise_sample_error(code: &str) -> PyResult<()> {
+    let code: salespipe::ErrorCode = code.parse().py_err()?;
+    let e = match code {
+        salespipe::ErrorCode::Conflict => Error::Conflict {
+            stream: "opportunity/opp-1".into(),
+            expected: 3,
+            actual: 4,
+        },
+        salespipe::ErrorCode::UnsupportedVersion => Error::UnsupportedVersion {
+            what: "event".into(),
+            found: 9,
+            supported: 1,
+        },
+        salespipe::ErrorCode::Storage => Error::storage("disk full"),
+        salespipe::ErrorCode::Money => Error::money("overflow"),
+        salespipe::ErrorCode::ApprovalPending => Error::ApprovalPending {
+            request: "q-1".into(),
+            message: "waiting".into(),
+        },
+        salespipe::ErrorCode::InvalidTransition => Error::transition("closed"),
+        salespipe::ErrorCode::NotFound => Error::not_found("opportunity", "x"),
+        salespipe::ErrorCode::AlreadyExists => Error::already_exists("opportunity", "x"),
+        salespipe::ErrorCode::InvalidDefinition => Error::InvalidDefinition {
+            problems: vec![salespipe::Problem::new("stages", "empty")],
+        },
+        salespipe::ErrorCode::PermissionDenied => Error::denied("wang", "configure"),
+        salespipe::ErrorCode::GateNotMet => Error::GateNotMet {
+            report: Box::new(salespipe::GateReport {
+                opportunity: "opp-1".into(),
+                from: "qualify".into(),
+                target: "demo".into(),
+                items: Vec::new(),
+            }),
+        },
+        _ => Error::validation("code", code.as_str()),
+    };
+    Err(to_py(e))
+}

@@ -34,6 +34,7 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(money::money_format, m)?)?;
     m.add_function(wrap_pyfunction!(money::currency_code, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(error::_raise_sample_error, m)?)?;
     m.add_function(wrap_pyfunction!(convert::to_json_py, m)?)?;
     m.add_function(wrap_pyfunction!(convert::parse_duration, m)?)?;
     Ok(())

@@ -299,18 +299,17 @@ class Record:
             v = getattr(self, f.name)
             if v is not None:
                 out[self._renames.get(f.name, f.name)] = v
-        result: Dict[str, Any] = _salespipe.to_json(out)
+        result: Dict[str, Any] = _salespipe.to_json(out, type(self).__name__.lower())
         return result
 
 
-_record = dataclasses.dataclass(frozen=True)
 _f = dataclasses.field
 
 
 # ----- customers and users ----------------------------------------------------------------
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Contact(Record):
     """A person at a customer."""
 
@@ -321,7 +320,7 @@ class Contact(Record):
     phone: Optional[str] = None
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Customer(Record):
     """A customer (B2B or B2C), with its contacts and follow-up cadence."""
 
@@ -334,7 +333,7 @@ class Customer(Record):
     contacts: List[Contact] = _f(default_factory=list)
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class User(Record):
     """A user: rep, manager or admin, perhaps managed by another user."""
 
@@ -348,7 +347,7 @@ class User(Record):
 # ----- pipelines and approvals ------------------------------------------------------------
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Guidance(Record):
     """Reference material shown in a stage."""
 
@@ -357,7 +356,7 @@ class Guidance(Record):
     text: Optional[str] = None
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Stage(Record):
     """An open stage: probability, rotting limit, guidance and exit requirements.
 
@@ -374,7 +373,7 @@ class Stage(Record):
     exit: List[Dict[str, Any]] = _f(default_factory=list)
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Pipeline(Record):
     """A pipeline: ordered open stages, then ``won`` / ``lost``."""
 
@@ -400,7 +399,7 @@ class Pipeline(Record):
         return Pipeline.from_dict(_salespipe.validate_pipeline(self.to_dict()))
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class ApprovalStep(Record):
     """One step of an approval process."""
 
@@ -409,7 +408,7 @@ class ApprovalStep(Record):
     policy: StepPolicy = StepPolicy.ANY
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class ApprovalProcess(Record):
     """An approval process (quote approval, contract approval ...)."""
 
@@ -420,7 +419,7 @@ class ApprovalProcess(Record):
     sla: Optional[_dt.timedelta] = None
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class ApprovalDecision(Record):
     """One approver's decision on a step."""
 
@@ -432,7 +431,7 @@ class ApprovalDecision(Record):
     at: _dt.datetime
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class ApprovalRequest(Record):
     """An approval request on an opportunity."""
 
@@ -450,7 +449,7 @@ class ApprovalRequest(Record):
 # ----- opportunities ----------------------------------------------------------------------
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class ProductLine(Record):
     """A quoted product."""
 
@@ -460,7 +459,7 @@ class ProductLine(Record):
     discount_bp: int = 0
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Competitor(Record):
     """A competitor in a deal."""
 
@@ -470,7 +469,7 @@ class Competitor(Record):
     status: CompetitorStatus = CompetitorStatus.ACTIVE
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Status(Record):
     """``open``, ``won`` or ``lost`` (with its reason and perhaps the competitor)."""
 
@@ -479,7 +478,7 @@ class Status(Record):
     competitor: Optional[str] = None
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Opportunity(Record):
     """A sales opportunity as the engine knows it."""
 
@@ -512,7 +511,7 @@ class Opportunity(Record):
         return self.status.state == "open"
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class NewOpportunity(Record):
     """The input of ``Engine.create_opportunity``."""
 
@@ -535,7 +534,7 @@ class NewOpportunity(Record):
 # ----- activities and tasks ---------------------------------------------------------------
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Activity(Record):
     """Something that happened with a customer (call, visit, demo ...)."""
 
@@ -550,7 +549,7 @@ class Activity(Record):
     next_follow_up: Optional[_dt.datetime] = None
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class Task(Record):
     """A task with an owner and a due time."""
 
@@ -567,7 +566,7 @@ class Task(Record):
 # ----- reports ----------------------------------------------------------------------------
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class GateItem(Record):
     """One requirement of one stage between here and the target, met or not."""
 
@@ -578,7 +577,7 @@ class GateItem(Record):
     reason: str
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class GateReport(Record):
     """What is met and what is missing to move an opportunity to ``target``."""
 
@@ -600,7 +599,7 @@ class GateReport(Record):
         return [i for i in self.items if not i.met]
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class TimelineEntry(Record):
     """One stage change: who, when, how and why."""
 
@@ -616,7 +615,7 @@ class TimelineEntry(Record):
     competitor: Optional[str] = None
 
 
-@_record
+@dataclasses.dataclass(frozen=True)
 class RecordedEvent(Record):
     """An event as stored: position, stream, version, time, actor and the event's JSON."""
 
