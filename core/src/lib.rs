@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activity;
+pub mod analytics;
 pub mod approval;
 pub mod clock;
 pub mod customer;

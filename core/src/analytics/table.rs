@@ -1,0 +1,465 @@
+//! The funnel's input: the stage-event table and the opportunity table, as columns.
+//!
+//! Borrowed views ([`StageEvents`], [`Opportunities`], [`FunnelInput`]) let a host pass its
+//! own arrays (Rust slices, Arrow buffers, NumPy arrays) without copying; [`FunnelTable`] owns
+//! the same columns and is what [`FunnelTable::from_events`] builds from the engine's events.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::event::{Event, RecordedEvent};
+use crate::id::{OpportunityId, StageId};
+use crate::money::Currency;
+use crate::pipeline::{Pipeline, LOST, WON};
+
+/// The stage code of the `won` outcome in [`StageEvents::stage`].
+pub const WON_CODE: u16 = u16::MAX - 1;
+/// The stage code of the `lost` outcome in [`StageEvents::stage`].
+pub const LOST_CODE: u16 = u16::MAX;
+/// The value of [`Opportunities::expected_close_ms`] for "no expected close date".
+pub const NO_DATE: i64 = i64::MIN;
+/// The most open stages a funnel handles (stage sets are kept in 64-bit masks).
+pub const MAX_STAGES: usize = 64;
+
+/// The stage-event table: one row per stage change, as three columns of equal length.
+///
+/// `stage` holds the index of an open stage in pipeline order, or [`WON_CODE`] / [`LOST_CODE`].
+///
+/// ```
+/// use salespipe::analytics::{StageEvents, WON_CODE};
+/// let opp = [1, 1, 2];
+/// let at_ms = [0, 5_000, 1_000];
+/// let stage = [0, WON_CODE, 0];
+/// let ev = StageEvents { opp: &opp, at_ms: &at_ms, stage: &stage };
+/// assert_eq!(ev.len(), 3);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct StageEvents<'a> {
+    /// Opportunity id of each row.
+    pub opp: &'a [u64],
+    /// When the opportunity entered `stage`, UTC milliseconds.
+    pub at_ms: &'a [i64],
+    /// The stage entered: an open stage index, [`WON_CODE`] or [`LOST_CODE`].
+    pub stage: &'a [u16],
+}
+
+impl StageEvents<'_> {
+    /// Number of rows (of the `opp` column; [`funnel`](crate::analytics::funnel) checks that
+    /// all columns agree).
+    pub fn len(&self) -> usize {
+        self.opp.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.opp.is_empty()
+    }
+}
+
+/// The opportunity table: one row per opportunity, as columns of equal length.
+///
+/// ```
+/// use salespipe::analytics::{Opportunities, NO_DATE};
+/// let opp = [1, 2];
+/// let amount = [10_000, 25_000];
+/// let group = [0, 1];
+/// let created = [0, 1_000];
+/// let close = [NO_DATE, 86_400_000];
+/// let o = Opportunities {
+///     opp: &opp, amount_minor: &amount, group: &group,
+///     created_ms: &created, expected_close_ms: &close,
+/// };
+/// assert_eq!(o.len(), 2);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Opportunities<'a> {
+    /// Opportunity id (unique).
+    pub opp: &'a [u64],
+    /// Amount in minor units of the table's currency (must not be negative).
+    pub amount_minor: &'a [i64],
+    /// Grouping key as a dense code `0..groups` (owner, source, region ...).
+    pub group: &'a [u32],
+    /// Creation time, UTC milliseconds.
+    pub created_ms: &'a [i64],
+    /// Expected close (UTC midnight of the date, in milliseconds), or [`NO_DATE`].
+    pub expected_close_ms: &'a [i64],
+}
+
+impl Opportunities<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.opp.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.opp.is_empty()
+    }
+}
+
+/// What the funnel needs to know about one open stage.
+///
+/// ```
+/// use salespipe::analytics::StageInfo;
+/// let s = StageInfo::new("demo", "产品演示", 0.3).rotting_after_ms(Some(86_400_000));
+/// assert_eq!(s.rotting_after_ms, Some(86_400_000));
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StageInfo {
+    /// Stage id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Configured win probability in [0, 1].
+    pub probability: f64,
+    /// How long a deal may sit here before it is stale, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotting_after_ms: Option<i64>,
+}
+
+impl StageInfo {
+    /// A stage without a rotting limit.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, probability: f64) -> Self {
+        StageInfo {
+            id: id.into(),
+            name: name.into(),
+            probability,
+            rotting_after_ms: None,
+        }
+    }
+
+    /// Sets the rotting limit.
+    pub fn rotting_after_ms(mut self, ms: Option<i64>) -> Self {
+        self.rotting_after_ms = ms;
+        self
+    }
+
+    /// The open stages of a pipeline, in order.
+    pub fn from_pipeline(pipeline: &Pipeline) -> Vec<StageInfo> {
+        pipeline
+            .stages
+            .iter()
+            .map(|s| StageInfo {
+                id: s.id.as_str().to_owned(),
+                name: s.name.clone(),
+                probability: s.probability,
+                rotting_after_ms: s
+                    .rotting_after
+                    .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            })
+            .collect()
+    }
+}
+
+/// Everything the funnel reads: the stages, both tables, and the names of the groups.
+///
+/// ```
+/// use salespipe::analytics::*;
+/// let stages = vec![StageInfo::new("qualify", "Qualify", 0.2), StageInfo::new("quote", "Quote", 0.6)];
+/// let (opp, at, st) = ([7u64, 7], [0i64, 1_000], [0u16, WON_CODE]);
+/// let (amount, group, created, close) = ([500i64], [0u32], [0i64], [NO_DATE]);
+/// let input = FunnelInput {
+///     stages: &stages,
+///     events: StageEvents { opp: &opp, at_ms: &at, stage: &st },
+///     opportunities: Opportunities {
+///         opp: &opp[..1], amount_minor: &amount, group: &group,
+///         created_ms: &created, expected_close_ms: &close,
+///     },
+///     group_names: &[],
+///     currency: None,
+/// };
+/// let report = funnel(&input, &FunnelParams::new(Timestamp::from_millis(2_000))).unwrap();
+/// assert_eq!(report.total.pipeline.closed_won, 1);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FunnelInput<'a> {
+    /// The open stages, in pipeline order (at most [`MAX_STAGES`]).
+    pub stages: &'a [StageInfo],
+    /// The stage-event table.
+    pub events: StageEvents<'a>,
+    /// The opportunity table.
+    pub opportunities: Opportunities<'a>,
+    /// The name of each group code; empty means groups are named by their code and number
+    /// `max(group) + 1`.
+    pub group_names: &'a [String],
+    /// The currency of the amounts, if known (reported, not used in arithmetic).
+    pub currency: Option<Currency>,
+}
+
+/// Which opportunity field [`FunnelTable::from_events`] groups by.
+///
+/// ```
+/// use salespipe::analytics::GroupBy;
+/// assert_ne!(GroupBy::Owner, GroupBy::Source);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupBy {
+    /// The opportunity's owner.
+    Owner,
+    /// The opportunity's source (`(none)` when unset).
+    Source,
+}
+
+/// Owned stage-event and opportunity columns, with the names behind the codes.
+///
+/// ```
+/// use salespipe::analytics::{FunnelTable, StageInfo, WON_CODE, NO_DATE};
+/// let mut t = FunnelTable::new(vec![StageInfo::new("a", "A", 0.5)]);
+/// t.push_opportunity(1, 100, 0, 0, NO_DATE);
+/// t.push_event(1, 0, 0);
+/// t.push_event(1, 10, WON_CODE);
+/// assert_eq!(t.input().events.len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunnelTable {
+    /// The open stages.
+    pub stages: Vec<StageInfo>,
+    /// Event column `opp`.
+    pub event_opp: Vec<u64>,
+    /// Event column `at_ms`.
+    pub event_at_ms: Vec<i64>,
+    /// Event column `stage`.
+    pub event_stage: Vec<u16>,
+    /// Opportunity column `opp`.
+    pub opp: Vec<u64>,
+    /// Opportunity column `amount_minor`.
+    pub amount_minor: Vec<i64>,
+    /// Opportunity column `group`.
+    pub group: Vec<u32>,
+    /// Opportunity column `created_ms`.
+    pub created_ms: Vec<i64>,
+    /// Opportunity column `expected_close_ms`.
+    pub expected_close_ms: Vec<i64>,
+    /// Names of the group codes.
+    pub group_names: Vec<String>,
+    /// The original id of each opportunity code (`opp` values index this when built from events).
+    pub opp_ids: Vec<String>,
+    /// The currency of the amounts.
+    pub currency: Option<Currency>,
+}
+
+impl FunnelTable {
+    /// An empty table over these stages.
+    pub fn new(stages: Vec<StageInfo>) -> Self {
+        FunnelTable {
+            stages,
+            ..FunnelTable::default()
+        }
+    }
+
+    /// Appends a stage event.
+    pub fn push_event(&mut self, opp: u64, at_ms: i64, stage: u16) {
+        self.event_opp.push(opp);
+        self.event_at_ms.push(at_ms);
+        self.event_stage.push(stage);
+    }
+
+    /// Appends an opportunity.
+    pub fn push_opportunity(
+        &mut self,
+        opp: u64,
+        amount_minor: i64,
+        group: u32,
+        created_ms: i64,
+        expected_close_ms: i64,
+    ) {
+        self.opp.push(opp);
+        self.amount_minor.push(amount_minor);
+        self.group.push(group);
+        self.created_ms.push(created_ms);
+        self.expected_close_ms.push(expected_close_ms);
+    }
+
+    /// A borrowed view for [`funnel`](crate::analytics::funnel).
+    pub fn input(&self) -> FunnelInput<'_> {
+        FunnelInput {
+            stages: &self.stages,
+            events: StageEvents {
+                opp: &self.event_opp,
+                at_ms: &self.event_at_ms,
+                stage: &self.event_stage,
+            },
+            opportunities: Opportunities {
+                opp: &self.opp,
+                amount_minor: &self.amount_minor,
+                group: &self.group,
+                created_ms: &self.created_ms,
+                expected_close_ms: &self.expected_close_ms,
+            },
+            group_names: &self.group_names,
+            currency: self.currency,
+        }
+    }
+
+    /// Builds the columns from the engine's events for one pipeline.
+    ///
+    /// - Opportunities of other pipelines are skipped; opportunity codes are dense, in order of
+    ///   creation, and [`FunnelTable::opp_ids`] holds their ids.
+    /// - `OpportunityCreated` is the first stage event (into its resolved stage) and sets
+    ///   `created_ms`; every `Moved` is a stage event (reopens included).
+    /// - Amount, owner, source and expected close are the *last* values in `events` (pass the
+    ///   events up to an instant to see the table as of that instant).
+    /// - A stage removed by a `PipelineEdited` is resolved through the edit's mapping (also
+    ///   for entries recorded before the edit), so its history counts in the stage it maps to;
+    ///   a move that becomes a move into the same stage after resolution is dropped.
+    /// - Amounts in more than one currency are an error.
+    pub fn from_events(
+        pipeline: &Pipeline,
+        events: &[RecordedEvent],
+        group_by: GroupBy,
+    ) -> Result<FunnelTable> {
+        // every mapping of every edit of this pipeline, applied transitively
+        let mut alias: BTreeMap<StageId, StageId> = BTreeMap::new();
+        for rec in events {
+            if let Event::PipelineEdited {
+                pipeline: p,
+                mapping,
+            } = &rec.event
+            {
+                if p.id == pipeline.id {
+                    for (from, to) in mapping {
+                        alias.insert(from.clone(), to.clone());
+                    }
+                }
+            }
+        }
+        let resolve = |id: &StageId, field: &str| -> Result<u16> {
+            let mut cur = id;
+            for _ in 0..=alias.len() {
+                match cur.as_str() {
+                    WON => return Ok(WON_CODE),
+                    LOST => return Ok(LOST_CODE),
+                    _ => {}
+                }
+                if let Some(i) = pipeline.stage_index(cur) {
+                    return u16::try_from(i)
+                        .map_err(|_| Error::validation(field, "too many stages"));
+                }
+                match alias.get(cur) {
+                    Some(next) => cur = next,
+                    None => break,
+                }
+            }
+            Err(Error::validation(
+                field,
+                format!("stage {id:?} is not in pipeline {}", pipeline.id),
+            ))
+        };
+
+        let mut t = FunnelTable::new(StageInfo::from_pipeline(pipeline));
+        let mut codes: HashMap<OpportunityId, u64> = HashMap::new();
+        let mut last_stage: Vec<u16> = Vec::new();
+        let mut group_names: Vec<String> = Vec::new();
+        let mut group_codes: HashMap<String, u32> = HashMap::new();
+        let mut owners: Vec<String> = Vec::new();
+        let mut sources: Vec<Option<String>> = Vec::new();
+        for (i, rec) in events.iter().enumerate() {
+            let field = |what: &str| format!("events[{i}].{what}");
+            match &rec.event {
+                Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
+                    if codes.contains_key(&o.id) {
+                        return Err(Error::already_exists("opportunity", &o.id));
+                    }
+                    let code = t.opp.len() as u64;
+                    codes.insert(o.id.clone(), code);
+                    let stage = match &o.stage {
+                        Some(s) => resolve(s, &field("stage"))?,
+                        None => 0,
+                    };
+                    match t.currency {
+                        None => t.currency = Some(o.amount.currency()),
+                        Some(c) if c != o.amount.currency() => {
+                            return Err(Error::validation(
+                                field("amount"),
+                                format!("currency {} differs from {c}", o.amount.currency()),
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                    t.opp_ids.push(o.id.as_str().to_owned());
+                    t.push_opportunity(
+                        code,
+                        o.amount.minor(),
+                        0,
+                        rec.at.as_millis(),
+                        o.expected_close
+                            .map_or(NO_DATE, |d| Timestamp::from_date(d).as_millis()),
+                    );
+                    owners.push(o.owner.as_str().to_owned());
+                    sources.push(o.source.clone());
+                    last_stage.push(stage);
+                    t.push_event(code, rec.at.as_millis(), stage);
+                }
+                Event::Moved {
+                    opportunity, to, ..
+                } => {
+                    let Some(&code) = codes.get(opportunity) else {
+                        continue;
+                    };
+                    let stage = resolve(to, &field("to"))?;
+                    let idx = code as usize;
+                    if last_stage.get(idx) == Some(&stage) {
+                        continue;
+                    }
+                    if let Some(s) = last_stage.get_mut(idx) {
+                        *s = stage;
+                    }
+                    t.push_event(code, rec.at.as_millis(), stage);
+                }
+                Event::OpportunityUpdated {
+                    opportunity,
+                    patch,
+                    amount,
+                } => {
+                    let Some(&code) = codes.get(opportunity) else {
+                        continue;
+                    };
+                    let idx = code as usize;
+                    if Some(amount.currency()) != t.currency {
+                        return Err(Error::validation(
+                            field("amount"),
+                            format!("currency {} differs from the table's", amount.currency()),
+                        ));
+                    }
+                    if let Some(a) = t.amount_minor.get_mut(idx) {
+                        *a = amount.minor();
+                    }
+                    if let (Some(owner), Some(slot)) = (&patch.owner, owners.get_mut(idx)) {
+                        *slot = owner.as_str().to_owned();
+                    }
+                    if let (Some(source), Some(slot)) = (&patch.source, sources.get_mut(idx)) {
+                        slot.clone_from(source);
+                    }
+                    if let (Some(close), Some(slot)) =
+                        (&patch.expected_close, t.expected_close_ms.get_mut(idx))
+                    {
+                        *slot = close.map_or(NO_DATE, |d| Timestamp::from_date(d).as_millis());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for idx in 0..t.opp.len() {
+            let key = match group_by {
+                GroupBy::Owner => owners.get(idx).cloned().unwrap_or_default(),
+                GroupBy::Source => sources
+                    .get(idx)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "(none)".to_owned()),
+            };
+            let next = group_names.len() as u32;
+            let code = *group_codes.entry(key.clone()).or_insert_with(|| {
+                group_names.push(key);
+                next
+            });
+            if let Some(g) = t.group.get_mut(idx) {
+                *g = code;
+            }
+        }
+        t.group_names = group_names;
+        Ok(t)
+    }
+}
