@@ -115,7 +115,7 @@ impl Engine {
 
     /// The clock's current time.
     fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let now = self.lock()?.now();
+        let now = py.detach(|| self.lock().map(|e| e.now()))?;
         datetime(py, now)
     }
 
@@ -190,10 +190,17 @@ impl Engine {
         self.query(py, |e| e.timeline(&opportunity.into()).and_then(json))
     }
 
-    fn stage_name(&self, pipeline: &str, version: u32, stage: &str) -> PyResult<String> {
-        Ok(self
-            .lock()?
-            .stage_name(&pipeline.into(), version, &StageId::new(stage)))
+    fn stage_name(
+        &self,
+        py: Python<'_>,
+        pipeline: &str,
+        version: u32,
+        stage: &str,
+    ) -> PyResult<String> {
+        py.detach(|| {
+            let e = self.lock()?;
+            Ok(e.stage_name(&pipeline.into(), version, &StageId::new(stage)))
+        })
     }
 
     fn activity<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -248,13 +255,41 @@ impl Engine {
         self.query(py, |e| e.events_after(position, limit).and_then(json))
     }
 
-    fn __repr__(&self) -> PyResult<String> {
-        let e = self.lock()?;
-        Ok(format!(
-            "Engine(position={}, now={})",
-            e.state().position(),
-            e.now()
-        ))
+    /// The funnel report over this engine's history of one pipeline.
+    #[pyo3(signature = (pipeline, *, as_of = None, window_from = None, window_to = None, mode = "recorded", by = "owner"))]
+    #[allow(clippy::too_many_arguments)]
+    fn funnel(
+        &self,
+        py: Python<'_>,
+        pipeline: &str,
+        as_of: Option<&Bound<'_, PyAny>>,
+        window_from: Option<&Bound<'_, PyAny>>,
+        window_to: Option<&Bound<'_, PyAny>>,
+        mode: &str,
+        by: &str,
+    ) -> PyResult<crate::analytics::FunnelReport> {
+        let as_of = as_of.map(|t| timestamp(t, "as_of")).transpose()?;
+        crate::analytics::engine_funnel(
+            py,
+            &self.inner,
+            pipeline,
+            as_of,
+            window_from,
+            window_to,
+            mode,
+            by,
+        )
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| {
+            let e = self.lock()?;
+            Ok(format!(
+                "Engine(position={}, now={})",
+                e.state().position(),
+                e.now()
+            ))
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! public, typed Python API is `python/salespipe/__init__.py` over this module; its stub is
 //! `python/salespipe/_salespipe.pyi`, checked by `mypy.stubtest`.
 
+mod analytics;
 mod convert;
 mod engine;
 mod error;
@@ -26,6 +27,10 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SCHEMA_VERSION", salespipe::SCHEMA_VERSION)?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<engine::ManualClock>()?;
+    m.add_class::<analytics::FunnelReport>()?;
+    m.add_function(wrap_pyfunction!(analytics::funnel, m)?)?;
+    m.add_function(wrap_pyfunction!(analytics::forecast, m)?)?;
+    m.add_function(wrap_pyfunction!(analytics::calibration, m)?)?;
     m.add_function(wrap_pyfunction!(engine::pipeline_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(engine::pipeline_from_toml, m)?)?;
     m.add_function(wrap_pyfunction!(engine::validate_pipeline, m)?)?;

@@ -51,6 +51,7 @@ from salespipe._records import (
     TimelineKind,
     User,
 )
+from salespipe._analytics import FunnelMode, FunnelReport, calibration, forecast, funnel
 from salespipe._salespipe import ManualClock
 from salespipe.exceptions import (
     AlreadyExists,
@@ -74,6 +75,12 @@ __all__ = [
     "Engine",
     "ManualClock",
     "ERROR_CODES",
+    # analytics
+    "FunnelMode",
+    "FunnelReport",
+    "funnel",
+    "forecast",
+    "calibration",
     # records
     "Activity",
     "ApprovalDecision",
@@ -378,6 +385,29 @@ class Engine:
     def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
         """Recorded events after a global position, up to ``limit``."""
         return [RecordedEvent.from_dict(e) for e in self._inner.events_after(position, limit)]
+
+    def funnel(
+        self,
+        pipeline: str,
+        *,
+        as_of: Optional[_dt.datetime] = None,
+        window: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
+        mode: Union[FunnelMode, str] = FunnelMode.RECORDED,
+        by: str = "owner",
+    ) -> FunnelReport:
+        """The funnel report over this engine's history of ``pipeline``, as of ``as_of``
+        (default: the engine's clock), grouped by ``"owner"`` or ``"source"``."""
+        start, end = window if window is not None else (None, None)
+        return FunnelReport(
+            self._inner.funnel(
+                pipeline,
+                as_of=as_of,
+                window_from=start,
+                window_to=end,
+                mode=FunnelMode(mode).value,
+                by=by,
+            )
+        )
 
     def events(self, batch: int = 4096) -> Iterable[RecordedEvent]:
         """Every recorded event, oldest first."""

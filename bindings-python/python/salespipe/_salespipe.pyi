@@ -1,7 +1,7 @@
 """The extension module (Rust). Records cross as the core's JSON; `salespipe` types them."""
 
 import datetime
-from typing import Any, Final, List, Optional, final
+from typing import Any, Dict, Final, List, Optional, final
 
 __version__: Final[str]
 SCHEMA_VERSION: Final[int]
@@ -40,6 +40,55 @@ class Engine:
     def open_tasks(self, owner: Optional[str] = None) -> List[Any]: ...
     def opportunity_as_of(self, id: str, at: datetime.datetime) -> Any: ...
     def events_after(self, position: int = 0, limit: int = 1000) -> List[Any]: ...
+    def funnel(
+        self,
+        pipeline: str,
+        *,
+        as_of: Optional[datetime.datetime] = None,
+        window_from: Optional[datetime.datetime] = None,
+        window_to: Optional[datetime.datetime] = None,
+        mode: str = "recorded",
+        by: str = "owner",
+    ) -> FunnelReport: ...
+
+@final
+class FunnelReport:
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_svg(self) -> str: ...
+
+def funnel(
+    events: Any,
+    opportunities: Any,
+    pipeline: Any,
+    *,
+    as_of: datetime.datetime,
+    window_from: Optional[datetime.datetime] = None,
+    window_to: Optional[datetime.datetime] = None,
+    mode: str = "recorded",
+    by: Optional[str] = None,
+    currency: Optional[str] = None,
+) -> FunnelReport: ...
+def forecast(
+    events: Any,
+    opportunities: Any,
+    pipeline: Any,
+    *,
+    as_of: datetime.datetime,
+    period_from: Optional[datetime.datetime] = None,
+    period_to: Optional[datetime.datetime] = None,
+    probabilities: Any = None,
+    method: Any = None,
+    currency: Optional[str] = None,
+) -> Any: ...
+def calibration(
+    events: Any,
+    opportunities: Any,
+    pipeline: Any,
+    *,
+    as_of: datetime.datetime,
+    window_from: Optional[datetime.datetime] = None,
+    window_to: Optional[datetime.datetime] = None,
+) -> Any: ...
 
 def pipeline_from_json(text: str) -> Any: ...
 def pipeline_from_toml(text: str) -> Any: ...
