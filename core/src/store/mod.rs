@@ -1,7 +1,10 @@
 //! Event stores: where events live. [`InMemoryStore`] is the default; durable stores implement
-//! the same [`EventStore`] trait and pass the same [`conformance`] suite.
+//! the same [`EventStore`] trait and pass the same [`conformance`] suite. `SqliteStore` (cargo
+//! feature `sqlite`, on by default) is the durable embedded store: one SQLite file.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
@@ -10,6 +13,8 @@ use crate::error::Result;
 use crate::event::{NewEvent, RecordedEvent};
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{OpportunityRow, SqliteOptions, SqliteStore, Synchronous};
 
 /// An append-only log of events, split into streams, with optimistic concurrency.
 ///

@@ -1,0 +1,315 @@
+//! Opening a file safely: look at the header before SQLite touches the file, identify the
+//! database before writing anything, then switch to WAL and apply forward migrations.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::config::DbConfig;
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use super::{read_model, sql_error, SqliteOptions};
+use crate::error::{Error, Result};
+
+/// The schema version this build writes and the newest it opens.
+pub(super) const CURRENT_VERSION: u32 = 2;
+
+/// `PRAGMA application_id` of a salespipe store: the bytes `SPip`.
+pub(super) const APPLICATION_ID: i32 = i32::from_be_bytes(*b"SPip");
+
+const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// One forward step of the schema.
+struct Migration {
+    version: u32,
+    description: &'static str,
+    sql: &'static str,
+    /// The step adds or changes a read model: rebuild them from the events afterwards.
+    rebuilds_read_models: bool,
+}
+
+/// Every migration, oldest first. Never edit a released step; add a new one.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "event log",
+        sql: "
+            CREATE TABLE salespipe_schema (
+                version     INTEGER PRIMARY KEY,
+                description TEXT NOT NULL,
+                applied_by  TEXT NOT NULL
+            );
+            CREATE TABLE events (
+                position INTEGER PRIMARY KEY,
+                stream   TEXT    NOT NULL,
+                version  INTEGER NOT NULL,
+                at       INTEGER NOT NULL,
+                actor    TEXT    NOT NULL,
+                schema   INTEGER NOT NULL,
+                data     TEXT    NOT NULL,
+                UNIQUE (stream, version)
+            );
+            CREATE TRIGGER events_position_follows_head BEFORE INSERT ON events
+            WHEN NEW.position IS NOT 1 + COALESCE((SELECT MAX(position) FROM events), 0)
+            BEGIN SELECT RAISE(ABORT, 'salespipe: event position must be head + 1'); END;
+            CREATE TRIGGER events_version_follows_stream BEFORE INSERT ON events
+            WHEN NEW.version IS NOT
+                1 + COALESCE((SELECT MAX(version) FROM events WHERE stream = NEW.stream), 0)
+            BEGIN SELECT RAISE(ABORT, 'salespipe: event version must be stream version + 1'); END;
+            CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'salespipe: events are append-only'); END;
+            CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'salespipe: events are append-only'); END;
+        ",
+        rebuilds_read_models: false,
+    },
+    Migration {
+        version: 2,
+        description: "read models: open opportunities by stage and owner, tasks, activities",
+        sql: read_model::SCHEMA,
+        rebuilds_read_models: true,
+    },
+];
+
+/// Checks the file's header before SQLite opens it, so that random bytes, a truncated file
+/// or a file of a newer schema are refused with a precise message and never touched.
+/// A missing or empty file is fine (it becomes a new store).
+pub(super) fn inspect_file(path: &Path) -> Result<()> {
+    let name = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::storage(format!("cannot read {name}: {e}"))),
+    };
+    if meta.is_dir() {
+        return Err(Error::storage(format!(
+            "{name} is a directory, not a salespipe store"
+        )));
+    }
+    let len = meta.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut header = [0u8; 100];
+    let n = read_up_to(path, &mut header)
+        .map_err(|e| Error::storage(format!("cannot read {name}: {e}")))?;
+    let got = &header[..n];
+    if n < header.len() {
+        if got.starts_with(MAGIC) || MAGIC.starts_with(got) {
+            return Err(Error::storage(format!(
+                "{name} is truncated: {len} bytes, shorter than a SQLite header"
+            )));
+        }
+        return Err(not_sqlite(path));
+    }
+    if !got.starts_with(MAGIC) {
+        return Err(not_sqlite(path));
+    }
+    let raw_page_size = u16::from_be_bytes([header[16], header[17]]);
+    let page_size = if raw_page_size == 1 {
+        65_536
+    } else {
+        u32::from(raw_page_size)
+    };
+    if !(512..=65_536).contains(&page_size) || !page_size.is_power_of_two() {
+        return Err(Error::storage(format!(
+            "{name} has a corrupt SQLite header (page size {raw_page_size})"
+        )));
+    }
+    let user_version = be32(&header, 60);
+    let application_id = be32(&header, 68) as i32;
+    if application_id == APPLICATION_ID && user_version > CURRENT_VERSION {
+        return Err(newer_schema(u64::from(user_version)));
+    }
+    if application_id != APPLICATION_ID && application_id != 0 {
+        return Err(other_application(path, application_id));
+    }
+    // The header's page count is valid when the change counter matches "version valid for".
+    // A log with content may legitimately hold pages past the end of the main file (a crash
+    // during a checkpoint): then SQLite's own recovery decides.
+    let page_count = be32(&header, 28);
+    let valid = be32(&header, 24) == be32(&header, 92);
+    let expected = u64::from(page_count) * u64::from(page_size);
+    if valid && page_count > 0 && len < expected && !wal_has_content(path) {
+        return Err(Error::storage(format!(
+            "{name} is truncated: {len} bytes, its header says {expected}"
+        )));
+    }
+    Ok(())
+}
+
+fn read_up_to(path: &Path, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut f = File::open(path)?;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn be32(header: &[u8; 100], at: usize) -> u32 {
+    u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+}
+
+fn wal_has_content(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+fn not_sqlite(path: &Path) -> Error {
+    Error::storage(format!(
+        "{} is not a SQLite database (no SQLite header), so not a salespipe store",
+        path.display()
+    ))
+}
+
+fn other_application(path: &Path, application_id: i32) -> Error {
+    Error::storage(format!(
+        "{} is a SQLite database of another application (application_id {application_id:#010x}), \
+         not a salespipe store",
+        path.display()
+    ))
+}
+
+fn newer_schema(found: u64) -> Error {
+    Error::UnsupportedVersion {
+        what: "salespipe database schema".to_owned(),
+        found,
+        supported: u64::from(CURRENT_VERSION),
+    }
+}
+
+/// What a connection's database is.
+enum Found {
+    /// An empty database: becomes a new store.
+    Fresh,
+    /// A salespipe store of this schema version (at most [`CURRENT_VERSION`]).
+    Salespipe(u32),
+}
+
+/// Identifies the database with reads only.
+fn identify(conn: &Connection, name: &str) -> Result<Found> {
+    let read_error = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            Error::storage(format!("{name} is not a SQLite database ({e})"))
+        }
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            Error::storage(format!("{name} is corrupt ({e})"))
+        }
+        _ => Error::storage(format!("cannot read {name}: {e}")),
+    };
+    let application_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(read_error)?;
+    let user_version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(read_error)?;
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(read_error)?;
+    if application_id == APPLICATION_ID {
+        let version = u32::try_from(user_version).map_err(|_| {
+            Error::storage(format!(
+                "{name} has a corrupt schema version {user_version}"
+            ))
+        })?;
+        if version > CURRENT_VERSION {
+            return Err(newer_schema(u64::from(version)));
+        }
+        Ok(Found::Salespipe(version))
+    } else if application_id == 0 && user_version == 0 && objects == 0 {
+        Ok(Found::Fresh)
+    } else if application_id == 0 {
+        Err(Error::storage(format!(
+            "{name} is a SQLite database but not a salespipe store \
+             (no salespipe application_id, {objects} schema objects)"
+        )))
+    } else {
+        Err(Error::storage(format!(
+            "{name} is a SQLite database of another application \
+             (application_id {application_id:#010x}), not a salespipe store"
+        )))
+    }
+}
+
+/// Makes a freshly opened connection ready: identifies the database before writing anything,
+/// then sets WAL mode and `synchronous`, and applies the pending migrations.
+pub(super) fn prepare(
+    mut conn: Connection,
+    path: Option<&Path>,
+    options: &SqliteOptions,
+) -> Result<Connection> {
+    let name = path.map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
+    conn.busy_timeout(options.busy_timeout).map_err(sql_error)?;
+    // Until the file is known to be ours, closing the connection must not checkpoint a
+    // write-ahead log into it (that would rewrite a file we refuse).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+        .map_err(sql_error)?;
+    identify(&conn, &name)?;
+    if path.is_some() {
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(sql_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::storage(format!(
+                "cannot switch {name} to WAL mode (it stays in {mode} mode)"
+            )));
+        }
+    }
+    conn.pragma_update(None, "synchronous", options.synchronous.pragma())
+        .map_err(sql_error)?;
+    migrate(&mut conn, &name)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
+        .map_err(sql_error)?;
+    Ok(conn)
+}
+
+/// Applies the pending migrations in one write transaction. It identifies the database again
+/// under the write lock, so two processes opening one new file migrate it once.
+fn migrate(conn: &mut Connection, name: &str) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_error)?;
+    let from = match identify(&tx, name)? {
+        Found::Fresh => 0,
+        Found::Salespipe(v) => v,
+    };
+    if from == CURRENT_VERSION {
+        return Ok(());
+    }
+    if from == 0 {
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(sql_error)?;
+    }
+    let mut rebuild = false;
+    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+        tx.execute_batch(m.sql).map_err(|e| {
+            Error::storage(format!(
+                "migrating {name} to schema version {} failed: {e}",
+                m.version
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO salespipe_schema (version, description, applied_by) VALUES (?1, ?2, ?3)",
+            params![
+                m.version,
+                m.description,
+                concat!("salespipe ", env!("CARGO_PKG_VERSION"))
+            ],
+        )
+        .map_err(sql_error)?;
+        rebuild |= m.rebuilds_read_models;
+    }
+    if rebuild {
+        read_model::rebuild(&tx)?;
+    }
+    tx.pragma_update(None, "user_version", CURRENT_VERSION)
+        .map_err(sql_error)?;
+    tx.commit().map_err(sql_error)
+}
