@@ -84,16 +84,30 @@ fn json<T: serde::Serialize>(v: T) -> salespipe::Result<Value> {
 
 #[pymethods]
 impl Engine {
+    /// `store`: a path to a SQLite file (created if missing; replayed if it exists), or
+    /// None for an in-memory store. `clock`: a `ManualClock`, or None for the system clock.
     #[new]
-    #[pyo3(signature = (clock = None))]
-    fn new(clock: Option<&ManualClock>) -> PyResult<Self> {
-        let builder = CoreEngine::builder();
-        let builder = match clock {
-            Some(c) => builder.clock(c.inner.clone()),
-            None => builder,
-        };
+    #[pyo3(signature = (clock = None, store = None))]
+    fn new(
+        py: Python<'_>,
+        clock: Option<&ManualClock>,
+        store: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let clock = clock.map(|c| c.inner.clone());
+        let engine = py.detach(|| {
+            let builder = CoreEngine::builder();
+            let builder = match clock {
+                Some(c) => builder.clock(c),
+                None => builder,
+            };
+            let builder = match store {
+                Some(path) => builder.store(salespipe::store::SqliteStore::open(path)?),
+                None => builder,
+            };
+            builder.build()
+        });
         Ok(Engine {
-            inner: Mutex::new(builder.build().py_err()?),
+            inner: Mutex::new(engine.py_err()?),
         })
     }
 

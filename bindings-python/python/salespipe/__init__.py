@@ -15,6 +15,7 @@ float), and every error is a :class:`SalespipeError` subclass with the core's ``
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from salespipe import _salespipe
@@ -140,14 +141,20 @@ class Engine:
     """The sales-pipeline engine.
 
     ``Engine()`` uses an in-memory store and the system clock; pass ``clock=ManualClock(...)``
-    to control time. Every command names its ``actor`` (a registered user id, or the
+    to control time and ``store="crm.sqlite"`` for the durable SQLite store (replayed when
+    the file exists; several engines may share one file). Every command names its ``actor`` (a registered user id, or the
     bootstrap admin); a refused command raises and changes nothing.
     """
 
     __slots__ = ("_inner",)
 
-    def __init__(self, *, clock: Optional[ManualClock] = None) -> None:
-        self._inner = _salespipe.Engine(clock)
+    def __init__(
+        self,
+        *,
+        clock: Optional[ManualClock] = None,
+        store: Union[str, "os.PathLike[str]", None] = None,
+    ) -> None:
+        self._inner = _salespipe.Engine(clock, store)
 
     def __repr__(self) -> str:
         return repr(self._inner)

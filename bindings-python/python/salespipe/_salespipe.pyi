@@ -1,7 +1,8 @@
 """The extension module (Rust). Records cross as the core's JSON; `salespipe` types them."""
 
 import datetime
-from typing import Any, Dict, Final, List, Optional, final
+import os
+from typing import Any, Dict, Final, List, Optional, Union, final
 
 __version__: Final[str]
 SCHEMA_VERSION: Final[int]
@@ -17,7 +18,9 @@ class ManualClock:
 
 @final
 class Engine:
-    def __new__(cls, clock: Optional[ManualClock] = None) -> Engine: ...
+    def __new__(
+        cls, clock: Optional[ManualClock] = None, store: Union[str, os.PathLike[str], None] = None
+    ) -> Engine: ...
     def execute(self, actor: str, command: Any) -> List[Any]: ...
     def now(self) -> datetime.datetime: ...
     def catch_up(self) -> None: ...
