@@ -14,6 +14,7 @@ use crate::id::{ActorId, CustomerId, OpportunityId, ProcessId, RequestId, StageI
 use crate::money::Money;
 use crate::opportunity::{NewOpportunity, OpportunityPatch};
 use crate::pipeline::Pipeline;
+use crate::reminder::{ReminderId, ReminderRules};
 use crate::user::User;
 
 /// The schema version of the events this build writes and the newest it reads.
@@ -181,6 +182,28 @@ pub enum Event {
         /// Done or reopened.
         done: bool,
     },
+    /// The reminder rules were set (replacing the previous ones).
+    ReminderRulesSet {
+        /// The rules.
+        rules: ReminderRules,
+    },
+    /// A reminder's recipient has seen it.
+    ReminderAcknowledged {
+        /// Which.
+        reminder: ReminderId,
+    },
+    /// A reminder was snoozed until an instant.
+    ReminderSnoozed {
+        /// Which.
+        reminder: ReminderId,
+        /// When it comes back.
+        until: Timestamp,
+    },
+    /// A reminder was dismissed, with its escalation.
+    ReminderDismissed {
+        /// Which.
+        reminder: ReminderId,
+    },
 }
 
 /// An event as stored: its place in the global log and in its stream, when, and who.
@@ -281,6 +304,10 @@ impl Event {
             Event::ActivityLogged { activity } => format!("activity/{}", activity.id),
             Event::TaskCreated { task } => format!("task/{}", task.id),
             Event::TaskDone { task, .. } => format!("task/{task}"),
+            Event::ReminderRulesSet { .. } => "reminders/rules".to_owned(),
+            Event::ReminderAcknowledged { reminder }
+            | Event::ReminderSnoozed { reminder, .. }
+            | Event::ReminderDismissed { reminder } => format!("reminder/{reminder}"),
         }
     }
 }

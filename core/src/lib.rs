@@ -15,6 +15,7 @@ pub mod id;
 pub mod money;
 pub mod opportunity;
 pub mod pipeline;
+pub mod reminder;
 pub mod store;
 pub mod user;
 
@@ -42,5 +43,9 @@ pub use opportunity::{
     ProductLine, Status,
 };
 pub use pipeline::{Guidance, Pipeline, PipelineBuilder, Position, Stage, LOST, WON};
+pub use reminder::{
+    PipelineRules, QuietHours, Reminder, ReminderId, ReminderIndex, ReminderKind, ReminderRules,
+    ReminderState, StaleRule, TaskLead,
+};
 pub use store::{EventStore, InMemoryStore};
 pub use user::{Role, User};

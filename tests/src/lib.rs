@@ -96,6 +96,10 @@ fn str_field<'a>(q: &'a Value, key: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("query needs a string \"{key}\": {q}"))
 }
 
+fn time_field(q: &Value, key: &str) -> Result<Timestamp, String> {
+    str_field(q, key)?.parse().map_err(|e| format!("{e}"))
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, String> {
     serde_json::to_value(v).map_err(|e| e.to_string())
 }
@@ -132,6 +136,28 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
             &engine.activities_for_opportunity(&str_field(q, "opportunity")?.into()),
         )),
         "customer" => engine.customer(&str_field(q, "id")?.into()).map(to_json),
+        "due" => {
+            let at = time_field(q, "at")?;
+            let due = match q.get("recipient").and_then(Value::as_str) {
+                Some(r) => {
+                    let limit = q.get("limit").and_then(Value::as_u64).unwrap_or(100);
+                    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+                    engine.due_for(&r.into(), at, limit)
+                }
+                None => engine.due(at),
+            };
+            Ok(to_json(&due))
+        }
+        "upcoming" => {
+            let at = time_field(q, "at")?;
+            let until = time_field(q, "until")?;
+            let ms = u64::try_from(until.as_millis() - at.as_millis()).unwrap_or(0);
+            Ok(to_json(
+                &engine.upcoming(at, std::time::Duration::from_millis(ms)),
+            ))
+        }
+        "next_due_after" => Ok(to_json(&engine.next_due_after(time_field(q, "at")?))),
+        "reminder" => engine.reminder(&str_field(q, "id")?.into()).map(to_json),
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {

@@ -204,6 +204,28 @@ pub enum Command {
         /// Which.
         task: TaskId,
     },
+    /// Replace the reminder rules.
+    SetReminderRules {
+        /// The rules.
+        rules: crate::reminder::ReminderRules,
+    },
+    /// Acknowledge a reminder (seen; its escalation stays).
+    AcknowledgeReminder {
+        /// Which.
+        reminder: crate::reminder::ReminderId,
+    },
+    /// Snooze a reminder until a later instant.
+    SnoozeReminder {
+        /// Which.
+        reminder: crate::reminder::ReminderId,
+        /// When it comes back (after now).
+        until: crate::clock::Timestamp,
+    },
+    /// Dismiss a reminder and its escalation.
+    DismissReminder {
+        /// Which.
+        reminder: crate::reminder::ReminderId,
+    },
 }
 
 pub(crate) struct Ctx<'a> {
@@ -950,6 +972,10 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         }
         Command::CompleteTask { task } => task_done(cx, task, true),
         Command::ReopenTask { task } => task_done(cx, task, false),
+        cmd @ (Command::SetReminderRules { .. }
+        | Command::AcknowledgeReminder { .. }
+        | Command::SnoozeReminder { .. }
+        | Command::DismissReminder { .. }) => crate::reminder::decide(st, cx.policy, cx.actor, cmd),
     }
 }
 

@@ -67,6 +67,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     policy: Arc<dyn Policy>,
     state: State,
+    pub(crate) reminders: crate::reminder::ReminderIndex,
 }
 
 /// Configures an [`Engine`]: store, clock and policy.
@@ -115,6 +116,7 @@ impl EngineBuilder {
             clock: self.clock,
             policy: self.policy,
             state: State::default(),
+            reminders: crate::reminder::ReminderIndex::default(),
         };
         engine.catch_up()?;
         Ok(engine)
@@ -135,6 +137,7 @@ impl Engine {
             clock: Arc::new(SystemClock),
             policy: Arc::new(DefaultPolicy),
             state: State::default(),
+            reminders: crate::reminder::ReminderIndex::default(),
         }
     }
 
@@ -184,6 +187,7 @@ impl Engine {
     /// engine's in-memory views learn of an event.
     fn fold(&mut self, e: &RecordedEvent) {
         self.state.apply(e);
+        self.reminders.apply(&self.state, e);
     }
 
     /// Runs a command as `actor`: validates it, appends its events atomically and folds them
@@ -199,6 +203,7 @@ impl Engine {
         }
         self.catch_up()?;
         let now = self.clock.now();
+        self.check_reminder_command(&actor, &command, now)?;
         let events = command::decide(
             &command::Ctx {
                 state: &self.state,

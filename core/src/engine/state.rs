@@ -110,6 +110,7 @@ pub struct State {
     pub(crate) activities: HashMap<ActivityId, Activity>,
     pub(crate) opp_activities: HashMap<OpportunityId, Vec<Activity>>,
     pub(crate) tasks: HashMap<TaskId, Task>,
+    pub(crate) reminders: crate::reminder::ReminderState,
 }
 
 impl State {
@@ -121,6 +122,11 @@ impl State {
     /// The version of a stream as this state knows it.
     pub fn stream_version(&self, stream: &str) -> u64 {
         self.versions.get(stream).copied().unwrap_or(0)
+    }
+
+    /// Reminder rules and what users did with reminders.
+    pub fn reminders(&self) -> &crate::reminder::ReminderState {
+        &self.reminders
     }
 
     /// The current version of a pipeline.
@@ -138,6 +144,7 @@ impl State {
         self.position = self.position.max(rec.position);
         self.versions.insert(rec.stream.clone(), rec.version);
         let at = rec.at;
+        self.reminders.observe(&self.customers, rec);
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
@@ -437,6 +444,10 @@ impl State {
                     t.done_at = done.then_some(at);
                 }
             }
+            Event::ReminderRulesSet { .. }
+            | Event::ReminderAcknowledged { .. }
+            | Event::ReminderSnoozed { .. }
+            | Event::ReminderDismissed { .. } => self.reminders.apply(&rec.event),
         }
         if let Some(o) = opportunity_of(&rec.event).and_then(|id| self.opportunities.get_mut(id)) {
             o.version = rec.version;

@@ -1,0 +1,412 @@
+//! The reminders of one subject (an opportunity, a task, a customer), computed from the state
+//! and a few per-subject facts; and [`scan`], the whole-state reference the index is tested
+//! against.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{Days, NaiveTime};
+use chrono_tz::Tz;
+
+use crate::activity::Activity;
+use crate::clock::Timestamp;
+use crate::engine::State;
+use crate::id::{ActivityId, ActorId, CustomerId, OpportunityId, TaskId};
+
+use super::rules::{local_date, local_instant, scale};
+use super::{Reminder, ReminderId, ReminderKind, TaskLead};
+
+/// What a reminder hangs on: the events touching a subject recompute its reminders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Subject {
+    Opportunity(OpportunityId),
+    Task(TaskId),
+    Customer(CustomerId),
+}
+
+/// Per-subject aggregates of the activities: the latest activity (greatest `(at, id)`) on each
+/// opportunity and with each customer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Facts {
+    pub opp_latest: HashMap<OpportunityId, (Timestamp, ActivityId)>,
+    pub cust_latest: HashMap<CustomerId, (Timestamp, ActivityId)>,
+}
+
+fn bump<K: std::hash::Hash + Eq + Clone>(
+    map: &mut HashMap<K, (Timestamp, ActivityId)>,
+    key: &K,
+    a: &Activity,
+) {
+    match map.get_mut(key) {
+        Some(cur) => {
+            if (a.at, &a.id) > (cur.0, &cur.1) {
+                *cur = (a.at, a.id.clone());
+            }
+        }
+        None => {
+            map.insert(key.clone(), (a.at, a.id.clone()));
+        }
+    }
+}
+
+impl Facts {
+    /// Takes one logged activity into account (O(1)).
+    pub fn observe(&mut self, a: &Activity) {
+        if let Some(o) = &a.opportunity {
+            bump(&mut self.opp_latest, o, a);
+        }
+        bump(&mut self.cust_latest, &a.customer, a);
+    }
+
+    /// The facts of a whole state, by a scan of every activity.
+    pub fn of(state: &State) -> Facts {
+        let mut f = Facts::default();
+        for a in state.activities.values() {
+            f.observe(a);
+        }
+        f
+    }
+}
+
+/// A reminder as computed, visible or hidden by a user's acknowledge, snooze or dismiss.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub reminder: Reminder,
+    pub visible: bool,
+}
+
+fn blank(id: String, kind: ReminderKind, recipient: ActorId, due: Timestamp) -> Reminder {
+    Reminder {
+        id: ReminderId::from(id),
+        kind,
+        recipient,
+        escalated_from: None,
+        due,
+        until: None,
+        opportunity: None,
+        customer: None,
+        task: None,
+        activity: None,
+        request: None,
+    }
+}
+
+struct Out<'a> {
+    st: &'a State,
+    tz: Tz,
+    escalate: Option<Duration>,
+    out: &'a mut Vec<Candidate>,
+}
+
+impl Out<'_> {
+    fn unquiet(&self, t: Timestamp) -> Timestamp {
+        self.st.reminders.rules.unquiet(self.tz, t)
+    }
+
+    /// Adds a reminder due by its rule at `r.due`, with its marks and its escalation.
+    fn push(&mut self, mut r: Reminder, escalates: bool) {
+        let rule_due = r.due;
+        let mark = self.st.reminders.mark(&r.id);
+        let escalation = match (escalates, self.escalate) {
+            (true, Some(after)) => self
+                .st
+                .users
+                .get(&r.recipient)
+                .and_then(|u| u.manager.clone())
+                .filter(|m| m != &r.recipient)
+                .map(|m| (m, after)),
+            _ => None,
+        };
+        if let Some((manager, after)) = escalation {
+            let id = ReminderId::from(format!("escalated/{}", r.id));
+            let emark = self.st.reminders.mark(&id);
+            let due = self.unquiet(rule_due.plus(after));
+            let due = emark.snoozed_until.map_or(due, |s| due.max(s));
+            let e = Reminder {
+                id,
+                recipient: manager,
+                escalated_from: Some(r.recipient.clone()),
+                due,
+                ..r.clone()
+            };
+            self.out.push(Candidate {
+                reminder: e,
+                visible: !mark.dismissed && !emark.dismissed && !emark.acknowledged,
+            });
+        }
+        r.due = mark.snoozed_until.map_or(rule_due, |s| rule_due.max(s));
+        let expired = r.until.is_some_and(|u| r.due >= u);
+        self.out.push(Candidate {
+            reminder: r,
+            visible: !mark.dismissed && !mark.acknowledged && !expired,
+        });
+    }
+}
+
+/// Appends the reminders of `subject` to `out`.
+pub(crate) fn candidates(st: &State, facts: &Facts, subject: &Subject, out: &mut Vec<Candidate>) {
+    match subject {
+        Subject::Opportunity(id) => opportunity(st, facts, id, out),
+        Subject::Task(id) => task(st, id, out),
+        Subject::Customer(id) => customer(st, facts, id, out),
+    }
+}
+
+fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Candidate>) {
+    let Some(o) = st.opportunities.get(id) else {
+        return;
+    };
+    if !o.is_open() {
+        return;
+    }
+    let rules = &st.reminders.rules;
+    let mut out = Out {
+        st,
+        tz: rules.tz(Some(&o.pipeline)),
+        escalate: rules.escalate_after(Some(&o.pipeline)),
+        out,
+    };
+    let latest = facts
+        .opp_latest
+        .get(id)
+        .and_then(|(_, a)| st.activities.get(a));
+    let planned = latest.and_then(|a| a.next_follow_up);
+
+    // The planned next step.
+    if let (Some(a), Some(f)) = (latest, planned) {
+        let mut r = blank(
+            format!("follow_up/{}", a.id),
+            ReminderKind::FollowUp,
+            o.owner.clone(),
+            out.unquiet(f),
+        );
+        r.opportunity = Some(o.id.clone());
+        r.customer = Some(o.customer.clone());
+        r.activity = Some(a.id.clone());
+        out.push(r, true);
+    }
+
+    // Rotting in the stage.
+    let stage = st.pipeline(&o.pipeline).and_then(|p| p.stage(&o.stage));
+    if let Some(stage) = stage {
+        let rule = rules.stale_rule(&o.pipeline, &o.stage);
+        if let Some(limit) = rule.in_stage.or(stage.rotting_after) {
+            let pct = 100u32.saturating_sub(
+                o.close_date_pushes
+                    .saturating_mul(u32::from(rule.push_shortens_pct)),
+            );
+            let entered = o.stage_entered_at;
+            let due = match planned {
+                Some(f) => f.plus(rule.follow_up_grace),
+                None => {
+                    let by_stage = entered.plus(scale(limit, pct));
+                    match rule.idle {
+                        Some(idle) => {
+                            let since = latest.map_or(entered, |a| a.at.max(entered));
+                            by_stage.max(since.plus(scale(idle, pct)))
+                        }
+                        None => by_stage,
+                    }
+                }
+            };
+            let due = out.unquiet(due);
+            let mut r = blank(
+                format!("stale/{}@{due}", o.id),
+                ReminderKind::Stale,
+                o.owner.clone(),
+                due,
+            );
+            r.opportunity = Some(o.id.clone());
+            r.customer = Some(o.customer.clone());
+            out.push(r, true);
+        }
+    }
+
+    // The expected close date passed.
+    if let Some(date) = o.expected_close {
+        if let Some(next) = date.checked_add_days(Days::new(1)) {
+            let due = out.unquiet(local_instant(out.tz, next, NaiveTime::MIN));
+            let mut r = blank(
+                format!("close_date_passed/{}@{date}", o.id),
+                ReminderKind::CloseDatePassed,
+                o.owner.clone(),
+                due,
+            );
+            r.opportunity = Some(o.id.clone());
+            r.customer = Some(o.customer.clone());
+            out.push(r, true);
+        }
+    }
+
+    // Approvals waiting beyond the SLA.
+    for req in &o.approvals {
+        let Some(process) = st.processes.get(&req.process) else {
+            continue;
+        };
+        let Some(sla) = process.sla.or(rules.approval_sla) else {
+            continue;
+        };
+        let due = out.unquiet(req.step_since.plus(sla));
+        for approver in req.waiting_on(process) {
+            let mut r = blank(
+                format!("approval/{}/{}/{approver}@{due}", o.id, req.id),
+                ReminderKind::ApprovalWaiting,
+                approver.clone(),
+                due,
+            );
+            r.opportunity = Some(o.id.clone());
+            r.customer = Some(o.customer.clone());
+            r.request = Some(req.id.clone());
+            out.push(r, true);
+        }
+    }
+}
+
+fn task(st: &State, id: &TaskId, out: &mut Vec<Candidate>) {
+    let Some(t) = st.tasks.get(id) else { return };
+    if t.done {
+        return;
+    }
+    let rules = &st.reminders.rules;
+    let pipeline = t
+        .opportunity
+        .as_ref()
+        .and_then(|o| st.opportunities.get(o))
+        .map(|o| &o.pipeline);
+    let mut out = Out {
+        st,
+        tz: rules.tz(pipeline),
+        escalate: rules.escalate_after(pipeline),
+        out,
+    };
+    let overdue = out.unquiet(t.due);
+    let lead = match rules.task_lead {
+        TaskLead::Before(d) => {
+            let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+            Some(t.due.plus_millis(-ms))
+        }
+        TaskLead::Local { days_before, at } => local_date(out.tz, t.due)
+            .checked_sub_days(Days::new(u64::from(days_before)))
+            .map(|d| local_instant(out.tz, d, at)),
+    };
+    let fill = |mut r: Reminder| {
+        r.task = Some(t.id.clone());
+        r.opportunity.clone_from(&t.opportunity);
+        r.customer.clone_from(&t.customer);
+        r
+    };
+    if let Some(soon) = lead.map(|l| out.unquiet(l)).filter(|s| *s < overdue) {
+        let mut r = fill(blank(
+            format!("task_due_soon/{}", t.id),
+            ReminderKind::TaskDueSoon,
+            t.owner.clone(),
+            soon,
+        ));
+        r.until = Some(overdue);
+        out.push(r, false);
+    }
+    let r = fill(blank(
+        format!("task_overdue/{}", t.id),
+        ReminderKind::TaskOverdue,
+        t.owner.clone(),
+        overdue,
+    ));
+    out.push(r, true);
+}
+
+fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>) {
+    let Some(c) = st.customers.get(id) else {
+        return;
+    };
+    let rules = &st.reminders.rules;
+    let mut out = Out {
+        st,
+        tz: rules.tz(None),
+        escalate: rules.escalate_after(None),
+        out,
+    };
+    let latest = facts
+        .cust_latest
+        .get(id)
+        .and_then(|(_, a)| st.activities.get(a));
+
+    // The follow-up of an activity linked to no opportunity.
+    if let Some(a) = latest.filter(|a| a.opportunity.is_none()) {
+        let recipient = c.owner.clone().or_else(|| a.actor.clone());
+        if let (Some(f), Some(recipient)) = (a.next_follow_up, recipient) {
+            let mut r = blank(
+                format!("follow_up/{}", a.id),
+                ReminderKind::FollowUp,
+                recipient,
+                out.unquiet(f),
+            );
+            r.customer = Some(c.id.clone());
+            r.activity = Some(a.id.clone());
+            out.push(r, true);
+        }
+    }
+
+    // The key customer's cadence.
+    if !c.key {
+        return;
+    }
+    let Some(cadence) = c.cadence.or(rules.key_cadence) else {
+        return;
+    };
+    let since = match (latest.map(|a| a.at), st.reminders.key_since.get(id)) {
+        (Some(a), Some(k)) => a.max(*k),
+        (Some(a), None) => a,
+        (None, Some(k)) => *k,
+        (None, None) => return,
+    };
+    let recipient = c
+        .owner
+        .clone()
+        .or_else(|| latest.and_then(|a| a.actor.clone()));
+    let Some(recipient) = recipient else { return };
+    let due = out.unquiet(since.plus(cadence));
+    let mut r = blank(
+        format!("cadence/{}@{due}", c.id),
+        ReminderKind::KeyCustomerCadence,
+        recipient,
+        due,
+    );
+    r.customer = Some(c.id.clone());
+    out.push(r, true);
+}
+
+/// Every reminder of a state that no user hid, sorted by due time then id — computed by a scan
+/// over every opportunity, task, customer and activity. This is the reference the engine's
+/// index is tested against; filter it with [`Reminder::is_due_at`] for the reminders due at an
+/// instant.
+///
+/// ```
+/// use salespipe::*;
+/// let mut engine = Engine::new();
+/// engine.register_user("wang", User::new("wang", "王芳", Role::Admin))?;
+/// engine.create_task("wang", Task::new("task-1", "Call back", "wang", "2026-03-03T09:00:00Z".parse()?))?;
+/// let now = "2026-03-04T00:00:00Z".parse()?;
+/// let by_scan: Vec<_> = salespipe::reminder::scan(engine.state()).into_iter().filter(|r| r.is_due_at(now)).collect();
+/// assert_eq!(by_scan, engine.due(now));
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+pub fn scan(state: &State) -> Vec<Reminder> {
+    let facts = Facts::of(state);
+    let mut out = Vec::new();
+    let subjects = state
+        .opportunities
+        .keys()
+        .map(|k| Subject::Opportunity(k.clone()))
+        .chain(state.tasks.keys().map(|k| Subject::Task(k.clone())))
+        .chain(state.customers.keys().map(|k| Subject::Customer(k.clone())));
+    for s in subjects {
+        candidates(state, &facts, &s, &mut out);
+    }
+    let mut v: Vec<Reminder> = out
+        .into_iter()
+        .filter(|c| c.visible)
+        .map(|c| c.reminder)
+        .collect();
+    v.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+    v
+}

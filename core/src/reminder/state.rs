@@ -1,0 +1,85 @@
+//! The part of the engine's state that reminders need beyond the domain data: the rules, what
+//! users did with reminders, and since when each key customer is key.
+
+use std::collections::HashMap;
+
+use crate::clock::Timestamp;
+use crate::customer::Customer;
+use crate::event::{Event, RecordedEvent};
+use crate::id::CustomerId;
+
+use super::{ReminderId, ReminderRules};
+
+/// What users did with one reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Mark {
+    pub acknowledged: bool,
+    pub snoozed_until: Option<Timestamp>,
+    pub dismissed: bool,
+}
+
+/// Reminder rules and marks, folded from events as part of [`crate::State`].
+///
+/// ```
+/// let engine = salespipe::Engine::new();
+/// assert_eq!(engine.state().reminders().rules().time_zone, "UTC");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReminderState {
+    pub(crate) rules: ReminderRules,
+    pub(crate) marks: HashMap<ReminderId, Mark>,
+    pub(crate) key_since: HashMap<CustomerId, Timestamp>,
+}
+
+impl ReminderState {
+    /// The rules in force.
+    pub fn rules(&self) -> &ReminderRules {
+        &self.rules
+    }
+
+    pub(crate) fn mark(&self, id: &ReminderId) -> Mark {
+        self.marks.get(id).copied().unwrap_or_default()
+    }
+
+    /// Sees every event before the state folds it in (to learn when a customer became key).
+    pub(crate) fn observe(
+        &mut self,
+        customers: &HashMap<CustomerId, Customer>,
+        rec: &RecordedEvent,
+    ) {
+        match &rec.event {
+            Event::CustomerCreated { customer } if customer.key => {
+                self.key_since.insert(customer.id.clone(), rec.at);
+            }
+            Event::CustomerUpdated { customer } => {
+                let known = customers.contains_key(&customer.id);
+                let was_key = customers.get(&customer.id).is_some_and(|c| c.key);
+                if !customer.key {
+                    self.key_since.remove(&customer.id);
+                } else if known && !was_key {
+                    self.key_since.insert(customer.id.clone(), rec.at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Folds in a reminder event.
+    pub(crate) fn apply(&mut self, event: &Event) {
+        match event {
+            Event::ReminderRulesSet { rules } => self.rules = rules.clone(),
+            Event::ReminderAcknowledged { reminder } => {
+                self.marks.entry(reminder.clone()).or_default().acknowledged = true;
+            }
+            Event::ReminderSnoozed { reminder, until } => {
+                let m = self.marks.entry(reminder.clone()).or_default();
+                m.snoozed_until = Some(*until);
+                m.acknowledged = false;
+            }
+            Event::ReminderDismissed { reminder } => {
+                self.marks.entry(reminder.clone()).or_default().dismissed = true;
+            }
+            _ => {}
+        }
+    }
+}
