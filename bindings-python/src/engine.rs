@@ -269,6 +269,53 @@ impl Engine {
         self.query(py, |e| e.events_after(position, limit).and_then(json))
     }
 
+    /// Reminders due at `at` (all, or one recipient's, at most `limit`).
+    #[pyo3(signature = (at, recipient = None, limit = 100))]
+    fn due<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+        recipient: Option<&str>,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = timestamp(at, "at")?;
+        let recipient = recipient.map(salespipe::ActorId::from);
+        self.query(py, |e| match &recipient {
+            Some(r) => json(e.due_for(r, at, limit)),
+            None => json(e.due(at)),
+        })
+    }
+
+    /// Reminders coming due after `at`, up to `at + horizon`.
+    fn upcoming<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+        horizon: std::time::Duration,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = timestamp(at, "at")?;
+        self.query(py, |e| json(e.upcoming(at, horizon)))
+    }
+
+    /// The next instant after `at` a reminder comes due, or None.
+    fn next_due_after<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let at = timestamp(at, "at")?;
+        let next = py.detach(|| self.lock().map(|e| e.next_due_after(at)))?;
+        next.map(|t| datetime(py, t)).transpose()
+    }
+
+    fn reminder<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.reminder(&id.into()).and_then(json))
+    }
+
+    fn reminder_rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.reminder_rules()))
+    }
+
     /// The funnel report over this engine's history of one pipeline.
     #[pyo3(signature = (pipeline, *, as_of = None, window_from = None, window_to = None, mode = "recorded", by = "owner"))]
     #[allow(clippy::too_many_arguments)]

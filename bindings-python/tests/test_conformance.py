@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Type
 
@@ -107,6 +108,12 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
         "create_task": lambda: engine.create_task(actor, rec(sp.Task, c["task"])),
         "complete_task": lambda: engine.complete_task(actor, c["task"]),
         "reopen_task": lambda: engine.reopen_task(actor, c["task"]),
+        "set_reminder_rules": lambda: engine.set_reminder_rules(actor, c["rules"]),
+        "acknowledge_reminder": lambda: engine.acknowledge(actor, c["reminder"]),
+        "snooze_reminder": lambda: engine.snooze(
+            actor, c["reminder"], c["until"] if as_json else _parse_datetime(c["until"])
+        ),
+        "dismiss_reminder": lambda: engine.dismiss(actor, c["reminder"]),
     }
     if t not in calls:
         # A command type without a typed method would be a gap in the binding.
@@ -137,9 +144,28 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             return dicts(engine.activities_for_opportunity(q["opportunity"]))
         if t == "customer":
             return engine.customer(q["id"]).to_dict()
+        if t == "due":
+            at = _parse_datetime(q["at"])
+            if "recipient" in q:
+                return dicts(engine.due(at, q["recipient"], q.get("limit", 100)))
+            return dicts(engine.due(at))
+        if t == "upcoming":
+            at = _parse_datetime(q["at"])
+            return dicts(engine.upcoming(at, _parse_datetime(q["until"]) - at))
+        if t == "next_due_after":
+            nxt = engine.next_due_after(_parse_datetime(q["at"]))
+            return None if nxt is None else _rfc3339(nxt)
+        if t == "reminder":
+            return engine.reminder(q["id"]).to_dict()
     except sp.SalespipeError as e:
         return {"error": e.code}
     pytest.fail(f"unknown query type {t!r}")
+
+
+def _rfc3339(t: Any) -> str:
+    """The core's timestamp text: UTC, milliseconds, ``Z``."""
+    s: str = t.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return s.replace("+00:00", "Z")
 
 
 def test_the_suite_is_there() -> None:

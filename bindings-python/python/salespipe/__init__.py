@@ -43,6 +43,8 @@ from salespipe._records import (
     ProductLine,
     Record,
     RecordedEvent,
+    Reminder,
+    ReminderKind,
     Role,
     Stage,
     Status,
@@ -101,6 +103,7 @@ __all__ = [
     "ProductLine",
     "Record",
     "RecordedEvent",
+    "Reminder",
     "Stage",
     "Status",
     "Task",
@@ -112,6 +115,7 @@ __all__ = [
     "CustomerKind",
     "Decision",
     "FieldOp",
+    "ReminderKind",
     "Role",
     "StepPolicy",
     "TimelineKind",
@@ -303,6 +307,24 @@ class Engine:
         """Reopens a done task."""
         self._run(actor, "reopen_task", task=task)
 
+    def set_reminder_rules(self, actor: str, rules: Mapping[str, Any]) -> None:
+        """Sets the reminder rules (the core's ``ReminderRules`` JSON: ``time_zone``,
+        ``task_lead``, ``escalate_after``, ``key_cadence``, ``approval_sla``, ``stale``,
+        ``quiet_hours``, ``pipelines``)."""
+        self._run(actor, "set_reminder_rules", rules=dict(rules))
+
+    def acknowledge(self, actor: str, reminder: str) -> None:
+        """Acknowledges a reminder (seen; its escalation stays)."""
+        self._run(actor, "acknowledge_reminder", reminder=reminder)
+
+    def snooze(self, actor: str, reminder: str, until: _dt.datetime) -> None:
+        """Snoozes a reminder until a later instant (tz-aware)."""
+        self._run(actor, "snooze_reminder", reminder=reminder, until=until)
+
+    def dismiss(self, actor: str, reminder: str) -> None:
+        """Dismisses a reminder and its escalation."""
+        self._run(actor, "dismiss_reminder", reminder=reminder)
+
     # ----- queries ----------------------------------------------------------------------
 
     def now(self) -> _dt.datetime:
@@ -392,6 +414,31 @@ class Engine:
     def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
         """Recorded events after a global position, up to ``limit``."""
         return [RecordedEvent.from_dict(e) for e in self._inner.events_after(position, limit)]
+
+    def due(
+        self, at: _dt.datetime, recipient: Optional[str] = None, limit: int = 100
+    ) -> List[Reminder]:
+        """The reminders due at ``at`` (tz-aware): all, or one recipient's (at most
+        ``limit``), by due time then id. The engine runs no timers: ask, then schedule
+        yourself with :meth:`next_due_after`."""
+        return [Reminder.from_dict(r) for r in self._inner.due(at, recipient, limit)]
+
+    def upcoming(self, at: _dt.datetime, horizon: _dt.timedelta) -> List[Reminder]:
+        """The reminders coming due after ``at`` and up to ``at + horizon``."""
+        return [Reminder.from_dict(r) for r in self._inner.upcoming(at, horizon)]
+
+    def next_due_after(self, at: _dt.datetime) -> Optional[_dt.datetime]:
+        """The next instant after ``at`` a reminder comes due, or None."""
+        return self._inner.next_due_after(at)
+
+    def reminder(self, id: str) -> Reminder:
+        """A reminder (also when acknowledged or dismissed)."""
+        return Reminder.from_dict(self._inner.reminder(id))
+
+    def reminder_rules(self) -> Dict[str, Any]:
+        """The reminder rules in force (the core's JSON)."""
+        rules: Dict[str, Any] = self._inner.reminder_rules()
+        return rules
 
     def funnel(
         self,

@@ -52,6 +52,8 @@ __all__ = [
     "GateReport",
     "TimelineEntry",
     "RecordedEvent",
+    "ReminderKind",
+    "Reminder",
 ]
 
 R = TypeVar("R", bound="Record")
@@ -207,6 +209,18 @@ class TimelineKind(_StrEnum):
     REMAPPED = "remapped"
 
 
+class ReminderKind(_StrEnum):
+    """What a reminder is about."""
+
+    FOLLOW_UP = "follow_up"
+    TASK_DUE_SOON = "task_due_soon"
+    TASK_OVERDUE = "task_overdue"
+    STALE = "stale"
+    CLOSE_DATE_PASSED = "close_date_passed"
+    KEY_CUSTOMER_CADENCE = "key_customer_cadence"
+    APPROVAL_WAITING = "approval_waiting"
+
+
 class FieldOp(_StrEnum):
     """Comparison of a field requirement."""
 
@@ -250,7 +264,10 @@ def _decode(tp: Any, v: Any) -> Any:
     if tp is Money:
         return Money.from_dict(v)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(v)
+        try:
+            return tp(v)
+        except ValueError:  # a kind added to the core after this binding: keep the string
+            return v
     if isinstance(tp, type) and issubclass(tp, Record):
         return tp.from_dict(v)
     return v
@@ -626,3 +643,20 @@ class RecordedEvent(Record):
     actor: str
     event: Dict[str, Any]
     schema: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Reminder(Record):
+    """A reminder, derived from the history (never stored as truth): who should do what, when."""
+
+    id: str
+    kind: ReminderKind
+    recipient: str
+    due: _dt.datetime
+    escalated_from: Optional[str] = None
+    until: Optional[_dt.datetime] = None
+    opportunity: Optional[str] = None
+    customer: Optional[str] = None
+    task: Optional[str] = None
+    activity: Optional[str] = None
+    request: Optional[str] = None
