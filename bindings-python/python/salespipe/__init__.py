@@ -1,0 +1,474 @@
+"""salespipe: an embeddable sales-pipeline engine (Rust core) for Python.
+
+>>> from datetime import datetime, timezone
+>>> import salespipe as sp
+>>> clock = sp.ManualClock(datetime(2026, 3, 2, 1, tzinfo=timezone.utc))
+>>> engine = sp.Engine(clock=clock)
+
+Every method is a thin call into the Rust core: commands are validated, turned into events
+and appended atomically; queries return typed records (frozen dataclasses with ``__repr__``
+and ``__eq__``, ``to_dict()`` giving the core's JSON). Times are timezone-aware ``datetime``\\ s
+(naive ones are refused), money is :class:`Money` (Decimal or integer minor units, never
+float), and every error is a :class:`SalespipeError` subclass with the core's ``.code``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+from salespipe import _salespipe
+from salespipe._records import (
+    Activity,
+    ApprovalDecision,
+    ApprovalProcess,
+    ApprovalRequest,
+    ApprovalStatus,
+    ApprovalStep,
+    Competitor,
+    CompetitorStatus,
+    Contact,
+    Customer,
+    CustomerKind,
+    Decision,
+    FieldOp,
+    GateItem,
+    GateReport,
+    Guidance,
+    Money,
+    NewOpportunity,
+    Opportunity,
+    Pipeline,
+    ProductLine,
+    Record,
+    RecordedEvent,
+    Reminder,
+    ReminderKind,
+    Role,
+    Stage,
+    Status,
+    StepPolicy,
+    Task,
+    TimelineEntry,
+    TimelineKind,
+    User,
+)
+from salespipe._analytics import FunnelMode, FunnelReport, calibration, forecast, funnel
+from salespipe._salespipe import ManualClock
+from salespipe.exceptions import (
+    AlreadyExists,
+    ApprovalPending,
+    Conflict,
+    GateNotMet,
+    InvalidDefinition,
+    InvalidTransition,
+    MoneyError,
+    NotFound,
+    PermissionDenied,
+    SalespipeError,
+    StorageError,
+    UnsupportedVersion,
+    ValidationError,
+)
+
+__version__: str = _salespipe.__version__
+
+__all__ = [
+    "Engine",
+    "ManualClock",
+    "ERROR_CODES",
+    # analytics
+    "FunnelMode",
+    "FunnelReport",
+    "funnel",
+    "forecast",
+    "calibration",
+    # records
+    "Activity",
+    "ApprovalDecision",
+    "ApprovalProcess",
+    "ApprovalRequest",
+    "ApprovalStep",
+    "Competitor",
+    "Contact",
+    "Customer",
+    "GateItem",
+    "GateReport",
+    "Guidance",
+    "Money",
+    "NewOpportunity",
+    "Opportunity",
+    "Pipeline",
+    "ProductLine",
+    "Record",
+    "RecordedEvent",
+    "Reminder",
+    "Stage",
+    "Status",
+    "Task",
+    "TimelineEntry",
+    "User",
+    # enums
+    "ApprovalStatus",
+    "CompetitorStatus",
+    "CustomerKind",
+    "Decision",
+    "FieldOp",
+    "ReminderKind",
+    "Role",
+    "StepPolicy",
+    "TimelineKind",
+    # exceptions
+    "SalespipeError",
+    "AlreadyExists",
+    "ApprovalPending",
+    "Conflict",
+    "GateNotMet",
+    "InvalidDefinition",
+    "InvalidTransition",
+    "MoneyError",
+    "NotFound",
+    "PermissionDenied",
+    "StorageError",
+    "UnsupportedVersion",
+    "ValidationError",
+]
+
+#: The core's stable error codes, in order; each has an exception class.
+ERROR_CODES: Tuple[str, ...] = tuple(_salespipe.error_codes())
+
+_Input = Union[Record, Mapping[str, Any]]
+
+
+class Engine:
+    """The sales-pipeline engine.
+
+    ``Engine()`` uses an in-memory store and the system clock; pass ``clock=ManualClock(...)``
+    to control time and ``store="crm.sqlite"`` for the durable SQLite store (replayed when
+    the file exists; several engines may share one file). Every command names its ``actor`` (a registered user id, or the
+    bootstrap admin); a refused command raises and changes nothing.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(
+        self,
+        *,
+        clock: Optional[ManualClock] = None,
+        store: Union[str, "os.PathLike[str]", None] = None,
+    ) -> None:
+        self._inner = _salespipe.Engine(clock, store)
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    # ----- commands ---------------------------------------------------------------------
+
+    def execute(self, actor: str, command: Mapping[str, Any]) -> List[RecordedEvent]:
+        """Runs a command in the core's JSON form (``{"type": "advance", ...}``, the form
+        of the conformance scenarios); returns the recorded events."""
+        return [RecordedEvent.from_dict(e) for e in self._inner.execute(actor, command)]
+
+    def _run(self, actor: str, type_: str, **fields: Any) -> None:
+        cmd: Dict[str, Any] = {"type": type_}
+        cmd.update({k: v for k, v in fields.items() if v is not None})
+        self._inner.execute(actor, cmd)
+
+    def define_pipeline(self, actor: str, pipeline: _Input) -> None:
+        """Defines a pipeline (version 1)."""
+        self._run(actor, "define_pipeline", pipeline=pipeline)
+
+    def edit_pipeline(
+        self, actor: str, pipeline: _Input, mapping: Optional[Mapping[str, str]] = None
+    ) -> None:
+        """Replaces a pipeline by a new version; ``mapping`` moves open opportunities out of
+        removed stages (removed stage id → new stage id)."""
+        self._run(actor, "edit_pipeline", pipeline=pipeline, mapping=dict(mapping or {}))
+
+    def define_process(self, actor: str, process: _Input) -> None:
+        """Defines or replaces an approval process."""
+        self._run(actor, "define_process", process=process)
+
+    def register_user(self, actor: str, user: _Input) -> None:
+        """Registers or updates a user."""
+        self._run(actor, "register_user", user=user)
+
+    def create_customer(self, actor: str, customer: _Input) -> None:
+        """Creates a customer (with its contacts)."""
+        self._run(actor, "create_customer", customer=customer)
+
+    def update_customer(self, actor: str, customer: _Input) -> None:
+        """Updates a customer's details (its contacts are kept)."""
+        self._run(actor, "update_customer", customer=customer)
+
+    def add_contact(self, actor: str, customer: str, contact: _Input) -> None:
+        """Adds a contact to a customer."""
+        self._run(actor, "add_contact", customer=customer, contact=contact)
+
+    def create_opportunity(self, actor: str, opportunity: _Input) -> None:
+        """Creates an opportunity (a :class:`NewOpportunity` or its JSON)."""
+        self._run(actor, "create_opportunity", opportunity=opportunity)
+
+    def update_opportunity(
+        self, actor: str, opportunity: str, patch: Mapping[str, Any]
+    ) -> None:
+        """Changes an opportunity's data: ``patch`` holds the fields to change (``name``,
+        ``owner``, ``amount``, ``expected_close`` (a date or None to clear), ``source``,
+        ``products``, ``competitors``, ``contacts``, ``fields``)."""
+        self._inner.execute(
+            actor, {"type": "update_opportunity", "opportunity": opportunity, "patch": dict(patch)}
+        )
+
+    def tick(self, actor: str, opportunity: str, item: str) -> None:
+        """Ticks a checklist item."""
+        self._run(actor, "tick", opportunity=opportunity, item=item)
+
+    def untick(self, actor: str, opportunity: str, item: str) -> None:
+        """Unticks a checklist item."""
+        self._run(actor, "untick", opportunity=opportunity, item=item)
+
+    def advance(self, actor: str, opportunity: str, to: str) -> None:
+        """Advances through the gates to ``to`` (a later stage or ``"won"``); raises
+        :class:`GateNotMet` with the report when requirements are missing."""
+        self._run(actor, "advance", opportunity=opportunity, to=to)
+
+    def force_advance(self, actor: str, opportunity: str, to: str, reason: str) -> None:
+        """Advances over unmet requirements (a manager above the owner), with a reason."""
+        self._run(actor, "force_advance", opportunity=opportunity, to=to, reason=reason)
+
+    def move_back(
+        self, actor: str, opportunity: str, to: str, reason: Optional[str] = None
+    ) -> None:
+        """Moves back to an earlier stage."""
+        self._run(actor, "move_back", opportunity=opportunity, to=to, reason=reason)
+
+    def win(self, actor: str, opportunity: str) -> None:
+        """Wins the deal (through the gates of every remaining stage)."""
+        self._run(actor, "win", opportunity=opportunity)
+
+    def lose(
+        self, actor: str, opportunity: str, reason: str, competitor: Optional[str] = None
+    ) -> None:
+        """Loses the deal for a configured reason, perhaps to a competitor."""
+        self._run(actor, "lose", opportunity=opportunity, reason=reason, competitor=competitor)
+
+    def reopen(
+        self, actor: str, opportunity: str, reason: str, stage: Optional[str] = None
+    ) -> None:
+        """Reopens a won or lost deal into ``stage`` (default: its last stage)."""
+        self._run(actor, "reopen", opportunity=opportunity, reason=reason, stage=stage)
+
+    def submit_approval(self, actor: str, opportunity: str, process: str, request: str) -> None:
+        """Submits an approval request (``request`` is the host's id for it)."""
+        self._run(
+            actor, "submit_approval", opportunity=opportunity, process=process, request=request
+        )
+
+    def decide_approval(
+        self,
+        actor: str,
+        opportunity: str,
+        request: str,
+        decision: Union[Decision, str],
+        comment: str = "",
+    ) -> None:
+        """Approves or rejects the current step of a request (a rejection needs a comment)."""
+        self._run(
+            actor,
+            "decide_approval",
+            opportunity=opportunity,
+            request=request,
+            decision=Decision(decision),
+            comment=comment,
+        )
+
+    def withdraw_approval(self, actor: str, opportunity: str, request: str) -> None:
+        """Withdraws a pending request."""
+        self._run(actor, "withdraw_approval", opportunity=opportunity, request=request)
+
+    def resubmit_approval(self, actor: str, opportunity: str, request: str) -> None:
+        """Resubmits a rejected, withdrawn or lapsed request."""
+        self._run(actor, "resubmit_approval", opportunity=opportunity, request=request)
+
+    def log_activity(self, actor: str, activity: _Input) -> None:
+        """Logs an activity."""
+        self._run(actor, "log_activity", activity=activity)
+
+    def create_task(self, actor: str, task: _Input) -> None:
+        """Creates a task."""
+        self._run(actor, "create_task", task=task)
+
+    def complete_task(self, actor: str, task: str) -> None:
+        """Marks a task done."""
+        self._run(actor, "complete_task", task=task)
+
+    def reopen_task(self, actor: str, task: str) -> None:
+        """Reopens a done task."""
+        self._run(actor, "reopen_task", task=task)
+
+    def set_reminder_rules(self, actor: str, rules: Mapping[str, Any]) -> None:
+        """Sets the reminder rules (the core's ``ReminderRules`` JSON: ``time_zone``,
+        ``task_lead``, ``escalate_after``, ``key_cadence``, ``approval_sla``, ``stale``,
+        ``quiet_hours``, ``pipelines``)."""
+        self._run(actor, "set_reminder_rules", rules=dict(rules))
+
+    def acknowledge(self, actor: str, reminder: str) -> None:
+        """Acknowledges a reminder (seen; its escalation stays)."""
+        self._run(actor, "acknowledge_reminder", reminder=reminder)
+
+    def snooze(self, actor: str, reminder: str, until: _dt.datetime) -> None:
+        """Snoozes a reminder until a later instant (tz-aware)."""
+        self._run(actor, "snooze_reminder", reminder=reminder, until=until)
+
+    def dismiss(self, actor: str, reminder: str) -> None:
+        """Dismisses a reminder and its escalation."""
+        self._run(actor, "dismiss_reminder", reminder=reminder)
+
+    # ----- queries ----------------------------------------------------------------------
+
+    def now(self) -> _dt.datetime:
+        """The engine's clock (tz-aware, UTC)."""
+        return self._inner.now()
+
+    def catch_up(self) -> None:
+        """Folds in events other engines appended to a shared store."""
+        self._inner.catch_up()
+
+    def pipeline(self, id: str) -> Pipeline:
+        """The current version of a pipeline."""
+        return Pipeline.from_dict(self._inner.pipeline(id))
+
+    def pipeline_version(self, id: str, version: int) -> Pipeline:
+        """A given version of a pipeline."""
+        return Pipeline.from_dict(self._inner.pipeline_version(id, version))
+
+    def pipelines(self) -> List[Pipeline]:
+        """Every pipeline (current versions), by id."""
+        return [Pipeline.from_dict(p) for p in self._inner.pipelines()]
+
+    def process(self, id: str) -> ApprovalProcess:
+        """An approval process."""
+        return ApprovalProcess.from_dict(self._inner.process(id))
+
+    def user(self, id: str) -> User:
+        """A user."""
+        return User.from_dict(self._inner.user(id))
+
+    def customer(self, id: str) -> Customer:
+        """A customer."""
+        return Customer.from_dict(self._inner.customer(id))
+
+    def opportunity(self, id: str) -> Opportunity:
+        """An opportunity."""
+        return Opportunity.from_dict(self._inner.opportunity(id))
+
+    def opportunities(self) -> List[Opportunity]:
+        """Every opportunity, by id."""
+        return [Opportunity.from_dict(o) for o in self._inner.opportunities()]
+
+    def opportunities_in_stage(self, pipeline: str, stage: str) -> List[Opportunity]:
+        """Open opportunities in a stage of a pipeline, by id."""
+        return [
+            Opportunity.from_dict(o) for o in self._inner.opportunities_in_stage(pipeline, stage)
+        ]
+
+    def check(self, opportunity: str, target: str) -> GateReport:
+        """What is met and missing to move an opportunity to ``target``."""
+        return GateReport.from_dict(self._inner.check(opportunity, target))
+
+    def timeline(self, opportunity: str) -> List[TimelineEntry]:
+        """The stage changes of an opportunity, oldest first."""
+        return [TimelineEntry.from_dict(t) for t in self._inner.timeline(opportunity)]
+
+    def stage_name(self, pipeline: str, version: int, stage: str) -> str:
+        """The display name of a stage id in a pipeline version."""
+        return self._inner.stage_name(pipeline, version, stage)
+
+    def activity(self, id: str) -> Activity:
+        """An activity."""
+        return Activity.from_dict(self._inner.activity(id))
+
+    def activities_for_customer(self, customer: str) -> List[Activity]:
+        """The activities with a customer, oldest first."""
+        return [Activity.from_dict(a) for a in self._inner.activities_for_customer(customer)]
+
+    def activities_for_opportunity(self, opportunity: str) -> List[Activity]:
+        """The activities linked to an opportunity, oldest first."""
+        return [
+            Activity.from_dict(a) for a in self._inner.activities_for_opportunity(opportunity)
+        ]
+
+    def task(self, id: str) -> Task:
+        """A task."""
+        return Task.from_dict(self._inner.task(id))
+
+    def open_tasks(self, owner: Optional[str] = None) -> List[Task]:
+        """Open tasks, optionally of one owner, by due time."""
+        return [Task.from_dict(t) for t in self._inner.open_tasks(owner)]
+
+    def opportunity_as_of(self, id: str, at: _dt.datetime) -> Opportunity:
+        """The opportunity as it was at instant ``at`` (tz-aware)."""
+        return Opportunity.from_dict(self._inner.opportunity_as_of(id, at))
+
+    def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
+        """Recorded events after a global position, up to ``limit``."""
+        return [RecordedEvent.from_dict(e) for e in self._inner.events_after(position, limit)]
+
+    def due(
+        self, at: _dt.datetime, recipient: Optional[str] = None, limit: int = 100
+    ) -> List[Reminder]:
+        """The reminders due at ``at`` (tz-aware): all, or one recipient's (at most
+        ``limit``), by due time then id. The engine runs no timers: ask, then schedule
+        yourself with :meth:`next_due_after`."""
+        return [Reminder.from_dict(r) for r in self._inner.due(at, recipient, limit)]
+
+    def upcoming(self, at: _dt.datetime, horizon: _dt.timedelta) -> List[Reminder]:
+        """The reminders coming due after ``at`` and up to ``at + horizon``."""
+        return [Reminder.from_dict(r) for r in self._inner.upcoming(at, horizon)]
+
+    def next_due_after(self, at: _dt.datetime) -> Optional[_dt.datetime]:
+        """The next instant after ``at`` a reminder comes due, or None."""
+        return self._inner.next_due_after(at)
+
+    def reminder(self, id: str) -> Reminder:
+        """A reminder (also when acknowledged or dismissed)."""
+        return Reminder.from_dict(self._inner.reminder(id))
+
+    def reminder_rules(self) -> Dict[str, Any]:
+        """The reminder rules in force (the core's JSON)."""
+        rules: Dict[str, Any] = self._inner.reminder_rules()
+        return rules
+
+    def funnel(
+        self,
+        pipeline: str,
+        *,
+        as_of: Optional[_dt.datetime] = None,
+        window: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
+        mode: Union[FunnelMode, str] = FunnelMode.RECORDED,
+        by: str = "owner",
+    ) -> FunnelReport:
+        """The funnel report over this engine's history of ``pipeline``, as of ``as_of``
+        (default: the engine's clock), grouped by ``"owner"`` or ``"source"``."""
+        start, end = window if window is not None else (None, None)
+        return FunnelReport(
+            self._inner.funnel(
+                pipeline,
+                as_of=as_of,
+                window_from=start,
+                window_to=end,
+                mode=FunnelMode(mode).value,
+                by=by,
+            )
+        )
+
+    def events(self, batch: int = 4096) -> Iterable[RecordedEvent]:
+        """Every recorded event, oldest first."""
+        position = 0
+        while True:
+            page = self.events_after(position, batch)
+            if not page:
+                return
+            yield from page
+            position = page[-1].position

@@ -1,0 +1,389 @@
+//! `Engine` and `ManualClock`: the core engine behind a lock, spoken to in the core's JSON.
+//!
+//! Commands cross as the JSON form of [`salespipe::Command`] (the same the conformance
+//! scenarios use); records come back as the core's serde JSON, which the Python layer
+//! (`salespipe/_records.py`) turns into typed records. Nothing here decides anything.
+
+use std::sync::{Mutex, MutexGuard};
+
+use pyo3::prelude::*;
+use pyo3::types::PyAny;
+use salespipe::{Command, Engine as CoreEngine, ManualClock as CoreClock, StageId};
+use serde_json::Value;
+
+use crate::convert::{datetime, from_json, from_py, timestamp, to_py};
+use crate::error::{storage, IntoPy};
+
+/// A clock that moves only when told to; share it with an `Engine` to control time in tests.
+#[pyclass(module = "salespipe._salespipe", name = "ManualClock", frozen)]
+#[derive(Debug, Clone)]
+pub(crate) struct ManualClock {
+    pub(crate) inner: CoreClock,
+}
+
+#[pymethods]
+impl ManualClock {
+    #[new]
+    fn new(at: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(ManualClock {
+            inner: CoreClock::new(timestamp(at, "at")?),
+        })
+    }
+
+    /// The clock's time (tz-aware, UTC).
+    fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime(py, salespipe::Clock::now(&self.inner))
+    }
+
+    /// Sets the time.
+    fn set(&self, at: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.set(timestamp(at, "at")?);
+        Ok(())
+    }
+
+    /// Moves the time forward by a `timedelta`.
+    fn advance(&self, delta: std::time::Duration) {
+        self.inner.advance(delta);
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ManualClock({})", salespipe::Clock::now(&self.inner))
+    }
+}
+
+/// The sales-pipeline engine (in-memory store unless a store is given).
+#[pyclass(module = "salespipe._salespipe", name = "Engine", frozen)]
+#[derive(Debug)]
+pub(crate) struct Engine {
+    inner: Mutex<CoreEngine>,
+}
+
+impl Engine {
+    fn lock(&self) -> PyResult<MutexGuard<'_, CoreEngine>> {
+        self.inner
+            .lock()
+            .map_err(|_| storage("the engine's lock is poisoned"))
+    }
+
+    /// Runs `f` on the engine with the GIL released and converts its JSON result.
+    fn query<'py, F>(&self, py: Python<'py>, f: F) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: FnOnce(&CoreEngine) -> salespipe::Result<Value> + Send,
+    {
+        let value = py.detach(|| {
+            let engine = self.lock()?;
+            f(&engine).py_err()
+        })?;
+        from_json(py, &value)
+    }
+}
+
+fn json<T: serde::Serialize>(v: T) -> salespipe::Result<Value> {
+    serde_json::to_value(v).map_err(salespipe::Error::storage)
+}
+
+#[pymethods]
+impl Engine {
+    /// `store`: a path to a SQLite file (created if missing; replayed if it exists), or
+    /// None for an in-memory store. `clock`: a `ManualClock`, or None for the system clock.
+    #[new]
+    #[pyo3(signature = (clock = None, store = None))]
+    fn new(
+        py: Python<'_>,
+        clock: Option<&ManualClock>,
+        store: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let clock = clock.map(|c| c.inner.clone());
+        let engine = py.detach(|| {
+            let builder = CoreEngine::builder();
+            let builder = match clock {
+                Some(c) => builder.clock(c),
+                None => builder,
+            };
+            let builder = match store {
+                Some(path) => builder.store(salespipe::store::SqliteStore::open(path)?),
+                None => builder,
+            };
+            builder.build()
+        });
+        Ok(Engine {
+            inner: Mutex::new(engine.py_err()?),
+        })
+    }
+
+    /// Runs a command (the JSON form of `salespipe::Command`, as a dict) as `actor`; returns
+    /// the recorded events.
+    fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &str,
+        command: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let command: Command = from_py(command, "command")?;
+        let events = py.detach(|| {
+            let mut engine = self.lock()?;
+            engine.execute(actor, command).and_then(json).py_err()
+        })?;
+        from_json(py, &events)
+    }
+
+    /// The clock's current time.
+    fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let now = py.detach(|| self.lock().map(|e| e.now()))?;
+        datetime(py, now)
+    }
+
+    /// Folds in events other engines appended to a shared store.
+    fn catch_up(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.lock()?.catch_up().py_err())
+    }
+
+    fn pipeline<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.pipeline(&id.into()).and_then(json))
+    }
+
+    fn pipeline_version<'py>(
+        &self,
+        py: Python<'py>,
+        id: &str,
+        version: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            e.pipeline_version(&id.into(), version).and_then(json)
+        })
+    }
+
+    fn pipelines<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.pipelines()))
+    }
+
+    fn process<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.process(&id.into()).and_then(json))
+    }
+
+    fn user<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.user(&id.into()).and_then(json))
+    }
+
+    fn customer<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.customer(&id.into()).and_then(json))
+    }
+
+    fn opportunity<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.opportunity(&id.into()).and_then(json))
+    }
+
+    fn opportunities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.opportunities()))
+    }
+
+    fn opportunities_in_stage<'py>(
+        &self,
+        py: Python<'py>,
+        pipeline: &str,
+        stage: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            json(e.opportunities_in_stage(&pipeline.into(), &StageId::new(stage)))
+        })
+    }
+
+    fn check<'py>(
+        &self,
+        py: Python<'py>,
+        opportunity: &str,
+        target: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            e.check(&opportunity.into(), &StageId::new(target))
+                .and_then(json)
+        })
+    }
+
+    fn timeline<'py>(&self, py: Python<'py>, opportunity: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.timeline(&opportunity.into()).and_then(json))
+    }
+
+    fn stage_name(
+        &self,
+        py: Python<'_>,
+        pipeline: &str,
+        version: u32,
+        stage: &str,
+    ) -> PyResult<String> {
+        py.detach(|| {
+            let e = self.lock()?;
+            Ok(e.stage_name(&pipeline.into(), version, &StageId::new(stage)))
+        })
+    }
+
+    fn activity<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.activity(&id.into()).and_then(json))
+    }
+
+    fn activities_for_customer<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.activities_for_customer(&customer.into())))
+    }
+
+    fn activities_for_opportunity<'py>(
+        &self,
+        py: Python<'py>,
+        opportunity: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            json(e.activities_for_opportunity(&opportunity.into()))
+        })
+    }
+
+    fn task<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.task(&id.into()).and_then(json))
+    }
+
+    #[pyo3(signature = (owner = None))]
+    fn open_tasks<'py>(&self, py: Python<'py>, owner: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let owner = owner.map(salespipe::ActorId::from);
+        self.query(py, |e| json(e.open_tasks(owner.as_ref())))
+    }
+
+    fn opportunity_as_of<'py>(
+        &self,
+        py: Python<'py>,
+        id: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = timestamp(at, "at")?;
+        self.query(py, |e| e.opportunity_as_of(&id.into(), at).and_then(json))
+    }
+
+    #[pyo3(signature = (position = 0, limit = 1000))]
+    fn events_after<'py>(
+        &self,
+        py: Python<'py>,
+        position: u64,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.events_after(position, limit).and_then(json))
+    }
+
+    /// Reminders due at `at` (all, or one recipient's, at most `limit`).
+    #[pyo3(signature = (at, recipient = None, limit = 100))]
+    fn due<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+        recipient: Option<&str>,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = timestamp(at, "at")?;
+        let recipient = recipient.map(salespipe::ActorId::from);
+        self.query(py, |e| match &recipient {
+            Some(r) => json(e.due_for(r, at, limit)),
+            None => json(e.due(at)),
+        })
+    }
+
+    /// Reminders coming due after `at`, up to `at + horizon`.
+    fn upcoming<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+        horizon: std::time::Duration,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = timestamp(at, "at")?;
+        self.query(py, |e| json(e.upcoming(at, horizon)))
+    }
+
+    /// The next instant after `at` a reminder comes due, or None.
+    fn next_due_after<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let at = timestamp(at, "at")?;
+        let next = py.detach(|| self.lock().map(|e| e.next_due_after(at)))?;
+        next.map(|t| datetime(py, t)).transpose()
+    }
+
+    fn reminder<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.reminder(&id.into()).and_then(json))
+    }
+
+    fn reminder_rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.reminder_rules()))
+    }
+
+    /// The funnel report over this engine's history of one pipeline.
+    #[pyo3(signature = (pipeline, *, as_of = None, window_from = None, window_to = None, mode = "recorded", by = "owner"))]
+    #[allow(clippy::too_many_arguments)]
+    fn funnel(
+        &self,
+        py: Python<'_>,
+        pipeline: &str,
+        as_of: Option<&Bound<'_, PyAny>>,
+        window_from: Option<&Bound<'_, PyAny>>,
+        window_to: Option<&Bound<'_, PyAny>>,
+        mode: &str,
+        by: &str,
+    ) -> PyResult<crate::analytics::FunnelReport> {
+        let as_of = as_of.map(|t| timestamp(t, "as_of")).transpose()?;
+        crate::analytics::engine_funnel(
+            py,
+            &self.inner,
+            pipeline,
+            as_of,
+            window_from,
+            window_to,
+            mode,
+            by,
+        )
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| {
+            let e = self.lock()?;
+            Ok(format!(
+                "Engine(position={}, now={})",
+                e.state().position(),
+                e.now()
+            ))
+        })
+    }
+}
+
+/// Parses and validates a pipeline from JSON text; returns its JSON.
+#[pyfunction]
+pub(crate) fn pipeline_from_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, &salespipe::Pipeline::from_json(text).py_err()?)
+}
+
+/// Parses and validates a pipeline from TOML text; returns its JSON.
+#[pyfunction]
+pub(crate) fn pipeline_from_toml<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, &salespipe::Pipeline::from_toml(text).py_err()?)
+}
+
+/// Validates a pipeline given as a dict (raises `InvalidDefinition`); returns its JSON.
+#[pyfunction]
+pub(crate) fn validate_pipeline<'py>(
+    py: Python<'py>,
+    pipeline: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let p: salespipe::Pipeline = from_py(pipeline, "pipeline")?;
+    p.validate().py_err()?;
+    to_py(py, &p)
+}
+
+/// Validates an approval process given as a dict; returns its JSON.
+#[pyfunction]
+pub(crate) fn validate_process<'py>(
+    py: Python<'py>,
+    process: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let p: salespipe::ApprovalProcess = from_py(process, "process")?;
+    p.validate().py_err()?;
+    to_py(py, &p)
+}

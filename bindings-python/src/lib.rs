@@ -1,0 +1,46 @@
+//! The `salespipe._salespipe` extension module: the core engine for Python.
+//!
+//! Thin by design: this crate converts values and errors and holds no domain logic. The
+//! public, typed Python API is `python/salespipe/__init__.py` over this module; its stub is
+//! `python/salespipe/_salespipe.pyi`, checked by `mypy.stubtest`.
+
+mod analytics;
+mod convert;
+mod engine;
+mod error;
+mod money;
+
+use pyo3::prelude::*;
+
+/// The stable error codes, in the core's order (each has an exception class).
+#[pyfunction]
+fn error_codes() -> Vec<&'static str> {
+    salespipe::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect()
+}
+
+#[pymodule(gil_used = false)]
+fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("SCHEMA_VERSION", salespipe::SCHEMA_VERSION)?;
+    m.add_class::<engine::Engine>()?;
+    m.add_class::<engine::ManualClock>()?;
+    m.add_class::<analytics::FunnelReport>()?;
+    m.add_function(wrap_pyfunction!(analytics::funnel, m)?)?;
+    m.add_function(wrap_pyfunction!(analytics::forecast, m)?)?;
+    m.add_function(wrap_pyfunction!(analytics::calibration, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::pipeline_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::pipeline_from_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::validate_pipeline, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::validate_process, m)?)?;
+    m.add_function(wrap_pyfunction!(money::money_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(money::money_format, m)?)?;
+    m.add_function(wrap_pyfunction!(money::currency_code, m)?)?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(error::_raise_sample_error, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::to_json_py, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::parse_duration, m)?)?;
+    Ok(())
+}

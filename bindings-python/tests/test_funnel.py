@@ -1,0 +1,185 @@
+"""Funnel, forecast and calibration over pandas, polars and pyarrow frames."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import salespipe as sp
+from conftest import START
+
+AS_OF = START + timedelta(days=60)
+
+
+@pytest.fixture
+def history(engine: sp.Engine, clock: sp.ManualClock) -> sp.Engine:
+    """opp-1 won; opp-2 lost in demo; opp-3 open in demo (owned by qian, source web)."""
+    for i, owner in ((2, "wang"), (3, "qian")):
+        engine.create_opportunity(
+            owner,
+            sp.NewOpportunity(
+                f"opp-{i}", "sales", "acme", owner, f"Deal {i}", sp.Money(f"{i}000", "CNY"),
+                source="web" if i == 3 else None,
+            ),
+        )
+    for i, owner in ((1, "wang"), (2, "wang"), (3, "qian")):
+        clock.advance(timedelta(days=3))
+        engine.tick(owner, f"opp-{i}", "budget")
+        engine.advance(owner, f"opp-{i}", "demo")
+    clock.advance(timedelta(days=5))
+    engine.advance("wang", "opp-1", "quote")
+    engine.win("wang", "opp-1")
+    engine.lose("wang", "opp-2", "price")
+    return engine
+
+
+def frames(engine: sp.Engine) -> tuple[pa.Table, pa.Table]:
+    """The engine's history as the two frames, with string ids and stage ids."""
+    ev: Dict[str, List[Any]] = {"opp": [], "at": [], "stage": []}
+    op: Dict[str, List[Any]] = {"opp": [], "amount": [], "created": [], "owner": []}
+    for e in engine.events():
+        body = e.event
+        if body["type"] == "opportunity_created":
+            o = body["opportunity"]
+            op["opp"].append(o["id"])
+            op["amount"].append(o["amount"]["minor"])
+            op["created"].append(e.at)
+            op["owner"].append(o["owner"])
+            ev["opp"].append(o["id"])
+            ev["at"].append(e.at)
+            ev["stage"].append(o.get("stage") or "qualify")
+        elif body["type"] == "moved":
+            ev["opp"].append(body["opportunity"])
+            ev["at"].append(e.at)
+            ev["stage"].append(body["to"])
+    ts = pa.timestamp("ms", tz="UTC")
+    events = pa.table(
+        {"opp": ev["opp"], "at": pa.array(ev["at"], ts), "stage": ev["stage"]}
+    )
+    opps = pa.table(
+        {
+            "opp": op["opp"],
+            "amount": pa.array(op["amount"], pa.int64()),
+            "created": pa.array(op["created"], ts),
+            "owner": op["owner"],
+        }
+    )
+    return events, opps
+
+
+def test_same_report_from_pyarrow_polars_pandas_and_the_engine(history: sp.Engine) -> None:
+    events, opps = frames(history)
+    pipeline = history.pipeline("sales")
+    expected = history.funnel("sales", as_of=AS_OF, by="owner")
+    for ev, op in (
+        (events, opps),
+        (pl.from_arrow(events), pl.from_arrow(opps)),
+        (events.to_pandas(), opps.to_pandas()),
+    ):
+        r = sp.funnel(ev, op, pipeline, as_of=AS_OF, by="owner", currency="CNY")
+        assert r == expected, type(ev)
+    total = expected.total
+    assert [s["entered"] for s in total["stages"]] == [3, 3, 1]
+    assert total["pipeline"]["closed_won"] == 1 and total["pipeline"]["closed_lost"] == 1
+    assert [g["key"] for g in expected.groups] == ["wang", "qian"]
+
+
+def test_core_dtypes_are_read_as_they_are(history: sp.Engine) -> None:
+    """u64 ids, i64 ms, u16 stage codes, u32 groups: the zero-copy path."""
+    events, opps = frames(history)
+    ids = {o: i for i, o in enumerate(opps["opp"].to_pylist())}
+    codes = {"qualify": 0, "demo": 1, "quote": 2, "won": 65534, "lost": 65535}
+    raw_events = pa.table(
+        {
+            "opp": pa.array([ids[str(o)] for o in events["opp"].to_pylist()], pa.uint64()),
+            "at": events["at"].cast(pa.int64()).combine_chunks(),
+            "stage": pa.array([codes[str(s)] for s in events["stage"].to_pylist()], pa.uint16()),
+        }
+    )
+    owners = {"wang": 0, "qian": 1}
+    raw_opps = pa.table(
+        {
+            "opp": pa.array(range(opps.num_rows), pa.uint64()),
+            "amount": opps["amount"].combine_chunks(),
+            "created": opps["created"].cast(pa.int64()).combine_chunks(),
+            "owner": pa.array([owners[str(o)] for o in opps["owner"].to_pylist()], pa.uint32()),
+        }
+    )
+    a = sp.funnel(raw_events, raw_opps, history.pipeline("sales"), as_of=AS_OF, by="owner")
+    b = sp.funnel(events, opps, history.pipeline("sales"), as_of=AS_OF, by="owner")
+    assert a.total == b.total
+    assert [g["key"] for g in a.groups] == ["0", "1"]
+
+
+def test_modes_and_windows(history: sp.Engine) -> None:
+    events, opps = frames(history)
+    p = history.pipeline("sales")
+    rec = sp.funnel(events, opps, p, as_of=AS_OF)
+    cum = sp.funnel(events, opps, p, as_of=AS_OF, mode=sp.FunnelMode.CUMULATIVE)
+    assert rec.to_dict()["mode"] == "recorded" and cum.to_dict()["mode"] == "cumulative"
+    empty = sp.funnel(events, opps, p, as_of=AS_OF, window=(AS_OF, None))
+    assert empty.total["stages"][0]["entered"] == 0
+    with pytest.raises(ValueError):
+        sp.funnel(events, opps, p, as_of=AS_OF, mode="sideways")
+
+
+def test_report_outputs(history: sp.Engine) -> None:
+    r = history.funnel("sales", as_of=AS_OF)
+    df = r.to_pandas()
+    assert isinstance(df, pd.DataFrame)
+    assert df["stage"].tolist() == ["qualify", "demo", "quote"]
+    assert df["entered"].tolist() == [3, 3, 1]
+    pdf = r.to_polars(groups=True)
+    assert isinstance(pdf, pl.DataFrame)
+    assert pdf.height == 3 * 3
+    assert r.to_arrow().num_rows == 3
+    html = r._repr_html_()
+    assert "<table>" in html and "<svg" in html and "识别潜在客户" in html
+    assert "funnel as of" in str(r)
+    assert r.to_svg().startswith("<svg")
+    assert "FunnelReport(" in repr(r)
+
+
+def test_wrong_dtypes_are_refused(history: sp.Engine) -> None:
+    events, opps = frames(history)
+    p = history.pipeline("sales")
+    float_amount = opps.set_column(1, "amount", opps["amount"].cast(pa.float64()))
+    with pytest.raises(TypeError, match="amount.*not money"):
+        sp.funnel(events, float_amount, p, as_of=AS_OF)
+    float_at = events.set_column(1, "at", pa.array([1.5] * events.num_rows))
+    with pytest.raises(TypeError, match="events.at"):
+        sp.funnel(float_at, opps, p, as_of=AS_OF)
+    naive = events.set_column(1, "at", events["at"].cast(pa.timestamp("ms")))
+    with pytest.raises(sp.ValidationError, match="naive timestamps"):
+        sp.funnel(naive, opps, p, as_of=AS_OF)
+    with pytest.raises(sp.ValidationError, match="missing column"):
+        sp.funnel(events.drop_columns(["stage"]), opps, p, as_of=AS_OF)
+    bad_stage = events.set_column(2, "stage", pa.array(["nowhere"] * events.num_rows))
+    with pytest.raises(sp.ValidationError, match="not a stage"):
+        sp.funnel(bad_stage, opps, p, as_of=AS_OF)
+    with pytest.raises(TypeError, match="pandas, polars or pyarrow"):
+        sp.funnel([1, 2], opps, p, as_of=AS_OF)
+    with pytest.raises(sp.ValidationError, match="naive datetime"):
+        sp.funnel(events, opps, p, as_of=datetime(2026, 5, 1))
+
+
+def test_forecast_and_calibration(history: sp.Engine) -> None:
+    events, opps = frames(history)
+    close = pa.array([START + timedelta(days=90)] * opps.num_rows, pa.timestamp("ms", tz="UTC"))
+    opps = opps.append_column("expected_close", close)
+    p = history.pipeline("sales")
+    f = sp.forecast(
+        events, opps, p, as_of=AS_OF, period=(AS_OF, AS_OF + timedelta(days=60))
+    )
+    assert f["opportunities"] == 1 and f["amount"] == 300000
+    assert f["p10"] <= f["p50"] <= f["p90"]
+    c = sp.calibration(pl.from_arrow(events), pl.from_arrow(opps), p, as_of=AS_OF)
+    assert {"brier", "stages", "predictions"} <= set(c)
+    assert c["predictions"] >= 2
+    with pytest.raises(sp.ValidationError):
+        sp.forecast(events, opps, p, as_of=AS_OF, method={"kind": "guess"})
