@@ -561,16 +561,19 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 return Err(Error::not_found("customer", &n.customer));
             }
             cx.user(&n.owner, "owner")?;
-            let stage = match n.stage.take() {
-                None => p.stages[0].id.clone(),
-                Some(s) if p.stage(&s).is_some() => s,
-                Some(s) => {
-                    return Err(Error::validation(
-                        "stage",
-                        format!("\"{s}\" is not an open stage of {}", p.id),
-                    ))
-                }
-            };
+            let stage =
+                match n.stage.take() {
+                    None => p.stages.first().map(|s| s.id.clone()).ok_or_else(|| {
+                        Error::not_found("stage", format!("first stage of {}", p.id))
+                    })?,
+                    Some(s) if p.stage(&s).is_some() => s,
+                    Some(s) => {
+                        return Err(Error::validation(
+                            "stage",
+                            format!("\"{s}\" is not an open stage of {}", p.id),
+                        ))
+                    }
+                };
             n.stage = Some(stage);
             let total = products_total(&n.products, n.amount.currency(), "products")?;
             if n.amount_from_products {
