@@ -101,19 +101,11 @@ impl ReminderIndex {
 
     /// Takes one event into account; `state` must already include it.
     pub fn apply(&mut self, state: &State, rec: &RecordedEvent) {
+        if let Some(opportunity) = rec.event.opportunity() {
+            self.refresh(state, Subject::Opportunity(opportunity.clone()));
+            return;
+        }
         match &rec.event {
-            Event::OpportunityCreated { opportunity } => {
-                self.refresh(state, Subject::Opportunity(opportunity.id.clone()));
-            }
-            Event::OpportunityUpdated { opportunity, .. }
-            | Event::ChecklistChanged { opportunity, .. }
-            | Event::Moved { opportunity, .. }
-            | Event::ApprovalSubmitted { opportunity, .. }
-            | Event::ApprovalDecided { opportunity, .. }
-            | Event::ApprovalWithdrawn { opportunity, .. }
-            | Event::ApprovalInvalidated { opportunity, .. } => {
-                self.refresh(state, Subject::Opportunity(opportunity.clone()));
-            }
             Event::CustomerCreated { customer } | Event::CustomerUpdated { customer } => {
                 self.refresh(state, Subject::Customer(customer.id.clone()));
             }
