@@ -45,7 +45,7 @@ pub struct StageEvents<'a> {
 }
 
 impl StageEvents<'_> {
-    /// Number of rows (of the `opp` column; [`funnel`](crate::analytics::funnel) checks that
+    /// Number of rows (of the `opp` column; [`funnel`](crate::analytics::funnel()) checks that
     /// all columns agree).
     pub fn len(&self) -> usize {
         self.opp.len()
@@ -272,7 +272,7 @@ impl FunnelTable {
         self.expected_close_ms.push(expected_close_ms);
     }
 
-    /// A borrowed view for [`funnel`](crate::analytics::funnel).
+    /// A borrowed view for [`funnel`](crate::analytics::funnel()).
     pub fn input(&self) -> FunnelInput<'_> {
         FunnelInput {
             stages: &self.stages,
