@@ -161,6 +161,18 @@ impl Engine {
         self.query(py, |e| e.process(&id.into()).and_then(json))
     }
 
+    fn processes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.processes()))
+    }
+
+    fn users<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.users()))
+    }
+
+    fn customers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.customers()))
+    }
+
     fn user<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| e.user(&id.into()).and_then(json))
     }

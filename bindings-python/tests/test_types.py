@@ -111,6 +111,14 @@ def test_enums_and_records(engine: sp.Engine) -> None:
         o.name = "x"  # type: ignore[misc]
 
 
+def test_list_queries(engine: sp.Engine) -> None:
+    assert [u.id for u in engine.users()] == ["admin", "li", "qian", "wang"]
+    assert [c.id for c in engine.customers()] == ["acme"]
+    assert engine.customers()[0] == engine.customer("acme")
+    assert engine.processes() == []
+    assert [p.id for p in engine.pipelines()] == ["sales"]
+
+
 def test_durations_are_timedeltas(engine: sp.Engine) -> None:
     engine.create_customer(
         "wang", sp.Customer("key-1", "Key", key=True, cadence=timedelta(days=14))

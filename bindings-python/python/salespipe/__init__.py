@@ -351,6 +351,18 @@ class Engine:
         """An approval process."""
         return ApprovalProcess.from_dict(self._inner.process(id))
 
+    def processes(self) -> List[ApprovalProcess]:
+        """Every approval process, by id."""
+        return [ApprovalProcess.from_dict(p) for p in self._inner.processes()]
+
+    def users(self) -> List[User]:
+        """Every user, by id."""
+        return [User.from_dict(u) for u in self._inner.users()]
+
+    def customers(self) -> List[Customer]:
+        """Every customer, by id."""
+        return [Customer.from_dict(c) for c in self._inner.customers()]
+
     def user(self, id: str) -> User:
         """A user."""
         return User.from_dict(self._inner.user(id))

@@ -563,14 +563,10 @@ impl Engine {
 
     /// Every pipeline, current versions, sorted by id.
     pub fn pipelines(&self) -> Vec<&Pipeline> {
-        let mut v: Vec<_> = self
-            .state
-            .pipelines
-            .values()
-            .filter_map(|v| v.last())
-            .collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
+        sorted_by_id(
+            self.state.pipelines.values().filter_map(|v| v.last()),
+            |p| &p.id,
+        )
     }
 
     /// An approval process.
@@ -579,6 +575,21 @@ impl Engine {
             .processes
             .get(id)
             .ok_or_else(|| Error::not_found("approval process", id))
+    }
+
+    /// Every approval process, sorted by id.
+    pub fn processes(&self) -> Vec<&ApprovalProcess> {
+        sorted_by_id(self.state.processes.values(), |p| &p.id)
+    }
+
+    /// Every user, sorted by id.
+    pub fn users(&self) -> Vec<&User> {
+        sorted_by_id(self.state.users.values(), |u| &u.id)
+    }
+
+    /// Every customer, sorted by id.
+    pub fn customers(&self) -> Vec<&Customer> {
+        sorted_by_id(self.state.customers.values(), |c| &c.id)
     }
 
     /// A user.
@@ -607,9 +618,7 @@ impl Engine {
 
     /// Every opportunity, sorted by id.
     pub fn opportunities(&self) -> Vec<&Opportunity> {
-        let mut v: Vec<_> = self.state.opportunities.values().collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
+        sorted_by_id(self.state.opportunities.values(), |o| &o.id)
     }
 
     /// Open opportunities in a stage of a pipeline, sorted by id.
@@ -618,14 +627,12 @@ impl Engine {
         pipeline: &PipelineId,
         stage: &StageId,
     ) -> Vec<&Opportunity> {
-        let mut v: Vec<_> = self
+        let in_stage = self
             .state
             .opportunities
             .values()
-            .filter(|o| &o.pipeline == pipeline && &o.stage == stage && o.is_open())
-            .collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
+            .filter(|o| &o.pipeline == pipeline && &o.stage == stage && o.is_open());
+        sorted_by_id(in_stage, |o| &o.id)
     }
 
     /// What is met and missing to move an opportunity to `target` (a later stage or `won`).
@@ -750,6 +757,15 @@ impl Engine {
     pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(position, limit)
     }
+}
+
+fn sorted_by_id<'a, T, K: Ord + 'a>(
+    items: impl Iterator<Item = &'a T>,
+    id: impl Fn(&T) -> &K,
+) -> Vec<&'a T> {
+    let mut v: Vec<&T> = items.collect();
+    v.sort_by(|a, b| id(a).cmp(id(b)));
+    v
 }
 
 /// Parses a date `YYYY-MM-DD` for a named field.
