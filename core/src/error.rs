@@ -45,13 +45,21 @@ fn join_problems(problems: &[Problem]) -> String {
 
 /// Everything that can go wrong in salespipe. Every failing call changes nothing.
 ///
+/// Serializes to JSON with its code and its structured fields, the form bindings pass on
+/// (`{"code": "not_found", "kind": "opportunity", "id": "opp-9"}`).
+///
 /// ```
 /// use salespipe::{Error, ErrorCode};
 /// let e = Error::not_found("opportunity", "opp-9");
 /// assert_eq!(e.code(), ErrorCode::NotFound);
 /// assert_eq!(e.to_string(), "opportunity opp-9 not found");
+/// assert_eq!(
+///     serde_json::to_string(&e).unwrap(),
+///     r#"{"code":"not_found","kind":"opportunity","id":"opp-9"}"#
+/// );
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Error {
     /// The exit requirements between the current stage and the target are not all met.
@@ -335,6 +343,40 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
         assert!("nope".parse::<ErrorCode>().is_err());
+    }
+
+    #[test]
+    fn json_carries_the_code_and_the_fields_of_every_variant() {
+        let cases = [
+            Error::Conflict {
+                stream: "s".into(),
+                expected: 1,
+                actual: 2,
+            },
+            Error::validation("amount", "is negative"),
+            Error::InvalidDefinition {
+                problems: vec![Problem::new("stages", "empty")],
+            },
+            Error::UnsupportedVersion {
+                what: "event".into(),
+                found: 9,
+                supported: 1,
+            },
+        ];
+        for e in cases {
+            let v = serde_json::to_value(&e).unwrap();
+            assert_eq!(v["code"], e.code().as_str(), "{v}");
+        }
+        let v = serde_json::to_value(Error::Conflict {
+            stream: "s".into(),
+            expected: 1,
+            actual: 2,
+        })
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"code": "conflict", "stream": "s", "expected": 1, "actual": 2})
+        );
     }
 
     #[test]
