@@ -295,6 +295,13 @@ fn bench_load(c: &mut Criterion) {
             assert_eq!(n, LOAD_EVENTS);
         })
     });
+    group.bench_function("salespipe_scan", |b| {
+        b.iter(|| {
+            let mut n = 0u64;
+            let last = store.scan(0, &mut |_| n += 1).unwrap();
+            assert_eq!((n, last), (LOAD_EVENTS, LOAD_EVENTS));
+        })
+    });
     let raw = Connection::open(&path).unwrap();
     group.bench_function("raw_rusqlite_rows_without_parsing", |b| {
         b.iter(|| {

@@ -419,6 +419,27 @@ impl EventStore for SqliteStore {
         Ok(out)
     }
 
+    /// One statement streams every row: no pages, no intermediate vector. The connection stays
+    /// locked while `f` runs, so `f` must not use this store.
+    fn scan(&self, after_position: u64, f: &mut dyn FnMut(&RecordedEvent)) -> Result<u64> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position"
+            ))
+            .map_err(sql_error)?;
+        let mut rows = stmt
+            .query(params![saturating_sql_int(after_position)])
+            .map_err(sql_error)?;
+        let mut last = after_position;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let event = decode_row(row)?;
+            last = event.position;
+            f(&event);
+        }
+        Ok(last)
+    }
+
     fn head(&self) -> Result<u64> {
         head_in(&self.conn())
     }
@@ -467,24 +488,28 @@ fn stream_version_in(conn: &Connection, stream: &str) -> Result<u64> {
 
 /// Decodes one row of `SELECT {EVENT_COLUMNS}`. The payload is parsed straight from SQLite's
 /// buffer; an event of a newer schema is [`Error::UnsupportedVersion`].
+/// A text column borrowed from the row (no intermediate `String`).
+fn text_column<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> Result<&'r str> {
+    row.get_ref(index)
+        .and_then(|v| v.as_str().map_err(Into::into))
+        .map_err(sql_error)
+}
+
 fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent> {
     let position = from_sql_int("position", row.get(0).map_err(sql_error)?)?;
     let schema: i64 = row.get(5).map_err(sql_error)?;
     let schema = u32::try_from(schema)
         .map_err(|_| Error::storage(format!("event {position}: bad schema {schema}")))?;
     check_schema(schema)?;
-    let data = row
-        .get_ref(6)
-        .and_then(|v| v.as_str().map_err(Into::into))
-        .map_err(sql_error)?;
+    let data = text_column(row, 6)?;
     let event: Event = serde_json::from_str(data)
         .map_err(|e| Error::storage(format!("event {position} is unreadable: {e}")))?;
     Ok(RecordedEvent {
         position,
-        stream: row.get::<_, String>(1).map_err(sql_error)?.into(),
+        stream: Arc::from(text_column(row, 1)?),
         version: from_sql_int("version", row.get(2).map_err(sql_error)?)?,
         at: crate::clock::Timestamp::from_millis(row.get(3).map_err(sql_error)?),
-        actor: ActorId::new(row.get::<_, String>(4).map_err(sql_error)?),
+        actor: ActorId::new(text_column(row, 4)?),
         schema,
         event,
     })
