@@ -12,7 +12,7 @@ use crate::approval::{ApprovalProcess, ApprovalStatus, Decision};
 use crate::customer::{Contact, Customer};
 use crate::error::{Error, Problem, Result};
 use crate::event::{Event, MoveKind};
-use crate::gate::{self, GateContext, Requirement};
+use crate::gate::{self, Requirement};
 use crate::id::{ActorId, CustomerId, OpportunityId, ProcessId, RequestId, StageId, TaskId};
 use crate::money::Money;
 use crate::opportunity::{FieldValue, NewOpportunity, Opportunity, OpportunityPatch, ProductLine};
@@ -668,11 +668,11 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         Command::Advance { opportunity, to } => {
             let o = cx.open_deal(&opportunity)?;
             let p = cx.pipeline_of(o)?;
-            let v = gate::verdict(p, gate_context(cx, o), &to)?;
+            let v = gate::verdict(p, cx.state.gate_context(o), &to)?;
             refuse_skip(o, p, &to)?;
             if !v.met {
                 return Err(gate_refusal(
-                    gate::evaluate(p, gate_context(cx, o), &to)?,
+                    gate::evaluate(p, cx.state.gate_context(o), &to)?,
                     o,
                     &to,
                 ));
@@ -701,7 +701,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             let o = cx.open_deal(&opportunity)?;
             non_empty("reason", &reason)?;
             let p = cx.pipeline_of(o)?;
-            gate::verdict(p, gate_context(cx, o), &to)?; // the target must be ahead
+            gate::verdict(p, cx.state.gate_context(o), &to)?; // the target must be ahead
             Ok(vec![moved(o, to, MoveKind::Forced, Some(reason), None)])
         }
         Command::MoveBack {
@@ -1016,18 +1016,6 @@ fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Vec<Event>> {
         return Err(Error::transition(format!("task {id} is {state}")));
     }
     Ok(vec![Event::TaskDone { task: id, done }])
-}
-
-fn gate_context<'a>(cx: &Ctx<'a>, o: &'a Opportunity) -> GateContext<'a> {
-    let activities = cx
-        .state
-        .opp_activities
-        .get(&o.id)
-        .map_or(&[][..], Vec::as_slice);
-    GateContext {
-        opportunity: o,
-        activities,
-    }
 }
 
 /// The error for an unmet gate: `ApprovalPending` when all that is missing is a decision on

@@ -639,19 +639,7 @@ impl Engine {
     pub fn check(&self, opportunity: &OpportunityId, target: &StageId) -> Result<GateReport> {
         let o = self.opportunity(opportunity)?;
         let p = self.pipeline(&o.pipeline)?;
-        let activities = self
-            .state
-            .opp_activities
-            .get(&o.id)
-            .map_or(&[][..], Vec::as_slice);
-        crate::gate::evaluate(
-            p,
-            crate::gate::GateContext {
-                opportunity: o,
-                activities,
-            },
-            target,
-        )
+        crate::gate::evaluate(p, self.state.gate_context(o), target)
     }
 
     /// The stage changes of an opportunity, oldest first, with stage names resolved in the
@@ -694,12 +682,7 @@ impl Engine {
 
     /// The activities linked to an opportunity, oldest first.
     pub fn activities_for_opportunity(&self, opportunity: &OpportunityId) -> Vec<&Activity> {
-        let mut v: Vec<_> = self
-            .state
-            .opp_activities
-            .get(opportunity)
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
+        let mut v: Vec<_> = self.state.activities_of(opportunity).iter().collect();
         v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         v
     }

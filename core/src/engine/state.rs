@@ -135,6 +135,21 @@ impl State {
         &self.reminders
     }
 
+    /// The activities linked to an opportunity, in the order they were logged.
+    pub(crate) fn activities_of(&self, opportunity: &OpportunityId) -> &[Activity] {
+        self.opp_activities
+            .get(opportunity)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// What a gate looks at for `o`: the opportunity and its activities.
+    pub(crate) fn gate_context<'a>(&'a self, o: &'a Opportunity) -> crate::gate::GateContext<'a> {
+        crate::gate::GateContext {
+            opportunity: o,
+            activities: self.activities_of(&o.id),
+        }
+    }
+
     /// The current version of a pipeline.
     pub fn pipeline(&self, id: &PipelineId) -> Option<&Pipeline> {
         self.pipelines.get(id).and_then(|v| v.last())
