@@ -179,18 +179,10 @@ impl Engine {
         let head = self.store.head()?;
         if self.state.position < head {
             let store = Arc::clone(&self.store);
-            store.scan(self.state.position, &mut |e| self.fold(e))?;
+            let (state, reminders) = (&mut self.state, &mut self.reminders);
+            store.scan(state.position, &mut |e| fold(state, reminders, e))?;
         }
         Ok(())
-    }
-
-    /// Folds one event into the state and every derived index: the one place where the
-    /// engine's in-memory views learn of an event.
-    fn fold(&mut self, e: &RecordedEvent) {
-        self.state.apply(e);
-        if let Some(index) = self.reminders.get_mut() {
-            index.apply(&self.state, e);
-        }
     }
 
     /// Runs a command as `actor`: validates it, appends its events atomically and folds them
@@ -200,7 +192,19 @@ impl Engine {
         actor: impl Into<ActorId>,
         command: Command,
     ) -> Result<Vec<RecordedEvent>> {
-        let actor = actor.into();
+        let mut recorded = Vec::new();
+        self.run(actor.into(), command, &mut |e| recorded.push(e.clone()))?;
+        Ok(recorded)
+    }
+
+    /// [`Engine::execute`] without copying the recorded events: each is folded in straight
+    /// from the store's copy and shown to `seen`. The typed commands use this path.
+    fn run(
+        &mut self,
+        actor: ActorId,
+        command: Command,
+        seen: &mut dyn FnMut(&RecordedEvent),
+    ) -> Result<()> {
         if actor.as_str().trim().is_empty() {
             return Err(Error::validation("actor", "must not be empty"));
         }
@@ -216,7 +220,7 @@ impl Engine {
             command,
         )?;
         let Some(first) = events.first() else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let stream = first.stream();
         let expected = self.state.stream_version(&stream);
@@ -228,24 +232,33 @@ impl Engine {
                 event,
             })
             .collect();
-        let recorded = self.store.append(&stream, expected, batch)?;
-        for e in &recorded {
-            if e.position != self.state.position + 1 {
-                // Another engine appended elsewhere in between: fold in its events first.
-                self.catch_up()?;
-                break;
+        let (state, reminders) = (&mut self.state, &mut self.reminders);
+        let mut gap = false;
+        self.store.append_with(&stream, expected, batch, &mut |e| {
+            seen(e);
+            // Another engine appended elsewhere in between: its events are folded in first,
+            // by the catch-up below, and these after them.
+            gap = gap || e.position != state.position + 1;
+            if !gap {
+                fold(state, reminders, e);
             }
-            self.fold(e);
+        })?;
+        if gap {
+            self.catch_up()?;
         }
-        Ok(recorded)
+        Ok(())
+    }
+
+    /// Runs a typed command, keeping nothing of its events but what the state folds in.
+    pub(crate) fn command(&mut self, actor: impl Into<ActorId>, command: Command) -> Result<()> {
+        self.run(actor.into(), command, &mut |_| {})
     }
 
     // ----- typed commands -------------------------------------------------------------
 
     /// Defines a pipeline.
     pub fn define_pipeline(&mut self, actor: impl Into<ActorId>, pipeline: Pipeline) -> Result<()> {
-        self.execute(actor, Command::DefinePipeline { pipeline })
-            .map(drop)
+        self.command(actor, Command::DefinePipeline { pipeline })
     }
 
     /// Edits a pipeline into a new version; `mapping` moves opportunities out of removed stages.
@@ -258,14 +271,13 @@ impl Engine {
     where
         I: IntoIterator<Item = (StageId, StageId)>,
     {
-        self.execute(
+        self.command(
             actor,
             Command::EditPipeline {
                 pipeline,
                 mapping: mapping.into_iter().collect(),
             },
         )
-        .map(drop)
     }
 
     /// Defines or replaces an approval process.
@@ -274,20 +286,17 @@ impl Engine {
         actor: impl Into<ActorId>,
         process: ApprovalProcess,
     ) -> Result<()> {
-        self.execute(actor, Command::DefineProcess { process })
-            .map(drop)
+        self.command(actor, Command::DefineProcess { process })
     }
 
     /// Registers or updates a user.
     pub fn register_user(&mut self, actor: impl Into<ActorId>, user: User) -> Result<()> {
-        self.execute(actor, Command::RegisterUser { user })
-            .map(drop)
+        self.command(actor, Command::RegisterUser { user })
     }
 
     /// Creates a customer.
     pub fn create_customer(&mut self, actor: impl Into<ActorId>, customer: Customer) -> Result<()> {
-        self.execute(actor, Command::CreateCustomer { customer })
-            .map(drop)
+        self.command(actor, Command::CreateCustomer { customer })
     }
 
     /// Adds a contact to a customer.
@@ -297,14 +306,13 @@ impl Engine {
         customer: impl Into<CustomerId>,
         contact: Contact,
     ) -> Result<()> {
-        self.execute(
+        self.command(
             actor,
             Command::AddContact {
                 customer: customer.into(),
                 contact,
             },
         )
-        .map(drop)
     }
 
     /// Creates an opportunity.
@@ -313,8 +321,7 @@ impl Engine {
         actor: impl Into<ActorId>,
         opportunity: NewOpportunity,
     ) -> Result<()> {
-        self.execute(actor, Command::CreateOpportunity { opportunity })
-            .map(drop)
+        self.command(actor, Command::CreateOpportunity { opportunity })
     }
 
     /// Changes an opportunity's data.
@@ -324,14 +331,13 @@ impl Engine {
         opportunity: impl Into<OpportunityId>,
         patch: OpportunityPatch,
     ) -> Result<()> {
-        self.execute(
+        self.command(
             actor,
             Command::UpdateOpportunity {
                 opportunity: opportunity.into(),
                 patch,
             },
         )
-        .map(drop)
     }
 
     /// Ticks a checklist item.
@@ -341,14 +347,13 @@ impl Engine {
         opportunity: impl Into<OpportunityId>,
         item: impl Into<String>,
     ) -> Result<()> {
-        self.execute(
+        self.command(
             actor,
             Command::Tick {
                 opportunity: opportunity.into(),
                 item: item.into(),
             },
         )
-        .map(drop)
     }
 
     /// Advances through the gates to `to` (a later stage or `won`).
@@ -358,14 +363,13 @@ impl Engine {
         opportunity: impl Into<OpportunityId>,
         to: impl Into<StageId>,
     ) -> Result<()> {
-        self.execute(
+        self.command(
             actor,
             Command::Advance {
                 opportunity: opportunity.into(),
                 to: to.into(),
             },
         )
-        .map(drop)
     }
 
     /// Forces an advance over unmet requirements, with a reason.
@@ -381,7 +385,7 @@ impl Engine {
             to: to.into(),
             reason: reason.into(),
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Moves back to an earlier stage.
@@ -392,7 +396,7 @@ impl Engine {
         to: impl Into<StageId>,
         reason: Option<String>,
     ) -> Result<()> {
-        self.execute(
+        self.command(
             actor,
             Command::MoveBack {
                 opportunity: opportunity.into(),
@@ -400,7 +404,6 @@ impl Engine {
                 reason,
             },
         )
-        .map(drop)
     }
 
     /// Wins the deal (through the gates of every remaining stage).
@@ -409,13 +412,12 @@ impl Engine {
         actor: impl Into<ActorId>,
         opportunity: impl Into<OpportunityId>,
     ) -> Result<()> {
-        self.execute(
+        self.command(
             actor,
             Command::Win {
                 opportunity: opportunity.into(),
             },
         )
-        .map(drop)
     }
 
     /// Loses the deal for a configured reason, perhaps to a competitor.
@@ -431,7 +433,7 @@ impl Engine {
             reason: reason.into(),
             competitor,
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Reopens a closed deal into `stage` (default: its last stage).
@@ -447,7 +449,7 @@ impl Engine {
             stage,
             reason: reason.into(),
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Submits an approval request.
@@ -463,7 +465,7 @@ impl Engine {
             process: process.into(),
             request: request.into(),
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Approves or rejects the current step of a request.
@@ -481,7 +483,7 @@ impl Engine {
             decision,
             comment: comment.into(),
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Withdraws a pending request.
@@ -495,7 +497,7 @@ impl Engine {
             opportunity: opportunity.into(),
             request: request.into(),
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Resubmits a rejected, withdrawn or lapsed request.
@@ -509,18 +511,17 @@ impl Engine {
             opportunity: opportunity.into(),
             request: request.into(),
         };
-        self.execute(actor, cmd).map(drop)
+        self.command(actor, cmd)
     }
 
     /// Logs an activity.
     pub fn log_activity(&mut self, actor: impl Into<ActorId>, activity: Activity) -> Result<()> {
-        self.execute(actor, Command::LogActivity { activity })
-            .map(drop)
+        self.command(actor, Command::LogActivity { activity })
     }
 
     /// Creates a task.
     pub fn create_task(&mut self, actor: impl Into<ActorId>, task: Task) -> Result<()> {
-        self.execute(actor, Command::CreateTask { task }).map(drop)
+        self.command(actor, Command::CreateTask { task })
     }
 
     /// Completes a task.
@@ -529,8 +530,7 @@ impl Engine {
         actor: impl Into<ActorId>,
         task: impl Into<TaskId>,
     ) -> Result<()> {
-        self.execute(actor, Command::CompleteTask { task: task.into() })
-            .map(drop)
+        self.command(actor, Command::CompleteTask { task: task.into() })
     }
 
     // ----- queries --------------------------------------------------------------------
@@ -755,4 +755,17 @@ fn sorted_by_id<'a, T, K: Ord + 'a>(
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| Error::validation(field, format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
+}
+
+/// Folds one event into the state and every derived index: the one place where the engine's
+/// in-memory views learn of an event.
+fn fold(
+    state: &mut State,
+    reminders: &mut std::sync::OnceLock<crate::reminder::ReminderIndex>,
+    e: &RecordedEvent,
+) {
+    state.apply(e);
+    if let Some(index) = reminders.get_mut() {
+        index.apply(state, e);
+    }
 }

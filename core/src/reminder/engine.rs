@@ -110,8 +110,7 @@ impl Engine {
         actor: impl Into<ActorId>,
         rules: ReminderRules,
     ) -> Result<()> {
-        self.execute(actor, Command::SetReminderRules { rules })
-            .map(drop)
+        self.command(actor, Command::SetReminderRules { rules })
     }
 
     /// Acknowledges a reminder: its recipient has seen it (its escalation stays).
@@ -121,8 +120,7 @@ impl Engine {
         reminder: impl Into<ReminderId>,
     ) -> Result<()> {
         let reminder = reminder.into();
-        self.execute(actor, Command::AcknowledgeReminder { reminder })
-            .map(drop)
+        self.command(actor, Command::AcknowledgeReminder { reminder })
     }
 
     /// Snoozes a reminder until a later instant, when it comes back.
@@ -133,8 +131,7 @@ impl Engine {
         until: Timestamp,
     ) -> Result<()> {
         let reminder = reminder.into();
-        self.execute(actor, Command::SnoozeReminder { reminder, until })
-            .map(drop)
+        self.command(actor, Command::SnoozeReminder { reminder, until })
     }
 
     /// Dismisses a reminder and its escalation for good.
@@ -144,8 +141,7 @@ impl Engine {
         reminder: impl Into<ReminderId>,
     ) -> Result<()> {
         let reminder = reminder.into();
-        self.execute(actor, Command::DismissReminder { reminder })
-            .map(drop)
+        self.command(actor, Command::DismissReminder { reminder })
     }
 
     /// Checks a reminder command against the index and the clock before it is decided: the

@@ -47,6 +47,19 @@ impl EventStore for InMemoryStore {
         expected: u64,
         events: Vec<NewEvent>,
     ) -> Result<Vec<RecordedEvent>> {
+        let mut out = Vec::with_capacity(events.len());
+        self.append_with(stream, expected, events, &mut |e| out.push(e.clone()))?;
+        Ok(out)
+    }
+
+    /// Records the events straight into the log and lends them from there: no copy.
+    fn append_with(
+        &self,
+        stream: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        f: &mut dyn FnMut(&RecordedEvent),
+    ) -> Result<u64> {
         if events.is_empty() {
             return Err(Error::validation("events", "nothing to append"));
         }
@@ -74,22 +87,18 @@ impl EventStore for InMemoryStore {
             });
         }
         let first = log.len();
-        let out: Vec<RecordedEvent> = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| RecordedEvent {
-                position: (first + i) as u64 + 1,
-                stream: Arc::clone(&entry.name),
-                version: expected + i as u64 + 1,
-                at: e.at,
-                actor: e.actor,
-                schema: SCHEMA_VERSION,
-                event: e.event,
-            })
-            .collect();
-        log.extend(out.iter().cloned());
-        entry.events.extend(first..first + out.len());
-        Ok(out)
+        log.extend(events.into_iter().enumerate().map(|(i, e)| RecordedEvent {
+            position: (first + i) as u64 + 1,
+            stream: Arc::clone(&entry.name),
+            version: expected + i as u64 + 1,
+            at: e.at,
+            actor: e.actor,
+            schema: SCHEMA_VERSION,
+            event: e.event,
+        }));
+        entry.events.extend(first..log.len());
+        log[first..].iter().for_each(f);
+        Ok(log.len() as u64)
     }
 
     fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>> {

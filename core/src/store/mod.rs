@@ -35,6 +35,22 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
         events: Vec<NewEvent>,
     ) -> Result<Vec<RecordedEvent>>;
 
+    /// Appends like [`EventStore::append`], then lends the recorded events to `f`, in order,
+    /// instead of returning them, and returns the position of the last one. Stores that keep
+    /// events in memory override it to hand out their own copy (the engine's command path
+    /// uses it); the default calls [`EventStore::append`]. `f` must not use the store.
+    fn append_with(
+        &self,
+        stream: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        f: &mut dyn FnMut(&RecordedEvent),
+    ) -> Result<u64> {
+        let recorded = self.append(stream, expected, events)?;
+        recorded.iter().for_each(&mut *f);
+        Ok(recorded.last().map_or(0, |e| e.position))
+    }
+
     /// The events of `stream` with a version above `after_version`, in order.
     fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>>;
 
