@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{decode_row, sql_error, EVENT_COLUMNS};
+use super::{sql_error, RowDecoder, EVENT_COLUMNS};
 use crate::activity::{Activity, Task};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -224,8 +224,9 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
         ))
         .map_err(sql_error)?;
     let mut rows = stmt.query([]).map_err(sql_error)?;
+    let mut decoder = RowDecoder::default();
     while let Some(row) = rows.next().map_err(sql_error)? {
-        apply(conn, &decode_row(row)?)?;
+        apply(conn, &decoder.row(row)?)?;
     }
     Ok(())
 }

@@ -260,3 +260,25 @@ fn an_event_that_would_not_read_back_is_refused_and_nothing_is_written() {
     assert_eq!(store.head().unwrap(), 0);
     assert!(store.read_all(0, 10).unwrap().is_empty());
 }
+
+#[test]
+fn consecutive_rows_share_their_stream_and_actor_names() {
+    let store = SqliteStore::in_memory().unwrap();
+    store
+        .append("a", 0, vec![task_done(1), task_done(2)])
+        .unwrap();
+    store.append("b", 0, vec![task_done(3)]).unwrap();
+    let all = store.read_all(0, 10).unwrap();
+    assert_eq!(
+        all.iter().map(|e| &*e.stream).collect::<Vec<_>>(),
+        ["a", "a", "b"]
+    );
+    assert!(Arc::ptr_eq(&all[0].stream, &all[1].stream));
+    assert_eq!(all[0].actor, all[2].actor);
+    let mut streams = Vec::new();
+    store
+        .scan(0, &mut |e| streams.push(Arc::clone(&e.stream)))
+        .unwrap();
+    assert!(Arc::ptr_eq(&streams[0], &streams[1]));
+    assert_eq!(&*streams[2], "b");
+}
