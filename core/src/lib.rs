@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod approval;
 pub mod clock;
 pub mod customer;
+pub mod daily;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -26,6 +27,7 @@ pub use approval::{
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use customer::{Contact, Customer, CustomerKind};
+pub use daily::{DailyFigures, DailyIndex, DailyReport, RangeReport, TeamDailyReport};
 pub use engine::{
     parse_date, Action, Command, DefaultPolicy, Directory, Engine, EngineBuilder, Policy, State,
     TimelineEntry, TimelineKind,

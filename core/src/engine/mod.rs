@@ -736,6 +736,72 @@ impl Engine {
         Ok(state)
     }
 
+    /// The time zone of a rep's days: the user's `time_zone`, else the reminder rules'
+    /// `time_zone`, else UTC. An unknown rep is [`Error::NotFound`].
+    pub fn rep_time_zone(&self, rep: &ActorId) -> Result<String> {
+        let user = self.user(rep)?;
+        Ok(user
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| self.state.reminders().rules().time_zone.clone()))
+    }
+
+    /// The daily report (销售日报) of `rep` for local `day`, as of `as_of` ([`crate::daily`]).
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// let clock = ManualClock::new("2026-03-02T01:00:00Z".parse()?);
+    /// let mut engine = Engine::with_clock(clock.clone());
+    /// engine.register_user("boss", User::new("wang", "王芳", Role::Rep).time_zone("Asia/Shanghai"))?;
+    /// engine.create_customer("wang", Customer::new("acme", "Acme"))?;
+    /// let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    /// let r = engine.daily_report(&"wang".into(), day, engine.now())?;
+    /// assert_eq!(r.figures.new_customers, 1);
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn daily_report(
+        &self,
+        rep: &ActorId,
+        day: NaiveDate,
+        as_of: Timestamp,
+    ) -> Result<crate::daily::DailyReport> {
+        let tz = self.rep_time_zone(rep)?;
+        self.state.daily.report(rep, day, &tz, as_of)
+    }
+
+    /// The daily reports of `rep` for the local days `first..=last`, and the range's figures.
+    pub fn daily_range_report(
+        &self,
+        rep: &ActorId,
+        first: NaiveDate,
+        last: NaiveDate,
+        as_of: Timestamp,
+    ) -> Result<crate::daily::RangeReport> {
+        let tz = self.rep_time_zone(rep)?;
+        self.state.daily.range(rep, first, last, &tz, as_of)
+    }
+
+    /// The daily report of a manager's team (everyone below them in the reporting line,
+    /// sorted by id), each rep in their own time zone, with the totals.
+    pub fn daily_team_report(
+        &self,
+        manager: &ActorId,
+        day: NaiveDate,
+        as_of: Timestamp,
+    ) -> Result<crate::daily::TeamDailyReport> {
+        self.user(manager)?;
+        let dir = self.directory();
+        let mut reps = Vec::new();
+        for u in self.users() {
+            if dir.manages(manager, &u.id) {
+                reps.push((u.id.clone(), self.rep_time_zone(&u.id)?));
+            }
+        }
+        self.state
+            .daily
+            .team(Some(manager.clone()), &reps, day, as_of)
+    }
+
     /// Events after a global position (for projections and analytics), up to `limit`.
     pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(position, limit)

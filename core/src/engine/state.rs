@@ -114,6 +114,7 @@ pub struct State {
     pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
     pub(crate) tasks: Map<TaskId, Task>,
     pub(crate) reminders: crate::reminder::ReminderState,
+    pub(crate) daily: crate::daily::DailyIndex,
 }
 
 impl State {
@@ -133,6 +134,26 @@ impl State {
     /// Reminder rules and what users did with reminders.
     pub fn reminders(&self) -> &crate::reminder::ReminderState {
         &self.reminders
+    }
+
+    /// An opportunity.
+    pub fn opportunity(&self, id: &OpportunityId) -> Option<&Opportunity> {
+        self.opportunities.get(id)
+    }
+
+    /// A task.
+    pub fn task(&self, id: &TaskId) -> Option<&Task> {
+        self.tasks.get(id)
+    }
+
+    /// A user.
+    pub fn user(&self, id: &ActorId) -> Option<&User> {
+        self.users.get(id)
+    }
+
+    /// The daily-report index: every rep's facts by time ([`crate::daily`]).
+    pub fn daily(&self) -> &crate::daily::DailyIndex {
+        &self.daily
     }
 
     /// The activities linked to an opportunity, in the order they were logged.
@@ -175,6 +196,9 @@ impl State {
         }
         let at = rec.at;
         self.reminders.observe(&self.customers, rec);
+        for row in crate::daily::DailyIndex::rows_of(self, rec) {
+            self.daily.insert(row);
+        }
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
