@@ -5,9 +5,10 @@
 //! The report reads [`DailyRow`]s: one row per fact a manager counts (a customer created, an
 //! opportunity advanced, an activity logged ...), with the rep it belongs to, when it happened
 //! and when the engine learned of it. A host with its own data builds the rows and a
-//! [`DailyIndex`] from them ([`DailyIndex::from_rows`]); the engine keeps the same index
-//! current as it folds events ([`crate::State::daily`]), so both paths run
-//! [`DailyIndex::report`].
+//! [`DailyIndex`] from them ([`DailyIndex::from_rows`]); the engine builds the same index
+//! from its events on the first daily query and keeps it current as it folds events
+//! ([`crate::Engine::daily_report`]), so both paths run [`DailyIndex::report`]. Engines that
+//! never ask for a daily report do not pay for the index.
 //!
 //! The index keeps each rep's rows sorted by the time they happened: one day is two binary
 //! searches and a walk over that day's rows, never a scan of the history.

@@ -68,6 +68,9 @@ pub struct Engine {
     /// Built on the first reminder query, then kept up to date on every event: hosts that
     /// never ask for reminders do not pay for the index.
     reminders: std::sync::OnceLock<crate::reminder::ReminderIndex>,
+    /// Built on the first daily-report query (from the store), then kept up to date on every
+    /// event, like `reminders`.
+    daily: std::sync::OnceLock<crate::daily::DailyIndex>,
 }
 
 /// Configures an [`Engine`]: store, clock and policy.
@@ -117,6 +120,7 @@ impl EngineBuilder {
             policy: self.policy,
             state: State::default(),
             reminders: std::sync::OnceLock::new(),
+            daily: std::sync::OnceLock::new(),
         };
         engine.catch_up()?;
         Ok(engine)
@@ -138,6 +142,7 @@ impl Engine {
             policy: Arc::new(DefaultPolicy),
             state: State::default(),
             reminders: std::sync::OnceLock::new(),
+            daily: std::sync::OnceLock::new(),
         }
     }
 
@@ -179,8 +184,10 @@ impl Engine {
         let head = self.store.head()?;
         if self.state.position < head {
             let store = Arc::clone(&self.store);
-            let (state, reminders) = (&mut self.state, &mut self.reminders);
-            store.scan(state.position, &mut |e| fold(state, reminders, e))?;
+            let (state, indexes) = (&mut self.state, (&mut self.reminders, &mut self.daily));
+            store.scan(state.position, &mut |e| {
+                fold(state, (&mut *indexes.0, &mut *indexes.1), e)
+            })?;
         }
         Ok(())
     }
@@ -232,7 +239,7 @@ impl Engine {
                 event,
             })
             .collect();
-        let (state, reminders) = (&mut self.state, &mut self.reminders);
+        let (state, indexes) = (&mut self.state, (&mut self.reminders, &mut self.daily));
         let mut gap = false;
         self.store.append_with(&stream, expected, batch, &mut |e| {
             seen(e);
@@ -240,7 +247,7 @@ impl Engine {
             // by the catch-up below, and these after them.
             gap = gap || e.position != state.position + 1;
             if !gap {
-                fold(state, reminders, e);
+                fold(state, (&mut *indexes.0, &mut *indexes.1), e);
             }
         })?;
         if gap {
@@ -746,6 +753,26 @@ impl Engine {
             .unwrap_or_else(|| self.state.reminders().rules().time_zone.clone()))
     }
 
+    /// The daily-report index, built on first use by replaying the store up to this engine's
+    /// position (the facts of an event are read against the state before it).
+    fn daily(&self) -> Result<&crate::daily::DailyIndex> {
+        if let Some(index) = self.daily.get() {
+            return Ok(index);
+        }
+        let upto = self.state.position;
+        let mut scratch = State::default();
+        let mut index = crate::daily::DailyIndex::default();
+        self.store.scan(0, &mut |e| {
+            if e.position <= upto {
+                for row in crate::daily::DailyIndex::rows_of(&scratch, e) {
+                    index.insert(row);
+                }
+                scratch.apply(e);
+            }
+        })?;
+        Ok(self.daily.get_or_init(|| index))
+    }
+
     /// The daily report (销售日报) of `rep` for local `day`, as of `as_of` ([`crate::daily`]).
     ///
     /// ```
@@ -766,7 +793,7 @@ impl Engine {
         as_of: Timestamp,
     ) -> Result<crate::daily::DailyReport> {
         let tz = self.rep_time_zone(rep)?;
-        self.state.daily.report(rep, day, &tz, as_of)
+        self.daily()?.report(rep, day, &tz, as_of)
     }
 
     /// The daily reports of `rep` for the local days `first..=last`, and the range's figures.
@@ -778,7 +805,7 @@ impl Engine {
         as_of: Timestamp,
     ) -> Result<crate::daily::RangeReport> {
         let tz = self.rep_time_zone(rep)?;
-        self.state.daily.range(rep, first, last, &tz, as_of)
+        self.daily()?.range(rep, first, last, &tz, as_of)
     }
 
     /// The daily report of a manager's team (everyone below them in the reporting line,
@@ -797,9 +824,7 @@ impl Engine {
                 reps.push((u.id.clone(), self.rep_time_zone(&u.id)?));
             }
         }
-        self.state
-            .daily
-            .team(Some(manager.clone()), &reps, day, as_of)
+        self.daily()?.team(Some(manager.clone()), &reps, day, as_of)
     }
 
     /// Events after a global position (for projections and analytics), up to `limit`.
@@ -823,13 +848,21 @@ pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
         .map_err(|e| Error::validation(field, format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
 }
 
+/// The derived indexes the engine keeps when they have been asked for once.
+type Indexes<'a> = (
+    &'a mut std::sync::OnceLock<crate::reminder::ReminderIndex>,
+    &'a mut std::sync::OnceLock<crate::daily::DailyIndex>,
+);
+
 /// Folds one event into the state and every derived index: the one place where the engine's
 /// in-memory views learn of an event.
-fn fold(
-    state: &mut State,
-    reminders: &mut std::sync::OnceLock<crate::reminder::ReminderIndex>,
-    e: &RecordedEvent,
-) {
+fn fold(state: &mut State, (reminders, daily): Indexes<'_>, e: &RecordedEvent) {
+    if let Some(daily) = daily.get_mut() {
+        // The facts of an event are read against the state before it.
+        for row in crate::daily::DailyIndex::rows_of(state, e) {
+            daily.insert(row);
+        }
+    }
     state.apply(e);
     if let Some(index) = reminders.get_mut() {
         index.apply(state, e);

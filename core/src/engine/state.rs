@@ -114,7 +114,6 @@ pub struct State {
     pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
     pub(crate) tasks: Map<TaskId, Task>,
     pub(crate) reminders: crate::reminder::ReminderState,
-    pub(crate) daily: crate::daily::DailyIndex,
 }
 
 impl State {
@@ -149,11 +148,6 @@ impl State {
     /// A user.
     pub fn user(&self, id: &ActorId) -> Option<&User> {
         self.users.get(id)
-    }
-
-    /// The daily-report index: every rep's facts by time ([`crate::daily`]).
-    pub fn daily(&self) -> &crate::daily::DailyIndex {
-        &self.daily
     }
 
     /// The activities linked to an opportunity, in the order they were logged.
@@ -196,9 +190,6 @@ impl State {
         }
         let at = rec.at;
         self.reminders.observe(&self.customers, rec);
-        for row in crate::daily::DailyIndex::rows_of(self, rec) {
-            self.daily.insert(row);
-        }
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
