@@ -271,6 +271,52 @@ impl Engine {
         self.query(py, |e| e.opportunity_as_of(&id.into(), at).and_then(json))
     }
 
+    fn daily_report<'py>(
+        &self,
+        py: Python<'py>,
+        rep: &str,
+        day: &str,
+        as_of: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_of = timestamp(as_of, "as_of")?;
+        self.query(py, |e| {
+            let day = salespipe::parse_date("day", day)?;
+            e.daily_report(&rep.into(), day, as_of).and_then(json)
+        })
+    }
+
+    fn daily_range_report<'py>(
+        &self,
+        py: Python<'py>,
+        rep: &str,
+        first: &str,
+        last: &str,
+        as_of: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_of = timestamp(as_of, "as_of")?;
+        self.query(py, |e| {
+            let first = salespipe::parse_date("first", first)?;
+            let last = salespipe::parse_date("last", last)?;
+            e.daily_range_report(&rep.into(), first, last, as_of)
+                .and_then(json)
+        })
+    }
+
+    fn daily_team_report<'py>(
+        &self,
+        py: Python<'py>,
+        manager: &str,
+        day: &str,
+        as_of: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_of = timestamp(as_of, "as_of")?;
+        self.query(py, |e| {
+            let day = salespipe::parse_date("day", day)?;
+            e.daily_team_report(&manager.into(), day, as_of)
+                .and_then(json)
+        })
+    }
+
     #[pyo3(signature = (position = 0, limit = 1000))]
     fn events_after<'py>(
         &self,

@@ -31,6 +31,8 @@ from salespipe._records import (
     Contact,
     Customer,
     CustomerKind,
+    DailyFigures,
+    DailyReport,
     Decision,
     FieldOp,
     GateItem,
@@ -42,6 +44,7 @@ from salespipe._records import (
     Pipeline,
     ProductLine,
     Record,
+    RangeReport,
     RecordedEvent,
     Reminder,
     ReminderKind,
@@ -50,6 +53,7 @@ from salespipe._records import (
     Status,
     StepPolicy,
     Task,
+    TeamDailyReport,
     TimelineEntry,
     TimelineKind,
     User,
@@ -93,6 +97,8 @@ __all__ = [
     "Competitor",
     "Contact",
     "Customer",
+    "DailyFigures",
+    "DailyReport",
     "GateItem",
     "GateReport",
     "Guidance",
@@ -101,12 +107,14 @@ __all__ = [
     "Opportunity",
     "Pipeline",
     "ProductLine",
+    "RangeReport",
     "Record",
     "RecordedEvent",
     "Reminder",
     "Stage",
     "Status",
     "Task",
+    "TeamDailyReport",
     "TimelineEntry",
     "User",
     # enums
@@ -422,6 +430,28 @@ class Engine:
     def opportunity_as_of(self, id: str, at: _dt.datetime) -> Opportunity:
         """The opportunity as it was at instant ``at`` (tz-aware)."""
         return Opportunity.from_dict(self._inner.opportunity_as_of(id, at))
+
+    def daily_report(self, rep: str, day: _dt.date, as_of: _dt.datetime) -> DailyReport:
+        """The daily report (销售日报) of ``rep`` for the local ``day`` in the rep's time
+        zone (the user's, else the reminder rules', else UTC), as of ``as_of`` (tz-aware)."""
+        return DailyReport.from_dict(self._inner.daily_report(rep, day.isoformat(), as_of))
+
+    def daily_range_report(
+        self, rep: str, first: _dt.date, last: _dt.date, as_of: _dt.datetime
+    ) -> RangeReport:
+        """The daily reports of ``rep`` for the local days ``first`` to ``last`` and the
+        figures of the whole range."""
+        return RangeReport.from_dict(
+            self._inner.daily_range_report(rep, first.isoformat(), last.isoformat(), as_of)
+        )
+
+    def daily_team_report(
+        self, manager: str, day: _dt.date, as_of: _dt.datetime
+    ) -> TeamDailyReport:
+        """The daily report of everyone below ``manager`` in the reporting line, with totals."""
+        return TeamDailyReport.from_dict(
+            self._inner.daily_team_report(manager, day.isoformat(), as_of)
+        )
 
     def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
         """Recorded events after a global position, up to ``limit``."""

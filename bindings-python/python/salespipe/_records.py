@@ -633,6 +633,73 @@ class TimelineEntry(Record):
 
 
 @dataclasses.dataclass(frozen=True)
+class DailyFigures(Record):
+    """The figures of a rep's day (or range of days). Money maps are ISO currency → minor
+    units (integers, never summed across currencies); weighted amounts are minor units."""
+
+    new_customers: int = 0
+    new_contacts: int = 0
+    new_opportunities: int = 0
+    new_opportunity_amount: Dict[str, int] = _f(default_factory=dict)
+    advances: int = 0
+    moves_back: int = 0
+    weighted_before: Dict[str, float] = _f(default_factory=dict)
+    weighted_after: Dict[str, float] = _f(default_factory=dict)
+    weighted_change: Dict[str, float] = _f(default_factory=dict)
+    won: int = 0
+    won_amount: Dict[str, int] = _f(default_factory=dict)
+    lost: int = 0
+    lost_amount: Dict[str, int] = _f(default_factory=dict)
+    activities: Dict[str, int] = _f(default_factory=dict)
+    tasks_completed: int = 0
+    tasks_overdue: int = 0
+    follow_ups_next_day: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class DailyReport(Record):
+    """A rep's daily report (销售日报) for one local day, ``[from_, to)`` in UTC."""
+
+    _renames: ClassVar[Dict[str, str]] = {"from_": "from"}
+
+    rep: str
+    day: _dt.date
+    time_zone: str
+    from_: _dt.datetime
+    to: _dt.datetime
+    as_of: _dt.datetime
+    figures: DailyFigures
+
+
+@dataclasses.dataclass(frozen=True)
+class RangeReport(Record):
+    """A rep's daily reports for the local days ``first`` to ``last`` and the range's total."""
+
+    _renames: ClassVar[Dict[str, str]] = {"from_": "from"}
+
+    rep: str
+    first: _dt.date
+    last: _dt.date
+    time_zone: str
+    from_: _dt.datetime
+    to: _dt.datetime
+    as_of: _dt.datetime
+    days: List[DailyReport]
+    total: DailyFigures
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamDailyReport(Record):
+    """A manager's team for one day: a report per rep (each in their own zone) and totals."""
+
+    day: _dt.date
+    as_of: _dt.datetime
+    rows: List[DailyReport]
+    totals: DailyFigures
+    team: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
 class RecordedEvent(Record):
     """An event as stored: position, stream, version, time, actor and the event's JSON."""
 
