@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import timezone
+from datetime import date, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Type
 
@@ -157,6 +157,13 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             return None if nxt is None else _rfc3339(nxt)
         if t == "reminder":
             return engine.reminder(q["id"]).to_dict()
+        if t == "daily_report":
+            day = date.fromisoformat(q["day"])
+            return engine.daily_report(q["rep"], day, _parse_datetime(q["as_of"])).to_dict()
+        if t == "daily_team_report":
+            day = date.fromisoformat(q["day"])
+            as_of = _parse_datetime(q["as_of"])
+            return engine.daily_team_report(q["manager"], day, as_of).to_dict()
     except sp.SalespipeError as e:
         return {"error": e.code}
     pytest.fail(f"unknown query type {t!r}")

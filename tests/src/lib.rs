@@ -158,6 +158,24 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
         }
         "next_due_after" => Ok(to_json(&engine.next_due_after(time_field(q, "at")?))),
         "reminder" => engine.reminder(&str_field(q, "id")?.into()).map(to_json),
+        "daily_report" => {
+            let day =
+                salespipe::parse_date("day", str_field(q, "day")?).map_err(|e| e.to_string())?;
+            engine
+                .daily_report(&str_field(q, "rep")?.into(), day, time_field(q, "as_of")?)
+                .map(|r| to_json(&r))
+        }
+        "daily_team_report" => {
+            let day =
+                salespipe::parse_date("day", str_field(q, "day")?).map_err(|e| e.to_string())?;
+            engine
+                .daily_team_report(
+                    &str_field(q, "manager")?.into(),
+                    day,
+                    time_field(q, "as_of")?,
+                )
+                .map(|r| to_json(&r))
+        }
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {
