@@ -78,6 +78,25 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// A query over a local day (`YYYY-MM-DD`, named `field` in errors) as of a tz-aware
+    /// instant.
+    fn day_query<'py, F>(
+        &self,
+        py: Python<'py>,
+        (field, day): (&'static str, &str),
+        as_of: &Bound<'py, PyAny>,
+        f: F,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: FnOnce(&CoreEngine, chrono::NaiveDate, salespipe::Timestamp) -> salespipe::Result<Value>
+            + Send,
+    {
+        let as_of = timestamp(as_of, "as_of")?;
+        self.query(py, |e| f(e, salespipe::parse_date(field, day)?, as_of))
+    }
+}
+
 fn json<T: serde::Serialize>(v: T) -> salespipe::Result<Value> {
     serde_json::to_value(v).map_err(salespipe::Error::storage)
 }
@@ -278,9 +297,7 @@ impl Engine {
         day: &str,
         as_of: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let as_of = timestamp(as_of, "as_of")?;
-        self.query(py, |e| {
-            let day = salespipe::parse_date("day", day)?;
+        self.day_query(py, ("day", day), as_of, |e, day, as_of| {
             e.daily_report(&rep.into(), day, as_of).and_then(json)
         })
     }
@@ -293,9 +310,7 @@ impl Engine {
         last: &str,
         as_of: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let as_of = timestamp(as_of, "as_of")?;
-        self.query(py, |e| {
-            let first = salespipe::parse_date("first", first)?;
+        self.day_query(py, ("first", first), as_of, |e, first, as_of| {
             let last = salespipe::parse_date("last", last)?;
             e.daily_range_report(&rep.into(), first, last, as_of)
                 .and_then(json)
@@ -309,9 +324,7 @@ impl Engine {
         day: &str,
         as_of: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let as_of = timestamp(as_of, "as_of")?;
-        self.query(py, |e| {
-            let day = salespipe::parse_date("day", day)?;
+        self.day_query(py, ("day", day), as_of, |e, day, as_of| {
             e.daily_team_report(&manager.into(), day, as_of)
                 .and_then(json)
         })
