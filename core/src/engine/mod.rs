@@ -65,12 +65,32 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     policy: Arc<dyn Policy>,
     state: State,
-    /// Built on the first reminder query, then kept up to date on every event: hosts that
-    /// never ask for reminders do not pay for the index.
+    indexes: Indexes,
+}
+
+/// The derived indexes, each built on its first query and then kept up to date on every
+/// event: hosts that never ask for reminders or daily reports do not pay for them.
+#[derive(Debug, Default)]
+struct Indexes {
     reminders: std::sync::OnceLock<crate::reminder::ReminderIndex>,
-    /// Built on the first daily-report query (from the store), then kept up to date on every
-    /// event, like `reminders`.
     daily: std::sync::OnceLock<crate::daily::DailyIndex>,
+}
+
+impl Indexes {
+    /// Folds one event into the state and every built index: the one place where the
+    /// engine's in-memory views learn of an event.
+    fn fold(&mut self, state: &mut State, e: &RecordedEvent) {
+        if let Some(daily) = self.daily.get_mut() {
+            // The facts of an event are read against the state before it.
+            for row in crate::daily::DailyIndex::rows_of(state, e) {
+                daily.insert(row);
+            }
+        }
+        state.apply(e);
+        if let Some(index) = self.reminders.get_mut() {
+            index.apply(state, e);
+        }
+    }
 }
 
 /// Configures an [`Engine`]: store, clock and policy.
@@ -119,8 +139,7 @@ impl EngineBuilder {
             clock: self.clock,
             policy: self.policy,
             state: State::default(),
-            reminders: std::sync::OnceLock::new(),
-            daily: std::sync::OnceLock::new(),
+            indexes: Indexes::default(),
         };
         engine.catch_up()?;
         Ok(engine)
@@ -141,8 +160,7 @@ impl Engine {
             clock: Arc::new(SystemClock),
             policy: Arc::new(DefaultPolicy),
             state: State::default(),
-            reminders: std::sync::OnceLock::new(),
-            daily: std::sync::OnceLock::new(),
+            indexes: Indexes::default(),
         }
     }
 
@@ -165,7 +183,8 @@ impl Engine {
 
     /// The reminder index, built from the state on first use.
     pub(crate) fn reminders(&self) -> &crate::reminder::ReminderIndex {
-        self.reminders
+        self.indexes
+            .reminders
             .get_or_init(|| crate::reminder::ReminderIndex::build(&self.state))
     }
 
@@ -184,10 +203,8 @@ impl Engine {
         let head = self.store.head()?;
         if self.state.position < head {
             let store = Arc::clone(&self.store);
-            let (state, indexes) = (&mut self.state, (&mut self.reminders, &mut self.daily));
-            store.scan(state.position, &mut |e| {
-                fold(state, (&mut *indexes.0, &mut *indexes.1), e)
-            })?;
+            let (state, indexes) = (&mut self.state, &mut self.indexes);
+            store.scan(state.position, &mut |e| indexes.fold(state, e))?;
         }
         Ok(())
     }
@@ -239,7 +256,7 @@ impl Engine {
                 event,
             })
             .collect();
-        let (state, indexes) = (&mut self.state, (&mut self.reminders, &mut self.daily));
+        let (state, indexes) = (&mut self.state, &mut self.indexes);
         let mut gap = false;
         self.store.append_with(&stream, expected, batch, &mut |e| {
             seen(e);
@@ -247,7 +264,7 @@ impl Engine {
             // by the catch-up below, and these after them.
             gap = gap || e.position != state.position + 1;
             if !gap {
-                fold(state, (&mut *indexes.0, &mut *indexes.1), e);
+                indexes.fold(state, e);
             }
         })?;
         if gap {
@@ -756,7 +773,7 @@ impl Engine {
     /// The daily-report index, built on first use by replaying the store up to this engine's
     /// position (the facts of an event are read against the state before it).
     fn daily(&self) -> Result<&crate::daily::DailyIndex> {
-        if let Some(index) = self.daily.get() {
+        if let Some(index) = self.indexes.daily.get() {
             return Ok(index);
         }
         let upto = self.state.position;
@@ -770,7 +787,7 @@ impl Engine {
                 scratch.apply(e);
             }
         })?;
-        Ok(self.daily.get_or_init(|| index))
+        Ok(self.indexes.daily.get_or_init(|| index))
     }
 
     /// The daily report (销售日报) of `rep` for local `day`, as of `as_of` ([`crate::daily`]).
@@ -846,25 +863,4 @@ fn sorted_by_id<'a, T, K: Ord + 'a>(
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| Error::validation(field, format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
-}
-
-/// The derived indexes the engine keeps when they have been asked for once.
-type Indexes<'a> = (
-    &'a mut std::sync::OnceLock<crate::reminder::ReminderIndex>,
-    &'a mut std::sync::OnceLock<crate::daily::DailyIndex>,
-);
-
-/// Folds one event into the state and every derived index: the one place where the engine's
-/// in-memory views learn of an event.
-fn fold(state: &mut State, (reminders, daily): Indexes<'_>, e: &RecordedEvent) {
-    if let Some(daily) = daily.get_mut() {
-        // The facts of an event are read against the state before it.
-        for row in crate::daily::DailyIndex::rows_of(state, e) {
-            daily.insert(row);
-        }
-    }
-    state.apply(e);
-    if let Some(index) = reminders.get_mut() {
-        index.apply(state, e);
-    }
 }
