@@ -56,7 +56,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveTime, TimeZone as _};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,7 @@ use crate::event::{Event, MoveKind, RecordedEvent};
 use crate::id::{ActorId, TaskId};
 use crate::money::Money;
 use crate::pipeline::{LOST, WON};
+use crate::zone::{day_start, local_date, next_day, parse_tz};
 
 /// One fact of a rep's day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,7 +287,7 @@ impl DailyIndex {
         time_zone: &str,
         as_of: Timestamp,
     ) -> Result<RangeReport> {
-        let tz = parse_tz(time_zone)?;
+        let tz = parse_tz("time_zone", time_zone)?;
         if last < first {
             return Err(Error::validation(
                 "to",
@@ -300,15 +301,15 @@ impl DailyIndex {
                 "a range is at most ten years of days",
             ));
         }
-        let from = day_start(tz, first)?;
-        let to = day_start(tz, next_day(last)?)?;
+        let from = day_start("day", tz, first)?;
+        let to = day_start("day", tz, next_day("day", last)?)?;
         let total = self.figures(rep, tz, from, to, as_of)?;
         let mut reports = Vec::new();
         if first != last {
             let mut d = first;
             loop {
-                let start = day_start(tz, d)?;
-                let end = day_start(tz, next_day(d)?)?;
+                let start = day_start("day", tz, d)?;
+                let end = day_start("day", tz, next_day("day", d)?)?;
                 reports.push(DailyReport {
                     rep: rep.clone(),
                     day: d,
@@ -321,7 +322,7 @@ impl DailyIndex {
                 if d == last {
                     break;
                 }
-                d = next_day(d)?;
+                d = next_day("day", d)?;
             }
         }
         Ok(RangeReport {
@@ -409,7 +410,7 @@ impl DailyIndex {
         f.tasks_overdue = count(tasks.values().filter(|(due, done)| !done && *due <= obs));
         // Follow-ups in the local day after the range.
         let next_from = to;
-        let next_to = day_start(tz, next_day(local_date(tz, to))?)?;
+        let next_to = day_start("day", tz, next_day("day", local_date(tz, to))?)?;
         let lo = log.follow_ups.partition_point(|(t, _)| *t < next_from);
         let hi = log.follow_ups.partition_point(|(t, _)| *t < next_to);
         f.follow_ups_next_day = count(
@@ -526,41 +527,6 @@ impl DailyIndex {
 
 fn count<T>(it: impl Iterator<Item = T>) -> u64 {
     u64::try_from(it.count()).unwrap_or(u64::MAX)
-}
-
-/// Parses an IANA time-zone name; the error names the field `time_zone`.
-pub(crate) fn parse_tz(name: &str) -> Result<Tz> {
-    name.parse::<Tz>().map_err(|_| {
-        Error::validation(
-            "time_zone",
-            format!("unknown time zone {name:?} (expected an IANA name such as \"Asia/Shanghai\")"),
-        )
-    })
-}
-
-fn next_day(d: NaiveDate) -> Result<NaiveDate> {
-    d.succ_opt()
-        .ok_or_else(|| Error::validation("day", format!("{d} has no next day")))
-}
-
-fn local_date(tz: Tz, t: Timestamp) -> NaiveDate {
-    t.to_datetime().with_timezone(&tz).date_naive()
-}
-
-/// The first instant of a local day (the earliest, should midnight fall in a gap or overlap).
-fn day_start(tz: Tz, d: NaiveDate) -> Result<Timestamp> {
-    let mut local = d.and_time(NaiveTime::MIN);
-    // A day may begin after a gap (e.g. 00:00 skipped by a DST change): try each minute.
-    for _ in 0..=180 {
-        if let Some(t) = tz.from_local_datetime(&local).earliest() {
-            return Timestamp::from_datetime(&t).check("day");
-        }
-        local += chrono::Duration::minutes(1);
-    }
-    Err(Error::validation(
-        "day",
-        format!("{d} has no start in {}", tz.name()),
-    ))
 }
 
 fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {

@@ -205,6 +205,16 @@ pub enum Event {
         /// Which.
         reminder: ReminderId,
     },
+    /// A revenue target was set (or replaced: same id).
+    TargetSet {
+        /// The target.
+        target: crate::target::Target,
+    },
+    /// A revenue target was removed.
+    TargetRemoved {
+        /// Which.
+        target: crate::id::TargetId,
+    },
 }
 
 /// An event as stored: its place in the global log and in its stream, when, and who.
@@ -334,6 +344,8 @@ impl Event {
             Event::ReminderAcknowledged { reminder }
             | Event::ReminderSnoozed { reminder, .. }
             | Event::ReminderDismissed { reminder } => stream_name("reminder/", reminder.as_str()),
+            Event::TargetSet { target } => stream_name("target/", target.id.as_str()),
+            Event::TargetRemoved { target } => stream_name("target/", target.as_str()),
         }
     }
 }

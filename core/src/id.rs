@@ -112,3 +112,11 @@ string_id!(
     /// Identifies a task.
     TaskId, "task-1"
 );
+string_id!(
+    /// Identifies a revenue target (销售目标).
+    TargetId, "t-2026-q1-wang"
+);
+string_id!(
+    /// Identifies an expense record (费用).
+    ExpenseId, "exp-1"
+);

@@ -18,7 +18,9 @@ pub mod opportunity;
 pub mod pipeline;
 pub mod reminder;
 pub mod store;
+pub mod target;
 pub mod user;
+mod zone;
 
 pub use activity::{Activity, Task};
 pub use approval::{
@@ -36,13 +38,13 @@ pub use error::{Error, ErrorCode, Problem, Result};
 pub use event::{Event, MoveKind, NewEvent, RecordedEvent, SCHEMA_VERSION};
 pub use gate::{FieldOp, GateItem, GateReport, Requirement};
 pub use id::{
-    ActivityId, ActorId, ContactId, CustomerId, OpportunityId, PipelineId, ProcessId, RequestId,
-    StageId, TaskId,
+    ActivityId, ActorId, ContactId, CustomerId, ExpenseId, OpportunityId, PipelineId, ProcessId,
+    RequestId, StageId, TargetId, TaskId,
 };
 pub use money::{Currency, Money};
 pub use opportunity::{
-    Competitor, CompetitorStatus, FieldValue, NewOpportunity, Opportunity, OpportunityPatch,
-    ProductLine, Status,
+    Competitor, CompetitorStatus, FieldValue, ForecastCategory, NewOpportunity, Opportunity,
+    OpportunityPatch, ProductLine, Status,
 };
 pub use pipeline::{Guidance, Pipeline, PipelineBuilder, Position, Stage, LOST, WON};
 pub use reminder::{

@@ -154,6 +154,46 @@ impl Competitor {
     }
 }
 
+/// The forecast category (预测类别) of an open deal: how the rep and the manager judge it,
+/// apart from its stage's probability. Attainment sums `commit` deals into the commit figure
+/// and leaves `omitted` deals out of the pipeline; see [`crate::target`].
+///
+/// A deal's category is its own [`Opportunity::forecast_category`] when the host set one,
+/// else its stage's [`crate::Stage::forecast_category`], else `pipeline`.
+///
+/// ```
+/// use salespipe::ForecastCategory;
+/// assert_eq!(serde_json::to_string(&ForecastCategory::BestCase).unwrap(), "\"best_case\"");
+/// assert_eq!(ForecastCategory::default(), ForecastCategory::Pipeline);
+/// ```
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ForecastCategory {
+    /// In the pipeline, not yet judged likely (the default).
+    #[default]
+    Pipeline,
+    /// Could close in the period if things go well.
+    BestCase,
+    /// The rep commits to closing it in the period.
+    Commit,
+    /// Left out of the forecast and of the open pipeline.
+    Omitted,
+}
+
+impl fmt::Display for ForecastCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ForecastCategory::Pipeline => "pipeline",
+            ForecastCategory::BestCase => "best_case",
+            ForecastCategory::Commit => "commit",
+            ForecastCategory::Omitted => "omitted",
+        })
+    }
+}
+
 /// Open in a stage, won or lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -239,6 +279,9 @@ pub struct Opportunity {
     pub approvals: Vec<ApprovalRequest>,
     /// Number of events in its stream.
     pub version: u64,
+    /// The forecast category the host set (absent: the stage's, else `pipeline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast_category: Option<ForecastCategory>,
 }
 
 impl Opportunity {
@@ -307,6 +350,9 @@ pub struct NewOpportunity {
     /// Custom fields.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldValue>,
+    /// Forecast category (absent: the stage's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast_category: Option<ForecastCategory>,
 }
 
 impl NewOpportunity {
@@ -334,6 +380,7 @@ impl NewOpportunity {
             competitors: Vec::new(),
             contacts: Vec::new(),
             fields: BTreeMap::new(),
+            forecast_category: None,
         }
     }
 }
@@ -378,6 +425,9 @@ pub struct OpportunityPatch {
     /// Sets custom fields (a `null` value removes the field).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, Option<FieldValue>>,
+    /// New forecast category (`Some(None)` returns to the stage's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast_category: Option<Option<ForecastCategory>>,
 }
 
 impl OpportunityPatch {

@@ -226,6 +226,16 @@ pub enum Command {
         /// Which.
         reminder: crate::reminder::ReminderId,
     },
+    /// Set a revenue target, or replace the one with the same id.
+    SetTarget {
+        /// The target.
+        target: crate::target::Target,
+    },
+    /// Remove a revenue target.
+    RemoveTarget {
+        /// Which.
+        target: crate::id::TargetId,
+    },
 }
 
 pub(crate) struct Ctx<'a> {
@@ -971,6 +981,27 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         | Command::AcknowledgeReminder { .. }
         | Command::SnoozeReminder { .. }
         | Command::DismissReminder { .. }) => crate::reminder::decide(st, cx.policy, cx.actor, cmd),
+        Command::SetTarget { target } => {
+            cx.allow(Action::SetTarget {
+                scope: &target.scope,
+            })?;
+            if let Some(previous) = st.targets.get(&target.id) {
+                // replacing a target moves it: the actor must also hold its old scope
+                cx.allow(Action::SetTarget {
+                    scope: &previous.scope,
+                })?;
+            }
+            crate::target::check_new(&st.targets, &st.users, &target)?;
+            Ok(vec![Event::TargetSet { target }])
+        }
+        Command::RemoveTarget { target } => {
+            let t = st
+                .targets
+                .get(&target)
+                .ok_or_else(|| Error::not_found("target", &target))?;
+            cx.allow(Action::SetTarget { scope: &t.scope })?;
+            Ok(vec![Event::TargetRemoved { target }])
+        }
     }
 }
 

@@ -844,6 +844,104 @@ impl Engine {
         self.daily()?.team(Some(manager.clone()), &reps, day, as_of)
     }
 
+    /// Sets a revenue target, or replaces the one with the same id ([`crate::target`]).
+    ///
+    /// Refused, with nothing written: a scope naming an unknown user ([`Error::NotFound`]
+    /// naming `target.scope`), a negative revenue (`target.revenue`), a target overlapping
+    /// another of the same scope and kind of period (`target.period`), an actor the policy
+    /// does not let set targets of the scope.
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// use salespipe::target::{Period, Scope, Target};
+    /// let mut engine = Engine::new();
+    /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
+    /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+    /// let q1 = Period::quarter(2026, 1)?;
+    /// engine.set_target("root", Target::new("t1", Scope::Rep("wang".into()), q1, Money::parse("100000", "CNY")?))?;
+    /// let again = Target::new("t2", Scope::Rep("wang".into()), q1, Money::parse("5", "CNY")?);
+    /// assert_eq!(engine.set_target("root", again).unwrap_err().code(), ErrorCode::Validation);
+    /// assert_eq!(engine.targets().len(), 1);
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn set_target(
+        &mut self,
+        actor: impl Into<ActorId>,
+        target: crate::target::Target,
+    ) -> Result<()> {
+        self.command(actor, Command::SetTarget { target })
+    }
+
+    /// Removes a revenue target.
+    pub fn remove_target(
+        &mut self,
+        actor: impl Into<ActorId>,
+        target: impl Into<crate::id::TargetId>,
+    ) -> Result<()> {
+        self.command(
+            actor,
+            Command::RemoveTarget {
+                target: target.into(),
+            },
+        )
+    }
+
+    /// Every target, by id.
+    pub fn targets(&self) -> Vec<&crate::target::Target> {
+        self.state.targets.values().collect()
+    }
+
+    /// Attainment of every rep, team and the company for a period ([`crate::target`]): as of
+    /// `query.as_of` (by replay; absent: now, from the current state), in the time zone of the
+    /// reminder rules unless the query names one.
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// use salespipe::target::{AttainmentQuery, Period, Scope, Target};
+    /// let mut engine = Engine::new();
+    /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
+    /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+    /// let q1 = Period::quarter(2026, 1)?;
+    /// engine.set_target("root", Target::new("t1", Scope::Rep("wang".into()), q1, Money::parse("100000", "CNY")?))?;
+    /// let report = engine.attainment(&AttainmentQuery::new(q1))?;
+    /// let wang = report.row(&Scope::Rep("wang".into())).unwrap();
+    /// assert_eq!(wang.attainment, Some(0.0));
+    /// assert_eq!(wang.gap.unwrap().minor(), 10_000_000);
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn attainment(
+        &self,
+        query: &crate::target::AttainmentQuery,
+    ) -> Result<crate::target::AttainmentReport> {
+        let replayed;
+        let (state, as_of) = match query.as_of {
+            Some(t) => {
+                replayed = self.state_as_of(t)?;
+                (&replayed, t)
+            }
+            None => (&self.state, self.now()),
+        };
+        let users: Vec<User> = sorted_by_id(state.users.values(), |u| &u.id)
+            .into_iter()
+            .cloned()
+            .collect();
+        let targets: Vec<crate::target::Target> = state.targets.values().cloned().collect();
+        let deals = crate::target::deal_rows(state);
+        let mut q = query.clone();
+        q.as_of = Some(as_of);
+        if q.time_zone.is_none() {
+            q.time_zone = Some(state.reminders().rules().time_zone.clone());
+        }
+        crate::target::attainment(
+            &crate::target::AttainmentInput {
+                users: &users,
+                targets: &targets,
+                deals: &deals,
+            },
+            &q,
+        )
+    }
+
     /// Events after a global position (for projections and analytics), up to `limit`.
     pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(position, limit)

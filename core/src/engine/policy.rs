@@ -37,6 +37,11 @@ pub enum Action<'a> {
     /// Decide an approval step (the process already checked that the actor is a listed
     /// approver and not the submitter).
     Decide,
+    /// Set or remove a revenue target of a scope.
+    SetTarget {
+        /// Whose target.
+        scope: &'a crate::target::Scope,
+    },
 }
 
 impl Action<'_> {
@@ -53,6 +58,7 @@ impl Action<'_> {
             Action::Force { owner } => format!("force an advance on a deal owned by {owner}"),
             Action::WorkTask { owner } => format!("work on a task owned by {owner}"),
             Action::Decide => "decide approvals".to_owned(),
+            Action::SetTarget { scope } => format!("set the targets of {scope}"),
         }
     }
 }
@@ -108,7 +114,9 @@ pub trait Policy: Send + Sync + std::fmt::Debug {
 /// - customers, contacts, activities, tasks: any registered user;
 /// - deals and tasks: the owner, anyone above the owner in the reporting line, admins;
 /// - forcing: managers (role manager or admin) who own the deal or are above its owner, admins;
-/// - deciding approvals: the approvers the process lists.
+/// - deciding approvals: the approvers the process lists;
+/// - targets: admins (anyone while no admin is registered) for every scope; managers for the
+///   teams and reps below them (not their own team's or their own: their manager sets those).
 ///
 /// ```
 /// use salespipe::{DefaultPolicy, Policy, Engine, User, Role, Action};
@@ -135,6 +143,12 @@ impl Policy for DefaultPolicy {
             }
             Action::Force { owner } => {
                 matches!(role, Some(Role::Manager | Role::Admin)) && line(owner)
+            }
+            Action::SetTarget { scope } => {
+                admin
+                    || !dir.has_admin()
+                    || (role == Some(Role::Manager)
+                        && scope.user().is_some_and(|u| dir.manages(actor, u)))
             }
         }
     }

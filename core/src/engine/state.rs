@@ -114,6 +114,7 @@ pub struct State {
     pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
     pub(crate) tasks: Map<TaskId, Task>,
     pub(crate) reminders: crate::reminder::ReminderState,
+    pub(crate) targets: std::collections::BTreeMap<crate::id::TargetId, crate::target::Target>,
 }
 
 impl State {
@@ -291,6 +292,7 @@ impl State {
                         created_at: at,
                         approvals: Vec::new(),
                         version: 0,
+                        forecast_category: n.forecast_category,
                     },
                 );
             }
@@ -334,6 +336,9 @@ impl State {
                             Some(v) => o.fields.insert(k.clone(), v.clone()),
                             None => o.fields.remove(k),
                         };
+                    }
+                    if let Some(v) = patch.forecast_category {
+                        o.forecast_category = v;
                     }
                     o.amount = *amount;
                 }
@@ -498,6 +503,12 @@ impl State {
             | Event::ReminderAcknowledged { .. }
             | Event::ReminderSnoozed { .. }
             | Event::ReminderDismissed { .. } => self.reminders.apply(&rec.event),
+            Event::TargetSet { target } => {
+                self.targets.insert(target.id.clone(), target.clone());
+            }
+            Event::TargetRemoved { target } => {
+                self.targets.remove(target);
+            }
         }
         if let Some(o) = rec
             .event

@@ -91,6 +91,10 @@ pub struct Stage {
     /// Exit requirements (sub-goals, approvals): all must hold to leave the stage forward.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exit: Vec<Requirement>,
+    /// The forecast category of deals in this stage unless a deal sets its own (absent:
+    /// `pipeline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast_category: Option<crate::opportunity::ForecastCategory>,
 }
 
 impl Stage {
@@ -103,7 +107,20 @@ impl Stage {
             rotting_after: None,
             guidance: Vec::new(),
             exit: Vec::new(),
+            forecast_category: None,
         }
+    }
+
+    /// Sets the forecast category of deals in this stage.
+    ///
+    /// ```
+    /// use salespipe::{ForecastCategory, Stage};
+    /// let s = Stage::new("contract", "合同", 0.9).forecast_category(ForecastCategory::Commit);
+    /// assert_eq!(s.forecast_category, Some(ForecastCategory::Commit));
+    /// ```
+    pub fn forecast_category(mut self, category: crate::opportunity::ForecastCategory) -> Self {
+        self.forecast_category = Some(category);
+        self
     }
 
     /// Sets how long a deal may sit here before it is stale.

@@ -12,6 +12,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{PipelineId, StageId};
 use crate::pipeline::Pipeline;
+pub(crate) use crate::zone::{local_date, parse_tz};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -243,16 +244,6 @@ impl Default for ReminderRules {
     }
 }
 
-/// Parses an IANA time-zone name; the error names the field and the text.
-pub(crate) fn parse_tz(field: &str, name: &str) -> Result<Tz> {
-    Tz::from_str(name).map_err(|_| {
-        Error::validation(
-            field,
-            format!("unknown time zone {name:?} (expected an IANA name such as \"Europe/Berlin\")"),
-        )
-    })
-}
-
 fn positive(field: &str, d: Option<Duration>) -> Result<()> {
     if d.is_some_and(|d| d.is_zero()) {
         Err(Error::validation(field, "must be longer than zero"))
@@ -395,11 +386,6 @@ pub(crate) fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Timesta
             )
         }
     }
-}
-
-/// The local calendar date of an instant.
-pub(crate) fn local_date(tz: Tz, t: Timestamp) -> NaiveDate {
-    t.to_datetime().with_timezone(&tz).date_naive()
 }
 
 /// Scales a duration by a percentage (0–100).
