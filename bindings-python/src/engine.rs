@@ -330,6 +330,23 @@ impl Engine {
         })
     }
 
+    #[pyo3(signature = (period, as_of = None, currency = None, time_zone = None))]
+    fn attainment<'py>(
+        &self,
+        py: Python<'py>,
+        period: &str,
+        as_of: Option<&Bound<'py, PyAny>>,
+        currency: Option<&str>,
+        time_zone: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let q = crate::target::query(period, as_of, currency, time_zone)?;
+        self.query(py, |e| e.attainment(&q).and_then(json))
+    }
+
+    fn targets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.targets()))
+    }
+
     #[pyo3(signature = (position = 0, limit = 1000))]
     fn events_after<'py>(
         &self,

@@ -9,6 +9,7 @@ mod convert;
 mod engine;
 mod error;
 mod money;
+mod target;
 
 use pyo3::prelude::*;
 
@@ -42,5 +43,6 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error::_raise_sample_error, m)?)?;
     m.add_function(wrap_pyfunction!(convert::to_json_py, m)?)?;
     m.add_function(wrap_pyfunction!(convert::parse_duration, m)?)?;
+    m.add_function(wrap_pyfunction!(target::attainment, m)?)?;
     Ok(())
 }

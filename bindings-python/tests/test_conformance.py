@@ -12,7 +12,7 @@ import dataclasses
 import json
 from datetime import date, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Type
+from typing import Any, Callable, Dict, List, Optional, Type
 
 import pytest
 
@@ -114,6 +114,8 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
             actor, c["reminder"], c["until"] if as_json else _parse_datetime(c["until"])
         ),
         "dismiss_reminder": lambda: engine.dismiss(actor, c["reminder"]),
+        "set_target": lambda: engine.set_target(actor, rec(sp.Target, c["target"])),
+        "remove_target": lambda: engine.remove_target(actor, c["target"]),
     }
     if t not in calls:
         # A command type without a typed method would be a gap in the binding.
@@ -164,6 +166,17 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             day = date.fromisoformat(q["day"])
             as_of = _parse_datetime(q["as_of"])
             return engine.daily_team_report(q["manager"], day, as_of).to_dict()
+        if t == "attainment":
+            cut: Optional[str] = q.get("as_of")
+            report = engine.attainment(
+                q["period"],
+                as_of=_parse_datetime(cut) if cut is not None else None,
+                currency=q.get("currency"),
+                time_zone=q.get("time_zone"),
+            )
+            return report.to_dict()
+        if t == "targets":
+            return [x.to_dict() for x in engine.targets()]
     except sp.SalespipeError as e:
         return {"error": e.code}
     pytest.fail(f"unknown query type {t!r}")

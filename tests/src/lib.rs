@@ -176,6 +176,12 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
                 )
                 .map(|r| to_json(&r))
         }
+        "attainment" => {
+            let query: salespipe::target::AttainmentQuery =
+                serde_json::from_value(q.clone()).map_err(|e| format!("attainment query: {e}"))?;
+            engine.attainment(&query).map(|r| to_json(&r))
+        }
+        "targets" => Ok(to_json(&engine.targets())),
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {

@@ -35,6 +35,7 @@ from salespipe._records import (
     DailyReport,
     Decision,
     FieldOp,
+    ForecastCategory,
     GateItem,
     GateReport,
     Guidance,
@@ -57,6 +58,15 @@ from salespipe._records import (
     TimelineEntry,
     TimelineKind,
     User,
+)
+from salespipe._targets import (
+    AttainmentReport,
+    AttainmentRow,
+    DealOutcome,
+    DealRow,
+    DecompositionIssue,
+    OtherCurrency,
+    Target,
 )
 from salespipe._analytics import FunnelMode, FunnelReport, calibration, forecast, funnel
 from salespipe._salespipe import ManualClock
@@ -97,6 +107,15 @@ __all__ = [
     "Competitor",
     "Contact",
     "Customer",
+    "AttainmentReport",
+    "AttainmentRow",
+    "DealOutcome",
+    "DealRow",
+    "DecompositionIssue",
+    "ForecastCategory",
+    "OtherCurrency",
+    "Target",
+    "attainment",
     "DailyFigures",
     "DailyReport",
     "GateItem",
@@ -453,6 +472,36 @@ class Engine:
             self._inner.daily_team_report(manager, day.isoformat(), as_of)
         )
 
+    def set_target(self, actor: str, target: _Input) -> None:
+        """Sets a revenue target (a :class:`Target` or its JSON), or replaces the one with
+        the same id. Refused, with nothing written: a scope naming an unknown user, a
+        negative revenue, a target overlapping another of the same scope and kind of period."""
+        self._run(actor, "set_target", target=target)
+
+    def remove_target(self, actor: str, target: str) -> None:
+        """Removes a revenue target."""
+        self._run(actor, "remove_target", target=target)
+
+    def targets(self) -> List[Target]:
+        """Every target, by id."""
+        return [Target.from_dict(t) for t in self._inner.targets()]
+
+    def attainment(
+        self,
+        period: str,
+        *,
+        as_of: Optional[_dt.datetime] = None,
+        currency: Optional[str] = None,
+        time_zone: Optional[str] = None,
+    ) -> AttainmentReport:
+        """Attainment of the company, every team and every rep for ``period``
+        (``"2026-Q1"``, ``"2026-03"``, ``"2026"``, ``"2026-04-01..2027-04-01"``): as of
+        ``as_of`` (tz-aware; default now), in ``currency`` (default: the period's targets'),
+        with period edges in ``time_zone`` (default: the reminder rules')."""
+        return AttainmentReport.from_dict(
+            self._inner.attainment(period, as_of, currency, time_zone)
+        )
+
     def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
         """Recorded events after a global position, up to ``limit``."""
         return [RecordedEvent.from_dict(e) for e in self._inner.events_after(position, limit)]
@@ -514,3 +563,23 @@ class Engine:
                 return
             yield from page
             position = page[-1].position
+
+
+def attainment(
+    users: Iterable[_Input],
+    targets: Iterable[_Input],
+    deals: Iterable[_Input],
+    period: str,
+    *,
+    as_of: Optional[_dt.datetime] = None,
+    currency: Optional[str] = None,
+    time_zone: str = "UTC",
+) -> AttainmentReport:
+    """Attainment over plain records, without an engine: ``users`` (:class:`User`, with
+    their managers), ``targets`` (:class:`Target`), ``deals`` (:class:`DealRow`) — the same
+    computation as :meth:`Engine.attainment`. ``as_of`` cuts off wins after it."""
+    return AttainmentReport.from_dict(
+        _salespipe.attainment(
+            list(users), list(targets), list(deals), period, as_of, currency, time_zone
+        )
+    )

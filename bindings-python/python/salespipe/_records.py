@@ -28,6 +28,7 @@ __all__ = [
     "Decision",
     "ApprovalStatus",
     "CompetitorStatus",
+    "ForecastCategory",
     "TimelineKind",
     "FieldOp",
     "Record",
@@ -146,6 +147,15 @@ class Money:
 class _StrEnum(str, enum.Enum):
     def __str__(self) -> str:
         return str(self.value)
+
+
+class ForecastCategory(_StrEnum):
+    """How an open deal is judged apart from its stage's probability."""
+
+    PIPELINE = "pipeline"
+    BEST_CASE = "best_case"
+    COMMIT = "commit"
+    OMITTED = "omitted"
 
 
 class Role(_StrEnum):
@@ -388,6 +398,7 @@ class Stage(Record):
     rotting_after: Optional[_dt.timedelta] = None
     guidance: List[Guidance] = _f(default_factory=list)
     exit: List[Dict[str, Any]] = _f(default_factory=list)
+    forecast_category: Optional[ForecastCategory] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -521,6 +532,7 @@ class Opportunity(Record):
     created_at: _dt.datetime
     approvals: List[ApprovalRequest]
     version: int
+    forecast_category: Optional[ForecastCategory] = None
 
     @property
     def is_open(self) -> bool:
@@ -546,6 +558,7 @@ class NewOpportunity(Record):
     competitors: List[Competitor] = _f(default_factory=list)
     contacts: List[str] = _f(default_factory=list)
     fields: Dict[str, Any] = _f(default_factory=dict)
+    forecast_category: Optional[ForecastCategory] = None
 
 
 # ----- activities and tasks ---------------------------------------------------------------

@@ -1,0 +1,61 @@
+//! Targets and attainment: the query both paths share, and attainment over plain records.
+
+use pyo3::prelude::*;
+use pyo3::types::PyAny;
+use salespipe::target::{self as tg, AttainmentQuery, DealRow, Period, Target};
+use salespipe::{Currency, User};
+
+use crate::convert::{from_py, timestamp, to_py};
+use crate::error::IntoPy;
+
+/// The core query from the Python arguments (`period` as `"2026-Q1"`, a tz-aware `as_of`).
+pub(crate) fn query(
+    period: &str,
+    as_of: Option<&Bound<'_, PyAny>>,
+    currency: Option<&str>,
+    time_zone: Option<String>,
+) -> PyResult<AttainmentQuery> {
+    let period: Period = period.parse().py_err()?;
+    let mut q = AttainmentQuery::new(period);
+    if let Some(at) = as_of {
+        q.as_of = Some(timestamp(at, "as_of")?);
+    }
+    if let Some(c) = currency {
+        q.currency = Some(Currency::new(c).py_err()?);
+    }
+    q.time_zone = time_zone;
+    Ok(q)
+}
+
+/// Attainment over plain records: users, targets and deals (records or their JSON).
+#[pyfunction]
+#[pyo3(signature = (users, targets, deals, period, as_of = None, currency = None, time_zone = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn attainment<'py>(
+    py: Python<'py>,
+    users: &Bound<'py, PyAny>,
+    targets: &Bound<'py, PyAny>,
+    deals: &Bound<'py, PyAny>,
+    period: &str,
+    as_of: Option<&Bound<'py, PyAny>>,
+    currency: Option<&str>,
+    time_zone: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let users: Vec<User> = from_py(users, "users")?;
+    let targets: Vec<Target> = from_py(targets, "targets")?;
+    let deals: Vec<DealRow> = from_py(deals, "deals")?;
+    let q = query(period, as_of, currency, time_zone)?;
+    let report = py
+        .detach(|| {
+            tg::attainment(
+                &tg::AttainmentInput {
+                    users: &users,
+                    targets: &targets,
+                    deals: &deals,
+                },
+                &q,
+            )
+        })
+        .py_err()?;
+    to_py(py, &report)
+}
