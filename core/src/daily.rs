@@ -563,7 +563,7 @@ fn day_start(tz: Tz, d: NaiveDate) -> Result<Timestamp> {
     ))
 }
 
-fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
+pub(crate) fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
     let e = map.entry(m.currency().code().to_owned()).or_insert(0);
     *e = e
         .checked_add(m.minor())
@@ -763,7 +763,7 @@ pub struct TeamDailyReport {
 
 // ----- rendering ---------------------------------------------------------------------
 
-fn money_text(map: &BTreeMap<String, i64>) -> String {
+pub(crate) fn money_text(map: &BTreeMap<String, i64>) -> String {
     if map.is_empty() {
         return "—".to_owned();
     }
