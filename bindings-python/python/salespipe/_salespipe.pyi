@@ -68,6 +68,13 @@ class Engine:
         mode: str = "recorded",
         by: str = "owner",
     ) -> FunnelReport: ...
+    def competitor_report(
+        self,
+        as_of: Optional[datetime.datetime] = None,
+        *,
+        closed_from: Optional[datetime.datetime] = None,
+        closed_to: Optional[datetime.datetime] = None,
+    ) -> Any: ...
 
 @final
 class FunnelReport:
@@ -119,3 +126,10 @@ def error_codes() -> List[str]: ...
 def to_json(obj: Any, path: str = "value") -> Any: ...
 def _raise_sample_error(code: str) -> None: ...
 def parse_duration(text: str) -> datetime.timedelta: ...
+def competitor_report(
+    rows: Any,
+    *,
+    as_of: Optional[datetime.datetime] = None,
+    closed_from: Optional[datetime.datetime] = None,
+    closed_to: Optional[datetime.datetime] = None,
+) -> Any: ...
