@@ -440,6 +440,20 @@ impl Engine {
             ))
         })
     }
+
+    /// The competitor report, now or as of `as_of`, counting closes in
+    /// `[closed_from, closed_to)` only (open deals always count).
+    #[pyo3(signature = (as_of = None, *, closed_from = None, closed_to = None))]
+    fn competitor_report<'py>(
+        &self,
+        py: Python<'py>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        closed_from: Option<&Bound<'py, PyAny>>,
+        closed_to: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = crate::competitor::params(as_of, closed_from, closed_to)?;
+        self.query(py, |e| e.competitor_report_with(&params).and_then(json))
+    }
 }
 
 /// Parses and validates a pipeline from JSON text; returns its JSON.

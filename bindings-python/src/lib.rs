@@ -5,6 +5,7 @@
 //! `python/salespipe/_salespipe.pyi`, checked by `mypy.stubtest`.
 
 mod analytics;
+mod competitor;
 mod convert;
 mod engine;
 mod error;
@@ -44,5 +45,6 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::to_json_py, m)?)?;
     m.add_function(wrap_pyfunction!(convert::parse_duration, m)?)?;
     m.add_function(wrap_pyfunction!(target::attainment, m)?)?;
+    m.add_function(wrap_pyfunction!(competitor::competitor_report, m)?)?;
     Ok(())
 }

@@ -177,6 +177,12 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             return report.to_dict()
         if t == "targets":
             return [x.to_dict() for x in engine.targets()]
+        if t == "competitor_report":
+            def opt(key: str) -> Any:
+                return _parse_datetime(q[key]) if key in q else None
+
+            closed = (opt("closed_from"), opt("closed_to"))
+            return engine.competitor_report(opt("as_of"), closed=closed).to_dict()
     except sp.SalespipeError as e:
         return {"error": e.code}
     pytest.fail(f"unknown query type {t!r}")

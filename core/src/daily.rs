@@ -529,7 +529,7 @@ fn count<T>(it: impl Iterator<Item = T>) -> u64 {
     u64::try_from(it.count()).unwrap_or(u64::MAX)
 }
 
-fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
+pub(crate) fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
     let e = map.entry(m.currency().code().to_owned()).or_insert(0);
     *e = e
         .checked_add(m.minor())
@@ -729,7 +729,7 @@ pub struct TeamDailyReport {
 
 // ----- rendering ---------------------------------------------------------------------
 
-fn money_text(map: &BTreeMap<String, i64>) -> String {
+pub(crate) fn money_text(map: &BTreeMap<String, i64>) -> String {
     if map.is_empty() {
         return "—".to_owned();
     }

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod analytics;
 pub mod approval;
 pub mod clock;
+pub mod competitor;
 pub mod customer;
 pub mod daily;
 pub mod engine;
@@ -28,6 +29,10 @@ pub use approval::{
     StepPolicy,
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use competitor::{
+    competitor_report, CompetitorFigures, CompetitorOutcome, CompetitorParams, CompetitorReport,
+    CompetitorRow, StageLoss,
+};
 pub use customer::{Contact, Customer, CustomerKind};
 pub use daily::{DailyFigures, DailyIndex, DailyReport, RangeReport, TeamDailyReport};
 pub use engine::{

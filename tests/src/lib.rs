@@ -182,6 +182,14 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
             engine.attainment(&query).map(|r| to_json(&r))
         }
         "targets" => Ok(to_json(&engine.targets())),
+        "competitor_report" => {
+            let opt = |key: &str| q.get(key).map(|_| time_field(q, key)).transpose();
+            let params = salespipe::CompetitorParams {
+                as_of: opt("as_of")?,
+                closed: salespipe::analytics::Window::new(opt("closed_from")?, opt("closed_to")?),
+            };
+            engine.competitor_report_with(&params).map(|r| to_json(&r))
+        }
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {

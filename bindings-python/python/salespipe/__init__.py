@@ -27,6 +27,10 @@ from salespipe._records import (
     ApprovalStatus,
     ApprovalStep,
     Competitor,
+    CompetitorFigures,
+    CompetitorOutcome,
+    CompetitorReport,
+    CompetitorRow,
     CompetitorStatus,
     Contact,
     Customer,
@@ -51,12 +55,14 @@ from salespipe._records import (
     ReminderKind,
     Role,
     Stage,
+    StageLoss,
     Status,
     StepPolicy,
     Task,
     TeamDailyReport,
     TimelineEntry,
     TimelineKind,
+    TimeWindow,
     User,
 )
 from salespipe._targets import (
@@ -98,6 +104,7 @@ __all__ = [
     "funnel",
     "forecast",
     "calibration",
+    "competitor_report",
     # records
     "Activity",
     "ApprovalDecision",
@@ -105,6 +112,9 @@ __all__ = [
     "ApprovalRequest",
     "ApprovalStep",
     "Competitor",
+    "CompetitorFigures",
+    "CompetitorReport",
+    "CompetitorRow",
     "Contact",
     "Customer",
     "AttainmentReport",
@@ -131,13 +141,16 @@ __all__ = [
     "RecordedEvent",
     "Reminder",
     "Stage",
+    "StageLoss",
     "Status",
     "Task",
     "TeamDailyReport",
     "TimelineEntry",
+    "TimeWindow",
     "User",
     # enums
     "ApprovalStatus",
+    "CompetitorOutcome",
     "CompetitorStatus",
     "CustomerKind",
     "Decision",
@@ -563,6 +576,38 @@ class Engine:
                 return
             yield from page
             position = page[-1].position
+
+    def competitor_report(
+        self,
+        as_of: Optional[_dt.datetime] = None,
+        *,
+        closed: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
+    ) -> CompetitorReport:
+        """The competitor report (竞争对手报告) of every deal, now (``as_of=None``) or as of a
+        tz-aware instant; with ``closed=(from, to)``, won and lost deals count only when they
+        closed in ``[from, to)`` (open deals always count). Definitions: the core's
+        ``salespipe::competitor`` module docs."""
+        start, end = closed if closed is not None else (None, None)
+        return CompetitorReport.from_dict(
+            self._inner.competitor_report(as_of, closed_from=start, closed_to=end)
+        )
+
+
+def competitor_report(
+    rows: Iterable[Union[CompetitorRow, Mapping[str, Any]]],
+    *,
+    as_of: Optional[_dt.datetime] = None,
+    closed: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
+) -> CompetitorReport:
+    """The competitor report over host rows, one per (opportunity, competitor) pair, as
+    :class:`CompetitorRow` records or the core's JSON dicts: the same computation as
+    :meth:`Engine.competitor_report`. Bad rows raise :class:`ValidationError` naming
+    ``rows[i].field``."""
+    start, end = closed if closed is not None else (None, None)
+    data = [r.to_dict() if isinstance(r, Record) else dict(r) for r in rows]
+    return CompetitorReport.from_dict(
+        _salespipe.competitor_report(data, as_of=as_of, closed_from=start, closed_to=end)
+    )
 
 
 def attainment(

@@ -740,3 +740,83 @@ class Reminder(Record):
     task: Optional[str] = None
     activity: Optional[str] = None
     request: Optional[str] = None
+
+
+# ----- competitor report ------------------------------------------------------------------
+
+
+class CompetitorOutcome(_StrEnum):
+    """How a deal stands against one competitor met on it."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST_TO = "lost_to"
+    LOST_OTHER = "lost_other"
+
+
+@dataclasses.dataclass(frozen=True)
+class CompetitorRow(Record):
+    """One (opportunity, competitor) pair, the input of :func:`salespipe.competitor_report`.
+
+    ``closed_at`` is required for won and lost deals (absent for open ones), ``lost_from``
+    (the stage a lost deal was lost from) for ``LOST_TO`` rows.
+    """
+
+    opportunity: str
+    competitor: str
+    amount: Money
+    outcome: CompetitorOutcome
+    lost_from: Optional[str] = None
+    closed_at: Optional[_dt.datetime] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeWindow(Record):
+    """``[from_, to)`` in UTC; an absent bound is unbounded."""
+
+    _renames: ClassVar[Dict[str, str]] = {"from_": "from"}
+
+    from_: Optional[_dt.datetime] = None
+    to: Optional[_dt.datetime] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class StageLoss(Record):
+    """The deals lost to a competitor from one stage: count and amounts per currency."""
+
+    lost: int = 0
+    amount: Dict[str, int] = _f(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompetitorFigures(Record):
+    """One competitor's figures. Money maps are ISO currency → minor units (never summed
+    across currencies); rates are ``None`` (never 0) when no deal is in the denominator."""
+
+    competitor: str
+    met: int = 0
+    open: int = 0
+    won: int = 0
+    lost_to: int = 0
+    lost_other: int = 0
+    win_rate: Optional[float] = None
+    head_to_head_win_rate: Optional[float] = None
+    open_amount: Dict[str, int] = _f(default_factory=dict)
+    won_amount: Dict[str, int] = _f(default_factory=dict)
+    lost_to_amount: Dict[str, int] = _f(default_factory=dict)
+    lost_other_amount: Dict[str, int] = _f(default_factory=dict)
+    lost_at_stage: Dict[str, StageLoss] = _f(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompetitorReport(Record):
+    """The competitor report (竞争对手报告): one entry per competitor, sorted by name."""
+
+    closed: TimeWindow = _f(default_factory=TimeWindow)
+    deals: int = 0
+    competitors: List[CompetitorFigures] = _f(default_factory=list)
+    as_of: Optional[_dt.datetime] = None
+
+    def get(self, competitor: str) -> Optional[CompetitorFigures]:
+        """The figures of one competitor, by exact name."""
+        return next((c for c in self.competitors if c.competitor == competitor), None)

@@ -76,6 +76,13 @@ class Engine:
         mode: str = "recorded",
         by: str = "owner",
     ) -> FunnelReport: ...
+    def competitor_report(
+        self,
+        as_of: Optional[datetime.datetime] = None,
+        *,
+        closed_from: Optional[datetime.datetime] = None,
+        closed_to: Optional[datetime.datetime] = None,
+    ) -> Any: ...
 
 @final
 class FunnelReport:
@@ -135,4 +142,11 @@ def attainment(
     as_of: Optional[datetime.datetime] = None,
     currency: Optional[str] = None,
     time_zone: Optional[str] = None,
+) -> Any: ...
+def competitor_report(
+    rows: Any,
+    *,
+    as_of: Optional[datetime.datetime] = None,
+    closed_from: Optional[datetime.datetime] = None,
+    closed_to: Optional[datetime.datetime] = None,
 ) -> Any: ...

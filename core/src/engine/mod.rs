@@ -946,6 +946,52 @@ impl Engine {
     pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(position, limit)
     }
+
+    /// The competitor report (竞争对手报告) of every deal, now (`None`) or as of an instant
+    /// (the state replayed from the events stamped at or before it); definitions in
+    /// [`crate::competitor`].
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// let clock = ManualClock::new("2026-03-02T01:00:00Z".parse()?);
+    /// let mut engine = Engine::with_clock(clock.clone());
+    /// engine.register_user("admin", User::new("admin", "Admin", Role::Admin))?;
+    /// engine.define_pipeline("admin", Pipeline::builder("sales", "Sales")
+    ///     .stage(Stage::new("qualify", "Qualify", 0.1)).build()?)?;
+    /// engine.create_customer("admin", Customer::new("acme", "Acme"))?;
+    /// let mut new = NewOpportunity::new("o1", "sales", "acme", "admin", "ERP", Money::parse("900", "CNY")?);
+    /// new.competitors = vec![Competitor::new("Globex")];
+    /// engine.create_opportunity("admin", new)?;
+    /// engine.lose("admin", "o1", "price", Some("Globex".into()))?;
+    /// let r = engine.competitor_report(None)?;
+    /// let g = r.get("Globex").unwrap();
+    /// assert_eq!((g.met, g.lost_to, g.win_rate), (1, 1, Some(0.0)));
+    /// assert_eq!(g.lost_at_stage[&StageId::new("qualify")].amount["CNY"], 90_000);
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn competitor_report(
+        &self,
+        as_of: Option<Timestamp>,
+    ) -> Result<crate::competitor::CompetitorReport> {
+        let params = crate::competitor::CompetitorParams {
+            as_of,
+            ..Default::default()
+        };
+        self.competitor_report_with(&params)
+    }
+
+    /// The competitor report as of `params.as_of`, counting won and lost deals only when they
+    /// closed in `params.closed` (open deals always count).
+    pub fn competitor_report_with(
+        &self,
+        params: &crate::competitor::CompetitorParams,
+    ) -> Result<crate::competitor::CompetitorReport> {
+        let rows = match params.as_of {
+            Some(at) => crate::competitor::rows_of_state(&self.state_as_of(at)?),
+            None => crate::competitor::rows_of_state(&self.state),
+        };
+        crate::competitor::competitor_report(&rows, params)
+    }
 }
 
 fn sorted_by_id<'a, T, K: Ord + 'a>(
