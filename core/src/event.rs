@@ -215,6 +215,41 @@ pub enum Event {
         /// Which.
         target: crate::id::TargetId,
     },
+    /// The expense categories and their approval process were set (replacing the previous).
+    ExpensesConfigured {
+        /// The settings.
+        settings: crate::expense::ExpenseSettings,
+    },
+    /// An expense was submitted for approval (round 1).
+    ExpenseSubmitted {
+        /// The expense.
+        expense: crate::expense::Expense,
+        /// The approval process it goes through.
+        process: ProcessId,
+    },
+    /// An approver decided the current step of an expense.
+    ExpenseDecided {
+        /// Which.
+        expense: crate::id::ExpenseId,
+        /// Approve or reject.
+        decision: Decision,
+        /// Comment.
+        #[serde(default)]
+        comment: String,
+    },
+    /// The submitter withdrew a pending expense.
+    ExpenseWithdrawn {
+        /// Which.
+        expense: crate::id::ExpenseId,
+    },
+    /// A rejected or withdrawn expense was resubmitted (perhaps amended); it starts again at
+    /// step one.
+    ExpenseResubmitted {
+        /// The expense as resubmitted.
+        expense: crate::expense::Expense,
+        /// The approval process it goes through.
+        process: ProcessId,
+    },
 }
 
 /// An event as stored: its place in the global log and in its stream, when, and who.
@@ -346,6 +381,13 @@ impl Event {
             | Event::ReminderDismissed { reminder } => stream_name("reminder/", reminder.as_str()),
             Event::TargetSet { target } => stream_name("target/", target.id.as_str()),
             Event::TargetRemoved { target } => stream_name("target/", target.as_str()),
+            Event::ExpensesConfigured { .. } => "expenses/settings".to_owned(),
+            Event::ExpenseSubmitted { expense, .. } | Event::ExpenseResubmitted { expense, .. } => {
+                stream_name("expense/", expense.id.as_str())
+            }
+            Event::ExpenseDecided { expense, .. } | Event::ExpenseWithdrawn { expense } => {
+                stream_name("expense/", expense.as_str())
+            }
         }
     }
 }

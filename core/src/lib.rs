@@ -12,6 +12,7 @@ pub mod daily;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod expense;
 pub mod gate;
 pub mod id;
 pub mod money;

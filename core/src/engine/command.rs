@@ -236,6 +236,42 @@ pub enum Command {
         /// Which.
         target: crate::id::TargetId,
     },
+    /// Set the expense categories and the approval process of expenses.
+    ConfigureExpenses {
+        /// The settings.
+        settings: crate::expense::ExpenseSettings,
+    },
+    /// Submit an expense for approval.
+    SubmitExpense {
+        /// The expense.
+        expense: crate::expense::Expense,
+    },
+    /// Approve or reject the current step of an expense (a rejection needs a comment).
+    DecideExpense {
+        /// Which.
+        expense: crate::id::ExpenseId,
+        /// Approve or reject.
+        decision: Decision,
+        /// Comment.
+        #[serde(default)]
+        comment: String,
+    },
+    /// Withdraw a pending expense.
+    WithdrawExpense {
+        /// Which.
+        expense: crate::id::ExpenseId,
+    },
+    /// Resubmit a rejected or withdrawn expense, perhaps with a corrected amount or note.
+    ResubmitExpense {
+        /// Which.
+        expense: crate::id::ExpenseId,
+        /// The corrected amount.
+        #[serde(default)]
+        amount: Option<Money>,
+        /// The corrected note.
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 pub(crate) struct Ctx<'a> {
@@ -1002,7 +1038,98 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             cx.allow(Action::SetTarget { scope: &t.scope })?;
             Ok(vec![Event::TargetRemoved { target }])
         }
+        Command::ConfigureExpenses { settings } => {
+            cx.allow(Action::Configure)?;
+            crate::expense::check_settings(st, &settings)?;
+            Ok(vec![Event::ExpensesConfigured { settings }])
+        }
+        Command::SubmitExpense { expense } => {
+            cx.user(&expense.rep, "expense.rep")?;
+            cx.allow(Action::Expense { rep: &expense.rep })?;
+            let process = crate::expense::check_new(st, &expense)?;
+            Ok(vec![Event::ExpenseSubmitted { expense, process }])
+        }
+        Command::DecideExpense {
+            expense,
+            decision,
+            comment,
+        } => {
+            let x = expense_of(st, &expense)?;
+            let p = st
+                .processes
+                .get(&x.request.process)
+                .ok_or_else(|| Error::not_found("approval process", &x.request.process))?;
+            x.request.check_decider(p, cx.actor)?;
+            if cx.actor == &x.expense.rep {
+                return Err(Error::denied(
+                    cx.actor,
+                    format!("decide their own expense {expense}"),
+                ));
+            }
+            cx.allow(Action::Decide)?;
+            if decision == Decision::Reject && comment.trim().is_empty() {
+                return Err(Error::validation("comment", "a rejection needs a comment"));
+            }
+            Ok(vec![Event::ExpenseDecided {
+                expense,
+                decision,
+                comment,
+            }])
+        }
+        Command::WithdrawExpense { expense } => {
+            let x = expense_of(st, &expense)?;
+            cx.allow(Action::Expense {
+                rep: &x.expense.rep,
+            })?;
+            if x.request.status != ApprovalStatus::Pending {
+                return Err(Error::transition(format!(
+                    "expense {expense} is {:?}, not pending",
+                    x.status()
+                )));
+            }
+            Ok(vec![Event::ExpenseWithdrawn { expense }])
+        }
+        Command::ResubmitExpense {
+            expense,
+            amount,
+            note,
+        } => {
+            let x = expense_of(st, &expense)?;
+            cx.allow(Action::Expense {
+                rep: &x.expense.rep,
+            })?;
+            match x.status() {
+                crate::expense::ExpenseStatus::Rejected
+                | crate::expense::ExpenseStatus::Withdrawn => {}
+                other => {
+                    return Err(Error::transition(format!(
+                        "expense {expense} is {other:?}; only a rejected or withdrawn expense is resubmitted"
+                    )))
+                }
+            }
+            let mut amended = x.expense.clone();
+            if let Some(a) = amount {
+                amended.amount = a;
+            }
+            if let Some(n) = note {
+                amended.note = n;
+            }
+            let process = crate::expense::check_fields(st, &amended)?;
+            Ok(vec![Event::ExpenseResubmitted {
+                expense: amended,
+                process,
+            }])
+        }
     }
+}
+
+fn expense_of<'a>(
+    st: &'a State,
+    id: &crate::id::ExpenseId,
+) -> Result<&'a crate::expense::ExpenseRecord> {
+    st.expenses
+        .get(id)
+        .ok_or_else(|| Error::not_found("expense", id))
 }
 
 fn request_of<'a>(o: &'a Opportunity, id: &RequestId) -> Result<&'a crate::ApprovalRequest> {

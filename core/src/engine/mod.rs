@@ -942,6 +942,112 @@ impl Engine {
         )
     }
 
+    /// Sets the expense categories and the approval process of expenses ([`crate::expense`]).
+    pub fn configure_expenses(
+        &mut self,
+        actor: impl Into<ActorId>,
+        settings: crate::expense::ExpenseSettings,
+    ) -> Result<()> {
+        self.command(actor, Command::ConfigureExpenses { settings })
+    }
+
+    /// Submits an expense for approval. Refused, with nothing written: an unknown category
+    /// (`expense.category`), an amount not above zero (`expense.amount`), an unknown rep,
+    /// customer or opportunity, an opportunity of another customer, a duplicate id.
+    pub fn submit_expense(
+        &mut self,
+        actor: impl Into<ActorId>,
+        expense: crate::expense::Expense,
+    ) -> Result<()> {
+        self.command(actor, Command::SubmitExpense { expense })
+    }
+
+    /// Approves or rejects the current step of an expense; nobody decides their own.
+    pub fn decide_expense(
+        &mut self,
+        actor: impl Into<ActorId>,
+        expense: impl Into<crate::id::ExpenseId>,
+        decision: Decision,
+        comment: impl Into<String>,
+    ) -> Result<()> {
+        self.command(
+            actor,
+            Command::DecideExpense {
+                expense: expense.into(),
+                decision,
+                comment: comment.into(),
+            },
+        )
+    }
+
+    /// Withdraws a pending expense.
+    pub fn withdraw_expense(
+        &mut self,
+        actor: impl Into<ActorId>,
+        expense: impl Into<crate::id::ExpenseId>,
+    ) -> Result<()> {
+        self.command(
+            actor,
+            Command::WithdrawExpense {
+                expense: expense.into(),
+            },
+        )
+    }
+
+    /// Resubmits a rejected or withdrawn expense, perhaps with a corrected amount or note.
+    pub fn resubmit_expense(
+        &mut self,
+        actor: impl Into<ActorId>,
+        expense: impl Into<crate::id::ExpenseId>,
+        amount: Option<crate::money::Money>,
+        note: Option<String>,
+    ) -> Result<()> {
+        self.command(
+            actor,
+            Command::ResubmitExpense {
+                expense: expense.into(),
+                amount,
+                note,
+            },
+        )
+    }
+
+    /// An expense and its approval request.
+    pub fn expense(&self, id: &crate::id::ExpenseId) -> Result<&crate::expense::ExpenseRecord> {
+        self.state
+            .expenses
+            .get(id)
+            .ok_or_else(|| Error::not_found("expense", id))
+    }
+
+    /// Every expense, by id.
+    pub fn expenses(&self) -> Vec<&crate::expense::ExpenseRecord> {
+        self.state.expenses.values().collect()
+    }
+
+    /// The expense settings, once configured.
+    pub fn expense_settings(&self) -> Option<&crate::expense::ExpenseSettings> {
+        self.state.expense_settings.as_ref()
+    }
+
+    /// Expenses by customer, category and rep ([`crate::expense`]), as of `query.as_of` (by
+    /// replay; absent: now).
+    pub fn expense_report(
+        &self,
+        query: &crate::expense::ExpenseQuery,
+    ) -> Result<crate::expense::ExpenseReport> {
+        let replayed;
+        let state = match query.as_of {
+            Some(t) => {
+                replayed = self.state_as_of(t)?;
+                &replayed
+            }
+            None => &self.state,
+        };
+        let (rows, won) = crate::expense::rows_of(state);
+        crate::expense::expense_report(&rows, &won, query)
+    }
+
     /// Events after a global position (for projections and analytics), up to `limit`.
     pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(position, limit)

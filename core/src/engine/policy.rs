@@ -37,6 +37,11 @@ pub enum Action<'a> {
     /// Decide an approval step (the process already checked that the actor is a listed
     /// approver and not the submitter).
     Decide,
+    /// Submit, withdraw or resubmit an expense of `rep`.
+    Expense {
+        /// The rep who spent it.
+        rep: &'a ActorId,
+    },
     /// Set or remove a revenue target of a scope.
     SetTarget {
         /// Whose target.
@@ -59,6 +64,7 @@ impl Action<'_> {
             Action::WorkTask { owner } => format!("work on a task owned by {owner}"),
             Action::Decide => "decide approvals".to_owned(),
             Action::SetTarget { scope } => format!("set the targets of {scope}"),
+            Action::Expense { rep } => format!("submit or change an expense of {rep}"),
         }
     }
 }
@@ -112,7 +118,8 @@ pub trait Policy: Send + Sync + std::fmt::Debug {
 /// - configuration and user management: admins (anyone while no admin is registered, to
 ///   bootstrap);
 /// - customers, contacts, activities, tasks: any registered user;
-/// - deals and tasks: the owner, anyone above the owner in the reporting line, admins;
+/// - deals, tasks and expenses: the owner (the expense's rep), anyone above them in the
+///   reporting line, admins;
 /// - forcing: managers (role manager or admin) who own the deal or are above its owner, admins;
 /// - deciding approvals: the approvers the process lists;
 /// - targets: admins (anyone while no admin is registered) for every scope; managers for the
@@ -138,9 +145,9 @@ impl Policy for DefaultPolicy {
             Action::Configure | Action::ManageUsers => admin || !dir.has_admin(),
             Action::RecordWork | Action::Decide => user.is_some(),
             Action::CreateOpportunity { owner } => user.is_some() && line(owner),
-            Action::WorkDeal { owner } | Action::WorkTask { owner } => {
-                user.is_some() && line(owner)
-            }
+            Action::WorkDeal { owner }
+            | Action::WorkTask { owner }
+            | Action::Expense { rep: owner } => user.is_some() && line(owner),
             Action::Force { owner } => {
                 matches!(role, Some(Role::Manager | Role::Admin)) && line(owner)
             }

@@ -115,6 +115,9 @@ pub struct State {
     pub(crate) tasks: Map<TaskId, Task>,
     pub(crate) reminders: crate::reminder::ReminderState,
     pub(crate) targets: std::collections::BTreeMap<crate::id::TargetId, crate::target::Target>,
+    pub(crate) expense_settings: Option<crate::expense::ExpenseSettings>,
+    pub(crate) expenses:
+        std::collections::BTreeMap<crate::id::ExpenseId, crate::expense::ExpenseRecord>,
 }
 
 impl State {
@@ -508,6 +511,63 @@ impl State {
             }
             Event::TargetRemoved { target } => {
                 self.targets.remove(target);
+            }
+            Event::ExpensesConfigured { settings } => {
+                self.expense_settings = Some(settings.clone());
+            }
+            Event::ExpenseSubmitted { expense, process } => {
+                self.expenses.insert(
+                    expense.id.clone(),
+                    crate::expense::ExpenseRecord {
+                        expense: expense.clone(),
+                        request: ApprovalRequest {
+                            id: crate::RequestId::new(expense.id.as_str()),
+                            process: process.clone(),
+                            submitted_by: rec.actor.clone(),
+                            submitted_at: at,
+                            round: 1,
+                            step: 0,
+                            step_since: at,
+                            status: ApprovalStatus::Pending,
+                            decisions: Vec::new(),
+                        },
+                    },
+                );
+            }
+            Event::ExpenseResubmitted { expense, process } => {
+                if let Some(x) = self.expenses.get_mut(&expense.id) {
+                    x.expense = expense.clone();
+                    let r = &mut x.request;
+                    r.process = process.clone();
+                    r.round += 1;
+                    r.step = 0;
+                    r.status = ApprovalStatus::Pending;
+                    r.submitted_at = at;
+                    r.step_since = at;
+                    r.submitted_by = rec.actor.clone();
+                }
+            }
+            Event::ExpenseDecided {
+                expense,
+                decision,
+                comment,
+            } => {
+                if let Some(x) = self.expenses.get_mut(expense) {
+                    if let Some(p) = self.processes.get(&x.request.process) {
+                        x.request.apply_decision(
+                            p,
+                            rec.actor.clone(),
+                            *decision,
+                            comment.clone(),
+                            at,
+                        );
+                    }
+                }
+            }
+            Event::ExpenseWithdrawn { expense } => {
+                if let Some(x) = self.expenses.get_mut(expense) {
+                    x.request.status = ApprovalStatus::Withdrawn;
+                }
             }
         }
         if let Some(o) = rec
