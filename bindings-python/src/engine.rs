@@ -343,6 +343,26 @@ impl Engine {
         self.query(py, |e| e.attainment(&q).and_then(json))
     }
 
+    fn expense<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.expense(&id.into()).and_then(json))
+    }
+
+    fn expenses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.expenses()))
+    }
+
+    #[pyo3(signature = (from_ = None, to = None, as_of = None))]
+    fn expense_report<'py>(
+        &self,
+        py: Python<'py>,
+        from_: Option<&Bound<'py, PyAny>>,
+        to: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let q = crate::target::expense_query(from_, to, as_of)?;
+        self.query(py, |e| e.expense_report(&q).and_then(json))
+    }
+
     fn targets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| json(e.targets()))
     }

@@ -45,6 +45,7 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::to_json_py, m)?)?;
     m.add_function(wrap_pyfunction!(convert::parse_duration, m)?)?;
     m.add_function(wrap_pyfunction!(target::attainment, m)?)?;
+    m.add_function(wrap_pyfunction!(target::expense_report, m)?)?;
     m.add_function(wrap_pyfunction!(competitor::competitor_report, m)?)?;
     Ok(())
 }

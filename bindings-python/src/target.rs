@@ -1,4 +1,5 @@
-//! Targets and attainment: the query both paths share, and attainment over plain records.
+//! Targets, attainment and expenses: the queries both paths share, and the reports over plain
+//! records.
 
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
@@ -56,6 +57,39 @@ pub(crate) fn attainment<'py>(
                 &q,
             )
         })
+        .py_err()?;
+    to_py(py, &report)
+}
+
+/// The core expense query from the Python arguments (dates as `datetime.date`).
+pub(crate) fn expense_query(
+    from: Option<&Bound<'_, PyAny>>,
+    to: Option<&Bound<'_, PyAny>>,
+    as_of: Option<&Bound<'_, PyAny>>,
+) -> PyResult<salespipe::expense::ExpenseQuery> {
+    Ok(salespipe::expense::ExpenseQuery {
+        from: from.map(|d| from_py(d, "from")).transpose()?,
+        to: to.map(|d| from_py(d, "to")).transpose()?,
+        as_of: as_of.map(|t| timestamp(t, "as_of")).transpose()?,
+    })
+}
+
+/// The expense report over plain records: expense rows and won rows (records or their JSON).
+#[pyfunction]
+#[pyo3(signature = (rows, won, from_ = None, to = None, as_of = None))]
+pub(crate) fn expense_report<'py>(
+    py: Python<'py>,
+    rows: &Bound<'py, PyAny>,
+    won: &Bound<'py, PyAny>,
+    from_: Option<&Bound<'py, PyAny>>,
+    to: Option<&Bound<'py, PyAny>>,
+    as_of: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let rows: Vec<salespipe::expense::ExpenseRow> = from_py(rows, "rows")?;
+    let won: Vec<salespipe::expense::WonRow> = from_py(won, "won")?;
+    let q = expense_query(from_, to, as_of)?;
+    let report = py
+        .detach(|| salespipe::expense::expense_report(&rows, &won, &q))
         .py_err()?;
     to_py(py, &report)
 }

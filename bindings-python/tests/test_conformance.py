@@ -116,6 +116,20 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
         "dismiss_reminder": lambda: engine.dismiss(actor, c["reminder"]),
         "set_target": lambda: engine.set_target(actor, rec(sp.Target, c["target"])),
         "remove_target": lambda: engine.remove_target(actor, c["target"]),
+        "configure_expenses": lambda: engine.configure_expenses(
+            actor, rec(sp.ExpenseSettings, c["settings"])
+        ),
+        "submit_expense": lambda: engine.submit_expense(actor, rec(sp.Expense, c["expense"])),
+        "decide_expense": lambda: engine.decide_expense(
+            actor, c["expense"], c["decision"], c.get("comment", "")
+        ),
+        "withdraw_expense": lambda: engine.withdraw_expense(actor, c["expense"]),
+        "resubmit_expense": lambda: engine.resubmit_expense(
+            actor,
+            c["expense"],
+            (c["amount"] if as_json else sp.Money.from_dict(c["amount"])) if "amount" in c else None,
+            c.get("note"),
+        ),
     }
     if t not in calls:
         # A command type without a typed method would be a gap in the binding.
@@ -177,6 +191,15 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             return report.to_dict()
         if t == "targets":
             return [x.to_dict() for x in engine.targets()]
+        if t == "expense":
+            return engine.expense(q["id"]).to_dict()
+        if t == "expense_report":
+            cut2: Optional[str] = q.get("as_of")
+            return engine.expense_report(
+                from_=date.fromisoformat(q["from"]) if "from" in q else None,
+                to=date.fromisoformat(q["to"]) if "to" in q else None,
+                as_of=_parse_datetime(cut2) if cut2 is not None else None,
+            ).to_dict()
         if t == "competitor_report":
             def opt(key: str) -> Any:
                 return _parse_datetime(q[key]) if key in q else None

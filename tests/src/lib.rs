@@ -190,6 +190,12 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
             };
             engine.competitor_report_with(&params).map(|r| to_json(&r))
         }
+        "expense" => engine.expense(&str_field(q, "id")?.into()).map(to_json),
+        "expense_report" => {
+            let query: salespipe::expense::ExpenseQuery = serde_json::from_value(q.clone())
+                .map_err(|e| format!("expense_report query: {e}"))?;
+            engine.expense_report(&query).map(|r| to_json(&r))
+        }
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {

@@ -65,6 +65,20 @@ from salespipe._records import (
     TimeWindow,
     User,
 )
+from salespipe._expenses import (
+    CategoryExpenses,
+    CustomerExpenses,
+    Expense,
+    ExpenseCategory,
+    ExpenseRecord,
+    ExpenseReport,
+    ExpenseRow,
+    ExpenseSettings,
+    ExpenseStatus,
+    ExpenseTotals,
+    RepExpenses,
+    WonRow,
+)
 from salespipe._targets import (
     AttainmentReport,
     AttainmentRow,
@@ -118,6 +132,19 @@ __all__ = [
     "Contact",
     "Customer",
     "AttainmentReport",
+    "CategoryExpenses",
+    "CustomerExpenses",
+    "Expense",
+    "ExpenseCategory",
+    "ExpenseRecord",
+    "ExpenseReport",
+    "ExpenseRow",
+    "ExpenseSettings",
+    "ExpenseStatus",
+    "ExpenseTotals",
+    "RepExpenses",
+    "WonRow",
+    "expense_report",
     "AttainmentRow",
     "DealOutcome",
     "DealRow",
@@ -515,6 +542,59 @@ class Engine:
             self._inner.attainment(period, as_of, currency, time_zone)
         )
 
+    def configure_expenses(self, actor: str, settings: _Input) -> None:
+        """Sets the expense categories and the approval process of expenses."""
+        self._run(actor, "configure_expenses", settings=settings)
+
+    def submit_expense(self, actor: str, expense: _Input) -> None:
+        """Submits an expense (an :class:`Expense` or its JSON) for approval. Refused, with
+        nothing written: an unknown category, an amount not above zero, an unknown rep,
+        customer or opportunity."""
+        self._run(actor, "submit_expense", expense=expense)
+
+    def decide_expense(
+        self, actor: str, expense: str, decision: Union[Decision, str], comment: str = ""
+    ) -> None:
+        """Approves or rejects the current step of an expense (a rejection needs a comment;
+        nobody decides their own)."""
+        self._run(
+            actor, "decide_expense", expense=expense, decision=Decision(decision), comment=comment
+        )
+
+    def withdraw_expense(self, actor: str, expense: str) -> None:
+        """Withdraws a pending expense."""
+        self._run(actor, "withdraw_expense", expense=expense)
+
+    def resubmit_expense(
+        self,
+        actor: str,
+        expense: str,
+        amount: Optional[Money] = None,
+        note: Optional[str] = None,
+    ) -> None:
+        """Resubmits a rejected or withdrawn expense, perhaps with a corrected amount or
+        note; it starts again at step one."""
+        self._run(actor, "resubmit_expense", expense=expense, amount=amount, note=note)
+
+    def expense(self, id: str) -> ExpenseRecord:
+        """An expense and its approval request."""
+        return ExpenseRecord.from_dict(self._inner.expense(id))
+
+    def expenses(self) -> List[ExpenseRecord]:
+        """Every expense, by id."""
+        return [ExpenseRecord.from_dict(x) for x in self._inner.expenses()]
+
+    def expense_report(
+        self,
+        *,
+        from_: Optional[_dt.date] = None,
+        to: Optional[_dt.date] = None,
+        as_of: Optional[_dt.datetime] = None,
+    ) -> ExpenseReport:
+        """Expenses dated in ``[from_, to)`` by customer (÷ won revenue), category (share of
+        the company's) and rep, as of ``as_of`` (default now)."""
+        return ExpenseReport.from_dict(self._inner.expense_report(from_, to, as_of))
+
     def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
         """Recorded events after a global position, up to ``limit``."""
         return [RecordedEvent.from_dict(e) for e in self._inner.events_after(position, limit)]
@@ -627,4 +707,19 @@ def attainment(
         _salespipe.attainment(
             list(users), list(targets), list(deals), period, as_of, currency, time_zone
         )
+    )
+
+
+def expense_report(
+    rows: Iterable[_Input],
+    won: Iterable[_Input] = (),
+    *,
+    from_: Optional[_dt.date] = None,
+    to: Optional[_dt.date] = None,
+    as_of: Optional[_dt.datetime] = None,
+) -> ExpenseReport:
+    """The expense report over plain records (:class:`ExpenseRow`, and :class:`WonRow` for
+    the customer ratio): the same computation as :meth:`Engine.expense_report`."""
+    return ExpenseReport.from_dict(
+        _salespipe.expense_report(list(rows), list(won), from_, to, as_of)
     )

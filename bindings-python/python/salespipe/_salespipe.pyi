@@ -58,6 +58,14 @@ class Engine:
         time_zone: Optional[str] = None,
     ) -> Any: ...
     def targets(self) -> List[Any]: ...
+    def expense(self, id: str) -> Any: ...
+    def expenses(self) -> List[Any]: ...
+    def expense_report(
+        self,
+        from_: Optional[datetime.date] = None,
+        to: Optional[datetime.date] = None,
+        as_of: Optional[datetime.datetime] = None,
+    ) -> Any: ...
     def events_after(self, position: int = 0, limit: int = 1000) -> List[Any]: ...
     def due(
         self, at: datetime.datetime, recipient: Optional[str] = None, limit: int = 100
@@ -149,4 +157,11 @@ def competitor_report(
     as_of: Optional[datetime.datetime] = None,
     closed_from: Optional[datetime.datetime] = None,
     closed_to: Optional[datetime.datetime] = None,
+) -> Any: ...
+def expense_report(
+    rows: Any,
+    won: Any,
+    from_: Optional[datetime.date] = None,
+    to: Optional[datetime.date] = None,
+    as_of: Optional[datetime.datetime] = None,
 ) -> Any: ...
