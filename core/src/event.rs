@@ -250,6 +250,11 @@ pub enum Event {
         /// The approval process it goes through.
         process: ProcessId,
     },
+    /// The list of sources was set (replacing the previous).
+    SourcesConfigured {
+        /// The sources, in display order.
+        sources: Vec<crate::source::Source>,
+    },
 }
 
 /// An event as stored: its place in the global log and in its stream, when, and who.
@@ -388,6 +393,7 @@ impl Event {
             Event::ExpenseDecided { expense, .. } | Event::ExpenseWithdrawn { expense } => {
                 stream_name("expense/", expense.as_str())
             }
+            Event::SourcesConfigured { .. } => "sources/settings".to_owned(),
         }
     }
 }

@@ -738,6 +738,11 @@ pub(crate) fn check_fields(state: &crate::engine::State, e: &Expense) -> Result<
             return Err(Error::validation("expense.source", "must not be empty"));
         }
     }
+    crate::source::check_known(
+        state.sources.as_ref(),
+        "expense.source",
+        e.source.as_deref(),
+    )?;
     Ok(process.clone())
 }
 

@@ -19,6 +19,7 @@ pub mod money;
 pub mod opportunity;
 pub mod pipeline;
 pub mod reminder;
+pub mod source;
 pub mod store;
 pub mod target;
 pub mod user;

@@ -272,6 +272,11 @@ pub enum Command {
         #[serde(default)]
         note: Option<String>,
     },
+    /// Set the list of sources (来源) opportunities and expenses may carry.
+    ConfigureSources {
+        /// The sources, in display order.
+        sources: Vec<crate::source::Source>,
+    },
 }
 
 pub(crate) struct Ctx<'a> {
@@ -606,6 +611,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if !st.customers.contains_key(&n.customer) {
                 return Err(Error::not_found("customer", &n.customer));
             }
+            crate::source::check_known(st.sources.as_ref(), "source", n.source.as_deref())?;
             cx.user(&n.owner, "owner")?;
             let stage =
                 match n.stage.take() {
@@ -650,6 +656,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             }
             if let Some(owner) = &patch.owner {
                 cx.user(owner, "owner")?;
+            }
+            if let Some(Some(source)) = &patch.source {
+                crate::source::check_known(st.sources.as_ref(), "source", Some(source))?;
             }
             let from_products = patch.amount_from_products.unwrap_or(o.amount_from_products);
             if from_products && patch.amount.is_some() {
@@ -1037,6 +1046,11 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 .ok_or_else(|| Error::not_found("target", &target))?;
             cx.allow(Action::SetTarget { scope: &t.scope })?;
             Ok(vec![Event::TargetRemoved { target }])
+        }
+        Command::ConfigureSources { sources } => {
+            cx.allow(Action::Configure)?;
+            crate::source::check_sources(&sources)?;
+            Ok(vec![Event::SourcesConfigured { sources }])
         }
         Command::ConfigureExpenses { settings } => {
             cx.allow(Action::Configure)?;

@@ -1048,6 +1048,75 @@ impl Engine {
         crate::expense::expense_report(&rows, &won, query)
     }
 
+    /// Sets the list of sources (来源) opportunities and expenses may carry ([`crate::source`]).
+    pub fn configure_sources(
+        &mut self,
+        actor: impl Into<ActorId>,
+        sources: Vec<crate::source::Source>,
+    ) -> Result<()> {
+        self.command(actor, Command::ConfigureSources { sources })
+    }
+
+    /// The configured sources, once configured.
+    pub fn sources(&self) -> Option<&[crate::source::Source]> {
+        self.state.sources.as_deref()
+    }
+
+    /// The source report (来源统计) of a pipeline ([`crate::source`]): the funnel grouped by
+    /// source as of `as_of` (absent: now) over the cohort `window`, with the approved
+    /// expenses of each source.
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// let mut e = Engine::new();
+    /// e.define_pipeline("root", Pipeline::builder("sales", "Sales")
+    ///     .stage(Stage::new("qualify", "Qualify", 0.2)).build()?)?;
+    /// e.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+    /// e.create_customer("wang", Customer::new("acme", "Acme"))?;
+    /// let mut n = NewOpportunity::new("o1", "sales", "acme", "wang", "ERP", Money::parse("100", "CNY")?);
+    /// n.source = Some("网络推广".into());
+    /// e.create_opportunity("wang", n)?;
+    /// e.win("wang", "o1")?;
+    /// let r = e.source_report(&"sales".into(), None, analytics::Window::all())?;
+    /// assert_eq!(r.row("网络推广").unwrap().won, 1);
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn source_report(
+        &self,
+        pipeline: &PipelineId,
+        as_of: Option<Timestamp>,
+        window: crate::analytics::Window,
+    ) -> Result<crate::source::SourceReport> {
+        let as_of = as_of.unwrap_or_else(|| self.now());
+        let p = self.pipeline(pipeline)?;
+        let mut events = Vec::new();
+        self.store.scan(0, &mut |e| {
+            if e.at <= as_of {
+                events.push(e.clone());
+            }
+        })?;
+        let table = crate::analytics::FunnelTable::from_events(
+            p,
+            &events,
+            crate::analytics::GroupBy::Source,
+        )?;
+        let funnel = crate::analytics::funnel(
+            &table.input(),
+            &crate::analytics::FunnelParams::new(as_of).window(window),
+        )?;
+        let mut state = State::default();
+        for e in &events {
+            state.apply(e);
+        }
+        let costs = crate::source::costs_of(&state, window)?;
+        let configured = state.sources.clone().unwrap_or_default();
+        Ok(crate::source::source_report_from(
+            &funnel,
+            &costs,
+            &configured,
+        ))
+    }
+
     /// Events after a global position (for projections and analytics), up to `limit`.
     pub fn events_after(&self, position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(position, limit)

@@ -118,6 +118,7 @@ pub struct State {
     pub(crate) expense_settings: Option<crate::expense::ExpenseSettings>,
     pub(crate) expenses:
         std::collections::BTreeMap<crate::id::ExpenseId, crate::expense::ExpenseRecord>,
+    pub(crate) sources: Option<Vec<crate::source::Source>>,
 }
 
 impl State {
@@ -563,6 +564,9 @@ impl State {
                         );
                     }
                 }
+            }
+            Event::SourcesConfigured { sources } => {
+                self.sources = Some(sources.clone());
             }
             Event::ExpenseWithdrawn { expense } => {
                 if let Some(x) = self.expenses.get_mut(expense) {
