@@ -363,6 +363,31 @@ impl Engine {
         self.query(py, |e| e.expense_report(&q).and_then(json))
     }
 
+    #[pyo3(signature = (pipeline, as_of = None, window_from = None, window_to = None))]
+    fn source_report<'py>(
+        &self,
+        py: Python<'py>,
+        pipeline: &str,
+        as_of: Option<&Bound<'py, PyAny>>,
+        window_from: Option<&Bound<'py, PyAny>>,
+        window_to: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_of = as_of.map(|t| timestamp(t, "as_of")).transpose()?;
+        let from = window_from
+            .map(|t| timestamp(t, "window_from"))
+            .transpose()?;
+        let to = window_to.map(|t| timestamp(t, "window_to")).transpose()?;
+        let window = salespipe::analytics::Window::new(from, to);
+        self.query(py, |e| {
+            e.source_report(&pipeline.into(), as_of, window)
+                .and_then(json)
+        })
+    }
+
+    fn sources<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.sources()))
+    }
+
     fn targets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| json(e.targets()))
     }

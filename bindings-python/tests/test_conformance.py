@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Type
 
@@ -116,6 +116,9 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
         "dismiss_reminder": lambda: engine.dismiss(actor, c["reminder"]),
         "set_target": lambda: engine.set_target(actor, rec(sp.Target, c["target"])),
         "remove_target": lambda: engine.remove_target(actor, c["target"]),
+        "configure_sources": lambda: engine.configure_sources(
+            actor, [rec(sp.Source, x) for x in c["sources"]]
+        ),
         "configure_expenses": lambda: engine.configure_expenses(
             actor, rec(sp.ExpenseSettings, c["settings"])
         ),
@@ -191,6 +194,15 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             return report.to_dict()
         if t == "targets":
             return [x.to_dict() for x in engine.targets()]
+        if t == "source_report":
+            def when(key: str) -> Optional[datetime]:
+                return _parse_datetime(q[key]) if key in q else None
+
+            return engine.source_report(
+                q["pipeline"],
+                as_of=when("as_of"),
+                window=(when("window_from"), when("window_to")),
+            ).to_dict()
         if t == "expense":
             return engine.expense(q["id"]).to_dict()
         if t == "expense_report":

@@ -196,6 +196,16 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
                 .map_err(|e| format!("expense_report query: {e}"))?;
             engine.expense_report(&query).map(|r| to_json(&r))
         }
+        "source_report" => {
+            let opt = |key: &str| q.get(key).map(|_| time_field(q, key)).transpose();
+            engine
+                .source_report(
+                    &str_field(q, "pipeline")?.into(),
+                    opt("as_of")?,
+                    salespipe::analytics::Window::new(opt("window_from")?, opt("window_to")?),
+                )
+                .map(|r| to_json(&r))
+        }
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {

@@ -79,6 +79,7 @@ from salespipe._expenses import (
     RepExpenses,
     WonRow,
 )
+from salespipe._sources import Source, SourceReport, SourceRow
 from salespipe._targets import (
     AttainmentReport,
     AttainmentRow,
@@ -132,6 +133,9 @@ __all__ = [
     "Contact",
     "Customer",
     "AttainmentReport",
+    "Source",
+    "SourceReport",
+    "SourceRow",
     "CategoryExpenses",
     "CustomerExpenses",
     "Expense",
@@ -541,6 +545,29 @@ class Engine:
         return AttainmentReport.from_dict(
             self._inner.attainment(period, as_of, currency, time_zone)
         )
+
+    def configure_sources(self, actor: str, sources: Iterable[_Input]) -> None:
+        """Sets the list of sources (来源) opportunities and expenses may carry (replacing the
+        previous list; deals keep the sources they have)."""
+        self._run(actor, "configure_sources", sources=list(sources))
+
+    def sources(self) -> Optional[List[Source]]:
+        """The configured sources, or None before any are configured."""
+        raw = self._inner.sources()
+        return None if raw is None else [Source.from_dict(x) for x in raw]
+
+    def source_report(
+        self,
+        pipeline: str,
+        *,
+        as_of: Optional[_dt.datetime] = None,
+        window: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
+    ) -> SourceReport:
+        """The source report (来源统计) of ``pipeline``: the funnel grouped by source as of
+        ``as_of`` (default now) over ``window`` (closing events in ``[from, to)``), with the
+        approved expenses of each source and the cost per won deal."""
+        start, end = window if window is not None else (None, None)
+        return SourceReport.from_dict(self._inner.source_report(pipeline, as_of, start, end))
 
     def configure_expenses(self, actor: str, settings: _Input) -> None:
         """Sets the expense categories and the approval process of expenses."""

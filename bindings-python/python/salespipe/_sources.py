@@ -1,0 +1,57 @@
+"""The source report (来源统计): typed records over the core's JSON.
+
+The report is the core's funnel grouped by source (``salespipe::source``) with the approved
+expenses of each source as its cost; ratios without a base are ``None`` (or absent from the
+per-currency maps), never 0.
+"""
+
+# No ``from __future__ import annotations``: the decoder reads these hints as objects.
+import dataclasses
+import datetime as _dt
+from typing import Dict, List, Optional
+
+from salespipe._records import Record
+
+__all__ = ["Source", "SourceRow", "SourceReport"]
+
+_f = dataclasses.field
+
+
+@dataclasses.dataclass(frozen=True)
+class Source(Record):
+    """A configured source: the value deals carry, and its display name."""
+
+    id: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceRow(Record):
+    """One source's figures (amounts in minor units of the report's currency)."""
+
+    source: str
+    name: str
+    configured: bool
+    created: int = 0
+    won: int = 0
+    lost: int = 0
+    win_rate: Optional[float] = None
+    revenue: int = 0
+    avg_cycle_days: Optional[float] = None
+    open: int = 0
+    cost: Dict[str, int] = _f(default_factory=dict)
+    cost_per_won: Dict[str, float] = _f(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceReport(Record):
+    """The source report of a pipeline: configured sources first, ``(none)`` last."""
+
+    as_of: _dt.datetime
+    sources: List[SourceRow]
+    currency: Optional[str] = None
+    window: Dict[str, Optional[str]] = _f(default_factory=dict)
+
+    def row(self, source: str) -> Optional[SourceRow]:
+        """The row of a source, if any."""
+        return next((r for r in self.sources if r.source == source), None)

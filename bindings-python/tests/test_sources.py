@@ -1,0 +1,58 @@
+"""The source report (来源统计) through Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import salespipe as sp
+
+UTC = dt.timezone.utc
+
+
+def at(s: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(s).replace(tzinfo=UTC)
+
+
+def test_sources_configured_checked_and_reported() -> None:
+    clock = sp.ManualClock(at("2026-03-01T00:00:00"))
+    e = sp.Engine(clock=clock)
+    e.register_user("admin", sp.User("admin", "Admin", role=sp.Role.ADMIN))
+    e.register_user("admin", sp.User("wang", "王芳"))
+    assert e.sources() is None
+    e.define_pipeline(
+        "admin", sp.Pipeline("s", "S", [sp.Stage("a", "A", 0.2)], lost_reasons=["price"])
+    )
+    e.configure_sources("admin", [sp.Source("高交会", "trade fair"), sp.Source("网络推广", "web")])
+    sources = e.sources()
+    assert sources is not None and [s.id for s in sources] == ["高交会", "网络推广"]
+    e.create_customer("wang", sp.Customer("acme", "Acme"))
+    for i, (src, amount) in enumerate([("高交会", "100"), ("高交会", "50"), ("网络推广", "10")]):
+        e.create_opportunity(
+            "wang",
+            sp.NewOpportunity(f"o{i}", "s", "acme", "wang", "x", sp.Money(amount, "CNY"), source=src),
+        )
+    with pytest.raises(sp.ValidationError, match="source"):
+        e.create_opportunity(
+            "wang",
+            sp.NewOpportunity("bad", "s", "acme", "wang", "x", sp.Money("1", "CNY"), source="?"),
+        )
+    clock.set(at("2026-03-03T00:00:00"))
+    e.win("wang", "o0")
+    e.lose("wang", "o1", "price")
+    r = e.source_report("s")
+    assert isinstance(r, sp.SourceReport)
+    fair = r.row("高交会")
+    assert fair is not None and isinstance(fair, sp.SourceRow)
+    assert (fair.created, fair.won, fair.lost) == (2, 1, 1)
+    assert fair.win_rate == pytest.approx(0.5)
+    assert fair.revenue == 10_000
+    assert fair.avg_cycle_days == pytest.approx(2.0)
+    web = r.row("网络推广")
+    assert web is not None and web.win_rate is None and web.open == 1
+    before = e.source_report("s", as_of=at("2026-03-02T00:00:00"))
+    row = before.row("高交会")
+    assert row is not None and row.won == 0
+    with pytest.raises(sp.NotFound):
+        e.source_report("nope")
