@@ -246,8 +246,7 @@ impl Engine {
         let Some(first) = events.first() else {
             return Ok(());
         };
-        let stream = first.stream();
-        let expected = self.state.stream_version(&stream);
+        let (stream, expected) = self.state.stream_of(first);
         let batch = events
             .into_iter()
             .map(|event| NewEvent {
@@ -670,9 +669,9 @@ impl Engine {
     /// pipeline version in force at the time.
     pub fn timeline(&self, opportunity: &OpportunityId) -> Result<Vec<TimelineEntry>> {
         self.state
-            .timelines
-            .get(opportunity)
-            .cloned()
+            .opportunities
+            .record(opportunity)
+            .map(|r| r.timeline.clone())
             .ok_or_else(|| Error::not_found("opportunity", opportunity))
     }
 
