@@ -247,25 +247,23 @@ impl Engine {
             return Ok(());
         };
         let (stream, expected) = self.state.stream_of(first);
-        let batch = events
-            .into_iter()
-            .map(|event| NewEvent {
-                at: now,
-                actor: actor.clone(),
-                event,
-            })
-            .collect();
+        let mut batch = events.into_iter().map(|event| NewEvent {
+            at: now,
+            actor: actor.clone(),
+            event,
+        });
         let (state, indexes) = (&mut self.state, &mut self.indexes);
         let mut gap = false;
-        self.store.append_with(&stream, expected, batch, &mut |e| {
-            seen(e);
-            // Another engine appended elsewhere in between: its events are folded in first,
-            // by the catch-up below, and these after them.
-            gap = gap || e.position != state.position + 1;
-            if !gap {
-                indexes.fold(state, e);
-            }
-        })?;
+        self.store
+            .append_iter(&stream, expected, &mut batch, &mut |e| {
+                seen(e);
+                // Another engine appended elsewhere in between: its events are folded in first,
+                // by the catch-up below, and these after them.
+                gap = gap || e.position != state.position + 1;
+                if !gap {
+                    indexes.fold(state, e);
+                }
+            })?;
         if gap {
             self.catch_up()?;
         }
