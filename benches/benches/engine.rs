@@ -7,60 +7,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use salespipe::*;
+use salespipe_benches::ENGINE_STAGES as STAGES;
 
-const STAGES: [&str; 5] = ["qualify", "demo", "resolve", "quote", "contract"];
-
-/// Five stages, each gated by a checklist item and a field comparison (sub-goal mode).
-fn pipeline() -> Pipeline {
-    let mut b = Pipeline::builder("sales", "Sales");
-    for (i, id) in STAGES.iter().enumerate() {
-        b = b.stage(
-            Stage::new(*id, *id, 0.1 + 0.15 * i as f64)
-                .requires(Requirement::checklist("ok"))
-                .requires(Requirement::field(
-                    "amount",
-                    FieldOp::Gt,
-                    FieldValue::Number(0.0),
-                )),
-        );
-    }
-    b.build().unwrap()
-}
-
-/// An engine holding `n` opportunities in the first stage with every gate met.
+/// The bench's engine: `n` opportunities in the first stage with every gate met.
 fn engine_with(n: usize) -> Engine {
-    let mut e = Engine::builder()
-        .clock(ManualClock::new(Timestamp::from_millis(1_750_000_000_000)))
-        .build()
-        .unwrap();
-    e.register_user("admin", User::new("admin", "Admin", Role::Admin))
-        .unwrap();
-    e.register_user(
-        "admin",
-        User::new("rep", "Rep", Role::Rep).managed_by("admin"),
-    )
-    .unwrap();
-    e.define_pipeline("admin", pipeline()).unwrap();
-    e.create_customer("rep", Customer::new("c", "Customer"))
-        .unwrap();
-    let cny = Currency::new("CNY").unwrap();
-    for i in 0..n {
-        let id = format!("o{i}");
-        e.create_opportunity(
-            "rep",
-            NewOpportunity::new(
-                id.as_str(),
-                "sales",
-                "c",
-                "rep",
-                "deal",
-                Money::from_minor(1000, cny),
-            ),
-        )
-        .unwrap();
-        e.tick("rep", id.as_str(), "ok").unwrap();
-    }
-    e
+    salespipe_benches::engine_with(n).unwrap()
 }
 
 fn advances(c: &mut Criterion) {

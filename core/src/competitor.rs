@@ -528,9 +528,9 @@ pub(crate) fn rows_of_state(state: &crate::State) -> Vec<CompetitorRow> {
         let lost_from = match o.status {
             Status::Lost { .. } => Some(
                 state
-                    .timelines
-                    .get(&o.id)
-                    .and_then(|t| t.iter().rev().find(|e| e.to.as_str() == LOST))
+                    .opportunities
+                    .record(&o.id)
+                    .and_then(|r| r.timeline.iter().rev().find(|e| e.to.as_str() == LOST))
                     .and_then(|e| e.from.clone())
                     .unwrap_or_else(|| o.stage.clone()),
             ),

@@ -37,9 +37,10 @@
 //!     ExpenseRow::new("e2", "acme", "wang", "gifts", Money::parse("100", "CNY")?, ExpenseStatus::Rejected),
 //! ];
 //! let report = expense_report(&rows, &[], &ExpenseQuery::default())?;
-//! assert_eq!(report.customers[0].approved["CNY"], 30_000);
-//! assert_eq!(report.customers[0].rejected["CNY"], 10_000);
-//! assert_eq!(report.categories[0].share["CNY"], 1.0);
+//! assert_eq!(report.customers[0].totals.approved["CNY"], 30_000);
+//! assert_eq!(report.customers[0].totals.rejected["CNY"], 10_000);
+//! let travel = report.categories.iter().find(|c| c.category == "travel").unwrap();
+//! assert_eq!(travel.share["CNY"], 1.0);
 //! # Ok::<(), salespipe::Error>(())
 //! ```
 

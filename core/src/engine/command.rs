@@ -723,8 +723,10 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         Command::Advance { opportunity, to } => {
             let o = cx.open_deal(&opportunity)?;
             let p = cx.pipeline_of(o)?;
-            let v = gate::verdict(p, cx.state.gate_context(o), &to)?;
-            refuse_skip(o, p, &to)?;
+            // The current stage and the target are looked up once, for the gates and the skip.
+            let route = gate::route(p, o, &to)?;
+            let v = gate::verdict_on(&p.stages[route.clone()], cx.state.gate_context(o));
+            refuse_skip(o, p, &to, route)?;
             if !v.met {
                 return Err(gate_refusal(
                     gate::evaluate(p, cx.state.gate_context(o), &to)?,
@@ -756,7 +758,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             let o = cx.open_deal(&opportunity)?;
             non_empty("reason", &reason)?;
             let p = cx.pipeline_of(o)?;
-            gate::verdict(p, cx.state.gate_context(o), &to)?; // the target must be ahead
+            gate::route(p, o, &to)?; // the target must be ahead
             Ok(vec![moved(o, to, MoveKind::Forced, Some(reason), None)])
         }
         Command::MoveBack {
@@ -1215,17 +1217,15 @@ fn gate_refusal(report: gate::GateReport, o: &Opportunity, to: &StageId) -> Erro
     }
 }
 
-fn refuse_skip(o: &Opportunity, p: &Pipeline, to: &StageId) -> Result<()> {
-    if p.allow_skip {
-        return Ok(());
-    }
-    let here = p.stage_index(&o.stage).unwrap_or(0);
-    let next = match p.position(to) {
-        Some(Position::Open(j)) => j,
-        Some(Position::Won) => p.stages.len(),
-        _ => return Ok(()),
-    };
-    if next > here + 1 {
+/// Refuses a forward move over more than one stage (`route`, from [`gate::route`]) when the
+/// pipeline does not allow skipping.
+fn refuse_skip(
+    o: &Opportunity,
+    p: &Pipeline,
+    to: &StageId,
+    route: std::ops::Range<usize>,
+) -> Result<()> {
+    if !p.allow_skip && route.end > route.start + 1 {
         return Err(Error::transition(format!(
             "moving from {} to {to} skips stages and pipeline {} does not allow skipping; advance one stage at a time or force",
             o.stage, p.id

@@ -246,27 +246,24 @@ impl Engine {
         let Some(first) = events.first() else {
             return Ok(());
         };
-        let stream = first.stream();
-        let expected = self.state.stream_version(&stream);
-        let batch = events
-            .into_iter()
-            .map(|event| NewEvent {
-                at: now,
-                actor: actor.clone(),
-                event,
-            })
-            .collect();
+        let (stream, expected) = self.state.stream_of(first);
+        let mut batch = events.into_iter().map(|event| NewEvent {
+            at: now,
+            actor: actor.clone(),
+            event,
+        });
         let (state, indexes) = (&mut self.state, &mut self.indexes);
         let mut gap = false;
-        self.store.append_with(&stream, expected, batch, &mut |e| {
-            seen(e);
-            // Another engine appended elsewhere in between: its events are folded in first,
-            // by the catch-up below, and these after them.
-            gap = gap || e.position != state.position + 1;
-            if !gap {
-                indexes.fold(state, e);
-            }
-        })?;
+        self.store
+            .append_iter(&stream, expected, &mut batch, &mut |e| {
+                seen(e);
+                // Another engine appended elsewhere in between: its events are folded in first,
+                // by the catch-up below, and these after them.
+                gap = gap || e.position != state.position + 1;
+                if !gap {
+                    indexes.fold(state, e);
+                }
+            })?;
         if gap {
             self.catch_up()?;
         }
@@ -670,9 +667,9 @@ impl Engine {
     /// pipeline version in force at the time.
     pub fn timeline(&self, opportunity: &OpportunityId) -> Result<Vec<TimelineEntry>> {
         self.state
-            .timelines
-            .get(opportunity)
-            .cloned()
+            .opportunities
+            .record(opportunity)
+            .map(|r| r.timeline.clone())
             .ok_or_else(|| Error::not_found("opportunity", opportunity))
     }
 

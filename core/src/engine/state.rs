@@ -11,7 +11,7 @@ use crate::activity::{Activity, Task};
 use crate::approval::{ApprovalProcess, ApprovalRequest, ApprovalStatus};
 use crate::clock::Timestamp;
 use crate::customer::Customer;
-use crate::event::{Event, MoveKind, RecordedEvent, OPPORTUNITY_STREAM_PREFIX};
+use crate::event::{opportunity_stream, Event, MoveKind, RecordedEvent, OPPORTUNITY_STREAM_PREFIX};
 use crate::id::{
     ActivityId, ActorId, CustomerId, OpportunityId, PipelineId, ProcessId, StageId, TaskId,
 };
@@ -98,6 +98,106 @@ impl From<MoveKind> for TimelineKind {
     }
 }
 
+/// An opportunity and what the state keeps beside it, under one key: the fold of a move
+/// finds all of it with one lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OpportunityRecord {
+    pub opportunity: Opportunity,
+    /// Its stage changes, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// The current version of its pipeline (0 while the pipeline is unknown), kept in step
+    /// by the pipeline events: what a timeline entry records.
+    pub pipeline_version: u32,
+    /// The name of its stream, shared with the event that created it.
+    pub stream: std::sync::Arc<str>,
+}
+
+/// The opportunities of a [`State`] with their records. Reads go through the same methods
+/// as a map of opportunities (`get`, `values`, `keys` ...); the fold reaches the records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Opportunities {
+    map: Map<OpportunityId, OpportunityRecord>,
+}
+
+impl Opportunities {
+    /// An opportunity.
+    pub fn get<Q>(&self, id: &Q) -> Option<&Opportunity>
+    where
+        OpportunityId: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.map.get(id).map(|r| &r.opportunity)
+    }
+
+    /// An opportunity, to change.
+    pub fn get_mut<Q>(&mut self, id: &Q) -> Option<&mut Opportunity>
+    where
+        OpportunityId: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.map.get_mut(id).map(|r| &mut r.opportunity)
+    }
+
+    /// True when the opportunity exists.
+    pub fn contains_key<Q>(&self, id: &Q) -> bool
+    where
+        OpportunityId: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.map.contains_key(id)
+    }
+
+    /// Every opportunity, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &Opportunity> {
+        self.map.values().map(|r| &r.opportunity)
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Every opportunity id, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &OpportunityId> {
+        self.map.keys()
+    }
+
+    /// An opportunity's record.
+    pub fn record<Q>(&self, id: &Q) -> Option<&OpportunityRecord>
+    where
+        OpportunityId: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.map.get(id)
+    }
+
+    fn record_mut(&mut self, id: &OpportunityId) -> Option<&mut OpportunityRecord> {
+        self.map.get_mut(id)
+    }
+
+    fn records_mut(&mut self) -> impl Iterator<Item = &mut OpportunityRecord> {
+        self.map.values_mut()
+    }
+}
+
+/// A stream's name: shared with the state's record, or built for one command.
+#[derive(Debug)]
+pub(crate) enum StreamName {
+    Shared(std::sync::Arc<str>),
+    Built(String),
+}
+
+impl std::ops::Deref for StreamName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            StreamName::Shared(s) => s,
+            StreamName::Built(s) => s,
+        }
+    }
+}
+
 /// Everything the engine knows, folded from events. Two states are equal exactly when they
 /// hold the same data, which is how replay is tested.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,8 +208,7 @@ pub struct State {
     pub(crate) processes: Map<ProcessId, ApprovalProcess>,
     pub(crate) users: Map<ActorId, User>,
     pub(crate) customers: Map<CustomerId, Customer>,
-    pub(crate) opportunities: Map<OpportunityId, Opportunity>,
-    pub(crate) timelines: Map<OpportunityId, Vec<TimelineEntry>>,
+    pub(crate) opportunities: Opportunities,
     pub(crate) activities: Map<ActivityId, Activity>,
     pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
     pub(crate) tasks: Map<TaskId, Task>,
@@ -133,6 +232,24 @@ impl State {
             Some(id) => self.opportunities.get(id).map_or(0, |o| o.version),
             None => self.versions.get(stream).copied().unwrap_or(0),
         }
+    }
+
+    /// Where an append of `event` goes: its stream and the version this state knows of it
+    /// (the expected version). An opportunity's stream name is shared from its record
+    /// instead of being built again.
+    pub(crate) fn stream_of(&self, event: &Event) -> (StreamName, u64) {
+        if let Some(r) = event
+            .opportunity()
+            .and_then(|id| self.opportunities.record(id))
+        {
+            return (
+                StreamName::Shared(std::sync::Arc::clone(&r.stream)),
+                r.opportunity.version,
+            );
+        }
+        let stream = event.stream();
+        let version = self.stream_version(&stream);
+        (StreamName::Built(stream), version)
     }
 
     /// Reminder rules and what users did with reminders.
@@ -194,44 +311,48 @@ impl State {
             }
         }
         let at = rec.at;
-        self.reminders.observe(&self.customers, rec);
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
                     .insert(pipeline.id.clone(), vec![pipeline.clone()]);
+                // Opportunities come after their pipeline; only a hand-edited store has any.
+                for r in self.opportunities.records_mut() {
+                    if r.opportunity.pipeline == pipeline.id {
+                        r.pipeline_version = pipeline.version;
+                    }
+                }
             }
             Event::PipelineEdited { pipeline, mapping } => {
                 self.pipelines
                     .entry(pipeline.id.clone())
                     .or_default()
                     .push(pipeline.clone());
-                for opp in self
+                for r in self
                     .opportunities
-                    .values_mut()
-                    .filter(|o| o.pipeline == pipeline.id)
+                    .records_mut()
+                    .filter(|r| r.opportunity.pipeline == pipeline.id)
                 {
+                    r.pipeline_version = pipeline.version;
+                    let opp = &mut r.opportunity;
                     let Some(to) = mapping.get(&opp.stage) else {
                         continue;
                     };
                     let from = std::mem::replace(&mut opp.stage, to.clone());
                     if opp.is_open() {
                         opp.stage_entered_at = at;
-                        self.timelines
-                            .entry(opp.id.clone())
-                            .or_default()
-                            .push(TimelineEntry {
-                                at,
-                                actor: rec.actor.clone(),
-                                from: Some(from),
-                                to: to.clone(),
-                                how: TimelineKind::Remapped,
-                                reason: Some(format!(
-                                    "pipeline {} edited to version {}",
-                                    pipeline.id, pipeline.version
-                                )),
-                                competitor: None,
-                                pipeline_version: pipeline.version,
-                            });
+                        r.timeline.push(TimelineEntry {
+                            at,
+                            actor: rec.actor.clone(),
+                            from: Some(from),
+                            to: to.clone(),
+                            how: TimelineKind::Remapped,
+                            reason: Some(format!(
+                                "pipeline {} edited to version {}",
+                                pipeline.id, pipeline.version
+                            )),
+                            competitor: None,
+                            pipeline_version: pipeline.version,
+                        });
                     }
                 }
             }
@@ -242,9 +363,11 @@ impl State {
                 self.users.insert(user.id.clone(), user.clone());
             }
             Event::CustomerCreated { customer } => {
+                self.reminders.observe(&self.customers, rec);
                 self.customers.insert(customer.id.clone(), customer.clone());
             }
             Event::CustomerUpdated { customer } => {
+                self.reminders.observe(&self.customers, rec);
                 if let Some(c) = self.customers.get_mut(&customer.id) {
                     let contacts = std::mem::take(&mut c.contacts);
                     *c = customer.clone();
@@ -270,33 +393,45 @@ impl State {
                     competitor: None,
                     pipeline_version: version,
                 });
-                self.timelines.insert(n.id.clone(), timeline);
-                self.opportunities.insert(
+                let opportunity = Opportunity {
+                    id: n.id.clone(),
+                    pipeline: n.pipeline.clone(),
+                    customer: n.customer.clone(),
+                    owner: n.owner.clone(),
+                    name: n.name.clone(),
+                    amount: n.amount,
+                    amount_from_products: n.amount_from_products,
+                    expected_close: n.expected_close,
+                    close_date_pushes: 0,
+                    source: n.source.clone(),
+                    products: n.products.clone(),
+                    competitors: n.competitors.clone(),
+                    contacts: n.contacts.clone(),
+                    fields: n.fields.clone(),
+                    checklist: BTreeSet::new(),
+                    stage,
+                    stage_entered_at: at,
+                    status: Status::Open,
+                    closed_at: None,
+                    created_at: at,
+                    approvals: Vec::new(),
+                    version: 0,
+                    forecast_category: n.forecast_category,
+                };
+                self.opportunities.map.insert(
                     n.id.clone(),
-                    Opportunity {
-                        id: n.id.clone(),
-                        pipeline: n.pipeline.clone(),
-                        customer: n.customer.clone(),
-                        owner: n.owner.clone(),
-                        name: n.name.clone(),
-                        amount: n.amount,
-                        amount_from_products: n.amount_from_products,
-                        expected_close: n.expected_close,
-                        close_date_pushes: 0,
-                        source: n.source.clone(),
-                        products: n.products.clone(),
-                        competitors: n.competitors.clone(),
-                        contacts: n.contacts.clone(),
-                        fields: n.fields.clone(),
-                        checklist: BTreeSet::new(),
-                        stage,
-                        stage_entered_at: at,
-                        status: Status::Open,
-                        closed_at: None,
-                        created_at: at,
-                        approvals: Vec::new(),
-                        version: 0,
-                        forecast_category: n.forecast_category,
+                    OpportunityRecord {
+                        opportunity,
+                        timeline,
+                        pipeline_version: version,
+                        stream: if rec.stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX)
+                            == Some(n.id.as_str())
+                        {
+                            rec.stream.clone()
+                        } else {
+                            // Only a hand-edited store puts a creation elsewhere.
+                            opportunity_stream(&n.id).into()
+                        },
                     },
                 );
             }
@@ -368,9 +503,10 @@ impl State {
                 reason,
                 competitor,
             } => {
-                let Some(o) = self.opportunities.get_mut(opportunity) else {
+                let Some(r) = self.opportunities.record_mut(opportunity) else {
                     return;
                 };
+                let o = &mut r.opportunity;
                 match to.as_str() {
                     WON => {
                         o.status = Status::Won;
@@ -400,12 +536,7 @@ impl State {
                     }
                 }
                 o.version = rec.version;
-                let version = self
-                    .pipelines
-                    .get(&o.pipeline)
-                    .and_then(|v| v.last())
-                    .map_or(0, |p| p.version);
-                let entry = TimelineEntry {
+                r.timeline.push(TimelineEntry {
                     at,
                     actor: rec.actor.clone(),
                     from: Some(from.clone()),
@@ -413,14 +544,8 @@ impl State {
                     how: (*how).into(),
                     reason: reason.clone(),
                     competitor: competitor.clone(),
-                    pipeline_version: version,
-                };
-                match self.timelines.get_mut(opportunity) {
-                    Some(t) => t.push(entry),
-                    None => {
-                        self.timelines.insert(opportunity.clone(), vec![entry]);
-                    }
-                }
+                    pipeline_version: r.pipeline_version,
+                });
                 // The version is set above: skip the generic lookup below (the hottest path).
                 return;
             }

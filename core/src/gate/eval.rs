@@ -62,19 +62,25 @@ pub struct Verdict {
 
 /// The same decision as [`evaluate`] without building the report: the engine's fast path.
 pub fn verdict(pipeline: &Pipeline, ctx: GateContext<'_>, target: &StageId) -> Result<Verdict> {
+    let route = route(pipeline, ctx.opportunity, target)?;
+    Ok(verdict_on(&pipeline.stages[route], ctx))
+}
+
+/// The verdict over the exit requirements of `stages` (a [`route`]).
+pub(crate) fn verdict_on(stages: &[crate::pipeline::Stage], ctx: GateContext<'_>) -> Verdict {
     let mut v = Verdict {
         met: true,
         any: false,
         approval: false,
     };
-    for stage in on_the_way(pipeline, ctx.opportunity, target)? {
+    for stage in stages {
         for req in &stage.exit {
             v.any = true;
             v.approval |= matches!(req, Requirement::Approval { .. });
             v.met &= is_met(req, ctx);
         }
     }
-    Ok(v)
+    v
 }
 
 /// The stages whose exit requirements a move to `target` must meet.
@@ -83,6 +89,17 @@ fn on_the_way<'p>(
     opp: &Opportunity,
     target: &StageId,
 ) -> Result<&'p [crate::pipeline::Stage]> {
+    Ok(&pipeline.stages[route(pipeline, opp, target)?])
+}
+
+/// The stages a forward move to `target` passes, as indexes into the pipeline's stages:
+/// from the current stage up to, not including, the target (all of them for `won`). Errors
+/// as [`evaluate`]'s.
+pub(crate) fn route(
+    pipeline: &Pipeline,
+    opp: &Opportunity,
+    target: &StageId,
+) -> Result<std::ops::Range<usize>> {
     if !opp.is_open() {
         return Err(Error::transition(format!(
             "opportunity {} is closed; reopen it first",
@@ -114,7 +131,7 @@ fn on_the_way<'p>(
             ))
         }
     };
-    Ok(&pipeline.stages[from..end])
+    Ok(from..end)
 }
 
 fn activity_count(ctx: GateContext<'_>, kind: &str) -> usize {

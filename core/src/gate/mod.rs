@@ -15,6 +15,7 @@ use crate::id::{OpportunityId, ProcessId, StageId};
 use crate::opportunity::FieldValue;
 
 pub use eval::{evaluate, verdict, GateContext, Verdict};
+pub(crate) use eval::{route, verdict_on};
 
 /// One exit requirement of a stage.
 ///

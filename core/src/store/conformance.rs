@@ -30,6 +30,7 @@ pub fn run_all<S: EventStore, F: Fn() -> S>(fresh: F) {
     reads_past_the_end_are_empty(&fresh());
     concurrent_appends_have_one_winner(&fresh());
     append_with_lends_what_it_recorded(&fresh());
+    append_iter_lends_what_it_recorded(&fresh());
 }
 
 fn append_then_read<S: EventStore>(s: &S) {
@@ -296,4 +297,53 @@ fn append_with_lends_what_it_recorded<S: EventStore>(s: &S) {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(!called);
+}
+
+fn append_iter_lends_what_it_recorded<S: EventStore>(s: &S) {
+    s.append("a", 0, vec![ev(1)]).unwrap();
+    let mut lent = Vec::new();
+    let last = s
+        .append_iter("b", 0, &mut vec![ev(2), ev(3)].into_iter(), &mut |r| {
+            lent.push(r.clone())
+        })
+        .unwrap();
+    assert_eq!(last, 3);
+    assert_eq!(
+        lent.iter()
+            .map(|r| (&*r.stream, r.position, r.version, r.at.as_millis()))
+            .collect::<Vec<_>>(),
+        [("b", 2, 1, 2), ("b", 3, 2, 3)]
+    );
+    assert_eq!(s.read_all(1, 10).unwrap(), lent);
+    assert_eq!(s.read_stream("b", 0).unwrap(), lent);
+    assert_eq!(s.read_stream("b", 1).unwrap(), lent[1..]);
+    // Interleaved streams read back in their own order.
+    s.append_iter("a", 1, &mut vec![ev(4)].into_iter(), &mut |_| {})
+        .unwrap();
+    s.append_iter("b", 2, &mut vec![ev(5)].into_iter(), &mut |_| {})
+        .unwrap();
+    let versions = |stream: &str, after: u64| -> Vec<(u64, i64)> {
+        s.read_stream(stream, after)
+            .unwrap()
+            .iter()
+            .map(|r| (r.version, r.at.as_millis()))
+            .collect()
+    };
+    assert_eq!(versions("a", 0), [(1, 1), (2, 4)]);
+    assert_eq!(versions("b", 0), [(1, 2), (2, 3), (3, 5)]);
+    assert_eq!(versions("b", 2), [(3, 5)]);
+    assert!(versions("b", 3).is_empty());
+    assert_eq!(s.stream_version("b").unwrap(), 3);
+    // A conflict or an empty batch lends nothing and writes nothing.
+    let mut called = false;
+    let err = s
+        .append_iter("b", 1, &mut vec![ev(6)].into_iter(), &mut |_| called = true)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    let err = s
+        .append_iter("c", 0, &mut Vec::new().into_iter(), &mut |_| called = true)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(!called);
+    assert_eq!(s.head().unwrap(), 5);
 }

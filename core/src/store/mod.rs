@@ -51,6 +51,20 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
         Ok(recorded.last().map_or(0, |e| e.position))
     }
 
+    /// Appends like [`EventStore::append_with`], taking the events from an iterator. Stores
+    /// that keep events in memory override it to record them without an intermediate vector
+    /// (the engine's command path uses it); the default collects them and calls
+    /// [`EventStore::append_with`].
+    fn append_iter(
+        &self,
+        stream: &str,
+        expected: u64,
+        events: &mut dyn ExactSizeIterator<Item = NewEvent>,
+        f: &mut dyn FnMut(&RecordedEvent),
+    ) -> Result<u64> {
+        self.append_with(stream, expected, events.collect(), f)
+    }
+
     /// The events of `stream` with a version above `after_version`, in order.
     fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>>;
 
