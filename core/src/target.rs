@@ -86,7 +86,7 @@ use crate::id::{ActorId, TargetId};
 use crate::money::{Currency, Money};
 use crate::opportunity::ForecastCategory;
 use crate::user::{Role, User};
-use crate::zone::{local_date, parse_tz};
+use crate::zone::{day_start, parse_tz};
 
 /// The kind of a [`Period`].
 ///
@@ -930,7 +930,13 @@ pub fn attainment(
     }
 
     // one pass over the deals, into each owner's own sums
-    let mut own: HashMap<&ActorId, Sums> = HashMap::new();
+    // the period's edges as instants, once: a won deal is in it when it closed in [start, end)
+    let start = day_start("period", tz, period.start())?;
+    let end = day_start("period", tz, period.end())?;
+    // each user's own sums, found by one hash probe per deal
+    let slot: crate::engine::Map<&ActorId, usize> =
+        org.users.keys().enumerate().map(|(i, u)| (*u, i)).collect();
+    let mut sums: Vec<Option<Sums>> = vec![None; org.users.len()];
     for (i, d) in input.deals.iter().enumerate() {
         let field = |f: &str| format!("deals[{i}].{f}");
         if d.amount.is_negative() {
@@ -942,13 +948,16 @@ pub fn attainment(
                 format!("{} is not in [0, 1]", d.probability),
             ));
         }
-        let Some((owner, _)) = org.users.get_key_value(&d.owner) else {
+        let Some(&i) = slot.get(&d.owner) else {
             return Err(Error::NotFound {
                 kind: "user",
                 id: format!("{} ({})", d.owner, field("owner")),
             });
         };
-        let s = own.entry(*owner).or_default();
+        let Some(s) = sums.get_mut(i) else {
+            continue;
+        };
+        let s = s.get_or_insert_with(Sums::default);
         let minor = d.amount.minor();
         let same = d.amount.currency() == currency;
         match d.outcome {
@@ -956,7 +965,7 @@ pub fn attainment(
                 let at = d
                     .closed_at
                     .ok_or_else(|| Error::validation(field("closed_at"), "a won deal needs it"))?;
-                if query.as_of.is_some_and(|t| at > t) || !period.contains(local_date(tz, at)) {
+                if query.as_of.is_some_and(|t| at > t) || at < start || at >= end {
                     continue;
                 }
                 if same {
@@ -1005,6 +1014,13 @@ pub fn attainment(
             }
         }
     }
+
+    let own: HashMap<&ActorId, Sums> = org
+        .users
+        .keys()
+        .zip(sums)
+        .filter_map(|(u, s)| s.map(|s| (*u, s)))
+        .collect();
 
     // roll up: post-order over the reporting lines
     let mut team: HashMap<&ActorId, Sums> = HashMap::new();
