@@ -215,6 +215,11 @@ pub enum Event {
         /// Which.
         target: crate::id::TargetId,
     },
+    /// The forecast of a period was frozen, per rep.
+    ForecastSnapshotTaken {
+        /// The frozen figures.
+        snapshot: crate::snapshot::ForecastSnapshot,
+    },
 }
 
 /// An event as stored: its place in the global log and in its stream, when, and who.
@@ -346,6 +351,9 @@ impl Event {
             | Event::ReminderDismissed { reminder } => stream_name("reminder/", reminder.as_str()),
             Event::TargetSet { target } => stream_name("target/", target.id.as_str()),
             Event::TargetRemoved { target } => stream_name("target/", target.as_str()),
+            Event::ForecastSnapshotTaken { snapshot } => {
+                stream_name("forecast-snapshot/", snapshot.id.as_str())
+            }
         }
     }
 }

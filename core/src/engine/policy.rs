@@ -42,6 +42,8 @@ pub enum Action<'a> {
         /// Whose target.
         scope: &'a crate::target::Scope,
     },
+    /// Take a forecast snapshot.
+    TakeForecastSnapshot,
 }
 
 impl Action<'_> {
@@ -59,6 +61,7 @@ impl Action<'_> {
             Action::WorkTask { owner } => format!("work on a task owned by {owner}"),
             Action::Decide => "decide approvals".to_owned(),
             Action::SetTarget { scope } => format!("set the targets of {scope}"),
+            Action::TakeForecastSnapshot => "take forecast snapshots".to_owned(),
         }
     }
 }
@@ -116,7 +119,8 @@ pub trait Policy: Send + Sync + std::fmt::Debug {
 /// - forcing: managers (role manager or admin) who own the deal or are above its owner, admins;
 /// - deciding approvals: the approvers the process lists;
 /// - targets: admins (anyone while no admin is registered) for every scope; managers for the
-///   teams and reps below them (not their own team's or their own: their manager sets those).
+///   teams and reps below them (not their own team's or their own: their manager sets those);
+/// - forecast snapshots: managers and admins (anyone while no admin is registered).
 ///
 /// ```
 /// use salespipe::{DefaultPolicy, Policy, Engine, User, Role, Action};
@@ -149,6 +153,9 @@ impl Policy for DefaultPolicy {
                     || !dir.has_admin()
                     || (role == Some(Role::Manager)
                         && scope.user().is_some_and(|u| dir.manages(actor, u)))
+            }
+            Action::TakeForecastSnapshot => {
+                matches!(role, Some(Role::Manager | Role::Admin)) || !dir.has_admin()
             }
         }
     }

@@ -115,6 +115,8 @@ pub struct State {
     pub(crate) tasks: Map<TaskId, Task>,
     pub(crate) reminders: crate::reminder::ReminderState,
     pub(crate) targets: std::collections::BTreeMap<crate::id::TargetId, crate::target::Target>,
+    pub(crate) forecast_snapshots:
+        std::collections::BTreeMap<crate::id::SnapshotId, crate::snapshot::ForecastSnapshot>,
 }
 
 impl State {
@@ -508,6 +510,10 @@ impl State {
             }
             Event::TargetRemoved { target } => {
                 self.targets.remove(target);
+            }
+            Event::ForecastSnapshotTaken { snapshot } => {
+                self.forecast_snapshots
+                    .insert(snapshot.id.clone(), snapshot.clone());
             }
         }
         if let Some(o) = rec
