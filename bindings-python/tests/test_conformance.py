@@ -116,6 +116,9 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
         "dismiss_reminder": lambda: engine.dismiss(actor, c["reminder"]),
         "set_target": lambda: engine.set_target(actor, rec(sp.Target, c["target"])),
         "remove_target": lambda: engine.remove_target(actor, c["target"]),
+        "take_forecast_snapshot": lambda: engine.take_forecast_snapshot(
+            actor, c["id"], c["period"], c.get("currency")
+        ),
     }
     if t not in calls:
         # A command type without a typed method would be a gap in the binding.
@@ -177,6 +180,15 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
             return report.to_dict()
         if t == "targets":
             return [x.to_dict() for x in engine.targets()]
+        if t == "forecast_snapshots":
+            return [x.to_dict() for x in engine.forecast_snapshots()]
+        if t == "forecast_snapshot":
+            return engine.forecast_snapshot(q["id"]).to_dict()
+        if t == "forecast_accuracy":
+            acc_at: Optional[str] = q.get("as_of")
+            return engine.forecast_accuracy(
+                _parse_datetime(acc_at) if acc_at is not None else None
+            ).to_dict()
         if t == "competitor_report":
             def opt(key: str) -> Any:
                 return _parse_datetime(q[key]) if key in q else None

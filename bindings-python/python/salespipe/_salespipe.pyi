@@ -83,6 +83,9 @@ class Engine:
         closed_from: Optional[datetime.datetime] = None,
         closed_to: Optional[datetime.datetime] = None,
     ) -> Any: ...
+    def forecast_snapshots(self) -> List[Any]: ...
+    def forecast_snapshot(self, id: str) -> Any: ...
+    def forecast_accuracy(self, as_of: Optional[datetime.datetime] = None) -> Any: ...
 
 @final
 class FunnelReport:
@@ -149,4 +152,17 @@ def competitor_report(
     as_of: Optional[datetime.datetime] = None,
     closed_from: Optional[datetime.datetime] = None,
     closed_to: Optional[datetime.datetime] = None,
+) -> Any: ...
+def forecast_snapshot(
+    id: str,
+    users: Any,
+    targets: Any,
+    deals: Any,
+    period: str,
+    as_of: datetime.datetime,
+    currency: Optional[str] = None,
+    time_zone: Optional[str] = None,
+) -> Any: ...
+def forecast_accuracy(
+    snapshots: Any, actuals: Any, pushes: Any, as_of: datetime.datetime
 ) -> Any: ...
