@@ -46,7 +46,8 @@
 //!
 //! A snapshot is compared once its period has **ended**: Q is at or after the first instant of
 //! the period's end date in the snapshot's time zone (for a rep in Asia/Shanghai and the
-//! quarter 2026-Q1: 2026-03-31T16:00:00Z). Other snapshots are listed as `pending`.
+//! quarter 2026-Q1: 2026-03-31T16:00:00Z). Other snapshots are listed as `pending`; snapshots
+//! taken after Q are ignored (they did not exist yet).
 //!
 //! - **error** = forecast − actual (positive: the forecast was too high), per figure;
 //! - **absolute percentage error** = |error| ÷ actual, only when actual > 0;
@@ -68,6 +69,8 @@
 //!
 //! [`forecast_snapshot`] takes the attainment input and query; [`forecast_accuracy`] takes
 //! snapshots, actual rows and push rows. The engine builds the same rows from its state.
+//! Over plain rows a snapshot may be taken of a period that has ended (to backfill history);
+//! the engine refuses that.
 //!
 //! ```
 //! use salespipe::snapshot::*;
@@ -627,6 +630,9 @@ pub fn forecast_accuracy(input: &AccuracyInput<'_>, as_of: Timestamp) -> Result<
                     )));
                 }
             }
+        }
+        if s.taken_at > as_of {
+            continue; // not taken yet as of the query
         }
         if as_of < end {
             pending.push(s.id.clone());

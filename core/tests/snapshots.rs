@@ -625,3 +625,120 @@ proptest! {
         prop_assert_eq!(r1, r2);
     }
 }
+
+// ----- interleaving independent opportunities' events through the engine ------------------
+
+/// A deal: owner (0 wang, 1 qian), amount, stage (0–2), pushes before the snapshot, what
+/// happens before it (0 nothing, 1 won, 2 won then reopened) and after it (0 nothing, 1 won,
+/// 2 lost).
+type Deal = (usize, i64, usize, u8, u8, u8);
+
+type Step = Box<dyn FnOnce(&mut Engine) -> Result<()>>;
+
+fn scripts(deals: &[Deal]) -> (Vec<Vec<Step>>, Vec<Vec<Step>>) {
+    let mut before: Vec<Vec<Step>> = Vec::new();
+    let mut after: Vec<Vec<Step>> = Vec::new();
+    for (i, &(who, amount, stage, pushes, pre, post)) in deals.iter().enumerate() {
+        let owner = ["wang", "qian"][who];
+        let id = format!("d{i}");
+        let mut b: Vec<Step> = Vec::new();
+        let (o, idc) = (owner, id.clone());
+        b.push(Box::new(move |e: &mut Engine| {
+            let mut n = NewOpportunity::new(idc.as_str(), "sales", "acme", o, "d", cny(amount));
+            n.expected_close = Some("2026-03-01".parse().unwrap());
+            n.stage = Some(["qualify", "quote", "contract"][stage].into());
+            e.create_opportunity(o, n)
+        }));
+        for k in 0..pushes {
+            let idc = id.clone();
+            b.push(Box::new(move |e: &mut Engine| {
+                let day = format!("2026-03-{:02}", 2 + u32::from(k));
+                let patch = OpportunityPatch {
+                    expected_close: Some(Some(day.parse().unwrap())),
+                    ..OpportunityPatch::default()
+                };
+                e.update_opportunity(o, idc.as_str(), patch)
+            }));
+        }
+        if pre >= 1 {
+            let idc = id.clone();
+            b.push(Box::new(move |e: &mut Engine| e.win(o, idc.as_str())));
+        }
+        if pre == 2 {
+            let idc = id.clone();
+            b.push(Box::new(move |e: &mut Engine| {
+                e.reopen(o, idc.as_str(), None, "back")
+            }));
+        }
+        let mut a: Vec<Step> = Vec::new();
+        if pre != 1 && post == 1 {
+            let idc = id.clone();
+            a.push(Box::new(move |e: &mut Engine| e.win(o, idc.as_str())));
+        }
+        if pre != 1 && post == 2 {
+            let idc = id.clone();
+            a.push(Box::new(move |e: &mut Engine| {
+                e.lose(o, idc.as_str(), "price", None)
+            }));
+        }
+        before.push(b);
+        after.push(a);
+    }
+    (before, after)
+}
+
+/// Runs each group of scripts, taking the next step of script `order[k] % remaining` at step
+/// k (each script keeps its own order).
+fn interleave(e: &mut Engine, scripts: Vec<Vec<Step>>, order: &[usize]) {
+    let mut scripts: Vec<std::collections::VecDeque<Step>> =
+        scripts.into_iter().map(Into::into).collect();
+    let mut k = 0;
+    loop {
+        let live: Vec<usize> = (0..scripts.len())
+            .filter(|i| !scripts[*i].is_empty())
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        let pick = live[order.get(k).copied().unwrap_or(0) % live.len()];
+        k += 1;
+        if let Some(step) = scripts[pick].pop_front() {
+            step(e).unwrap();
+        }
+    }
+}
+
+fn run_story(deals: &[Deal], order: &[usize]) -> (ForecastSnapshot, ForecastAccuracy) {
+    let clock = ManualClock::new(t("2026-02-01T00:00:00Z"));
+    let mut e = engine(&clock);
+    let (before, after) = scripts(deals);
+    interleave(&mut e, before, order);
+    e.take_forecast_snapshot("li", "s", Period::quarter(2026, 1).unwrap(), cny_code())
+        .unwrap();
+    clock.set(t("2026-03-10T00:00:00Z"));
+    interleave(&mut e, after, order);
+    clock.set(t("2026-04-02T00:00:00Z"));
+    let snap = e.forecast_snapshot(&"s".into()).unwrap().clone();
+    (snap, e.forecast_accuracy(None).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn the_order_of_independent_opportunities_events_does_not_change_the_report(
+        deals in prop::collection::vec((0usize..2, 1i64..500_000, 0usize..3, 0u8..4, 0u8..3, 0u8..3), 0..8),
+        order in prop::collection::vec(any::<usize>(), 0..40),
+    ) {
+        let sequential = run_story(&deals, &[]);
+        let interleaved = run_story(&deals, &order);
+        prop_assert_eq!(&interleaved, &sequential);
+        let (snap, acc) = sequential;
+        // the per-rep figures add up to what the deals say
+        let won: i64 = snap.reps.iter().map(|r| r.closed_won.minor()).sum();
+        let pre_won: i64 = deals.iter().filter(|d| d.4 == 1).map(|d| d.1).sum();
+        prop_assert_eq!(won, pre_won);
+        let flagged = deals.iter().filter(|d| d.3 >= 3).count();
+        prop_assert_eq!(acc.pushed.iter().filter(|p| p.flagged).count(), flagged);
+        prop_assert_eq!(acc.comparisons.len(), snap.reps.len());
+    }
+}
