@@ -789,7 +789,8 @@ pub(crate) fn of_state(
 }
 
 /// The actual rows of the ended snapshots of a state as of `as_of` (see the module docs):
-/// one attainment per (period, time zone, currency).
+/// one attainment per (period, time zone, currency). Closed won does not depend on targets,
+/// so none are passed: a target set later in another currency cannot break the comparison.
 pub(crate) fn actual_rows(
     state: &crate::engine::State,
     as_of: Timestamp,
@@ -805,10 +806,10 @@ pub(crate) fn actual_rows(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let (users, targets, deals) = crate::target::state_rows(state);
+    let (users, _, deals) = crate::target::state_rows(state);
     let input = AttainmentInput {
         users: &users,
-        targets: &targets,
+        targets: &[],
         deals: &deals,
     };
     let mut rows = Vec::new();

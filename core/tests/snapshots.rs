@@ -742,3 +742,29 @@ proptest! {
         prop_assert_eq!(acc.comparisons.len(), snap.reps.len());
     }
 }
+
+#[test]
+fn a_target_set_later_in_another_currency_does_not_break_the_comparison() {
+    let clock = ManualClock::new(t("2026-02-01T00:00:00Z"));
+    let mut e = engine(&clock);
+    opp(&mut e, "d", "wang", cny(100_000), "2026-03-01", "contract");
+    let q1 = Period::quarter(2026, 1).unwrap();
+    e.take_forecast_snapshot("li", "s", q1, cny_code()).unwrap();
+    e.set_target(
+        "admin",
+        Target::new("t", Scope::Rep("wang".into()), q1, usd(1_000)),
+    )
+    .unwrap();
+    // a CNY snapshot of a period whose targets are now in USD: refused, the currency is named
+    let err = e
+        .take_forecast_snapshot("li", "s2", q1, cny_code())
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Money);
+    e.win("wang", "d").unwrap();
+    clock.set(t("2026-04-01T00:00:00Z"));
+    let r = e.forecast_accuracy(None).unwrap();
+    assert_eq!(cmp(&r, "s", "wang").actual, cny(100_000));
+    // 1,000.00 × 0.9 forecast, 1,000.00 won
+    assert_eq!(cmp(&r, "s", "wang").error.weighted, -10_000.0);
+    assert_eq!(cmp(&r, "s", "wang").error.commit, 0.0);
+}
