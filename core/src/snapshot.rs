@@ -6,7 +6,8 @@
 //!
 //! A [`ForecastSnapshot`] of a [`Period`] taken at instant T holds, for every rep row of the
 //! period's attainment as of T ([`crate::target::attainment`], the same computation, the same
-//! time zone and currency rules), a [`RepSnapshot`]:
+//! time zone and currency rules: through the engine, period edges are the company's clock —
+//! the reminder rules' `time_zone` — for every rep, as in attainment), a [`RepSnapshot`]:
 //!
 //! - `closed_won`, `open_pipeline`, `open_deals`, `weighted_pipeline`, `commit`, `best_case`,
 //!   `other_currencies`: the rep's attainment row as of T, copied;
