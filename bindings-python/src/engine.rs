@@ -499,6 +499,26 @@ impl Engine {
         let params = crate::competitor::params(as_of, closed_from, closed_to)?;
         self.query(py, |e| e.competitor_report_with(&params).and_then(json))
     }
+
+    fn forecast_snapshots<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| json(e.forecast_snapshots()))
+    }
+
+    fn forecast_snapshot<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        let id = salespipe::SnapshotId::new(id);
+        self.query(py, |e| e.forecast_snapshot(&id).and_then(json))
+    }
+
+    /// Forecast accuracy now, or as of `as_of`.
+    #[pyo3(signature = (as_of = None))]
+    fn forecast_accuracy<'py>(
+        &self,
+        py: Python<'py>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_of = as_of.map(|t| timestamp(t, "as_of")).transpose()?;
+        self.query(py, |e| e.forecast_accuracy(as_of).and_then(json))
+    }
 }
 
 /// Parses and validates a pipeline from JSON text; returns its JSON.

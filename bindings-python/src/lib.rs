@@ -10,6 +10,7 @@ mod convert;
 mod engine;
 mod error;
 mod money;
+mod snapshot;
 mod target;
 
 use pyo3::prelude::*;
@@ -47,5 +48,7 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(target::attainment, m)?)?;
     m.add_function(wrap_pyfunction!(target::expense_report, m)?)?;
     m.add_function(wrap_pyfunction!(competitor::competitor_report, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot::forecast_snapshot, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot::forecast_accuracy, m)?)?;
     Ok(())
 }

@@ -133,6 +133,9 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
             (c["amount"] if as_json else sp.Money.from_dict(c["amount"])) if "amount" in c else None,
             c.get("note"),
         ),
+        "take_forecast_snapshot": lambda: engine.take_forecast_snapshot(
+            actor, c["id"], c["period"], c.get("currency")
+        ),
     }
     if t not in calls:
         # A command type without a typed method would be a gap in the binding.
@@ -211,6 +214,15 @@ def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
                 from_=date.fromisoformat(q["from"]) if "from" in q else None,
                 to=date.fromisoformat(q["to"]) if "to" in q else None,
                 as_of=_parse_datetime(cut2) if cut2 is not None else None,
+            ).to_dict()
+        if t == "forecast_snapshots":
+            return [x.to_dict() for x in engine.forecast_snapshots()]
+        if t == "forecast_snapshot":
+            return engine.forecast_snapshot(q["id"]).to_dict()
+        if t == "forecast_accuracy":
+            acc_at: Optional[str] = q.get("as_of")
+            return engine.forecast_accuracy(
+                _parse_datetime(acc_at) if acc_at is not None else None
             ).to_dict()
         if t == "competitor_report":
             def opt(key: str) -> Any:

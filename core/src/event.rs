@@ -255,6 +255,11 @@ pub enum Event {
         /// The sources, in display order.
         sources: Vec<crate::source::Source>,
     },
+    /// The forecast of a period was frozen, per rep.
+    ForecastSnapshotTaken {
+        /// The frozen figures.
+        snapshot: crate::snapshot::ForecastSnapshot,
+    },
 }
 
 /// An event as stored: its place in the global log and in its stream, when, and who.
@@ -394,6 +399,9 @@ impl Event {
                 stream_name("expense/", expense.as_str())
             }
             Event::SourcesConfigured { .. } => "sources/settings".to_owned(),
+            Event::ForecastSnapshotTaken { snapshot } => {
+                stream_name("forecast-snapshot/", snapshot.id.as_str())
+            }
         }
     }
 }

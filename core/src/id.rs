@@ -120,3 +120,7 @@ string_id!(
     /// Identifies an expense record (费用).
     ExpenseId, "exp-1"
 );
+string_id!(
+    /// Identifies a forecast snapshot.
+    SnapshotId, "fs-2026-q1-w1"
+);

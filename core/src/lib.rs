@@ -19,6 +19,7 @@ pub mod money;
 pub mod opportunity;
 pub mod pipeline;
 pub mod reminder;
+pub mod snapshot;
 pub mod source;
 pub mod store;
 pub mod target;
@@ -46,7 +47,7 @@ pub use event::{Event, MoveKind, NewEvent, RecordedEvent, SCHEMA_VERSION};
 pub use gate::{FieldOp, GateItem, GateReport, Requirement};
 pub use id::{
     ActivityId, ActorId, ContactId, CustomerId, ExpenseId, OpportunityId, PipelineId, ProcessId,
-    RequestId, StageId, TargetId, TaskId,
+    RequestId, SnapshotId, StageId, TargetId, TaskId,
 };
 pub use money::{Currency, Money};
 pub use opportunity::{
@@ -57,6 +58,9 @@ pub use pipeline::{Guidance, Pipeline, PipelineBuilder, Position, Stage, LOST, W
 pub use reminder::{
     PipelineRules, QuietHours, Reminder, ReminderId, ReminderIndex, ReminderKind, ReminderRules,
     ReminderState, StaleRule, TaskLead,
+};
+pub use snapshot::{
+    forecast_accuracy, forecast_snapshot, ForecastAccuracy, ForecastSnapshot, RepSnapshot,
 };
 pub use store::{EventStore, InMemoryStore};
 #[cfg(feature = "sqlite")]

@@ -1133,6 +1133,14 @@ pub fn attainment(
     })
 }
 
+/// The attainment input of a state: its users by id, its targets, its deal rows.
+pub(crate) fn state_rows(state: &crate::engine::State) -> (Vec<User>, Vec<Target>, Vec<DealRow>) {
+    let mut users: Vec<User> = state.users.values().cloned().collect();
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let targets = state.targets.values().cloned().collect();
+    (users, targets, deal_rows(state))
+}
+
 /// The deal rows of every opportunity of a state: the owner, amount and outcome as they are,
 /// the probability of the stage in the pipeline's current version, the forecast category the
 /// deal or its stage sets.
@@ -1159,6 +1167,17 @@ pub(crate) fn deal_rows(state: &crate::engine::State) -> Vec<DealRow> {
         });
     }
     v
+}
+
+/// True when a deal is in the open pipeline of a period as [`attainment`] counts it for a
+/// report in `currency`: open, expected to close in the period, in the report's currency, not
+/// in the `omitted` category. Its `amount × probability` is its share of `weighted_pipeline`;
+/// the forecast snapshot ([`crate::snapshot`]) draws its distribution over the same deals.
+pub(crate) fn in_open_pipeline(d: &DealRow, period: &Period, currency: Currency) -> bool {
+    d.outcome == DealOutcome::Open
+        && d.expected_close.is_some_and(|c| period.contains(c))
+        && d.amount.currency() == currency
+        && d.category != ForecastCategory::Omitted
 }
 
 /// Validates a target about to be set against the users and the targets already set.

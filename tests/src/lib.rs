@@ -206,6 +206,14 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
                 )
                 .map(|r| to_json(&r))
         }
+        "forecast_snapshots" => Ok(to_json(&engine.forecast_snapshots())),
+        "forecast_snapshot" => engine
+            .forecast_snapshot(&str_field(q, "id")?.into())
+            .map(to_json),
+        "forecast_accuracy" => {
+            let as_of = q.get("as_of").map(|_| time_field(q, "as_of")).transpose()?;
+            engine.forecast_accuracy(as_of).map(|r| to_json(&r))
+        }
         other => return Err(format!("unknown query type {other:?}")),
     };
     match result {

@@ -89,6 +89,18 @@ from salespipe._targets import (
     OtherCurrency,
     Target,
 )
+from salespipe._snapshots import (
+    ActualRow,
+    Comparison,
+    FigureAccuracy,
+    Figures,
+    ForecastAccuracy,
+    ForecastSnapshot,
+    PushedDeal,
+    PushRow,
+    RepAccuracy,
+    RepSnapshot,
+)
 from salespipe._analytics import FunnelMode, FunnelReport, calibration, forecast, funnel
 from salespipe._salespipe import ManualClock
 from salespipe.exceptions import (
@@ -156,6 +168,18 @@ __all__ = [
     "ForecastCategory",
     "OtherCurrency",
     "Target",
+    "ActualRow",
+    "Comparison",
+    "FigureAccuracy",
+    "Figures",
+    "ForecastAccuracy",
+    "ForecastSnapshot",
+    "PushedDeal",
+    "PushRow",
+    "RepAccuracy",
+    "RepSnapshot",
+    "forecast_snapshot",
+    "forecast_accuracy",
     "attainment",
     "DailyFigures",
     "DailyReport",
@@ -698,6 +722,68 @@ class Engine:
         return CompetitorReport.from_dict(
             self._inner.competitor_report(as_of, closed_from=start, closed_to=end)
         )
+
+    def take_forecast_snapshot(
+        self, actor: str, id: str, period: str, currency: Optional[str] = None
+    ) -> None:
+        """Freezes the forecast of ``period`` (``"2026-Q1"``, ``"2026-03"`` …) per rep, now,
+        in the company time zone (the reminder rules') and ``currency`` (default: the one
+        the period's targets share). Managers and admins only; refused, with nothing
+        written, for an id already taken, a period that has ended, no currency."""
+        self._run(actor, "take_forecast_snapshot", id=id, period=period, currency=currency)
+
+    def forecast_snapshots(self) -> List[ForecastSnapshot]:
+        """Every forecast snapshot, by id."""
+        return [ForecastSnapshot.from_dict(s) for s in self._inner.forecast_snapshots()]
+
+    def forecast_snapshot(self, id: str) -> ForecastSnapshot:
+        """A forecast snapshot by id (:class:`NotFound` if there is none)."""
+        return ForecastSnapshot.from_dict(self._inner.forecast_snapshot(id))
+
+    def forecast_accuracy(self, as_of: Optional[_dt.datetime] = None) -> ForecastAccuracy:
+        """Forecast accuracy now (``as_of=None``) or as of a tz-aware instant: every
+        snapshot of a period ended by then against the rep's closed won of the period as
+        of then; bias, mean absolute error and MAPE per rep and currency; pushed deals.
+        Definitions: the core's ``salespipe::snapshot`` module docs."""
+        return ForecastAccuracy.from_dict(self._inner.forecast_accuracy(as_of))
+
+
+def forecast_snapshot(
+    id: str,
+    users: Iterable[_Input],
+    targets: Iterable[_Input],
+    deals: Iterable[_Input],
+    period: str,
+    *,
+    as_of: _dt.datetime,
+    currency: Optional[str] = None,
+    time_zone: str = "UTC",
+) -> ForecastSnapshot:
+    """A forecast snapshot over plain records, without an engine: the attainment of
+    ``period`` as of ``as_of`` (the snapshot's instant) per rep, plus the distribution of
+    each rep's open pipeline — the same computation as :meth:`Engine.take_forecast_snapshot`."""
+    return ForecastSnapshot.from_dict(
+        _salespipe.forecast_snapshot(
+            id, list(users), list(targets), list(deals), period, as_of, currency, time_zone
+        )
+    )
+
+
+def forecast_accuracy(
+    snapshots: Iterable[_Input],
+    actuals: Iterable[_Input],
+    pushes: Iterable[_Input] = (),
+    *,
+    as_of: _dt.datetime,
+) -> ForecastAccuracy:
+    """Forecast accuracy over plain records: snapshots (:class:`ForecastSnapshot`), what
+    each rep won per period (:class:`ActualRow`; every rep of every ended snapshot needs one)
+    and push counts (:class:`PushRow`) — the same computation as
+    :meth:`Engine.forecast_accuracy`. Bad rows raise :class:`ValidationError` (or
+    :class:`MoneyError` for a currency mismatch) naming the field."""
+    return ForecastAccuracy.from_dict(
+        _salespipe.forecast_accuracy(list(snapshots), list(actuals), list(pushes), as_of)
+    )
 
 
 def competitor_report(

@@ -99,6 +99,9 @@ class Engine:
         closed_from: Optional[datetime.datetime] = None,
         closed_to: Optional[datetime.datetime] = None,
     ) -> Any: ...
+    def forecast_snapshots(self) -> List[Any]: ...
+    def forecast_snapshot(self, id: str) -> Any: ...
+    def forecast_accuracy(self, as_of: Optional[datetime.datetime] = None) -> Any: ...
 
 @final
 class FunnelReport:
@@ -172,4 +175,17 @@ def expense_report(
     from_: Optional[datetime.date] = None,
     to: Optional[datetime.date] = None,
     as_of: Optional[datetime.datetime] = None,
+) -> Any: ...
+def forecast_snapshot(
+    id: str,
+    users: Any,
+    targets: Any,
+    deals: Any,
+    period: str,
+    as_of: datetime.datetime,
+    currency: Optional[str] = None,
+    time_zone: Optional[str] = None,
+) -> Any: ...
+def forecast_accuracy(
+    snapshots: Any, actuals: Any, pushes: Any, as_of: datetime.datetime
 ) -> Any: ...

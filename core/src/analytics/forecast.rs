@@ -199,27 +199,40 @@ pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Fore
         stage_probabilities: probs,
         ..Forecast::default()
     };
-    let exact_limit = match params.method {
+    distribution(&terms, params.method, &mut out)?;
+    Ok(out)
+}
+
+/// Fills the distribution of Σ aᵢ · Bernoulli(pᵢ) over `terms` (amount in minor units, win
+/// probability) into `out`: `p10`, `p50`, `p90`, `method`, `samples`, `seed`. The one
+/// computation behind [`forecast`] and the per-rep distribution of a forecast snapshot
+/// ([`crate::snapshot`]).
+pub(crate) fn distribution(
+    terms: &[(i64, f64)],
+    method: ForecastMethod,
+    out: &mut Forecast,
+) -> Result<()> {
+    let exact_limit = match method {
         ForecastMethod::Auto { max_support, .. } => Some(max_support),
         ForecastMethod::Exact => Some(4_000_000),
         ForecastMethod::MonteCarlo { .. } => None,
     };
     if let Some(limit) = exact_limit {
-        if let Some(dist) = exact_distribution(&terms, limit) {
+        if let Some(dist) = exact_distribution(terms, limit) {
             out.method = "exact".into();
             out.p10 = dist_quantile(&dist, 0.1);
             out.p50 = dist_quantile(&dist, 0.5);
             out.p90 = dist_quantile(&dist, 0.9);
-            return Ok(out);
+            return Ok(());
         }
-        if params.method == ForecastMethod::Exact {
+        if method == ForecastMethod::Exact {
             return Err(Error::validation(
                 "method",
                 "the exact distribution has too many distinct totals; use monte_carlo",
             ));
         }
     }
-    let (samples, seed) = match params.method {
+    let (samples, seed) = match method {
         ForecastMethod::Auto { samples, seed, .. }
         | ForecastMethod::MonteCarlo { samples, seed } => (samples, seed),
         ForecastMethod::Exact => (0, 0),
@@ -231,7 +244,7 @@ pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Fore
     let mut totals: Vec<i64> = Vec::with_capacity(samples as usize);
     for _ in 0..samples {
         let mut total: i64 = 0;
-        for &(a, p) in &terms {
+        for &(a, p) in terms {
             if rng.next_f64() < p {
                 total = total.saturating_add(a);
             }
@@ -249,7 +262,7 @@ pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Fore
     out.p90 = pick(super::Quantile::P90);
     out.samples = Some(samples);
     out.seed = Some(seed);
-    Ok(out)
+    Ok(())
 }
 
 /// The exact distribution of Σ a_i · Bernoulli(p_i) as sorted (total, probability) pairs,

@@ -277,12 +277,23 @@ pub enum Command {
         /// The sources, in display order.
         sources: Vec<crate::source::Source>,
     },
+    /// Freeze the forecast of a period, per rep, now ([`crate::snapshot`]).
+    TakeForecastSnapshot {
+        /// Chosen by the host; must be new.
+        id: crate::id::SnapshotId,
+        /// The period forecast (must not have ended).
+        period: crate::target::Period,
+        /// The currency (absent: the one the period's targets share).
+        #[serde(default)]
+        currency: Option<crate::money::Currency>,
+    },
 }
 
 pub(crate) struct Ctx<'a> {
     pub state: &'a State,
     pub policy: &'a dyn Policy,
     pub actor: &'a ActorId,
+    pub now: crate::clock::Timestamp,
 }
 
 impl Ctx<'_> {
@@ -1135,6 +1146,18 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 expense: amended,
                 process,
             }])
+        }
+        Command::TakeForecastSnapshot {
+            id,
+            period,
+            currency,
+        } => {
+            cx.allow(Action::TakeForecastSnapshot)?;
+            if st.forecast_snapshots.contains_key(&id) {
+                return Err(Error::already_exists("forecast snapshot", &id));
+            }
+            let snapshot = crate::snapshot::of_state(st, id, period, currency, cx.now)?;
+            Ok(vec![Event::ForecastSnapshotTaken { snapshot }])
         }
     }
 }

@@ -240,6 +240,7 @@ impl Engine {
                 state: &self.state,
                 policy: &*self.policy,
                 actor: &actor,
+                now,
             },
             command,
         )?;
@@ -918,12 +919,7 @@ impl Engine {
             }
             None => (&self.state, self.now()),
         };
-        let users: Vec<User> = sorted_by_id(state.users.values(), |u| &u.id)
-            .into_iter()
-            .cloned()
-            .collect();
-        let targets: Vec<crate::target::Target> = state.targets.values().cloned().collect();
-        let deals = crate::target::deal_rows(state);
+        let (users, targets, deals) = crate::target::state_rows(state);
         let mut q = query.clone();
         q.as_of = Some(as_of);
         if q.time_zone.is_none() {
@@ -1112,6 +1108,108 @@ impl Engine {
             &costs,
             &configured,
         ))
+    }
+
+    /// Freezes the forecast of `period`, per rep, now ([`crate::snapshot`]): the attainment
+    /// figures and the distribution of each rep's open pipeline, in the company time zone (the
+    /// reminder rules') and `currency` (absent: the one the period's targets share).
+    ///
+    /// Refused, with nothing written: an actor who is neither a manager nor an admin, an id
+    /// already taken ([`Error::AlreadyExists`]) or empty (`id`), a period that has ended
+    /// (`period`), no currency or a target in another one (`currency`).
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// use salespipe::target::Period;
+    /// let clock = ManualClock::new("2026-02-01T00:00:00Z".parse()?);
+    /// let mut engine = Engine::with_clock(clock.clone());
+    /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
+    /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+    /// let q1 = Period::quarter(2026, 1)?;
+    /// engine.take_forecast_snapshot("root", "s1", q1, Some("CNY".parse()?))?;
+    /// let again = engine.take_forecast_snapshot("root", "s1", q1, Some("CNY".parse()?));
+    /// assert_eq!(again.unwrap_err().code(), ErrorCode::AlreadyExists);
+    /// let denied = engine.take_forecast_snapshot("wang", "s2", q1, Some("CNY".parse()?));
+    /// assert_eq!(denied.unwrap_err().code(), ErrorCode::PermissionDenied);
+    /// assert_eq!(engine.forecast_snapshots().len(), 1);
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn take_forecast_snapshot(
+        &mut self,
+        actor: impl Into<ActorId>,
+        id: impl Into<crate::id::SnapshotId>,
+        period: crate::target::Period,
+        currency: Option<crate::money::Currency>,
+    ) -> Result<()> {
+        self.command(
+            actor,
+            Command::TakeForecastSnapshot {
+                id: id.into(),
+                period,
+                currency,
+            },
+        )
+    }
+
+    /// Every forecast snapshot, by id.
+    pub fn forecast_snapshots(&self) -> Vec<&crate::snapshot::ForecastSnapshot> {
+        self.state.forecast_snapshots.values().collect()
+    }
+
+    /// A forecast snapshot by id.
+    pub fn forecast_snapshot(
+        &self,
+        id: &crate::id::SnapshotId,
+    ) -> Result<&crate::snapshot::ForecastSnapshot> {
+        self.state
+            .forecast_snapshots
+            .get(id)
+            .ok_or_else(|| Error::not_found("forecast snapshot", id))
+    }
+
+    /// Forecast accuracy now (`None`) or as of an instant ([`crate::snapshot`]): every
+    /// snapshot taken by then of a period ended by then, against the rep's closed won of the
+    /// period as of then; and every pushed deal.
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// use salespipe::target::Period;
+    /// let clock = ManualClock::new("2026-02-01T00:00:00Z".parse()?);
+    /// let mut engine = Engine::with_clock(clock.clone());
+    /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
+    /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+    /// engine.take_forecast_snapshot("root", "s1", Period::month(2026, 2)?, Some("CNY".parse()?))?;
+    /// assert_eq!(engine.forecast_accuracy(None)?.pending.len(), 1);
+    /// clock.set("2026-03-01T00:00:00Z".parse()?);
+    /// let r = engine.forecast_accuracy(None)?;
+    /// assert_eq!(r.comparisons.len(), 1);
+    /// assert_eq!(r.reps[0].weighted.mape, None); // nothing won: no ratio
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn forecast_accuracy(
+        &self,
+        as_of: Option<Timestamp>,
+    ) -> Result<crate::snapshot::ForecastAccuracy> {
+        let replayed;
+        let (state, at) = match as_of {
+            Some(t) => {
+                replayed = self.state_as_of(t)?;
+                (&replayed, t)
+            }
+            None => (&self.state, self.now()),
+        };
+        let snapshots: Vec<crate::snapshot::ForecastSnapshot> =
+            state.forecast_snapshots.values().cloned().collect();
+        let actuals = crate::snapshot::actual_rows(state, at)?;
+        let pushes = crate::snapshot::push_rows(state);
+        crate::snapshot::forecast_accuracy(
+            &crate::snapshot::AccuracyInput {
+                snapshots: &snapshots,
+                actuals: &actuals,
+                pushes: &pushes,
+            },
+            at,
+        )
     }
 
     /// Events after a global position (for projections and analytics), up to `limit`.

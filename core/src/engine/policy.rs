@@ -47,6 +47,8 @@ pub enum Action<'a> {
         /// Whose target.
         scope: &'a crate::target::Scope,
     },
+    /// Take a forecast snapshot.
+    TakeForecastSnapshot,
 }
 
 impl Action<'_> {
@@ -65,6 +67,7 @@ impl Action<'_> {
             Action::Decide => "decide approvals".to_owned(),
             Action::SetTarget { scope } => format!("set the targets of {scope}"),
             Action::Expense { rep } => format!("submit or change an expense of {rep}"),
+            Action::TakeForecastSnapshot => "take forecast snapshots".to_owned(),
         }
     }
 }
@@ -123,7 +126,8 @@ pub trait Policy: Send + Sync + std::fmt::Debug {
 /// - forcing: managers (role manager or admin) who own the deal or are above its owner, admins;
 /// - deciding approvals: the approvers the process lists;
 /// - targets: admins (anyone while no admin is registered) for every scope; managers for the
-///   teams and reps below them (not their own team's or their own: their manager sets those).
+///   teams and reps below them (not their own team's or their own: their manager sets those);
+/// - forecast snapshots: managers and admins (anyone while no admin is registered).
 ///
 /// ```
 /// use salespipe::{DefaultPolicy, Policy, Engine, User, Role, Action};
@@ -156,6 +160,9 @@ impl Policy for DefaultPolicy {
                     || !dir.has_admin()
                     || (role == Some(Role::Manager)
                         && scope.user().is_some_and(|u| dir.manages(actor, u)))
+            }
+            Action::TakeForecastSnapshot => {
+                matches!(role, Some(Role::Manager | Role::Admin)) || !dir.has_admin()
             }
         }
     }

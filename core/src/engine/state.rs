@@ -218,6 +218,8 @@ pub struct State {
     pub(crate) expenses:
         std::collections::BTreeMap<crate::id::ExpenseId, crate::expense::ExpenseRecord>,
     pub(crate) sources: Option<Vec<crate::source::Source>>,
+    pub(crate) forecast_snapshots:
+        std::collections::BTreeMap<crate::id::SnapshotId, crate::snapshot::ForecastSnapshot>,
 }
 
 impl State {
@@ -697,6 +699,10 @@ impl State {
                 if let Some(x) = self.expenses.get_mut(expense) {
                     x.request.status = ApprovalStatus::Withdrawn;
                 }
+            }
+            Event::ForecastSnapshotTaken { snapshot } => {
+                self.forecast_snapshots
+                    .insert(snapshot.id.clone(), snapshot.clone());
             }
         }
         if let Some(o) = rec
