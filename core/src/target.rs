@@ -14,7 +14,8 @@
 //! (`User::manager`, followed up). The parts of a team target are the targets of M's own deals
 //! (`rep:M`, when set) and, for each direct report U, `team:U` when U has reports of their own,
 //! else `rep:U`. The parts of the company target are, for each user at the top (no manager),
-//! `team:U` or `rep:U` likewise. [`AttainmentReport::decomposition`] (and
+//! `team:U` or `rep:U` likewise (an admin without reports is a part only when given a
+//! target). [`AttainmentReport::decomposition`] (and
 //! `Engine::check_targets`) says where the parts of a whole do not sum to it or some parts are
 //! missing; setting the parts one at a time is allowed, so this is a report, not a refusal.
 //!
@@ -1245,6 +1246,11 @@ fn decomposition(
             .iter()
             .filter(|p| !targets.contains_key(p))
             .filter(|p| !matches!((&whole.scope, p), (Scope::Team(m), Scope::Rep(r)) if m == r))
+            // an admin at the top carries no quota unless given one
+            .filter(|p| match p {
+                Scope::Rep(u) => org.users.get(u).is_none_or(|x| x.role != Role::Admin),
+                _ => true,
+            })
             .cloned()
             .collect();
         if sum == whole.revenue && missing.is_empty() {

@@ -344,16 +344,18 @@ fn decomposition_says_when_the_parts_do_not_sum_to_the_whole() {
     let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
     assert!(r.decomposition.is_empty(), "{:?}", r.decomposition);
     assert_eq!(e.targets().len(), 3);
-    // a company target over li's team (the only top-level non-admin with reports) and admin
+    // a company target over li's team (admin, at the top too, carries no quota)
     e.set_target("admin", Target::new("co", Scope::Company, q1, cny(300)))
         .unwrap();
     let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
-    assert!(
-        r.decomposition.iter().all(|i| i.scope == Scope::Company),
-        "{:?}",
-        r.decomposition
-    );
-    assert_eq!(r.decomposition[0].missing, vec![rep("admin")]);
+    assert!(r.decomposition.is_empty(), "{:?}", r.decomposition); // admin carries no quota
+    e.set_target("admin", Target::new("co", Scope::Company, q1, cny(400)))
+        .unwrap();
+    let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
+    assert_eq!(r.decomposition.len(), 1);
+    assert_eq!(r.decomposition[0].scope, Scope::Company);
+    assert!(r.decomposition[0].missing.is_empty());
+    assert_eq!(r.decomposition[0].parts, cny(300));
 }
 
 #[test]
