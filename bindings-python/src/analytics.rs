@@ -436,6 +436,13 @@ pub(crate) struct FunnelReport {
     inner: Arc<an::FunnelReport>,
 }
 
+impl FunnelReport {
+    /// The core report.
+    pub(crate) fn report(&self) -> &an::FunnelReport {
+        &self.inner
+    }
+}
+
 #[pymethods]
 impl FunnelReport {
     /// The report's JSON (the same shape as the Rust report).

@@ -47,6 +47,7 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::parse_duration, m)?)?;
     m.add_function(wrap_pyfunction!(target::attainment, m)?)?;
     m.add_function(wrap_pyfunction!(target::expense_report, m)?)?;
+    m.add_function(wrap_pyfunction!(target::source_report, m)?)?;
     m.add_function(wrap_pyfunction!(competitor::competitor_report, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::forecast_snapshot, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::forecast_accuracy, m)?)?;

@@ -93,3 +93,26 @@ pub(crate) fn expense_report<'py>(
         .py_err()?;
     to_py(py, &report)
 }
+
+/// The source report from a funnel report grouped by source (over frames, `by` = the source
+/// column), the approved costs per source and the configured sources.
+#[pyfunction]
+#[pyo3(signature = (funnel, costs = None, sources = None))]
+pub(crate) fn source_report<'py>(
+    py: Python<'py>,
+    funnel: PyRef<'py, crate::analytics::FunnelReport>,
+    costs: Option<&Bound<'py, PyAny>>,
+    sources: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    type Costs = std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>;
+    let costs: Costs = match costs {
+        Some(c) => from_py(c, "costs")?,
+        None => Costs::new(),
+    };
+    let sources: Vec<salespipe::source::Source> = match sources {
+        Some(s) => from_py(s, "sources")?,
+        None => Vec::new(),
+    };
+    let report = salespipe::source::source_report_from(funnel.report(), &costs, &sources);
+    to_py(py, &report)
+}

@@ -56,3 +56,40 @@ def test_sources_configured_checked_and_reported() -> None:
     assert row is not None and row.won == 0
     with pytest.raises(sp.NotFound):
         e.source_report("nope")
+
+
+def test_the_source_report_over_frames() -> None:
+    import pyarrow as pa
+
+    ts = pa.timestamp("ms", tz="UTC")
+    d0, d2, d4 = at("2026-03-01T00:00:00"), at("2026-03-03T00:00:00"), at("2026-03-05T00:00:00")
+    events = pa.table(
+        {
+            "opp": ["a", "a", "b", "b", "c"],
+            "at": pa.array([d0, d2, d0, d4, d0], ts),
+            "stage": ["qualify", "won", "qualify", "lost", "qualify"],
+        }
+    )
+    opps = pa.table(
+        {
+            "opp": ["a", "b", "c"],
+            "amount": pa.array([100_00, 50_00, 7_00], pa.int64()),
+            "created": pa.array([d0, d0, d0], ts),
+            "source": ["fair", "fair", "web"],
+        }
+    )
+    pipeline = sp.Pipeline("s", "S", [sp.Stage("qualify", "Q", 0.2)])
+    f = sp.funnel(events, opps, pipeline, as_of=d4, by="source", currency="CNY")
+    r = sp.source_report(
+        f,
+        costs={"fair": {"CNY": 30_00}},
+        sources=[sp.Source("fair", "trade fair"), sp.Source("web", "web"), sp.Source("ads", "ads")],
+    )
+    fair = r.row("fair")
+    assert fair is not None
+    assert (fair.created, fair.won, fair.lost, fair.revenue) == (2, 1, 1, 100_00)
+    assert fair.cost_per_won == {"CNY": 3000.0}
+    assert fair.avg_cycle_days == pytest.approx(2.0)
+    ads = r.row("ads")
+    assert ads is not None and ads.created == 0 and ads.win_rate is None
+    assert [s.source for s in r.sources] == ["fair", "web", "ads"]

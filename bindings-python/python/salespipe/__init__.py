@@ -161,6 +161,7 @@ __all__ = [
     "RepExpenses",
     "WonRow",
     "expense_report",
+    "source_report",
     "AttainmentRow",
     "DealOutcome",
     "DealRow",
@@ -835,4 +836,20 @@ def expense_report(
     the customer ratio): the same computation as :meth:`Engine.expense_report`."""
     return ExpenseReport.from_dict(
         _salespipe.expense_report(list(rows), list(won), from_, to, as_of)
+    )
+
+
+def source_report(
+    funnel: FunnelReport,
+    costs: Optional[Mapping[str, Mapping[str, int]]] = None,
+    sources: Iterable[_Input] = (),
+) -> SourceReport:
+    """The source report (来源统计) over plain columns: a :func:`funnel` report grouped by the
+    source column, the approved costs per source (source → ISO currency → minor units) and
+    the configured :class:`Source` list: the same computation as
+    :meth:`Engine.source_report`."""
+    return SourceReport.from_dict(
+        _salespipe.source_report(
+            funnel._inner, {k: dict(v) for k, v in (costs or {}).items()}, list(sources)
+        )
     )

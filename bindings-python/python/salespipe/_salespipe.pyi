@@ -189,3 +189,6 @@ def forecast_snapshot(
 def forecast_accuracy(
     snapshots: Any, actuals: Any, pushes: Any, as_of: datetime.datetime
 ) -> Any: ...
+def source_report(
+    funnel: FunnelReport, costs: Optional[Any] = None, sources: Optional[Any] = None
+) -> Any: ...
