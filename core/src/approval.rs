@@ -198,6 +198,37 @@ pub struct ApprovalRequest {
 }
 
 impl ApprovalRequest {
+    /// A new request, pending at step one of round one.
+    ///
+    /// ```
+    /// use salespipe::{ApprovalRequest, ApprovalStatus, Timestamp};
+    /// let r = ApprovalRequest::new("req-1".into(), "quote".into(), "wang".into(), Timestamp::from_millis(0));
+    /// assert_eq!((r.round, r.step, r.status), (1, 0, ApprovalStatus::Pending));
+    /// ```
+    pub fn new(id: RequestId, process: ProcessId, submitted_by: ActorId, at: Timestamp) -> Self {
+        ApprovalRequest {
+            id,
+            process,
+            submitted_by,
+            submitted_at: at,
+            round: 1,
+            step: 0,
+            step_since: at,
+            status: ApprovalStatus::Pending,
+            decisions: Vec::new(),
+        }
+    }
+
+    /// Starts the next round at step one (a resubmission); earlier decisions are kept.
+    pub fn resubmit(&mut self, by: ActorId, at: Timestamp) {
+        self.round += 1;
+        self.step = 0;
+        self.status = ApprovalStatus::Pending;
+        self.submitted_at = at;
+        self.step_since = at;
+        self.submitted_by = by;
+    }
+
     /// Approvers of the current step who have not yet decided in this round.
     pub fn waiting_on<'a>(&'a self, process: &'a ApprovalProcess) -> Vec<&'a ActorId> {
         if self.status != ApprovalStatus::Pending {

@@ -561,24 +561,14 @@ impl State {
                 };
                 match o.approvals.iter_mut().find(|r| &r.id == request) {
                     Some(r) => {
-                        r.round += 1;
-                        r.step = 0;
-                        r.status = ApprovalStatus::Pending;
-                        r.submitted_at = at;
-                        r.step_since = at;
-                        r.submitted_by = rec.actor.clone();
+                        r.resubmit(rec.actor.clone(), at);
                     }
-                    None => o.approvals.push(ApprovalRequest {
-                        id: request.clone(),
-                        process: process.clone(),
-                        submitted_by: rec.actor.clone(),
-                        submitted_at: at,
-                        round: 1,
-                        step: 0,
-                        step_since: at,
-                        status: ApprovalStatus::Pending,
-                        decisions: Vec::new(),
-                    }),
+                    None => o.approvals.push(ApprovalRequest::new(
+                        request.clone(),
+                        process.clone(),
+                        rec.actor.clone(),
+                        at,
+                    )),
                 }
             }
             Event::ApprovalDecided {
@@ -648,31 +638,20 @@ impl State {
                     expense.id.clone(),
                     crate::expense::ExpenseRecord {
                         expense: expense.clone(),
-                        request: ApprovalRequest {
-                            id: crate::RequestId::new(expense.id.as_str()),
-                            process: process.clone(),
-                            submitted_by: rec.actor.clone(),
-                            submitted_at: at,
-                            round: 1,
-                            step: 0,
-                            step_since: at,
-                            status: ApprovalStatus::Pending,
-                            decisions: Vec::new(),
-                        },
+                        request: ApprovalRequest::new(
+                            crate::RequestId::new(expense.id.as_str()),
+                            process.clone(),
+                            rec.actor.clone(),
+                            at,
+                        ),
                     },
                 );
             }
             Event::ExpenseResubmitted { expense, process } => {
                 if let Some(x) = self.expenses.get_mut(&expense.id) {
                     x.expense = expense.clone();
-                    let r = &mut x.request;
-                    r.process = process.clone();
-                    r.round += 1;
-                    r.step = 0;
-                    r.status = ApprovalStatus::Pending;
-                    r.submitted_at = at;
-                    r.step_since = at;
-                    r.submitted_by = rec.actor.clone();
+                    x.request.process = process.clone();
+                    x.request.resubmit(rec.actor.clone(), at);
                 }
             }
             Event::ExpenseDecided {
