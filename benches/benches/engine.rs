@@ -1,6 +1,7 @@
 //! The in-memory engine: gate-checked advances per second and events replayed per second.
 //!
-//! `cargo bench -p salespipe-benches --bench engine`
+//! `cargo bench -p salespipe-benches --bench engine` (the system allocator), and
+//! `cargo bench -p salespipe-benches --bench engine --features mimalloc` (mimalloc).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -8,6 +9,11 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use salespipe::*;
 use salespipe_benches::ENGINE_STAGES as STAGES;
+
+/// With `--features mimalloc`, the process allocator a host may choose instead of the system's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The bench's engine: `n` opportunities in the first stage with every gate met.
 fn engine_with(n: usize) -> Engine {

@@ -29,6 +29,11 @@ use salespipe_benches::{engine_with, ENGINE_STAGES};
 
 const N: usize = 20_000;
 
+/// With `--features mimalloc`, the process allocator a host may choose instead of the system's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> salespipe::Result<()> {
     let mode = std::env::args().nth(1).unwrap_or_default();
     let ids: Vec<OpportunityId> = (0..N)
