@@ -11,6 +11,49 @@ pub fn cny(minor: i64) -> Money {
     Money::from_minor(minor, Currency::new("CNY").unwrap())
 }
 
+pub fn usd(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::new("USD").unwrap())
+}
+
+/// The pipeline of the sales-management tests: qualify (pipeline), quote (best case),
+/// contract (commit); skips allowed.
+pub fn forecast_pipeline() -> Pipeline {
+    Pipeline::builder("sales", "Sales")
+        .stage(Stage::new("qualify", "识别潜在客户", 0.1))
+        .stage(Stage::new("quote", "报价", 0.5).forecast_category(ForecastCategory::BestCase))
+        .stage(Stage::new("contract", "合同", 0.9).forecast_category(ForecastCategory::Commit))
+        .lost_reasons(["price"])
+        .allow_skip(true)
+        .build()
+        .unwrap()
+}
+
+/// The organisation of the sales-management tests: admin → li (manager) → wang, qian (reps),
+/// the [`forecast_pipeline`], the company's clock in Asia/Shanghai and customer acme.
+pub fn mgmt_engine(clock: &ManualClock) -> Engine {
+    let mut e = Engine::with_clock(clock.clone());
+    e.register_user("admin", User::new("admin", "Admin", Role::Admin))
+        .unwrap();
+    e.register_user("admin", User::new("li", "李经理", Role::Manager))
+        .unwrap();
+    for r in ["wang", "qian"] {
+        e.register_user("admin", User::new(r, r, Role::Rep).managed_by("li"))
+            .unwrap();
+    }
+    e.define_pipeline("admin", forecast_pipeline()).unwrap();
+    e.set_reminder_rules(
+        "admin",
+        ReminderRules {
+            time_zone: "Asia/Shanghai".into(),
+            ..ReminderRules::default()
+        },
+    )
+    .unwrap();
+    e.create_customer("wang", Customer::new("acme", "Acme"))
+        .unwrap();
+    e
+}
+
 /// The five-stage pipeline of the mission, with a sub-goal gate on qualify, an activity gate on
 /// demo and the quote approval on quote.
 pub fn five_stages() -> Pipeline {

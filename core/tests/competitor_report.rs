@@ -3,28 +3,15 @@
 //! invariants (the order of rows or of independent opportunities' events is irrelevant).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use salespipe::analytics::Window;
 use salespipe::competitor::{
     competitor_report, CompetitorOutcome as Out, CompetitorParams, CompetitorReport, CompetitorRow,
 };
 use salespipe::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn money(minor: i64, currency: &str) -> Money {
-    Money::from_minor(minor, Currency::new(currency).unwrap())
-}
-
-fn cny(minor: i64) -> Money {
-    money(minor, "CNY")
-}
-
-fn usd(minor: i64) -> Money {
-    money(minor, "USD")
-}
 
 fn map(pairs: &[(&str, i64)]) -> std::collections::BTreeMap<String, i64> {
     pairs.iter().map(|(c, v)| ((*c).to_owned(), *v)).collect()

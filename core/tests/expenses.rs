@@ -2,21 +2,12 @@
 //! reports, bad input, and order independence.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use salespipe::expense::*;
 use salespipe::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn cny(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("CNY").unwrap())
-}
-
-fn usd(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("USD").unwrap())
-}
 
 fn day(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()

@@ -3,61 +3,17 @@
 //! and the invariant that the order of independent rows does not matter.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use salespipe::analytics::ForecastMethod;
 use salespipe::snapshot::*;
 use salespipe::target::*;
 use salespipe::*;
 
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn cny(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("CNY").unwrap())
-}
-
-fn usd(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("USD").unwrap())
-}
-
 fn cny_code() -> Option<Currency> {
     Some(Currency::new("CNY").unwrap())
-}
-
-fn pipeline() -> Pipeline {
-    Pipeline::builder("sales", "Sales")
-        .stage(Stage::new("qualify", "识别潜在客户", 0.1))
-        .stage(Stage::new("quote", "报价", 0.5).forecast_category(ForecastCategory::BestCase))
-        .stage(Stage::new("contract", "合同", 0.9).forecast_category(ForecastCategory::Commit))
-        .allow_skip(true)
-        .build()
-        .unwrap()
-}
-
-/// admin → li (manager) → wang, qian (reps); the company's clock is Asia/Shanghai.
-fn engine(clock: &ManualClock) -> Engine {
-    let mut e = Engine::with_clock(clock.clone());
-    e.register_user("admin", User::new("admin", "Admin", Role::Admin))
-        .unwrap();
-    e.register_user("admin", User::new("li", "李经理", Role::Manager))
-        .unwrap();
-    for r in ["wang", "qian"] {
-        e.register_user("admin", User::new(r, r, Role::Rep).managed_by("li"))
-            .unwrap();
-    }
-    e.define_pipeline("admin", pipeline()).unwrap();
-    e.set_reminder_rules(
-        "admin",
-        ReminderRules {
-            time_zone: "Asia/Shanghai".into(),
-            ..ReminderRules::default()
-        },
-    )
-    .unwrap();
-    e.create_customer("wang", Customer::new("acme", "Acme"))
-        .unwrap();
-    e
 }
 
 fn opp(e: &mut Engine, id: &str, owner: &str, amount: Money, close: &str, stage: &str) {
@@ -98,7 +54,7 @@ fn cmp<'a>(r: &'a ForecastAccuracy, snapshot: &str, rep: &str) -> &'a Comparison
 /// - 3 May: w-apr reopened. Now: 4 May.
 fn story() -> (ManualClock, Engine) {
     let clock = ManualClock::new(t("2026-01-20T02:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     opp(
         &mut e,
         "w-won",
@@ -710,7 +666,7 @@ fn interleave(e: &mut Engine, scripts: Vec<Vec<Step>>, order: &[usize]) {
 
 fn run_story(deals: &[Deal], order: &[usize]) -> (ForecastSnapshot, ForecastAccuracy) {
     let clock = ManualClock::new(t("2026-02-01T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     let (before, after) = scripts(deals);
     interleave(&mut e, before, order);
     e.take_forecast_snapshot("li", "s", Period::quarter(2026, 1).unwrap(), cny_code())
@@ -746,7 +702,7 @@ proptest! {
 #[test]
 fn a_target_set_later_in_another_currency_does_not_break_the_comparison() {
     let clock = ManualClock::new(t("2026-02-01T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     opp(&mut e, "d", "wang", cny(100_000), "2026-03-01", "contract");
     let q1 = Period::quarter(2026, 1).unwrap();
     e.take_forecast_snapshot("li", "s", q1, cny_code()).unwrap();

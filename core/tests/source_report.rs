@@ -2,19 +2,14 @@
 //! approved expenses, the configured list, and independence from the order of deals.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use salespipe::analytics::{funnel, FunnelParams, FunnelTable, GroupBy, Window};
 use salespipe::expense::{Expense, ExpenseCategory, ExpenseSettings};
 use salespipe::source::Source;
 use salespipe::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn cny(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("CNY").unwrap())
-}
 
 const DAY: i64 = 86_400_000;
 

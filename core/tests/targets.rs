@@ -2,21 +2,12 @@
 //! input, and the invariants (parts sum to the whole; the order of deals is irrelevant).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use salespipe::target::*;
 use salespipe::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn cny(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("CNY").unwrap())
-}
-
-fn usd(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::new("USD").unwrap())
-}
 
 fn rep(id: &str) -> Scope {
     Scope::Rep(id.into())
@@ -30,42 +21,6 @@ fn q(y: i32, n: u32) -> Period {
     Period::quarter(y, n).unwrap()
 }
 
-fn pipeline() -> Pipeline {
-    Pipeline::builder("sales", "Sales")
-        .stage(Stage::new("qualify", "识别潜在客户", 0.1))
-        .stage(Stage::new("quote", "报价", 0.5).forecast_category(ForecastCategory::BestCase))
-        .stage(Stage::new("contract", "合同", 0.9).forecast_category(ForecastCategory::Commit))
-        .lost_reasons(["price"])
-        .allow_skip(true)
-        .build()
-        .unwrap()
-}
-
-/// admin → li (manager) → wang, qian (reps); the company's clock is Asia/Shanghai.
-fn engine(clock: &ManualClock) -> Engine {
-    let mut e = Engine::with_clock(clock.clone());
-    e.register_user("admin", User::new("admin", "Admin", Role::Admin))
-        .unwrap();
-    e.register_user("admin", User::new("li", "李经理", Role::Manager))
-        .unwrap();
-    for r in ["wang", "qian"] {
-        e.register_user("admin", User::new(r, r, Role::Rep).managed_by("li"))
-            .unwrap();
-    }
-    e.define_pipeline("admin", pipeline()).unwrap();
-    e.set_reminder_rules(
-        "admin",
-        ReminderRules {
-            time_zone: "Asia/Shanghai".into(),
-            ..ReminderRules::default()
-        },
-    )
-    .unwrap();
-    e.create_customer("wang", Customer::new("acme", "Acme"))
-        .unwrap();
-    e
-}
-
 fn opp(e: &mut Engine, id: &str, owner: &str, amount: Money, close: &str) {
     let mut n = NewOpportunity::new(id, "sales", "acme", owner, id, amount);
     n.expected_close = Some(close.parse().unwrap());
@@ -76,7 +31,7 @@ fn opp(e: &mut Engine, id: &str, owner: &str, amount: Money, close: &str) {
 fn won_counts_by_its_local_date_in_the_company_time_zone() {
     // Shanghai is UTC+8: the local 1 April begins at 2026-03-31T16:00Z.
     let clock = ManualClock::new(t("2026-03-01T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     e.set_target(
         "admin",
         Target::new("w-q1", rep("wang"), q(2026, 1), cny(1_000_000)),
@@ -118,7 +73,7 @@ fn won_counts_by_its_local_date_in_the_company_time_zone() {
 #[test]
 fn a_deal_reopened_after_its_period_closed_counts_only_as_of_before_the_reopen() {
     let clock = ManualClock::new(t("2026-03-01T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     e.set_target(
         "admin",
         Target::new("w-q1", rep("wang"), q(2026, 1), cny(100_000)),
@@ -155,7 +110,7 @@ fn a_deal_reopened_after_its_period_closed_counts_only_as_of_before_the_reopen()
 #[test]
 fn pipeline_weighted_commit_best_case_omitted_and_coverage() {
     let clock = ManualClock::new(t("2026-01-05T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     e.set_target(
         "admin",
         Target::new("w", rep("wang"), q(2026, 1), cny(1_000_000)).deals(4),
@@ -316,7 +271,7 @@ fn mixed_currencies_are_kept_apart_or_refused() {
 #[test]
 fn decomposition_says_when_the_parts_do_not_sum_to_the_whole() {
     let clock = ManualClock::new(t("2026-01-05T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     let q1 = q(2026, 1);
     e.set_target("admin", Target::new("li", team("li"), q1, cny(300)))
         .unwrap();
@@ -361,7 +316,7 @@ fn decomposition_says_when_the_parts_do_not_sum_to_the_whole() {
 #[test]
 fn bad_targets_are_refused_naming_the_field_and_nothing_changes() {
     let clock = ManualClock::new(t("2026-01-05T00:00:00Z"));
-    let mut e = engine(&clock);
+    let mut e = mgmt_engine(&clock);
     let q1 = q(2026, 1);
     e.set_target("admin", Target::new("w", rep("wang"), q1, cny(100)))
         .unwrap();
