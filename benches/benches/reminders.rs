@@ -119,7 +119,7 @@ fn build(scale: f64) -> Feed {
         t0,
         "pipeline",
         Event::PipelineDefined {
-            pipeline: b.build().unwrap(),
+            pipeline: Box::new(b.build().unwrap()),
         },
     );
     let mut rules = ReminderRules {
@@ -129,14 +129,26 @@ fn build(scale: f64) -> Feed {
         ..ReminderRules::default()
     };
     rules.stale.idle = Some(Duration::from_secs(7 * 86_400));
-    f.push(t0, "rules", Event::ReminderRulesSet { rules });
+    f.push(
+        t0,
+        "rules",
+        Event::ReminderRulesSet {
+            rules: Box::new(rules),
+        },
+    );
 
     eprintln!("  setup: {:.1} s", clock.elapsed().as_secs_f64());
     for c in 0..customers {
         let mut customer = Customer::new(format!("c-{c}"), "C");
         customer.owner = Some(rep(c).into());
         customer.key = c % 10 == 0;
-        f.push(t0, "customer", Event::CustomerCreated { customer });
+        f.push(
+            t0,
+            "customer",
+            Event::CustomerCreated {
+                customer: Box::new(customer),
+            },
+        );
     }
     for o in 0..opps {
         let at = rng.span(NOW - 60 * DAY, NOW);
@@ -178,7 +190,13 @@ fn build(scale: f64) -> Feed {
             task.opportunity = Some(format!("o-{}", rng.below(opps as u64)).into());
         }
         let id = task.id.clone();
-        f.push(NOW - 60 * DAY, "task", Event::TaskCreated { task });
+        f.push(
+            NOW - 60 * DAY,
+            "task",
+            Event::TaskCreated {
+                task: Box::new(task),
+            },
+        );
         if rng.below(5) == 0 {
             f.push(
                 NOW - DAY,
@@ -211,7 +229,13 @@ fn build(scale: f64) -> Feed {
         if rng.below(5) == 0 {
             act.next_follow_up = Some(Timestamp::from_millis(at + rng.span(0, 14 * DAY)));
         }
-        f.push(at, "activity", Event::ActivityLogged { activity: act });
+        f.push(
+            at,
+            "activity",
+            Event::ActivityLogged {
+                activity: Box::new(act),
+            },
+        );
     }
     eprintln!(
         "  activities: {activities}, rss {} MiB, {:.1} s",
@@ -265,7 +289,13 @@ fn reminders(c: &mut Criterion) {
             )
             .on_opportunity(format!("o-{o}"))
             .follow_up_at(now.plus_millis(DAY));
-            f.push(NOW, "activity", Event::ActivityLogged { activity: act });
+            f.push(
+                NOW,
+                "activity",
+                Event::ActivityLogged {
+                    activity: Box::new(act),
+                },
+            );
         })
     });
     let mut toggle = false;

@@ -55,25 +55,29 @@ pub fn opportunity_history(n: u64, at: Timestamp) -> salespipe::Result<(String, 
     }
     for (i, kind) in ["call", "demo"].iter().enumerate() {
         events.push(Event::ActivityLogged {
-            activity: Activity::new(
-                format!("act-{n}-{i}"),
-                *kind,
-                customer.as_str(),
-                at.plus_millis(i as i64 * 60_000),
-            )
-            .on_opportunity(id.clone())
-            .notes("discussed pricing and the rollout plan"),
+            activity: Box::new(
+                Activity::new(
+                    format!("act-{n}-{i}"),
+                    *kind,
+                    customer.as_str(),
+                    at.plus_millis(i as i64 * 60_000),
+                )
+                .on_opportunity(id.clone())
+                .notes("discussed pricing and the rollout plan"),
+            ),
         });
     }
     let task = format!("task-{n}");
     events.push(Event::TaskCreated {
-        task: Task::new(
-            task.as_str(),
-            "send the revised quote",
-            owner,
-            at.plus_millis(86_400_000),
-        )
-        .on_opportunity(id.clone()),
+        task: Box::new(
+            Task::new(
+                task.as_str(),
+                "send the revised quote",
+                owner,
+                at.plus_millis(86_400_000),
+            )
+            .on_opportunity(id.clone()),
+        ),
     });
     events.push(Event::TaskDone {
         task: task.into(),

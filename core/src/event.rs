@@ -51,12 +51,12 @@ pub enum Event {
     /// A pipeline was defined (version 1).
     PipelineDefined {
         /// The definition.
-        pipeline: Pipeline,
+        pipeline: Box<Pipeline>,
     },
     /// A pipeline was edited into a new version; opportunities in removed stages move by `mapping`.
     PipelineEdited {
         /// The new version.
-        pipeline: Pipeline,
+        pipeline: Box<Pipeline>,
         /// Removed stage → stage of the new version.
         #[serde(default)]
         mapping: BTreeMap<StageId, StageId>,
@@ -74,19 +74,19 @@ pub enum Event {
     /// A customer was created.
     CustomerCreated {
         /// The customer.
-        customer: Customer,
+        customer: Box<Customer>,
     },
     /// A customer's details changed (contacts are kept).
     CustomerUpdated {
         /// The new details.
-        customer: Customer,
+        customer: Box<Customer>,
     },
     /// A contact was added to a customer.
     ContactAdded {
         /// The customer.
         customer: CustomerId,
         /// The contact.
-        contact: Contact,
+        contact: Box<Contact>,
     },
     /// An opportunity was created.
     OpportunityCreated {
@@ -169,12 +169,12 @@ pub enum Event {
     /// An activity was logged.
     ActivityLogged {
         /// The activity.
-        activity: Activity,
+        activity: Box<Activity>,
     },
     /// A task was created.
     TaskCreated {
         /// The task.
-        task: Task,
+        task: Box<Task>,
     },
     /// A task was completed (`done`) or reopened.
     TaskDone {
@@ -186,7 +186,7 @@ pub enum Event {
     /// The reminder rules were set (replacing the previous ones).
     ReminderRulesSet {
         /// The rules.
-        rules: ReminderRules,
+        rules: Box<ReminderRules>,
     },
     /// A reminder's recipient has seen it.
     ReminderAcknowledged {
@@ -223,7 +223,7 @@ pub enum Event {
     /// An expense was submitted for approval (round 1).
     ExpenseSubmitted {
         /// The expense.
-        expense: crate::expense::Expense,
+        expense: Box<crate::expense::Expense>,
         /// The approval process it goes through.
         process: ProcessId,
     },
@@ -246,7 +246,7 @@ pub enum Event {
     /// step one.
     ExpenseResubmitted {
         /// The expense as resubmitted.
-        expense: crate::expense::Expense,
+        expense: Box<crate::expense::Expense>,
         /// The approval process it goes through.
         process: ProcessId,
     },

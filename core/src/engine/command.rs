@@ -501,7 +501,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 return Err(Error::already_exists("pipeline", &pipeline.id));
             }
             check_processes(st, &pipeline)?;
-            Ok(vec![Event::PipelineDefined { pipeline }])
+            Ok(vec![Event::PipelineDefined {
+                pipeline: Box::new(pipeline),
+            }])
         }
         Command::EditPipeline {
             mut pipeline,
@@ -558,7 +560,10 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if !problems.is_empty() {
                 return Err(Error::InvalidDefinition { problems });
             }
-            Ok(vec![Event::PipelineEdited { pipeline, mapping }])
+            Ok(vec![Event::PipelineEdited {
+                pipeline: Box::new(pipeline),
+                mapping,
+            }])
         }
         Command::DefineProcess { process } => {
             cx.allow(Action::Configure)?;
@@ -586,7 +591,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if st.customers.contains_key(&customer.id) {
                 return Err(Error::already_exists("customer", &customer.id));
             }
-            Ok(vec![Event::CustomerCreated { customer }])
+            Ok(vec![Event::CustomerCreated {
+                customer: Box::new(customer),
+            }])
         }
         Command::UpdateCustomer { customer } => {
             cx.allow(Action::RecordWork)?;
@@ -594,7 +601,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if !st.customers.contains_key(&customer.id) {
                 return Err(Error::not_found("customer", &customer.id));
             }
-            Ok(vec![Event::CustomerUpdated { customer }])
+            Ok(vec![Event::CustomerUpdated {
+                customer: Box::new(customer),
+            }])
         }
         Command::AddContact { customer, contact } => {
             cx.allow(Action::RecordWork)?;
@@ -607,7 +616,10 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if c.find_contact(&contact.id).is_some() {
                 return Err(Error::already_exists("contact", &contact.id));
             }
-            Ok(vec![Event::ContactAdded { customer, contact }])
+            Ok(vec![Event::ContactAdded {
+                customer,
+                contact: Box::new(contact),
+            }])
         }
         Command::CreateOpportunity { opportunity: mut n } => {
             cx.allow(Action::CreateOpportunity { owner: &n.owner })?;
@@ -1006,7 +1018,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 }
             }
             activity.actor.get_or_insert_with(|| cx.actor.clone());
-            Ok(vec![Event::ActivityLogged { activity }])
+            Ok(vec![Event::ActivityLogged {
+                activity: Box::new(activity),
+            }])
         }
         Command::CreateTask { task } => {
             cx.allow(Action::RecordWork)?;
@@ -1031,7 +1045,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     "a new task is open; complete it afterwards",
                 ));
             }
-            Ok(vec![Event::TaskCreated { task }])
+            Ok(vec![Event::TaskCreated {
+                task: Box::new(task),
+            }])
         }
         Command::CompleteTask { task } => task_done(cx, task, true),
         Command::ReopenTask { task } => task_done(cx, task, false),
@@ -1092,7 +1108,10 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             cx.user(&expense.rep, "expense.rep")?;
             cx.allow(Action::Expense { rep: &expense.rep })?;
             let process = crate::expense::check_new(st, &expense)?;
-            Ok(vec![Event::ExpenseSubmitted { expense, process }])
+            Ok(vec![Event::ExpenseSubmitted {
+                expense: Box::new(expense),
+                process,
+            }])
         }
         Command::DecideExpense {
             expense,
@@ -1161,7 +1180,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             }
             let process = crate::expense::check_fields(st, &amended)?;
             Ok(vec![Event::ExpenseResubmitted {
-                expense: amended,
+                expense: Box::new(amended),
                 process,
             }])
         }

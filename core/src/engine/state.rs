@@ -316,7 +316,7 @@ impl State {
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
-                    .insert(pipeline.id.clone(), vec![pipeline.clone()]);
+                    .insert(pipeline.id.clone(), vec![(**pipeline).clone()]);
                 // Opportunities come after their pipeline; only a hand-edited store has any.
                 for r in self.opportunities.records_mut() {
                     if r.opportunity.pipeline == pipeline.id {
@@ -328,7 +328,7 @@ impl State {
                 self.pipelines
                     .entry(pipeline.id.clone())
                     .or_default()
-                    .push(pipeline.clone());
+                    .push((**pipeline).clone());
                 for r in self
                     .opportunities
                     .records_mut()
@@ -366,19 +366,20 @@ impl State {
             }
             Event::CustomerCreated { customer } => {
                 self.reminders.observe(&self.customers, rec);
-                self.customers.insert(customer.id.clone(), customer.clone());
+                self.customers
+                    .insert(customer.id.clone(), (**customer).clone());
             }
             Event::CustomerUpdated { customer } => {
                 self.reminders.observe(&self.customers, rec);
                 if let Some(c) = self.customers.get_mut(&customer.id) {
                     let contacts = std::mem::take(&mut c.contacts);
-                    *c = customer.clone();
+                    *c = (**customer).clone();
                     c.contacts = contacts;
                 }
             }
             Event::ContactAdded { customer, contact } => {
                 if let Some(c) = self.customers.get_mut(customer) {
-                    c.contacts.push(contact.clone());
+                    c.contacts.push((**contact).clone());
                 }
             }
             Event::OpportunityCreated { opportunity: n } => {
@@ -606,13 +607,13 @@ impl State {
                     self.opp_activities
                         .entry(opp.clone())
                         .or_default()
-                        .push(activity.clone());
+                        .push((**activity).clone());
                 }
                 self.activities
-                    .insert(activity.id.clone(), activity.clone());
+                    .insert(activity.id.clone(), (**activity).clone());
             }
             Event::TaskCreated { task } => {
-                self.tasks.insert(task.id.clone(), task.clone());
+                self.tasks.insert(task.id.clone(), (**task).clone());
             }
             Event::TaskDone { task, done } => {
                 if let Some(t) = self.tasks.get_mut(task) {
@@ -637,7 +638,7 @@ impl State {
                 self.expenses.insert(
                     expense.id.clone(),
                     crate::expense::ExpenseRecord {
-                        expense: expense.clone(),
+                        expense: (**expense).clone(),
                         request: ApprovalRequest::new(
                             crate::RequestId::new(expense.id.as_str()),
                             process.clone(),
@@ -649,7 +650,7 @@ impl State {
             }
             Event::ExpenseResubmitted { expense, process } => {
                 if let Some(x) = self.expenses.get_mut(&expense.id) {
-                    x.expense = expense.clone();
+                    x.expense = (**expense).clone();
                     x.request.process = process.clone();
                     x.request.resubmit(rec.actor.clone(), at);
                 }

@@ -38,7 +38,9 @@ pub(crate) fn decide(
             allow(Action::Configure)?;
             let pipelines: Vec<_> = state.pipelines.values().filter_map(|v| v.last()).collect();
             rules.validate(&pipelines)?;
-            Ok(vec![Event::ReminderRulesSet { rules }])
+            Ok(vec![Event::ReminderRulesSet {
+                rules: Box::new(rules),
+            }])
         }
         Command::AcknowledgeReminder { reminder } => {
             allow(Action::RecordWork)?;

@@ -50,7 +50,7 @@ fn subject_of(r: &Reminder) -> Option<Subject> {
 /// let due: Timestamp = "2026-03-03T09:00:00Z".parse().unwrap();
 /// for (i, event) in [
 ///     Event::UserRegistered { user: User::new("wang", "王芳", Role::Rep) },
-///     Event::TaskCreated { task: Task::new("task-1", "Call back", "wang", due) },
+///     Event::TaskCreated { task: Box::new(Task::new("task-1", "Call back", "wang", due)) },
 /// ].into_iter().enumerate() {
 ///     let rec = RecordedEvent { position: i as u64 + 1, stream: event.stream().into(), version: 1,
 ///         at: Timestamp::from_millis(0), actor: "wang".into(), schema: 1, event };

@@ -160,13 +160,20 @@ fn rich_events() -> Vec<NewEvent> {
             competitor: Some("Globex".into()),
         }),
         new(Event::ActivityLogged {
-            activity: Activity::new("act-1", "demo", "acme", at)
-                .on_opportunity("opp-\u{9500}")
-                .notes("showed the \"reports\"")
-                .follow_up_at(Timestamp::from_millis(253_402_300_799_999)), // 9999-12-31
+            activity: Box::new(
+                Activity::new("act-1", "demo", "acme", at)
+                    .on_opportunity("opp-\u{9500}")
+                    .notes("showed the \"reports\"")
+                    .follow_up_at(Timestamp::from_millis(253_402_300_799_999)), // 9999-12-31
+            ),
         }),
         new(Event::TaskCreated {
-            task: Task::new("task-1", "Send quote", "wang", Timestamp::from_millis(-5)),
+            task: Box::new(Task::new(
+                "task-1",
+                "Send quote",
+                "wang",
+                Timestamp::from_millis(-5),
+            )),
         }),
     ]
 }

@@ -168,7 +168,9 @@ fn a_migration_that_adds_read_models_rebuilds_them_from_the_events() {
             vec![NewEvent {
                 at: Timestamp::from_millis(1),
                 actor: "wang".into(),
-                event: Event::TaskCreated { task: task.clone() },
+                event: Event::TaskCreated {
+                    task: Box::new(task.clone()),
+                },
             }],
         )
         .unwrap();
@@ -199,7 +201,9 @@ fn rebuilding_read_models_gives_the_same_answers() {
             vec![NewEvent {
                 at,
                 actor: "wang".into(),
-                event: Event::TaskCreated { task },
+                event: Event::TaskCreated {
+                    task: Box::new(task),
+                },
             }],
         )
         .unwrap();
@@ -232,7 +236,7 @@ fn an_event_that_would_not_read_back_is_refused_and_nothing_is_written() {
         .insert("score".into(), Some(FieldValue::Number(f64::NAN)));
     let bad = [
         Event::TaskCreated {
-            task: Task::new("t", "far", "wang", far),
+            task: Box::new(Task::new("t", "far", "wang", far)),
         },
         Event::OpportunityUpdated {
             opportunity: "o".into(),
