@@ -530,8 +530,7 @@ pub(crate) fn rows_of_state(state: &crate::State) -> Vec<CompetitorRow> {
                 state
                     .opportunities
                     .record(&o.id)
-                    .and_then(|r| r.timeline.iter().rev().find(|e| e.to.as_str() == LOST))
-                    .and_then(|e| e.from.clone())
+                    .and_then(|r| r.last_from(LOST))
                     .unwrap_or_else(|| o.stage.clone()),
             ),
             _ => None,

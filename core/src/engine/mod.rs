@@ -670,7 +670,7 @@ impl Engine {
         self.state
             .opportunities
             .record(opportunity)
-            .map(|r| r.timeline.clone())
+            .map(state::OpportunityRecord::timeline)
             .ok_or_else(|| Error::not_found("opportunity", opportunity))
     }
 

@@ -103,13 +103,133 @@ impl From<MoveKind> for TimelineKind {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OpportunityRecord {
     pub opportunity: Opportunity,
-    /// Its stage changes, oldest first.
-    pub timeline: Vec<TimelineEntry>,
+    /// Its stage changes, oldest first, compact: [`OpportunityRecord::timeline`] gives them
+    /// as [`TimelineEntry`]s.
+    pub steps: Vec<Step>,
     /// The current version of its pipeline (0 while the pipeline is unknown), kept in step
     /// by the pipeline events: what a timeline entry records.
     pub pipeline_version: u32,
     /// The name of its stream, shared with the event that created it.
     pub stream: std::sync::Arc<str>,
+}
+
+/// One stage change as the state keeps it: a [`TimelineEntry`] without the stage it came
+/// from (the previous step's `to`, kept in `more` only where it differs) and with the rarely
+/// set reason and competitor out of line. Half the size of an entry, two shared ids instead
+/// of three to count on the fold of every move and on the drop of every record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step {
+    at: Timestamp,
+    actor: ActorId,
+    to: StageId,
+    pipeline_version: u32,
+    how: TimelineKind,
+    more: Option<Box<StepMore>>,
+}
+
+/// What a [`Step`] seldom has.
+#[derive(Debug, Clone, PartialEq)]
+struct StepMore {
+    /// The stage it came from, when it is not the previous step's `to` (a hand-edited store).
+    from: Option<StageId>,
+    reason: Option<String>,
+    competitor: Option<String>,
+}
+
+impl OpportunityRecord {
+    /// A new record, its timeline starting with the creation into `stage`.
+    fn created(
+        opportunity: Opportunity,
+        actor: ActorId,
+        pipeline_version: u32,
+        stream: std::sync::Arc<str>,
+    ) -> Self {
+        let mut steps = Vec::with_capacity(8);
+        steps.push(Step {
+            at: opportunity.created_at,
+            actor,
+            to: opportunity.stage.clone(),
+            pipeline_version,
+            how: TimelineKind::Created,
+            more: None,
+        });
+        OpportunityRecord {
+            opportunity,
+            steps,
+            pipeline_version,
+            stream,
+        }
+    }
+
+    /// Appends a stage change from `from` to `to`.
+    #[allow(clippy::too_many_arguments)]
+    fn push_step(
+        &mut self,
+        at: Timestamp,
+        actor: ActorId,
+        from: &StageId,
+        to: StageId,
+        how: TimelineKind,
+        reason: Option<String>,
+        competitor: Option<String>,
+    ) {
+        // Only a hand-edited store moves an opportunity from somewhere else than where its
+        // previous step left it.
+        let from = match self.steps.last() {
+            Some(previous) if previous.to == *from => None,
+            _ => Some(from.clone()),
+        };
+        let more = (from.is_some() || reason.is_some() || competitor.is_some()).then(|| {
+            Box::new(StepMore {
+                from,
+                reason,
+                competitor,
+            })
+        });
+        self.steps.push(Step {
+            at,
+            actor,
+            to,
+            pipeline_version: self.pipeline_version,
+            how,
+            more,
+        });
+    }
+
+    /// Where the last step to `to` came from.
+    pub(crate) fn last_from(&self, to: &str) -> Option<StageId> {
+        let i = self.steps.iter().rposition(|s| s.to.as_str() == to)?;
+        match self.steps[i].more.as_deref() {
+            Some(StepMore { from: Some(f), .. }) => Some(f.clone()),
+            _ => i.checked_sub(1).map(|p| self.steps[p].to.clone()),
+        }
+    }
+
+    /// The stage changes, oldest first, as [`TimelineEntry`]s.
+    pub(crate) fn timeline(&self) -> Vec<TimelineEntry> {
+        let mut previous: Option<&StageId> = None;
+        self.steps
+            .iter()
+            .map(|s| {
+                let more = s.more.as_deref();
+                let from = match more {
+                    Some(m) if m.from.is_some() => m.from.clone(),
+                    _ => previous.cloned(),
+                };
+                previous = Some(&s.to);
+                TimelineEntry {
+                    at: s.at,
+                    actor: s.actor.clone(),
+                    from,
+                    to: s.to.clone(),
+                    how: s.how,
+                    reason: more.and_then(|m| m.reason.clone()),
+                    competitor: more.and_then(|m| m.competitor.clone()),
+                    pipeline_version: s.pipeline_version,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The opportunities of a [`State`] with their records. Reads go through the same methods
@@ -342,19 +462,18 @@ impl State {
                     let from = std::mem::replace(&mut opp.stage, to.clone());
                     if opp.is_open() {
                         opp.stage_entered_at = at;
-                        r.timeline.push(TimelineEntry {
+                        r.push_step(
                             at,
-                            actor: rec.actor.clone(),
-                            from: Some(from),
-                            to: to.clone(),
-                            how: TimelineKind::Remapped,
-                            reason: Some(format!(
+                            rec.actor.clone(),
+                            &from,
+                            to.clone(),
+                            TimelineKind::Remapped,
+                            Some(format!(
                                 "pipeline {} edited to version {}",
                                 pipeline.id, pipeline.version
                             )),
-                            competitor: None,
-                            pipeline_version: pipeline.version,
-                        });
+                            None,
+                        );
                     }
                 }
             }
@@ -385,17 +504,6 @@ impl State {
             Event::OpportunityCreated { opportunity: n } => {
                 let stage = n.stage.clone().unwrap_or_else(|| StageId::new(""));
                 let version = self.current_version(&n.pipeline);
-                let mut timeline = Vec::with_capacity(8);
-                timeline.push(TimelineEntry {
-                    at,
-                    actor: rec.actor.clone(),
-                    from: None,
-                    to: stage.clone(),
-                    how: TimelineKind::Created,
-                    reason: None,
-                    competitor: None,
-                    pipeline_version: version,
-                });
                 let opportunity = Opportunity {
                     id: n.id.clone(),
                     pipeline: n.pipeline.clone(),
@@ -421,21 +529,17 @@ impl State {
                     version: 0,
                     forecast_category: n.forecast_category,
                 };
+                let stream = if rec.stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX)
+                    == Some(n.id.as_str())
+                {
+                    rec.stream.clone()
+                } else {
+                    // Only a hand-edited store puts a creation elsewhere.
+                    opportunity_stream(&n.id).into()
+                };
                 self.opportunities.map.insert(
                     n.id.clone(),
-                    OpportunityRecord {
-                        opportunity,
-                        timeline,
-                        pipeline_version: version,
-                        stream: if rec.stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX)
-                            == Some(n.id.as_str())
-                        {
-                            rec.stream.clone()
-                        } else {
-                            // Only a hand-edited store puts a creation elsewhere.
-                            opportunity_stream(&n.id).into()
-                        },
-                    },
+                    OpportunityRecord::created(opportunity, rec.actor.clone(), version, stream),
                 );
             }
             Event::OpportunityUpdated {
@@ -539,16 +643,15 @@ impl State {
                     }
                 }
                 o.version = rec.version;
-                r.timeline.push(TimelineEntry {
+                r.push_step(
                     at,
-                    actor: rec.actor.clone(),
-                    from: Some(from.clone()),
-                    to: to.clone(),
-                    how: (*how).into(),
-                    reason: reason.clone(),
-                    competitor: competitor.clone(),
-                    pipeline_version: r.pipeline_version,
-                });
+                    rec.actor.clone(),
+                    from,
+                    to.clone(),
+                    (*how).into(),
+                    reason.clone(),
+                    competitor.clone(),
+                );
                 // The version is set above: skip the generic lookup below (the hottest path).
                 return;
             }
