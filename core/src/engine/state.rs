@@ -529,14 +529,13 @@ impl State {
                     version: 0,
                     forecast_category: n.forecast_category,
                 };
-                let stream = if rec.stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX)
-                    == Some(n.id.as_str())
-                {
-                    rec.stream.clone()
-                } else {
-                    // Only a hand-edited store puts a creation elsewhere.
-                    opportunity_stream(&n.id).into()
-                };
+                let stream =
+                    if rec.stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX) == Some(n.id.as_str()) {
+                        rec.stream.clone()
+                    } else {
+                        // Only a hand-edited store puts a creation elsewhere.
+                        opportunity_stream(&n.id).into()
+                    };
                 self.opportunities.map.insert(
                     n.id.clone(),
                     OpportunityRecord::created(opportunity, rec.actor.clone(), version, stream),
