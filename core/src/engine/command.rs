@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+use smallvec::{smallvec, SmallVec};
 
 use super::policy::{Action, Directory, Policy};
 use super::state::State;
@@ -489,8 +490,12 @@ fn check_processes(state: &State, p: &Pipeline) -> Result<()> {
     }
 }
 
+/// The events a command decides: one inline (most commands decide exactly one, so the
+/// command path allocates nothing for them), more on the heap.
+pub(crate) type Events = SmallVec<[Event; 1]>;
+
 /// Decides a command: the events it produces, or why it is refused.
-pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
+pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
     let st = cx.state;
     match cmd {
         Command::DefinePipeline { mut pipeline } => {
@@ -501,7 +506,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 return Err(Error::already_exists("pipeline", &pipeline.id));
             }
             check_processes(st, &pipeline)?;
-            Ok(vec![Event::PipelineDefined {
+            Ok(smallvec![Event::PipelineDefined {
                 pipeline: Box::new(pipeline),
             }])
         }
@@ -560,7 +565,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if !problems.is_empty() {
                 return Err(Error::InvalidDefinition { problems });
             }
-            Ok(vec![Event::PipelineEdited {
+            Ok(smallvec![Event::PipelineEdited {
                 pipeline: Box::new(pipeline),
                 mapping,
             }])
@@ -568,7 +573,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         Command::DefineProcess { process } => {
             cx.allow(Action::Configure)?;
             process.validate()?;
-            Ok(vec![Event::ProcessDefined { process }])
+            Ok(smallvec![Event::ProcessDefined { process }])
         }
         Command::RegisterUser { user } => {
             cx.allow(Action::ManageUsers)?;
@@ -583,7 +588,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     "a user cannot manage themselves",
                 ));
             }
-            Ok(vec![Event::UserRegistered { user }])
+            Ok(smallvec![Event::UserRegistered { user }])
         }
         Command::CreateCustomer { customer } => {
             cx.allow(Action::RecordWork)?;
@@ -591,7 +596,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if st.customers.contains_key(&customer.id) {
                 return Err(Error::already_exists("customer", &customer.id));
             }
-            Ok(vec![Event::CustomerCreated {
+            Ok(smallvec![Event::CustomerCreated {
                 customer: Box::new(customer),
             }])
         }
@@ -601,7 +606,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if !st.customers.contains_key(&customer.id) {
                 return Err(Error::not_found("customer", &customer.id));
             }
-            Ok(vec![Event::CustomerUpdated {
+            Ok(smallvec![Event::CustomerUpdated {
                 customer: Box::new(customer),
             }])
         }
@@ -616,7 +621,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if c.find_contact(&contact.id).is_some() {
                 return Err(Error::already_exists("contact", &contact.id));
             }
-            Ok(vec![Event::ContactAdded {
+            Ok(smallvec![Event::ContactAdded {
                 customer,
                 contact: Box::new(contact),
             }])
@@ -665,7 +670,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             for (i, c) in n.competitors.iter().enumerate() {
                 non_empty(&format!("competitors[{i}].name"), &c.name)?;
             }
-            Ok(vec![Event::OpportunityCreated {
+            Ok(smallvec![Event::OpportunityCreated {
                 opportunity: Box::new(n),
             }])
         }
@@ -705,7 +710,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 check_contacts(st, &o.customer, contacts)?;
             }
             check_fields(patch.fields.iter().map(|(k, v)| (k, v.as_ref())))?;
-            let mut events = Vec::new();
+            let mut events = Events::new();
             let amount_changed = amount != o.amount;
             let products_changed = patch.products.as_ref().is_some_and(|p| p != &o.products);
             if amount_changed || products_changed {
@@ -762,7 +767,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 (true, true) => MoveKind::Approved,
                 (true, false) => MoveKind::SubGoal,
             };
-            Ok(vec![moved(o, to, how, None, None)])
+            Ok(smallvec![moved(o, to, how, None, None)])
         }
         Command::Win { opportunity } => decide(
             cx,
@@ -782,7 +787,13 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             non_empty("reason", &reason)?;
             let p = cx.pipeline_of(o)?;
             gate::route(p, o, &to)?; // the target must be ahead
-            Ok(vec![moved(o, to, MoveKind::Forced, Some(reason), None)])
+            Ok(smallvec![moved(
+                o,
+                to,
+                MoveKind::Forced,
+                Some(reason),
+                None
+            )])
         }
         Command::MoveBack {
             opportunity,
@@ -801,7 +812,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 }
                 None => return Err(Error::not_found("stage", &to)),
             }
-            Ok(vec![moved(
+            Ok(smallvec![moved(
                 o,
                 to,
                 MoveKind::Back,
@@ -829,7 +840,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if let Some(c) = &competitor {
                 non_empty("competitor", c)?;
             }
-            Ok(vec![moved(
+            Ok(smallvec![moved(
                 o,
                 StageId::new(LOST),
                 MoveKind::Lost,
@@ -858,7 +869,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     format!("\"{stage}\" is not an open stage of {}", p.id),
                 ));
             }
-            Ok(vec![moved(
+            Ok(smallvec![moved(
                 o,
                 stage,
                 MoveKind::Reopened,
@@ -896,7 +907,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     _ => {}
                 }
             }
-            Ok(vec![Event::ApprovalSubmitted {
+            Ok(smallvec![Event::ApprovalSubmitted {
                 opportunity,
                 request,
                 process,
@@ -919,7 +930,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if decision == Decision::Reject && comment.trim().is_empty() {
                 return Err(Error::validation("comment", "a rejection needs a comment"));
             }
-            Ok(vec![Event::ApprovalDecided {
+            Ok(smallvec![Event::ApprovalDecided {
                 opportunity,
                 request,
                 decision,
@@ -937,7 +948,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     "approval {request} is not pending"
                 )));
             }
-            Ok(vec![Event::ApprovalWithdrawn {
+            Ok(smallvec![Event::ApprovalWithdrawn {
                 opportunity,
                 request,
             }])
@@ -973,7 +984,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 });
             }
             let process = r.process.clone();
-            Ok(vec![Event::ApprovalSubmitted {
+            Ok(smallvec![Event::ApprovalSubmitted {
                 opportunity,
                 request,
                 process,
@@ -1018,7 +1029,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 }
             }
             activity.actor.get_or_insert_with(|| cx.actor.clone());
-            Ok(vec![Event::ActivityLogged {
+            Ok(smallvec![Event::ActivityLogged {
                 activity: Box::new(activity),
             }])
         }
@@ -1045,7 +1056,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     "a new task is open; complete it afterwards",
                 ));
             }
-            Ok(vec![Event::TaskCreated {
+            Ok(smallvec![Event::TaskCreated {
                 task: Box::new(task),
             }])
         }
@@ -1054,7 +1065,9 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
         cmd @ (Command::SetReminderRules { .. }
         | Command::AcknowledgeReminder { .. }
         | Command::SnoozeReminder { .. }
-        | Command::DismissReminder { .. }) => crate::reminder::decide(st, cx.policy, cx.actor, cmd),
+        | Command::DismissReminder { .. }) => {
+            crate::reminder::decide(st, cx.policy, cx.actor, cmd).map(Events::from_vec)
+        }
         cmd @ (Command::SetTarget { .. }
         | Command::RemoveTarget { .. }
         | Command::ConfigureSources { .. }
@@ -1070,7 +1083,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
 /// The sales-management commands (targets, sources, expenses, forecast snapshots), apart from
 /// the pipeline commands so that their larger bodies stay out of the hot path's frame.
 #[inline(never)]
-fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
+fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
     let st = cx.state;
     match cmd {
         Command::SetTarget { target } => {
@@ -1084,7 +1097,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 })?;
             }
             crate::target::check_new(&st.targets, &st.users, &target)?;
-            Ok(vec![Event::TargetSet { target }])
+            Ok(smallvec![Event::TargetSet { target }])
         }
         Command::RemoveTarget { target } => {
             let t = st
@@ -1092,23 +1105,23 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 .get(&target)
                 .ok_or_else(|| Error::not_found("target", &target))?;
             cx.allow(Action::SetTarget { scope: &t.scope })?;
-            Ok(vec![Event::TargetRemoved { target }])
+            Ok(smallvec![Event::TargetRemoved { target }])
         }
         Command::ConfigureSources { sources } => {
             cx.allow(Action::Configure)?;
             crate::source::check_sources(&sources)?;
-            Ok(vec![Event::SourcesConfigured { sources }])
+            Ok(smallvec![Event::SourcesConfigured { sources }])
         }
         Command::ConfigureExpenses { settings } => {
             cx.allow(Action::Configure)?;
             crate::expense::check_settings(st, &settings)?;
-            Ok(vec![Event::ExpensesConfigured { settings }])
+            Ok(smallvec![Event::ExpensesConfigured { settings }])
         }
         Command::SubmitExpense { expense } => {
             cx.user(&expense.rep, "expense.rep")?;
             cx.allow(Action::Expense { rep: &expense.rep })?;
             let process = crate::expense::check_new(st, &expense)?;
-            Ok(vec![Event::ExpenseSubmitted {
+            Ok(smallvec![Event::ExpenseSubmitted {
                 expense: Box::new(expense),
                 process,
             }])
@@ -1134,7 +1147,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
             if decision == Decision::Reject && comment.trim().is_empty() {
                 return Err(Error::validation("comment", "a rejection needs a comment"));
             }
-            Ok(vec![Event::ExpenseDecided {
+            Ok(smallvec![Event::ExpenseDecided {
                 expense,
                 decision,
                 comment,
@@ -1151,7 +1164,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                     x.status()
                 )));
             }
-            Ok(vec![Event::ExpenseWithdrawn { expense }])
+            Ok(smallvec![Event::ExpenseWithdrawn { expense }])
         }
         Command::ResubmitExpense {
             expense,
@@ -1179,7 +1192,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 amended.note = n;
             }
             let process = crate::expense::check_fields(st, &amended)?;
-            Ok(vec![Event::ExpenseResubmitted {
+            Ok(smallvec![Event::ExpenseResubmitted {
                 expense: Box::new(amended),
                 process,
             }])
@@ -1194,7 +1207,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Vec<Event>> {
                 return Err(Error::already_exists("forecast snapshot", &id));
             }
             let snapshot = crate::snapshot::of_state(st, id, period, currency, cx.now)?;
-            Ok(vec![Event::ForecastSnapshotTaken { snapshot }])
+            Ok(smallvec![Event::ForecastSnapshotTaken { snapshot }])
         }
         other => Err(Error::validation(
             "command",
@@ -1224,7 +1237,7 @@ fn checklist(
     opportunity: OpportunityId,
     item: String,
     ticked: bool,
-) -> Result<Vec<Event>> {
+) -> Result<Events> {
     let o = cx.open_deal(&opportunity)?;
     non_empty("item", &item)?;
     if o.checklist.contains(&item) == ticked {
@@ -1235,14 +1248,14 @@ fn checklist(
         };
         return Err(Error::validation("item", format!("\"{item}\" is {state}")));
     }
-    Ok(vec![Event::ChecklistChanged {
+    Ok(smallvec![Event::ChecklistChanged {
         opportunity,
         item,
         ticked,
     }])
 }
 
-fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Vec<Event>> {
+fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Events> {
     let t = cx
         .state
         .tasks
@@ -1253,7 +1266,7 @@ fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Vec<Event>> {
         let state = if done { "already done" } else { "not done" };
         return Err(Error::transition(format!("task {id} is {state}")));
     }
-    Ok(vec![Event::TaskDone { task: id, done }])
+    Ok(smallvec![Event::TaskDone { task: id, done }])
 }
 
 /// The error for an unmet gate: `ApprovalPending` when all that is missing is a decision on

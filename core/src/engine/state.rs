@@ -234,69 +234,115 @@ impl OpportunityRecord {
 
 /// The opportunities of a [`State`] with their records. Reads go through the same methods
 /// as a map of opportunities (`get`, `values`, `keys` ...); the fold reaches the records.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Records live in segments of [`SEGMENT`] that never move (a record is written once where
+/// it stays, however many opportunities follow), found by an index from the id, kept inline
+/// up to 24 bytes, to the record's number. Growing the index moves 32-byte entries, not
+/// records; a probe compares the id without reading another allocation.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Opportunities {
-    map: Map<OpportunityId, OpportunityRecord>,
+    index: Map<compact_str::CompactString, usize>,
+    segments: Vec<Vec<OpportunityRecord>>,
+}
+
+/// Records per segment of [`Opportunities`].
+const SEGMENT: usize = 512;
+
+impl PartialEq for Opportunities {
+    /// The same opportunities with the same records, whatever order they came in.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .records()
+                .all(|r| other.record(&r.opportunity.id) == Some(r))
+    }
 }
 
 impl Opportunities {
+    fn at(&self, i: usize) -> &OpportunityRecord {
+        &self.segments[i / SEGMENT][i % SEGMENT]
+    }
+
+    fn at_mut(&mut self, i: usize) -> &mut OpportunityRecord {
+        &mut self.segments[i / SEGMENT][i % SEGMENT]
+    }
+
     /// An opportunity.
-    pub fn get<Q>(&self, id: &Q) -> Option<&Opportunity>
-    where
-        OpportunityId: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.map.get(id).map(|r| &r.opportunity)
+    pub fn get<Q: std::borrow::Borrow<str> + ?Sized>(&self, id: &Q) -> Option<&Opportunity> {
+        self.record(id).map(|r| &r.opportunity)
     }
 
     /// An opportunity, to change.
-    pub fn get_mut<Q>(&mut self, id: &Q) -> Option<&mut Opportunity>
-    where
-        OpportunityId: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.map.get_mut(id).map(|r| &mut r.opportunity)
+    pub fn get_mut<Q: std::borrow::Borrow<str> + ?Sized>(
+        &mut self,
+        id: &Q,
+    ) -> Option<&mut Opportunity> {
+        self.record_mut(id).map(|r| &mut r.opportunity)
     }
 
     /// True when the opportunity exists.
-    pub fn contains_key<Q>(&self, id: &Q) -> bool
-    where
-        OpportunityId: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.map.contains_key(id)
+    pub fn contains_key<Q: std::borrow::Borrow<str> + ?Sized>(&self, id: &Q) -> bool {
+        self.index.contains_key(id.borrow())
     }
 
-    /// Every opportunity, in no particular order.
+    /// Every opportunity, in the order they were created.
     pub fn values(&self) -> impl Iterator<Item = &Opportunity> {
-        self.map.values().map(|r| &r.opportunity)
+        self.records().map(|r| &r.opportunity)
     }
 
     /// How many.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 
-    /// Every opportunity id, in no particular order.
+    /// Every opportunity id, in the order they were created.
     pub fn keys(&self) -> impl Iterator<Item = &OpportunityId> {
-        self.map.keys()
+        self.records().map(|r| &r.opportunity.id)
     }
 
     /// An opportunity's record.
-    pub fn record<Q>(&self, id: &Q) -> Option<&OpportunityRecord>
-    where
-        OpportunityId: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.map.get(id)
+    pub fn record<Q: std::borrow::Borrow<str> + ?Sized>(
+        &self,
+        id: &Q,
+    ) -> Option<&OpportunityRecord> {
+        let i = *self.index.get(id.borrow())?;
+        Some(self.at(i))
     }
 
-    fn record_mut(&mut self, id: &OpportunityId) -> Option<&mut OpportunityRecord> {
-        self.map.get_mut(id)
+    fn record_mut<Q: std::borrow::Borrow<str> + ?Sized>(
+        &mut self,
+        id: &Q,
+    ) -> Option<&mut OpportunityRecord> {
+        let i = *self.index.get(id.borrow())?;
+        Some(self.at_mut(i))
+    }
+
+    fn records(&self) -> impl Iterator<Item = &OpportunityRecord> {
+        self.segments.iter().flatten()
     }
 
     fn records_mut(&mut self) -> impl Iterator<Item = &mut OpportunityRecord> {
-        self.map.values_mut()
+        self.segments.iter_mut().flatten()
+    }
+
+    /// Adds a record, or replaces the one of the same id (only a hand-edited store creates an
+    /// opportunity twice).
+    fn insert(&mut self, record: OpportunityRecord) {
+        if let Some(r) = self.record_mut(&record.opportunity.id) {
+            *r = record;
+            return;
+        }
+        let number = self.index.len();
+        if self.segments.last().is_none_or(|s| s.len() == SEGMENT) {
+            self.segments.push(Vec::with_capacity(SEGMENT));
+        }
+        self.index.insert(
+            compact_str::CompactString::from(record.opportunity.id.as_str()),
+            number,
+        );
+        if let Some(segment) = self.segments.last_mut() {
+            segment.push(record);
+        }
     }
 }
 
@@ -536,10 +582,12 @@ impl State {
                         // Only a hand-edited store puts a creation elsewhere.
                         opportunity_stream(&n.id).into()
                     };
-                self.opportunities.map.insert(
-                    n.id.clone(),
-                    OpportunityRecord::created(opportunity, rec.actor.clone(), version, stream),
-                );
+                self.opportunities.insert(OpportunityRecord::created(
+                    opportunity,
+                    rec.actor.clone(),
+                    version,
+                    stream,
+                ));
             }
             Event::OpportunityUpdated {
                 opportunity,
