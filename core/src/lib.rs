@@ -51,8 +51,8 @@ pub use id::{
 };
 pub use money::{Currency, Money};
 pub use opportunity::{
-    Competitor, CompetitorStatus, FieldValue, ForecastCategory, NewOpportunity, Opportunity,
-    OpportunityPatch, ProductLine, Status,
+    Checklist, Competitor, CompetitorStatus, FieldValue, ForecastCategory, NewOpportunity,
+    Opportunity, OpportunityPatch, ProductLine, Status,
 };
 pub use pipeline::{Guidance, Pipeline, PipelineBuilder, Position, Stage, LOST, WON};
 pub use reminder::{

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
 
 use super::policy::{Action, Directory, Policy};
-use super::state::State;
+use super::state::{OpportunityRecord, State};
 use crate::activity::{Activity, Task};
 use crate::approval::{ApprovalProcess, ApprovalStatus, Decision};
 use crate::customer::{Contact, Customer};
@@ -295,9 +295,12 @@ pub(crate) struct Ctx<'a> {
     pub policy: &'a dyn Policy,
     pub actor: &'a ActorId,
     pub now: crate::clock::Timestamp,
+    /// The last opportunity record the decision looked up: where its events go, without
+    /// looking it up again.
+    pub looked_up: std::cell::Cell<Option<&'a OpportunityRecord>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     fn allow(&self, action: Action<'_>) -> Result<()> {
         if self
             .policy
@@ -309,11 +312,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn opp(&self, id: &OpportunityId) -> Result<&Opportunity> {
-        self.state
+    fn opp(&self, id: &OpportunityId) -> Result<&'a Opportunity> {
+        let r = self
+            .state
             .opportunities
-            .get(id)
-            .ok_or_else(|| Error::not_found("opportunity", id))
+            .record(id)
+            .ok_or_else(|| Error::not_found("opportunity", id))?;
+        self.looked_up.set(Some(r));
+        Ok(&r.opportunity)
     }
 
     fn pipeline_of(&self, o: &Opportunity) -> Result<&Pipeline> {
@@ -333,7 +339,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn open_deal(&self, id: &OpportunityId) -> Result<&Opportunity> {
+    fn open_deal(&self, id: &OpportunityId) -> Result<&'a Opportunity> {
         let o = self.opp(id)?;
         self.allow(Action::WorkDeal { owner: &o.owner })?;
         if !o.is_open() {

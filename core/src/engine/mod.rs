@@ -235,19 +235,18 @@ impl Engine {
         self.catch_up()?;
         let now = self.clock.now().check("clock")?;
         self.check_reminder_command(&actor, &command, now)?;
-        let events = command::decide(
-            &command::Ctx {
-                state: &self.state,
-                policy: &*self.policy,
-                actor: &actor,
-                now,
-            },
-            command,
-        )?;
+        let cx = command::Ctx {
+            state: &self.state,
+            policy: &*self.policy,
+            actor: &actor,
+            now,
+            looked_up: std::cell::Cell::new(None),
+        };
+        let events = command::decide(&cx, command)?;
         let Some(first) = events.first() else {
             return Ok(());
         };
-        let (stream, expected) = self.state.stream_of(first);
+        let (stream, expected) = self.state.stream_of(first, cx.looked_up.get());
         let mut batch = events.into_iter().map(|event| NewEvent {
             at: now,
             actor: actor.clone(),

@@ -1,6 +1,6 @@
 //! The state: a pure fold over events.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// The hash maps of the state: foldhash, seeded per process (fast, and not predictable from outside).
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -404,12 +404,17 @@ impl State {
 
     /// Where an append of `event` goes: its stream and the version this state knows of it
     /// (the expected version). An opportunity's stream name is shared from its record
-    /// instead of being built again.
-    pub(crate) fn stream_of(&self, event: &Event) -> (StreamName, u64) {
-        if let Some(r) = event
-            .opportunity()
-            .and_then(|id| self.opportunities.record(id))
-        {
+    /// instead of being built again; `looked_up`, the record the decision read, saves
+    /// looking it up again when it is the event's.
+    pub(crate) fn stream_of(
+        &self,
+        event: &Event,
+        looked_up: Option<&OpportunityRecord>,
+    ) -> (StreamName, u64) {
+        if let Some(r) = event.opportunity().and_then(|id| match looked_up {
+            Some(r) if r.opportunity.id == *id => Some(r),
+            _ => self.opportunities.record(id),
+        }) {
             return (
                 StreamName::Shared(std::sync::Arc::clone(&r.stream)),
                 r.opportunity.version,
@@ -458,10 +463,6 @@ impl State {
     /// The current version of a pipeline.
     pub fn pipeline(&self, id: &PipelineId) -> Option<&Pipeline> {
         self.pipelines.get(id).and_then(|v| v.last())
-    }
-
-    fn current_version(&self, id: &PipelineId) -> u32 {
-        self.pipeline(id).map_or(0, |p| p.version)
     }
 
     /// Folds one event in. Events were validated when they were decided, so this cannot fail;
@@ -548,13 +549,23 @@ impl State {
                 }
             }
             Event::OpportunityCreated { opportunity: n } => {
-                let stage = n.stage.clone().unwrap_or_else(|| StageId::new(""));
-                let version = self.current_version(&n.pipeline);
+                // The pipeline, owner and first stage share the state's own copies of their
+                // ids: every later command compares them, and those copies are in cache.
+                let (pipeline, current) = match self.pipelines.get_key_value(&n.pipeline) {
+                    Some((id, versions)) => (id.clone(), versions.last()),
+                    None => (n.pipeline.clone(), None),
+                };
+                let version = current.map_or(0, |p| p.version);
+                let stage = match (&n.stage, current) {
+                    (Some(s), Some(p)) => p.stage(s).map_or_else(|| s.clone(), |st| st.id.clone()),
+                    (Some(s), None) => s.clone(),
+                    (None, _) => StageId::new(""),
+                };
                 let opportunity = Opportunity {
                     id: n.id.clone(),
-                    pipeline: n.pipeline.clone(),
+                    pipeline,
                     customer: n.customer.clone(),
-                    owner: n.owner.clone(),
+                    owner: shared_id(&self.users, &n.owner),
                     name: n.name.clone(),
                     amount: n.amount,
                     amount_from_products: n.amount_from_products,
@@ -565,7 +576,7 @@ impl State {
                     competitors: n.competitors.clone(),
                     contacts: n.contacts.clone(),
                     fields: n.fields.clone(),
-                    checklist: BTreeSet::new(),
+                    checklist: crate::opportunity::Checklist::new(),
                     stage,
                     stage_entered_at: at,
                     status: Status::Open,
@@ -599,7 +610,7 @@ impl State {
                         o.name.clone_from(v);
                     }
                     if let Some(v) = &patch.owner {
-                        o.owner = v.clone();
+                        o.owner = shared_id(&self.users, v);
                     }
                     if let Some(v) = patch.amount_from_products {
                         o.amount_from_products = v;
@@ -643,7 +654,7 @@ impl State {
             } => {
                 if let Some(o) = self.opportunities.get_mut(opportunity) {
                     if *ticked {
-                        o.checklist.insert(item.clone());
+                        o.checklist.insert(item);
                     } else {
                         o.checklist.remove(item);
                     }
@@ -858,4 +869,10 @@ impl State {
             r.status = status;
         }
     }
+}
+
+/// `id` as the key `map` holds for it (the same shared string), or `id` itself.
+fn shared_id<K: Clone + Eq + std::hash::Hash, V>(map: &Map<K, V>, id: &K) -> K {
+    map.get_key_value(id)
+        .map_or_else(|| id.clone(), |(k, _)| k.clone())
 }
