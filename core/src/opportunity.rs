@@ -550,6 +550,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn checklist_is_a_sorted_set_of_any_length_of_item() {
+        let long = "the customer confirmed the budget in writing"; // past 24 bytes: not inline
+        let mut c = Checklist::new();
+        assert!(c.is_empty());
+        for item in ["z", long, "a", "预算已确认"] {
+            assert!(c.insert(item));
+        }
+        assert!(!c.insert(long));
+        assert_eq!(c.len(), 4);
+        assert!(c.contains(long) && c.contains("预算已确认") && !c.contains("b"));
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            ["a", long, "z", "预算已确认"] // byte order, as a BTreeSet<String> had it
+        );
+        assert_eq!((&c).into_iter().next_back(), Some("预算已确认"));
+        assert!(c.remove(long));
+        assert!(!c.remove(long));
+        assert_eq!(c.iter().collect::<Vec<_>>(), ["a", "z", "预算已确认"]);
+    }
+
+    #[test]
+    fn checklist_json_is_a_sorted_array_and_reads_any_order_once() {
+        let c: Checklist = serde_json::from_str(r#"["b","a","b"]"#).unwrap();
+        assert_eq!(c, ["a", "b"].into_iter().collect());
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"["a","b"]"#);
+        assert!(serde_json::from_str::<Checklist>(r#"{"a":1}"#).is_err());
+        assert!(serde_json::from_str::<Checklist>("[1]").is_err());
+    }
+
+    #[test]
     fn line_totals_round_half_away_and_refuse_bad_discounts() {
         let usd = |m| Money::from_minor(m, Currency::new("USD").unwrap());
         assert_eq!(

@@ -876,3 +876,140 @@ fn shared_id<K: Clone + Eq + std::hash::Hash, V>(map: &Map<K, V>, id: &K) -> K {
     map.get_key_value(id)
         .map_or_else(|| id.clone(), |(k, _)| k.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::SCHEMA_VERSION;
+    use crate::money::{Currency, Money};
+    use crate::opportunity::NewOpportunity;
+
+    fn rec(position: u64, stream: &str, event: Event) -> RecordedEvent {
+        RecordedEvent {
+            position,
+            stream: stream.into(),
+            version: position,
+            at: Timestamp::from_millis(position as i64 * 1000),
+            actor: ActorId::new("rep"),
+            schema: SCHEMA_VERSION,
+            event,
+        }
+    }
+
+    fn created(id: &str, stage: &str) -> Event {
+        let mut n = NewOpportunity::new(
+            id,
+            "sales",
+            "c",
+            "rep",
+            "deal",
+            Money::from_minor(100, Currency::new("CNY").unwrap()),
+        );
+        n.stage = Some(StageId::new(stage));
+        Event::OpportunityCreated {
+            opportunity: Box::new(n),
+        }
+    }
+
+    fn moved(id: &str, from: &str, to: &str, reason: Option<&str>) -> Event {
+        Event::Moved {
+            opportunity: OpportunityId::new(id),
+            from: StageId::new(from),
+            to: StageId::new(to),
+            how: MoveKind::Forced,
+            reason: reason.map(str::to_owned),
+            competitor: None,
+        }
+    }
+
+    /// The compact steps give back every field of every entry, a hand-edited store's move
+    /// from somewhere else than the previous stage included.
+    #[test]
+    fn timeline_entries_come_back_exactly_from_the_steps() {
+        let mut st = State::default();
+        let s = "opportunity/o";
+        st.apply(&rec(1, s, created("o", "qualify")));
+        st.apply(&rec(2, s, moved("o", "qualify", "demo", None)));
+        st.apply(&rec(
+            3,
+            s,
+            moved("o", "quote", "contract", Some("ok'd by li")),
+        ));
+        let timeline = st.opportunities.record("o").unwrap().timeline();
+        let from: Vec<Option<&str>> = timeline
+            .iter()
+            .map(|e| e.from.as_ref().map(StageId::as_str))
+            .collect();
+        assert_eq!(from, [None, Some("qualify"), Some("quote")]);
+        let to: Vec<&str> = timeline.iter().map(|e| e.to.as_str()).collect();
+        assert_eq!(to, ["qualify", "demo", "contract"]);
+        assert_eq!(timeline[0].how, TimelineKind::Created);
+        assert_eq!(timeline[2].how, TimelineKind::Forced);
+        assert_eq!(timeline[2].reason.as_deref(), Some("ok'd by li"));
+        assert_eq!(timeline[1].reason, None);
+        assert_eq!(timeline[2].at, Timestamp::from_millis(3000));
+        assert_eq!(timeline[2].actor.as_str(), "rep");
+        let r = st.opportunities.record("o").unwrap();
+        assert_eq!(
+            r.last_from("contract").map(|s| s.to_string()),
+            Some("quote".into())
+        );
+        assert_eq!(
+            r.last_from("demo").map(|s| s.to_string()),
+            Some("qualify".into())
+        );
+        assert_eq!(r.last_from("qualify"), None);
+        assert_eq!(r.last_from(LOST), None);
+    }
+
+    /// Records stay where they were written across segments; lookups, order and equality
+    /// hold past one segment, and a second creation of an id replaces its record.
+    #[test]
+    fn opportunities_span_segments_and_compare_as_a_map() {
+        let n = SEGMENT * 2 + 7;
+        let mut a = State::default();
+        for i in 0..n {
+            let id = format!("o-{i}-{}", "x".repeat(i % 40)); // inline and heap ids
+            a.apply(&rec(
+                i as u64 + 1,
+                &format!("opportunity/{id}"),
+                created(&id, "s"),
+            ));
+        }
+        assert_eq!(a.opportunities.len(), n);
+        let ids: Vec<String> = a.opportunities.keys().map(|k| k.to_string()).collect();
+        assert_eq!(ids.len(), n);
+        assert!(ids[n - 1].starts_with(&format!("o-{}-", n - 1))); // creation order
+        for id in &ids {
+            assert_eq!(
+                a.opportunities.get(id.as_str()).map(|o| o.id.as_str()),
+                Some(id.as_str())
+            );
+        }
+        assert!(a.opportunities.get("o-unknown").is_none());
+        // The same opportunities created in the other order: an equal state.
+        let mut b = State::default();
+        for (k, id) in ids.iter().enumerate().rev() {
+            b.apply(&rec(
+                k as u64 + 1,
+                &format!("opportunity/{id}"),
+                created(id, "s"),
+            ));
+        }
+        b.position = a.position;
+        assert_eq!(a.opportunities, b.opportunities);
+        // A second creation (a hand-edited store) replaces the record, in place.
+        let first = ids[0].clone();
+        a.apply(&rec(
+            n as u64 + 1,
+            &format!("opportunity/{first}"),
+            created(&first, "t"),
+        ));
+        assert_eq!(a.opportunities.len(), n);
+        assert_eq!(
+            a.opportunities.get(first.as_str()).unwrap().stage.as_str(),
+            "t"
+        );
+        assert_ne!(a.opportunities, b.opportunities);
+    }
+}
