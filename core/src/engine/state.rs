@@ -137,7 +137,7 @@ struct StepMore {
 }
 
 impl OpportunityRecord {
-    /// A new record, its timeline starting with the creation into `stage`.
+    /// A new record, its timeline starting with the creation into the opportunity's stage.
     fn created(
         opportunity: Opportunity,
         actor: ActorId,
