@@ -295,9 +295,9 @@ pub(crate) struct Ctx<'a> {
     pub policy: &'a dyn Policy,
     pub actor: &'a ActorId,
     pub now: crate::clock::Timestamp,
-    /// The last opportunity record the decision looked up: where its events go, without
-    /// looking it up again.
-    pub looked_up: std::cell::Cell<Option<&'a OpportunityRecord>>,
+    /// The last opportunity record the decision looked up, with the id it was looked up by:
+    /// where the decided events go, without looking it up again.
+    pub looked_up: std::cell::Cell<Option<(OpportunityId, &'a OpportunityRecord)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -318,7 +318,7 @@ impl<'a> Ctx<'a> {
             .opportunities
             .record(id)
             .ok_or_else(|| Error::not_found("opportunity", id))?;
-        self.looked_up.set(Some(r));
+        self.looked_up.set(Some((id.clone(), r)));
         Ok(&r.opportunity)
     }
 
@@ -359,7 +359,10 @@ fn non_empty(field: &str, v: &str) -> Result<()> {
     }
 }
 
+/// The move of `o` (found under `id`, the command's own copy of its id, which the event
+/// takes: the record's copy stays untouched) to `to`.
 fn moved(
+    id: OpportunityId,
     o: &Opportunity,
     to: StageId,
     how: MoveKind,
@@ -372,7 +375,7 @@ fn moved(
         crate::opportunity::Status::Lost { .. } => StageId::new(LOST),
     };
     Event::Moved {
-        opportunity: o.id.clone(),
+        opportunity: id,
         from,
         to,
         how,
@@ -773,7 +776,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 (true, true) => MoveKind::Approved,
                 (true, false) => MoveKind::SubGoal,
             };
-            Ok(smallvec![moved(o, to, how, None, None)])
+            Ok(smallvec![moved(opportunity, o, to, how, None, None)])
         }
         Command::Win { opportunity } => decide(
             cx,
@@ -794,6 +797,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             let p = cx.pipeline_of(o)?;
             gate::route(p, o, &to)?; // the target must be ahead
             Ok(smallvec![moved(
+                opportunity,
                 o,
                 to,
                 MoveKind::Forced,
@@ -819,6 +823,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 None => return Err(Error::not_found("stage", &to)),
             }
             Ok(smallvec![moved(
+                opportunity,
                 o,
                 to,
                 MoveKind::Back,
@@ -847,6 +852,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 non_empty("competitor", c)?;
             }
             Ok(smallvec![moved(
+                opportunity,
                 o,
                 StageId::new(LOST),
                 MoveKind::Lost,
@@ -876,6 +882,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 ));
             }
             Ok(smallvec![moved(
+                opportunity,
                 o,
                 stage,
                 MoveKind::Reopened,

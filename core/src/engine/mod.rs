@@ -246,7 +246,7 @@ impl Engine {
         let Some(first) = events.first() else {
             return Ok(());
         };
-        let (stream, expected) = self.state.stream_of(first, cx.looked_up.get());
+        let (stream, expected) = self.state.stream_of(first, cx.looked_up.take());
         let mut batch = events.into_iter().map(|event| NewEvent {
             at: now,
             actor: actor.clone(),

@@ -404,15 +404,15 @@ impl State {
 
     /// Where an append of `event` goes: its stream and the version this state knows of it
     /// (the expected version). An opportunity's stream name is shared from its record
-    /// instead of being built again; `looked_up`, the record the decision read, saves
-    /// looking it up again when it is the event's.
+    /// instead of being built again; `looked_up`, the record the decision read and the id
+    /// it read it by, saves looking it up again when the event names that id.
     pub(crate) fn stream_of(
         &self,
         event: &Event,
-        looked_up: Option<&OpportunityRecord>,
+        looked_up: Option<(OpportunityId, &OpportunityRecord)>,
     ) -> (StreamName, u64) {
         if let Some(r) = event.opportunity().and_then(|id| match looked_up {
-            Some(r) if r.opportunity.id == *id => Some(r),
+            Some((by, r)) if by == *id => Some(r),
             _ => self.opportunities.record(id),
         }) {
             return (
