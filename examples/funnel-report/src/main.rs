@@ -47,31 +47,6 @@ struct Deal {
     value: Option<i64>,
 }
 
-fn read_csv(path: &Path) -> Result<Vec<Vec<String>>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.trim_end_matches('\r')
-                .split(',')
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect())
-}
-
-fn date(s: &str, what: &str, row: usize) -> Result<Option<NaiveDate>, String> {
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|e| format!("sales_pipeline.csv row {}: {what} {s:?}: {e}", row + 2))
-}
-
 fn ms(d: NaiveDate) -> i64 {
     Timestamp::from_date(d).as_millis()
 }
@@ -81,61 +56,36 @@ fn pct(r: Option<f64>) -> String {
 }
 
 fn run(dir: &Path, svg: Option<PathBuf>) -> Result<(), String> {
-    if !dir.join("sales_pipeline.csv").is_file() {
-        return Err(format!(
-            "{} does not hold sales_pipeline.csv: pass the maven-crm directory \
-             (default ../shared/data/maven-crm, relative to the repository root)",
-            dir.display()
-        ));
-    }
-    let teams: BTreeMap<String, String> = read_csv(&dir.join("sales_teams.csv"))?
+    use maven_crm::{ProductRow, TeamRow, PIPELINE, PRODUCTS, TEAMS};
+    let teams: BTreeMap<String, String> = maven_crm::read::<TeamRow>(dir, TEAMS)?
         .into_iter()
-        .filter_map(|r| Some((r.first()?.clone(), r.get(1)?.clone())))
+        .map(|t| (t.sales_agent, t.manager))
         .collect();
-    let prices: BTreeMap<String, i64> = read_csv(&dir.join("products.csv"))?
+    let prices: BTreeMap<String, i64> = maven_crm::read::<ProductRow>(dir, PRODUCTS)?
         .into_iter()
-        .filter_map(|r| Some((r.first()?.clone(), r.get(2)?.parse::<i64>().ok()? * 100)))
+        .map(|p| (p.product, p.sales_price * 100))
         .collect();
 
     let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut deals = Vec::new();
-    for (i, r) in read_csv(&dir.join("sales_pipeline.csv"))?
-        .into_iter()
-        .enumerate()
-    {
-        if r.len() != 8 {
-            return Err(format!(
-                "sales_pipeline.csv row {}: {} fields, expected 8",
-                i + 2,
-                r.len()
-            ));
-        }
-        let mut product = r[2].clone();
+    for r in maven_crm::read::<maven_crm::PipelineRow>(dir, PIPELINE)? {
+        let mut product = r.product;
         if product == "GTXPro" {
             product = "GTX Pro".into();
             *rules.entry("product GTXPro renamed GTX Pro").or_default() += 1;
         }
-        if r[3].is_empty() {
+        if r.account.is_empty() {
             *rules
                 .entry("missing account set to (no account)")
                 .or_default() += 1;
         }
-        let value = if r[7].is_empty() {
-            None
-        } else {
-            Some(
-                r[7].parse::<i64>()
-                    .map_err(|e| format!("sales_pipeline.csv row {}: close_value: {e}", i + 2))?
-                    * 100,
-            )
-        };
         deals.push(Deal {
-            agent: r[1].clone(),
+            agent: r.sales_agent,
             product,
-            stage: r[4].clone(),
-            engage: date(&r[5], "engage_date", i)?,
-            close: date(&r[6], "close_date", i)?,
-            value,
+            stage: r.deal_stage,
+            engage: r.engage_date,
+            close: r.close_date,
+            value: r.close_value.map(|v| v * 100),
         });
     }
     let last = deals
@@ -304,17 +254,17 @@ impl std::fmt::Display for FunnelNoGroups<'_> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut dir = PathBuf::from("../shared/data/maven-crm");
+    let mut dir = None;
     let mut svg = None;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         if a == "--svg" {
             svg = it.next().map(PathBuf::from);
         } else {
-            dir = PathBuf::from(a);
+            dir = Some(PathBuf::from(a));
         }
     }
-    match run(&dir, svg) {
+    match maven_crm::data_dir(dir).and_then(|dir| run(&dir, svg)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("funnel-report: {e}");

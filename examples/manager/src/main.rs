@@ -112,37 +112,6 @@ fn head_id(office: &str) -> ActorId {
     ActorId::new(format!("head.{}", office.to_lowercase()))
 }
 
-fn read_csv(path: &Path) -> Result<Vec<Vec<String>>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.trim_end_matches('\r')
-                .split(',')
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect())
-}
-
-fn field<'a>(row: &'a [String], i: usize, file: &str, n: usize) -> Result<&'a str, String> {
-    row.get(i)
-        .map(String::as_str)
-        .ok_or_else(|| format!("{file} row {}: fewer than {} fields", n + 2, i + 1))
-}
-
-fn date(s: &str, what: &str, row: usize) -> Result<Option<NaiveDate>, String> {
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|e| format!("sales_pipeline.csv row {}: {what} {s:?}: {e}", row + 2))
-}
-
 fn at(d: NaiveDate, offset_ms: i64) -> Timestamp {
     Timestamp::from_millis(Timestamp::from_date(d).as_millis() + offset_ms)
 }
@@ -176,66 +145,44 @@ enum Step {
 }
 
 fn run(dir: &Path) -> Result<(), String> {
-    if !dir.join("sales_pipeline.csv").is_file() {
-        return Err(format!(
-            "{} does not hold sales_pipeline.csv: pass the maven-crm directory \
-             (default ../shared/data/maven-crm, relative to the repository root)",
-            dir.display()
-        ));
-    }
+    use maven_crm::{AccountRow, PipelineRow, ProductRow, TeamRow};
     let usd = Currency::new("USD").ctx(|| "currency USD".into())?;
 
     // --- the reference files -------------------------------------------------------------
     // agent name -> (manager name, office)
-    let mut teams: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for (i, r) in read_csv(&dir.join("sales_teams.csv"))?
-        .into_iter()
-        .enumerate()
-    {
-        let f = |k| field(&r, k, "sales_teams.csv", i).map(str::to_owned);
-        teams.insert(f(0)?, (f(1)?, f(2)?));
-    }
+    let teams: BTreeMap<String, (String, String)> =
+        maven_crm::read::<TeamRow>(dir, maven_crm::TEAMS)?
+            .into_iter()
+            .map(|t| (t.sales_agent, (t.manager, t.regional_office)))
+            .collect();
     // product -> (series, list price in USD)
-    let mut products: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    for (i, r) in read_csv(&dir.join("products.csv"))?.into_iter().enumerate() {
-        let price = field(&r, 2, "products.csv", i)?;
-        let price: i64 = price
-            .parse()
-            .map_err(|e| format!("products.csv row {}: sales_price {price:?}: {e}", i + 2))?;
-        products.insert(
-            field(&r, 0, "products.csv", i)?.to_owned(),
-            (field(&r, 1, "products.csv", i)?.to_owned(), price),
-        );
-    }
-    let mut accounts = Vec::new();
-    for (i, r) in read_csv(&dir.join("accounts.csv"))?.into_iter().enumerate() {
-        accounts.push(field(&r, 0, "accounts.csv", i)?.to_owned());
-    }
+    let products: BTreeMap<String, (String, i64)> =
+        maven_crm::read::<ProductRow>(dir, maven_crm::PRODUCTS)?
+            .into_iter()
+            .map(|p| (p.product, (p.series, p.sales_price)))
+            .collect();
+    let accounts: Vec<String> = maven_crm::read::<AccountRow>(dir, maven_crm::ACCOUNTS)?
+        .into_iter()
+        .map(|a| a.account)
+        .collect();
     let known_accounts: BTreeSet<&str> = accounts.iter().map(String::as_str).collect();
 
     // --- the pipeline rows, normalised -----------------------------------------------------
     let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut deals = Vec::new();
     let mut extra_accounts = BTreeSet::new();
-    for (i, r) in read_csv(&dir.join("sales_pipeline.csv"))?
+    for (i, r) in maven_crm::read::<PipelineRow>(dir, maven_crm::PIPELINE)?
         .into_iter()
         .enumerate()
     {
-        if r.len() != 8 {
-            return Err(format!(
-                "sales_pipeline.csv row {}: {} fields, expected 8",
-                i + 2,
-                r.len()
-            ));
-        }
-        if !teams.contains_key(&r[1]) {
+        if !teams.contains_key(&r.sales_agent) {
             return Err(format!(
                 "sales_pipeline.csv row {}: sales agent {:?} is not in sales_teams.csv",
                 i + 2,
-                r[1]
+                r.sales_agent
             ));
         }
-        let mut product = r[2].clone();
+        let mut product = r.product;
         if product == "GTXPro" {
             product = "GTX Pro".into();
             *rules.entry("product GTXPro renamed GTX Pro").or_default() += 1;
@@ -246,7 +193,7 @@ fn run(dir: &Path) -> Result<(), String> {
                 i + 2
             ));
         }
-        let mut account = r[3].clone();
+        let mut account = r.account;
         if account.is_empty() {
             account = NO_ACCOUNT.into();
             *rules
@@ -258,24 +205,16 @@ fn run(dir: &Path) -> Result<(), String> {
                 .or_default() += 1;
             extra_accounts.insert(account.clone());
         }
-        let value = if r[7].is_empty() {
-            None
-        } else {
-            Some(
-                r[7].parse::<i64>()
-                    .map_err(|e| format!("sales_pipeline.csv row {}: close_value: {e}", i + 2))?,
-            )
-        };
         let deal = Deal {
-            id: r[0].clone(),
-            agent: user_id(&r[1]),
-            agent_name: r[1].clone(),
+            id: r.opportunity_id,
+            agent: user_id(&r.sales_agent),
+            agent_name: r.sales_agent,
             product,
             account,
-            stage: r[4].clone(),
-            engage: date(&r[5], "engage_date", i)?,
-            close: date(&r[6], "close_date", i)?,
-            value,
+            stage: r.deal_stage,
+            engage: r.engage_date,
+            close: r.close_date,
+            value: r.close_value,
         };
         match (deal.stage.as_str(), deal.engage, deal.close) {
             ("Won" | "Lost", Some(e), Some(c)) if c >= e => {}
@@ -590,10 +529,8 @@ fn run(dir: &Path) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let dir = std::env::args_os()
-        .nth(1)
-        .map_or_else(|| PathBuf::from("../shared/data/maven-crm"), PathBuf::from);
-    match run(&dir) {
+    let dir = std::env::args_os().nth(1).map(PathBuf::from);
+    match maven_crm::data_dir(dir).and_then(|dir| run(&dir)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("manager: {e}");
