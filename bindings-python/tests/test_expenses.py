@@ -79,6 +79,13 @@ def test_bad_expenses_and_own_approvals_are_refused() -> None:
         e.submit_expense("wang", sp.Expense("x", "acme", "wang", "yacht", cny("1"), d))
     with pytest.raises(sp.ValidationError, match="expense.amount"):
         e.submit_expense("wang", sp.Expense("x", "acme", "wang", "travel", cny("-1"), d))
+    # li is the process's only approver, so li's submission could never be decided
+    with pytest.raises(sp.ValidationError, match="own request"):
+        e.submit_expense("li", sp.Expense("by-li", "acme", "wang", "travel", cny("1"), d))
+    e.define_process(
+        "admin",
+        sp.ApprovalProcess("exp", "费用审批", [sp.ApprovalStep("Manager", ["li", "admin"])]),
+    )
     e.submit_expense("li", sp.Expense("by-li", "acme", "wang", "travel", cny("1"), d))
     with pytest.raises(sp.PermissionDenied, match="own"):
         e.decide_expense("li", "by-li", "approve")

@@ -130,6 +130,64 @@ impl ApprovalProcess {
     }
 }
 
+impl ApprovalProcess {
+    /// Checks that a request `submitter` submits can be decided, since nobody decides their
+    /// own request: every step needs an approver other than the submitter (and other than
+    /// `also_barred`, who may not decide it either, such as the rep of an expense a manager
+    /// submits). The submitter's place in an `all` step is taken by their submission; one
+    /// barred for another reason cannot stand in an `all` step at all.
+    ///
+    /// ```
+    /// use salespipe::{ApprovalProcess, ApprovalStep, ErrorCode, StepPolicy};
+    /// let p = ApprovalProcess::new("quote", "Quote")
+    ///     .step(ApprovalStep { name: "Manager".into(), approvers: vec!["li".into()], policy: StepPolicy::Any })
+    ///     .step(ApprovalStep { name: "Board".into(), approvers: vec!["li".into(), "zhao".into()], policy: StepPolicy::All });
+    /// assert!(p.check_decidable(&"wang".into(), None).is_ok());
+    /// assert!(p.check_decidable(&"zhao".into(), None).is_ok()); // li alone decides the board step
+    /// let e = p.check_decidable(&"li".into(), None).unwrap_err();
+    /// assert_eq!(e.code(), ErrorCode::Validation);
+    /// assert!(e.to_string().contains("step 1 \"Manager\""));
+    /// ```
+    pub fn check_decidable(
+        &self,
+        submitter: &ActorId,
+        also_barred: Option<&ActorId>,
+    ) -> Result<()> {
+        let barred = |a: &ActorId| a == submitter || also_barred == Some(a);
+        for (i, step) in self.steps.iter().enumerate() {
+            let who = match also_barred {
+                Some(b) if b != submitter => format!("{submitter} (who submits it) or {b}"),
+                _ => format!("{submitter}, who submits it"),
+            };
+            if step.approvers.iter().all(|a| barred(a)) {
+                return Err(Error::validation(
+                    "process",
+                    format!(
+                        "step {} \"{}\" of {} has no approver other than {who}: nobody decides their own request",
+                        i + 1,
+                        step.name,
+                        self.id
+                    ),
+                ));
+            }
+            if let Some(b) = also_barred.filter(|b| *b != submitter) {
+                if step.policy == StepPolicy::All && step.approvers.contains(b) {
+                    return Err(Error::validation(
+                        "process",
+                        format!(
+                            "step {} \"{}\" of {} needs every approver and lists {b}, who may not decide it",
+                            i + 1,
+                            step.name,
+                            self.id
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Approve or reject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,7 +287,9 @@ impl ApprovalRequest {
         self.submitted_by = by;
     }
 
-    /// Approvers of the current step who have not yet decided in this round.
+    /// Approvers of the current step who have not yet decided in this round. The submitter
+    /// is never among them: nobody decides their own request, and their submission stands
+    /// for their approval in an `all` step.
     pub fn waiting_on<'a>(&'a self, process: &'a ApprovalProcess) -> Vec<&'a ActorId> {
         if self.status != ApprovalStatus::Pending {
             return Vec::new();
@@ -240,10 +300,11 @@ impl ApprovalRequest {
         step.approvers
             .iter()
             .filter(|a| {
-                !self
-                    .decisions
-                    .iter()
-                    .any(|d| d.round == self.round && d.step == self.step && &d.approver == *a)
+                **a != self.submitted_by
+                    && !self
+                        .decisions
+                        .iter()
+                        .any(|d| d.round == self.round && d.step == self.step && &d.approver == *a)
             })
             .collect()
     }
@@ -325,5 +386,50 @@ impl ApprovalRequest {
                 self.step_since = at;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(name: &str, who: &[&str], policy: StepPolicy) -> ApprovalStep {
+        ApprovalStep {
+            name: name.into(),
+            approvers: who.iter().map(|a| ActorId::new(*a)).collect(),
+            policy,
+        }
+    }
+
+    #[test]
+    fn a_request_must_stay_decidable_by_someone_not_barred() {
+        let p = ApprovalProcess::new("x", "X")
+            .step(step("Manager", &["li", "zhao"], StepPolicy::Any))
+            .step(step("Board", &["zhao", "qian"], StepPolicy::All));
+        let (li, zhao, qian) = (
+            ActorId::new("li"),
+            ActorId::new("zhao"),
+            ActorId::new("qian"),
+        );
+        assert!(p.check_decidable(&li, None).is_ok());
+        // zhao submits: li decides step 1, qian alone the `all` step
+        assert!(p.check_decidable(&zhao, None).is_ok());
+        // li submits for zhao (an expense's rep): step 1 has nobody left
+        let e = p.check_decidable(&li, Some(&zhao)).unwrap_err().to_string();
+        assert!(
+            e.contains("step 1 \"Manager\"") && e.contains("li (who submits it) or zhao"),
+            "{e}"
+        );
+        // admin submits for qian: qian stands in the `all` step and may not decide it
+        let e = p
+            .check_decidable(&ActorId::new("admin"), Some(&qian))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("step 2 \"Board\"") && e.contains("lists qian"),
+            "{e}"
+        );
+        // the rep who submits their own: only the submitter rule applies
+        assert!(p.check_decidable(&qian, Some(&qian)).is_ok());
     }
 }

@@ -266,8 +266,27 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
     ));
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
 
-    // li submits for wang: li is the step's approver but may not approve it (the submitter);
-    // wang may not either (not an approver, and it is wang's own)
+    // li may not submit an expense that only li could approve: nobody decides their own
+    // request, so it could never be decided
+    let err = code(e.submit_expense(
+        "li",
+        exp("by-li", "acme", "wang", "travel", cny(5), "2026-03-02"),
+    ));
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(err.to_string().contains("step 1 \"Manager\""), "{err}");
+    assert!(err.to_string().contains("own request"), "{err}");
+
+    // with zhao and admin beside li on the step, li submits for wang and may not approve it
+    // (the submitter); wang may not either (not an approver, and it is wang's own)
+    e.define_process(
+        "admin",
+        ApprovalProcess::new("expense", "费用审批").step(ApprovalStep {
+            name: "Manager".into(),
+            approvers: vec!["li".into(), "zhao".into(), "admin".into()],
+            policy: StepPolicy::Any,
+        }),
+    )
+    .unwrap();
     e.submit_expense(
         "li",
         exp("by-li", "acme", "wang", "travel", cny(5), "2026-03-02"),
@@ -278,7 +297,7 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
     assert!(err.to_string().contains("own"), "{err}");
     let err = code(e.decide_expense("wang", "ok", Decision::Approve, ""));
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
-    let err = code(e.decide_expense("zhao", "ok", Decision::Approve, ""));
+    let err = code(e.decide_expense("qian", "ok", Decision::Approve, ""));
     assert_eq!(err.code(), ErrorCode::PermissionDenied); // not an approver of step 1
     let err = code(e.decide_expense("li", "ok", Decision::Reject, "  "));
     assert_eq!(err.code(), ErrorCode::Validation);
@@ -287,27 +306,27 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
     let err = code(e.resubmit_expense("wang", "ok", None, None));
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
 
-    // a rep whose own manager is the approver cannot approve their own expense either
+    // an approver cannot approve their own expense: neither one they submitted, nor one
+    // their manager submitted for them
     e.register_user(
         "admin",
         User::new("li", "李经理", Role::Manager).managed_by("admin"),
     )
     .unwrap();
-    let err = code(
-        e.submit_expense(
-            "li",
-            exp("li-own", "acme", "li", "travel", cny(5), "2026-03-02"),
-        )
-        .and_then(|_| e.decide_expense("li", "li-own", Decision::Approve, "")),
-    );
-    assert_eq!(err.code(), ErrorCode::PermissionDenied);
+    for (by, id) in [("li", "li-own"), ("admin", "for-li")] {
+        e.submit_expense(by, exp(id, "acme", "li", "travel", cny(5), "2026-03-02"))
+            .unwrap();
+        let err = code(e.decide_expense("li", id, Decision::Approve, ""));
+        assert_eq!(err.code(), ErrorCode::PermissionDenied);
+        assert!(err.to_string().contains("own"), "{err}");
+    }
 
     // the approved path still works, and nothing else was written
     e.decide_expense("li", "ok", Decision::Approve, "").unwrap();
     let err = code(e.withdraw_expense("wang", "ok"));
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
-    // by-li, the user update, li-own, the approval: four events
-    assert_eq!(e.state().position(), position + 4);
+    // the process, by-li, the user update, li-own, for-li, the approval: six events
+    assert_eq!(e.state().position(), position + 6);
 
     // settings naming undefined processes are refused, listing every problem
     let err = e

@@ -897,9 +897,10 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         } => {
             let o = cx.open_deal(&opportunity)?;
             non_empty("request", request.as_str())?;
-            if !st.processes.contains_key(&process) {
-                return Err(Error::not_found("approval process", &process));
-            }
+            st.processes
+                .get(&process)
+                .ok_or_else(|| Error::not_found("approval process", &process))?
+                .check_decidable(cx.actor, None)?;
             if o.approvals.iter().any(|r| r.id == request) {
                 return Err(Error::already_exists("approval request", &request));
             }
@@ -996,6 +997,10 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                     message: format!("another \"{}\" request is waiting", r.process),
                 });
             }
+            st.processes
+                .get(&r.process)
+                .ok_or_else(|| Error::not_found("approval process", &r.process))?
+                .check_decidable(cx.actor, None)?;
             let process = r.process.clone();
             Ok(smallvec![Event::ApprovalSubmitted {
                 opportunity,
@@ -1134,6 +1139,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             cx.user(&expense.rep, "expense.rep")?;
             cx.allow(Action::Expense { rep: &expense.rep })?;
             let process = crate::expense::check_new(st, &expense)?;
+            decidable(st, &process, cx.actor, &expense.rep)?;
             Ok(smallvec![Event::ExpenseSubmitted {
                 expense: Box::new(expense),
                 process,
@@ -1205,6 +1211,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 amended.note = n;
             }
             let process = crate::expense::check_fields(st, &amended)?;
+            decidable(st, &process, cx.actor, &amended.rep)?;
             Ok(smallvec![Event::ExpenseResubmitted {
                 expense: Box::new(amended),
                 process,
@@ -1266,6 +1273,14 @@ fn checklist(
         item,
         ticked,
     }])
+}
+
+/// Refuses an expense's (re)submission by `submitter` that nobody could decide.
+fn decidable(st: &State, process: &ProcessId, submitter: &ActorId, rep: &ActorId) -> Result<()> {
+    st.processes
+        .get(process)
+        .ok_or_else(|| Error::not_found("approval process", process))?
+        .check_decidable(submitter, Some(rep))
 }
 
 fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Events> {
