@@ -159,7 +159,7 @@ impl ApprovalProcess {
                 Some(b) if b != submitter => format!("{submitter} (who submits it) or {b}"),
                 _ => format!("{submitter}, who submits it"),
             };
-            if step.approvers.iter().all(|a| barred(a)) {
+            if step.approvers.iter().all(barred) {
                 return Err(Error::validation(
                     "process",
                     format!(
