@@ -1,5 +1,6 @@
 //! Approval processes on opportunities: who may submit and decide, an `all` step with the
 //! submitter among its approvers, and what lapses when the deal changes.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -108,7 +109,7 @@ fn approved(e: &mut Engine, process: &str, id: &str) {
 #[test]
 fn an_approval_lapses_when_products_or_amount_change_unless_the_process_says_not() {
     let mut e = engine();
-    let mut keep = common::quote_process();
+    let mut keep = quote_process();
     keep.id = "keep".into();
     keep.invalidate_on_change = false;
     e.define_process("admin", keep).unwrap();
