@@ -256,9 +256,12 @@ def test_scenario(path: Path) -> None:
             clock.set(_parse_datetime(step["at"]))
         if "command" in step:
             expect = step.get("expect_error")
+            written = len(engine.events_after(0, 1_000_000))
             try:
                 run_command(engine, step["actor"], step["command"], as_json=expect is not None)
             except sp.SalespipeError as e:
+                # a refused command writes nothing
+                assert len(engine.events_after(0, 1_000_000)) == written, f"{where}: wrote"
                 assert expect is not None, f"{where}: unexpected error {e.code}: {e}"
                 assert e.code == expect, f"{where}: expected error {expect}, got {e.code}: {e}"
             else:

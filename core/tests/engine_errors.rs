@@ -191,3 +191,26 @@ fn values_that_cannot_be_stored_are_refused() {
     assert!(err.to_string().starts_with("clock:"), "{err}");
     assert_eq!(e.state().position(), before);
 }
+
+/// A new pipeline's own problems and the approval processes it names that do not exist are
+/// reported together, as an edit reports them, and nothing is written.
+#[test]
+fn a_new_pipeline_reports_every_problem_at_once_undefined_processes_included() {
+    let mut e = Engine::with_clock(ManualClock::new(t("2026-03-02T09:00:00Z")));
+    setup(&mut e);
+    let before = e.state().position();
+    let bad = Pipeline {
+        id: "p2".into(),
+        stages: vec![
+            Stage::new("a", "A", 1.5),
+            Stage::new("b", "B", 0.5).requires(Requirement::approval("nope")),
+        ],
+        ..five_stages()
+    };
+    let err = e.define_pipeline("admin", bad).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidDefinition);
+    let text = err.to_string();
+    assert!(text.contains("stages[0].probability"), "{text}");
+    assert!(text.contains("stages[1].exit[0].process"), "{text}");
+    assert_eq!(e.state().position(), before);
+}

@@ -241,7 +241,13 @@ pub fn run(scenario: &Scenario) -> Result<(), String> {
                 .actor
                 .clone()
                 .ok_or_else(|| fail("a command needs an actor".into()))?;
-            match (engine.execute(actor.as_str(), command), &step.expect_error) {
+            let head = engine.store().head().map_err(|e| fail(e.to_string()))?;
+            let result = engine.execute(actor.as_str(), command);
+            // A refused command writes nothing.
+            if result.is_err() && engine.store().head().ok() != Some(head) {
+                return Err(fail("a refused command wrote to the store".into()));
+            }
+            match (result, &step.expect_error) {
                 (Ok(_), None) => {}
                 (Ok(_), Some(code)) => {
                     return Err(fail(format!(

@@ -478,8 +478,10 @@ fn check_customer(c: &Customer) -> Result<()> {
 }
 
 /// The pipeline's approval requirements must name defined processes.
-fn check_processes(state: &State, p: &Pipeline) -> Result<()> {
-    let mut problems = Vec::new();
+/// Every problem of a pipeline definition: its own (as [`Pipeline::validate`] reports them)
+/// and approval requirements naming processes the state does not define, all at once.
+fn definition_problems(state: &State, p: &Pipeline) -> Vec<Problem> {
+    let mut problems = p.problems();
     for (i, s) in p.stages.iter().enumerate() {
         for (r, req) in s.exit.iter().enumerate() {
             if let Requirement::Approval { process } = req {
@@ -492,11 +494,7 @@ fn check_processes(state: &State, p: &Pipeline) -> Result<()> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::InvalidDefinition { problems })
-    }
+    problems
 }
 
 /// The events a command decides: one inline (most commands decide exactly one, so the
@@ -510,11 +508,13 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         Command::DefinePipeline { mut pipeline } => {
             cx.allow(Action::Configure)?;
             pipeline.version = 1;
-            pipeline.validate()?;
+            let problems = definition_problems(st, &pipeline);
+            if !problems.is_empty() {
+                return Err(Error::InvalidDefinition { problems });
+            }
             if st.pipelines.contains_key(&pipeline.id) {
                 return Err(Error::already_exists("pipeline", &pipeline.id));
             }
-            check_processes(st, &pipeline)?;
             Ok(smallvec![Event::PipelineDefined {
                 pipeline: Box::new(pipeline),
             }])
@@ -528,15 +528,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 .pipeline(&pipeline.id)
                 .ok_or_else(|| Error::not_found("pipeline", &pipeline.id))?;
             pipeline.version = current.version + 1;
-            let mut problems = match pipeline.validate() {
-                Ok(()) => Vec::new(),
-                Err(Error::InvalidDefinition { problems }) => problems,
-                Err(e) => return Err(e),
-            };
-            if let Err(Error::InvalidDefinition { problems: more }) = check_processes(st, &pipeline)
-            {
-                problems.extend(more);
-            }
+            let mut problems = definition_problems(st, &pipeline);
             for (from, to) in &mapping {
                 if pipeline.stage(from).is_some() {
                     problems.push(Problem::new(

@@ -232,12 +232,17 @@ impl Pipeline {
 
     /// Checks the definition; the error lists every problem with its path.
     pub fn validate(&self) -> Result<()> {
-        let problems = validate::problems(self);
+        let problems = self.problems();
         if problems.is_empty() {
             Ok(())
         } else {
             Err(Error::InvalidDefinition { problems })
         }
+    }
+
+    /// Every problem [`Pipeline::validate`] reports, none when the definition is valid.
+    pub(crate) fn problems(&self) -> Vec<Problem> {
+        validate::problems(self)
     }
 
     /// The index of an open stage.
