@@ -316,6 +316,30 @@ impl Error {
         }
     }
 
+    /// The error of a value found at `path` in a larger input: a validation error's field
+    /// becomes `path.field`, a money error's message starts with `path`; other errors are
+    /// returned as they are.
+    ///
+    /// ```
+    /// use salespipe::Error;
+    /// let e = Error::validation("discount_bp", "20000 is above 10000").at("products[1]");
+    /// assert_eq!(e.to_string(), "products[1].discount_bp: 20000 is above 10000");
+    /// let e = Error::money("line erp overflows").at("products[0]");
+    /// assert_eq!(e.to_string(), "money: products[0]: line erp overflows");
+    /// ```
+    pub fn at(self, path: &str) -> Self {
+        match self {
+            Error::Validation { field, message } => Error::Validation {
+                field: format!("{path}.{field}"),
+                message,
+            },
+            Error::Money { message } => Error::Money {
+                message: format!("{path}: {message}"),
+            },
+            other => other,
+        }
+    }
+
     /// The gate report carried by [`Error::GateNotMet`], if this is one.
     pub fn gate_report(&self) -> Option<&GateReport> {
         match self {

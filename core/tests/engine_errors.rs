@@ -146,6 +146,38 @@ fn errors_name_the_field() {
     );
     let err = e.lose("wang", "missing", "price", None).unwrap_err();
     assert_eq!(err.to_string(), "opportunity missing not found");
+    // product lines: a bad discount, a line that overflows, lines whose sum overflows
+    let lines = |l: Vec<ProductLine>| {
+        let mut n = new_opp("o2", 0);
+        n.amount_from_products = true;
+        n.products = l;
+        n
+    };
+    let err = e
+        .create_opportunity(
+            "wang",
+            lines(vec![
+                ProductLine::new("a", 1, cny(5)),
+                ProductLine::new("b", 1, cny(5)).discount_bp(20_000),
+            ]),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "products[1].discount_bp: 20000 is above 10000"
+    );
+    let err = e
+        .create_opportunity("wang", lines(vec![ProductLine::new("a", 3, cny(i64::MAX))]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Money);
+    assert!(err.to_string().starts_with("money: products[0]: "), "{err}");
+    let max = ProductLine::new("a", 1, cny(i64::MAX));
+    let err = e
+        .create_opportunity("wang", lines(vec![max.clone(), max]))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Money);
+    assert!(err.to_string().starts_with("money: products: "), "{err}");
+    assert!(e.state().opportunity(&"o2".into()).is_none());
 }
 
 #[test]

@@ -405,7 +405,9 @@ fn products_total(
                 "must not be negative",
             ));
         }
-        total = total.checked_add(l.total()?)?;
+        let at = format!("{field}[{i}]");
+        let line = l.total().map_err(|e| e.at(&at))?;
+        total = total.checked_add(line).map_err(|e| e.at(field))?;
     }
     Ok(total)
 }
