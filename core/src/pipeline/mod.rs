@@ -218,8 +218,20 @@ impl Pipeline {
 
     /// Parses and validates a TOML definition.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let p: Pipeline = toml::from_str(text).map_err(|e| Error::InvalidDefinition {
-            problems: vec![Problem::new("toml", e.message().to_owned())],
+        let p: Pipeline = toml::from_str(text).map_err(|e| {
+            // Where it went wrong, as line and column like the JSON loader's line.
+            let path = e.span().map_or_else(
+                || "toml".to_owned(),
+                |span| {
+                    let before = text.get(..span.start).unwrap_or(text);
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!("line {line}, column {column}")
+                },
+            );
+            Error::InvalidDefinition {
+                problems: vec![Problem::new(path, e.message().to_owned())],
+            }
         })?;
         p.validate()?;
         Ok(p)

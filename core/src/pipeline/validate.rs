@@ -224,5 +224,9 @@ mod tests {
             crate::ErrorCode::InvalidDefinition
         );
         assert!(Pipeline::from_json(r#"{"id":"x","name":"x","stages":[],"bogus":1}"#).is_err());
+        // the TOML loader says where, like the JSON one
+        let err =
+            Pipeline::from_toml("id = \"x\"\nname = \"X\"\n[[stages]]\nid = 3\n").unwrap_err();
+        assert!(err.to_string().contains("line 4, column 6"), "{err}");
     }
 }
