@@ -164,3 +164,29 @@ fn an_approval_lapses_when_products_or_amount_change_unless_the_process_says_not
     let report = e.check(&"o1".into(), &"contract".into()).unwrap();
     assert!(report.to_string().contains("quote-approval"), "{report}");
 }
+
+/// A process may be redefined, but not so that a pending request waits at a step it no
+/// longer has: such a request could never be decided.
+#[test]
+fn a_process_is_not_redefined_under_a_request_waiting_at_a_removed_step() {
+    let mut e = engine();
+    e.submit_approval("wang", "o1", "quote-approval", "q1")
+        .unwrap();
+    e.decide_approval("li", "o1", "q1", Decision::Approve, "")
+        .unwrap(); // now at step 2, Finance
+    let mut one_step = quote_process();
+    one_step.steps.truncate(1);
+    let before = e.state().position();
+    let err = e.define_process("admin", one_step.clone()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(err.to_string().contains("q1 (step 2)"), "{err}");
+    assert_eq!(e.state().position(), before);
+    // renaming a step is fine; once q1 is decided, the step may go
+    let mut renamed = quote_process();
+    renamed.steps[1].name = "财务".into();
+    e.define_process("admin", renamed).unwrap();
+    e.decide_approval("zhao", "o1", "q1", Decision::Approve, "")
+        .unwrap();
+    e.define_process("admin", one_step).unwrap();
+    assert_eq!(request(&e, "q1").status, ApprovalStatus::Approved);
+}

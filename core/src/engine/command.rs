@@ -576,6 +576,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         Command::DefineProcess { process } => {
             cx.allow(Action::Configure)?;
             process.validate()?;
+            check_pending_steps(st, &process)?;
             Ok(smallvec![Event::ProcessDefined { process }])
         }
         Command::RegisterUser { user } => {
@@ -1267,6 +1268,35 @@ fn checklist(
         item,
         ticked,
     }])
+}
+
+/// Refuses a new definition of a process that would strand pending requests: one waiting at
+/// a step the new definition no longer has could never be decided. The error lists them.
+fn check_pending_steps(st: &State, process: &ApprovalProcess) -> Result<()> {
+    let steps = process.steps.len();
+    let stranded = |r: &&crate::approval::ApprovalRequest| {
+        r.process == process.id && r.status == ApprovalStatus::Pending && r.step >= steps
+    };
+    let mut ids: Vec<String> = st
+        .opportunities
+        .values()
+        .flat_map(|o| o.approvals.iter())
+        .chain(st.expenses.values().map(|x| &x.request))
+        .filter(stranded)
+        .map(|r| format!("{} (step {})", r.id, r.step + 1))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort();
+    Err(Error::validation(
+        "process.steps",
+        format!(
+            "{} pending request(s) wait at a step this definition removes: {}; decide or withdraw them first",
+            ids.len(),
+            ids.join(", ")
+        ),
+    ))
 }
 
 /// Refuses an expense's (re)submission by `submitter` that nobody could decide.
