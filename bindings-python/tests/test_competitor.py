@@ -8,12 +8,7 @@ from typing import Any
 import pytest
 
 import salespipe as sp
-
-UTC = dt.timezone.utc
-
-
-def at(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s).replace(tzinfo=UTC)
+from helpers import at
 
 
 def engine() -> tuple[sp.Engine, sp.ManualClock]:

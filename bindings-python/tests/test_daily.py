@@ -7,12 +7,7 @@ import datetime as dt
 import pytest
 
 import salespipe as sp
-
-UTC = dt.timezone.utc
-
-
-def at(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s).replace(tzinfo=UTC)
+from helpers import at
 
 
 def engine() -> tuple[sp.Engine, sp.ManualClock]:

@@ -7,24 +7,11 @@ import datetime as dt
 import pytest
 
 import salespipe as sp
-
-UTC = dt.timezone.utc
-
-
-def at(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s).replace(tzinfo=UTC)
-
-
-def cny(amount: str) -> sp.Money:
-    return sp.Money(amount, "CNY")
+from helpers import at, cny, team
 
 
 def engine() -> tuple[sp.Engine, sp.ManualClock]:
-    clock = sp.ManualClock(at("2026-03-02T01:00:00"))
-    e = sp.Engine(clock=clock)
-    e.register_user("admin", sp.User("admin", "Admin", role=sp.Role.ADMIN))
-    e.register_user("admin", sp.User("li", "李经理", role=sp.Role.MANAGER))
-    e.register_user("admin", sp.User("wang", "王芳", manager="li"))
+    e, clock = team("2026-03-02T01:00:00")
     e.define_process(
         "admin",
         sp.ApprovalProcess("exp", "费用审批", [sp.ApprovalStep("Manager", ["li"])]),

@@ -7,26 +7,12 @@ import datetime as dt
 import pytest
 
 import salespipe as sp
-
-UTC = dt.timezone.utc
-
-
-def at(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s).replace(tzinfo=UTC)
-
-
-def cny(amount: str) -> sp.Money:
-    return sp.Money(amount, "CNY")
+from helpers import at, cny, team
 
 
 def engine() -> tuple[sp.Engine, sp.ManualClock]:
     """li manages wang; the company clock is Asia/Shanghai (Q1 ends at 2026-03-31T16:00Z)."""
-    clock = sp.ManualClock(at("2026-02-01T00:00:00"))
-    e = sp.Engine(clock=clock)
-    e.register_user("admin", sp.User("admin", "Admin", role=sp.Role.ADMIN))
-    e.register_user("admin", sp.User("li", "李经理", role=sp.Role.MANAGER))
-    e.register_user("admin", sp.User("wang", "王芳", manager="li"))
-    e.set_reminder_rules("admin", {"time_zone": "Asia/Shanghai"})
+    e, clock = team("2026-02-01T00:00:00", time_zone="Asia/Shanghai")
     e.define_pipeline(
         "admin",
         sp.Pipeline(

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 import salespipe as sp
-
-UTC = dt.timezone.utc
-
-
-def at(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s).replace(tzinfo=UTC)
+from helpers import at
 
 
 def test_sources_configured_checked_and_reported() -> None:
