@@ -128,9 +128,7 @@ impl ApprovalProcess {
             Err(Error::InvalidDefinition { problems })
         }
     }
-}
 
-impl ApprovalProcess {
     /// Checks that a request `submitter` submits can be decided, since nobody decides their
     /// own request: every step needs an approver other than the submitter (and other than
     /// `also_barred`, who may not decide it either, such as the rep of an expense a manager
@@ -155,11 +153,11 @@ impl ApprovalProcess {
     ) -> Result<()> {
         let barred = |a: &ActorId| a == submitter || also_barred == Some(a);
         for (i, step) in self.steps.iter().enumerate() {
-            let who = match also_barred {
-                Some(b) if b != submitter => format!("{submitter} (who submits it) or {b}"),
-                _ => format!("{submitter}, who submits it"),
-            };
             if step.approvers.iter().all(barred) {
+                let who = match also_barred {
+                    Some(b) if b != submitter => format!("{submitter} (who submits it) or {b}"),
+                    _ => format!("{submitter}, who submits it"),
+                };
                 return Err(Error::validation(
                     "process",
                     format!(

@@ -479,7 +479,6 @@ fn check_customer(c: &Customer) -> Result<()> {
     Ok(())
 }
 
-/// The pipeline's approval requirements must name defined processes.
 /// Every problem of a pipeline definition: its own (as [`Pipeline::validate`] reports them)
 /// and approval requirements naming processes the state does not define, all at once.
 fn definition_problems(state: &State, p: &Pipeline) -> Vec<Problem> {
@@ -892,10 +891,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         } => {
             let o = cx.open_deal(&opportunity)?;
             non_empty("request", request.as_str())?;
-            st.processes
-                .get(&process)
-                .ok_or_else(|| Error::not_found("approval process", &process))?
-                .check_decidable(cx.actor, None)?;
+            decidable(st, &process, cx.actor, None)?;
             if o.approvals.iter().any(|r| r.id == request) {
                 return Err(Error::already_exists("approval request", &request));
             }
@@ -992,10 +988,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                     message: format!("another \"{}\" request is waiting", r.process),
                 });
             }
-            st.processes
-                .get(&r.process)
-                .ok_or_else(|| Error::not_found("approval process", &r.process))?
-                .check_decidable(cx.actor, None)?;
+            decidable(st, &r.process, cx.actor, None)?;
             let process = r.process.clone();
             Ok(smallvec![Event::ApprovalSubmitted {
                 opportunity,
@@ -1134,7 +1127,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             cx.user(&expense.rep, "expense.rep")?;
             cx.allow(Action::Expense { rep: &expense.rep })?;
             let process = crate::expense::check_new(st, &expense)?;
-            decidable(st, &process, cx.actor, &expense.rep)?;
+            decidable(st, &process, cx.actor, Some(&expense.rep))?;
             Ok(smallvec![Event::ExpenseSubmitted {
                 expense: Box::new(expense),
                 process,
@@ -1206,7 +1199,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 amended.note = n;
             }
             let process = crate::expense::check_fields(st, &amended)?;
-            decidable(st, &process, cx.actor, &amended.rep)?;
+            decidable(st, &process, cx.actor, Some(&amended.rep))?;
             Ok(smallvec![Event::ExpenseResubmitted {
                 expense: Box::new(amended),
                 process,
@@ -1299,12 +1292,18 @@ fn check_pending_steps(st: &State, process: &ApprovalProcess) -> Result<()> {
     ))
 }
 
-/// Refuses an expense's (re)submission by `submitter` that nobody could decide.
-fn decidable(st: &State, process: &ProcessId, submitter: &ActorId, rep: &ActorId) -> Result<()> {
+/// Refuses a (re)submission to `process` by `submitter` that nobody could decide (see
+/// [`ApprovalProcess::check_decidable`]; `also_barred` is an expense's rep).
+fn decidable(
+    st: &State,
+    process: &ProcessId,
+    submitter: &ActorId,
+    also_barred: Option<&ActorId>,
+) -> Result<()> {
     st.processes
         .get(process)
         .ok_or_else(|| Error::not_found("approval process", process))?
-        .check_decidable(submitter, Some(rep))
+        .check_decidable(submitter, also_barred)
 }
 
 fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Events> {

@@ -196,31 +196,32 @@ impl OpportunityRecord {
         });
     }
 
+    /// Where step `i` came from: its own `from` where it keeps one, else the previous
+    /// step's `to` (none for the creation).
+    fn came_from(&self, i: usize) -> Option<&StageId> {
+        match self.steps.get(i)?.more.as_deref() {
+            Some(StepMore { from: Some(f), .. }) => Some(f),
+            _ => i.checked_sub(1).map(|p| &self.steps[p].to),
+        }
+    }
+
     /// Where the last step to `to` came from.
     pub(crate) fn last_from(&self, to: &str) -> Option<StageId> {
         let i = self.steps.iter().rposition(|s| s.to.as_str() == to)?;
-        match self.steps[i].more.as_deref() {
-            Some(StepMore { from: Some(f), .. }) => Some(f.clone()),
-            _ => i.checked_sub(1).map(|p| self.steps[p].to.clone()),
-        }
+        self.came_from(i).cloned()
     }
 
     /// The stage changes, oldest first, as [`TimelineEntry`]s.
     pub(crate) fn timeline(&self) -> Vec<TimelineEntry> {
-        let mut previous: Option<&StageId> = None;
         self.steps
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let more = s.more.as_deref();
-                let from = match more {
-                    Some(m) if m.from.is_some() => m.from.clone(),
-                    _ => previous.cloned(),
-                };
-                previous = Some(&s.to);
                 TimelineEntry {
                     at: s.at,
                     actor: s.actor.clone(),
-                    from,
+                    from: self.came_from(i).cloned(),
                     to: s.to.clone(),
                     how: s.how,
                     reason: more.and_then(|m| m.reason.clone()),
