@@ -16,8 +16,8 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
-use salespipe::daily::{DailyFact, DailyIndex, DailyRow};
-use salespipe::target::{
+use salespipe::management::daily::{DailyFact, DailyIndex, DailyRow};
+use salespipe::management::target::{
     attainment, AttainmentInput, AttainmentQuery, DealOutcome, DealRow, Period, Scope, Target,
 };
 use salespipe::*;

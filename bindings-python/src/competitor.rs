@@ -1,10 +1,10 @@
 //! The competitor report (竞争对手报告) over host rows: the column path of
-//! [`salespipe::competitor`]; the engine's path is `Engine.competitor_report`.
+//! [`salespipe::management::competitor`]; the engine's path is `Engine.competitor_report`.
 
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
 use salespipe::analytics::Window;
-use salespipe::competitor::{CompetitorParams, CompetitorRow};
+use salespipe::management::competitor::{CompetitorParams, CompetitorRow};
 
 use crate::convert::{from_py, timestamp, to_py};
 use crate::error::IntoPy;

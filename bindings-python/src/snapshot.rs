@@ -1,12 +1,12 @@
 //! Forecast snapshots and accuracy over plain records: the column path of
-//! [`salespipe::snapshot`]; the engine's path is `Engine.take_forecast_snapshot` /
+//! [`salespipe::management::snapshot`]; the engine's path is `Engine.take_forecast_snapshot` /
 //! `Engine.forecast_accuracy`.
 
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
 use salespipe::analytics::ForecastMethod;
-use salespipe::snapshot::{self as sn, ActualRow, ForecastSnapshot, PushRow};
-use salespipe::target::{AttainmentInput, DealRow, Target};
+use salespipe::management::snapshot::{self as sn, ActualRow, ForecastSnapshot, PushRow};
+use salespipe::management::target::{AttainmentInput, DealRow, Target};
 use salespipe::User;
 
 use crate::convert::{from_py, timestamp, to_py};

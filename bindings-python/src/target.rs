@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
-use salespipe::target::{self as tg, AttainmentQuery, DealRow, Period, Target};
+use salespipe::management::target::{self as tg, AttainmentQuery, DealRow, Period, Target};
 use salespipe::{Currency, User};
 
 use crate::convert::{from_py, timestamp, to_py};
@@ -66,8 +66,8 @@ pub(crate) fn expense_query(
     from: Option<&Bound<'_, PyAny>>,
     to: Option<&Bound<'_, PyAny>>,
     as_of: Option<&Bound<'_, PyAny>>,
-) -> PyResult<salespipe::expense::ExpenseQuery> {
-    Ok(salespipe::expense::ExpenseQuery {
+) -> PyResult<salespipe::management::expense::ExpenseQuery> {
+    Ok(salespipe::management::expense::ExpenseQuery {
         from: from.map(|d| from_py(d, "from")).transpose()?,
         to: to.map(|d| from_py(d, "to")).transpose()?,
         as_of: as_of.map(|t| timestamp(t, "as_of")).transpose()?,
@@ -85,11 +85,11 @@ pub(crate) fn expense_report<'py>(
     to: Option<&Bound<'py, PyAny>>,
     as_of: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let rows: Vec<salespipe::expense::ExpenseRow> = from_py(rows, "rows")?;
-    let won: Vec<salespipe::expense::WonRow> = from_py(won, "won")?;
+    let rows: Vec<salespipe::management::expense::ExpenseRow> = from_py(rows, "rows")?;
+    let won: Vec<salespipe::management::expense::WonRow> = from_py(won, "won")?;
     let q = expense_query(from_, to, as_of)?;
     let report = py
-        .detach(|| salespipe::expense::expense_report(&rows, &won, &q))
+        .detach(|| salespipe::management::expense::expense_report(&rows, &won, &q))
         .py_err()?;
     to_py(py, &report)
 }
@@ -109,10 +109,11 @@ pub(crate) fn source_report<'py>(
         Some(c) => from_py(c, "costs")?,
         None => Costs::new(),
     };
-    let sources: Vec<salespipe::source::Source> = match sources {
+    let sources: Vec<salespipe::management::source::Source> = match sources {
         Some(s) => from_py(s, "sources")?,
         None => Vec::new(),
     };
-    let report = salespipe::source::source_report_from(funnel.report(), &costs, &sources);
+    let report =
+        salespipe::management::source::source_report_from(funnel.report(), &costs, &sources);
     to_py(py, &report)
 }

@@ -197,6 +197,20 @@ impl Clock for ManualClock {
     }
 }
 
+/// Parses a date `YYYY-MM-DD` for a named field; the error is a [`Error::Validation`] naming
+/// `field`.
+///
+/// ```
+/// let d = salespipe::parse_date("expected_close", "2026-04-30")?;
+/// assert_eq!(d.to_string(), "2026-04-30");
+/// assert!(salespipe::parse_date("expected_close", "30/04/2026").is_err());
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+pub fn parse_date(field: &str, s: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| Error::validation(field, format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,7 +208,7 @@ pub enum Event {
     /// A revenue target was set (or replaced: same id).
     TargetSet {
         /// The target.
-        target: crate::target::Target,
+        target: crate::management::target::Target,
     },
     /// A revenue target was removed.
     TargetRemoved {
@@ -218,12 +218,12 @@ pub enum Event {
     /// The expense categories and their approval process were set (replacing the previous).
     ExpensesConfigured {
         /// The settings.
-        settings: crate::expense::ExpenseSettings,
+        settings: crate::management::expense::ExpenseSettings,
     },
     /// An expense was submitted for approval (round 1).
     ExpenseSubmitted {
         /// The expense.
-        expense: Box<crate::expense::Expense>,
+        expense: Box<crate::management::expense::Expense>,
         /// The approval process it goes through.
         process: ProcessId,
     },
@@ -246,19 +246,19 @@ pub enum Event {
     /// step one.
     ExpenseResubmitted {
         /// The expense as resubmitted.
-        expense: Box<crate::expense::Expense>,
+        expense: Box<crate::management::expense::Expense>,
         /// The approval process it goes through.
         process: ProcessId,
     },
     /// The list of sources was set (replacing the previous).
     SourcesConfigured {
         /// The sources, in display order.
-        sources: Vec<crate::source::Source>,
+        sources: Vec<crate::management::source::Source>,
     },
     /// The forecast of a period was frozen, per rep.
     ForecastSnapshotTaken {
         /// The frozen figures.
-        snapshot: crate::snapshot::ForecastSnapshot,
+        snapshot: crate::management::snapshot::ForecastSnapshot,
     },
 }
 

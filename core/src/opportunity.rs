@@ -156,7 +156,7 @@ impl Competitor {
 
 /// The forecast category (预测类别) of an open deal: how the rep and the manager judge it,
 /// apart from its stage's probability. Attainment sums `commit` deals into the commit figure
-/// and leaves `omitted` deals out of the pipeline; see [`crate::target`].
+/// and leaves `omitted` deals out of the pipeline; see [`crate::management::target`].
 ///
 /// A deal's category is its own [`Opportunity::forecast_category`] when the host set one,
 /// else its stage's [`crate::Stage::forecast_category`], else `pipeline`.

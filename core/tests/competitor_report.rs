@@ -8,7 +8,7 @@ use common::*;
 
 use proptest::prelude::*;
 use salespipe::analytics::Window;
-use salespipe::competitor::{
+use salespipe::management::competitor::{
     competitor_report, CompetitorOutcome as Out, CompetitorParams, CompetitorReport, CompetitorRow,
 };
 use salespipe::*;

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use salespipe::daily::{DailyFact, DailyIndex, DailyRow};
+use salespipe::management::daily::{DailyFact, DailyIndex, DailyRow};
 use salespipe::*;
 
 fn t(s: &str) -> Timestamp {

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 use proptest::prelude::*;
-use salespipe::expense::*;
+use salespipe::management::expense::*;
 use salespipe::*;
 
 fn day(s: &str) -> chrono::NaiveDate {

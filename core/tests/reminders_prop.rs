@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use salespipe::reminder::scan;
+use salespipe::scan;
 use salespipe::*;
 
 const DAY_MS: i64 = 86_400_000;

@@ -8,8 +8,8 @@ use common::*;
 
 use proptest::prelude::*;
 use salespipe::analytics::ForecastMethod;
-use salespipe::snapshot::*;
-use salespipe::target::*;
+use salespipe::management::snapshot::*;
+use salespipe::management::target::*;
 use salespipe::*;
 
 fn cny_code() -> Option<Currency> {

@@ -7,8 +7,8 @@ use common::*;
 
 use proptest::prelude::*;
 use salespipe::analytics::{funnel, FunnelParams, FunnelTable, GroupBy, Window};
-use salespipe::expense::{Expense, ExpenseCategory, ExpenseSettings};
-use salespipe::source::Source;
+use salespipe::management::expense::{Expense, ExpenseCategory, ExpenseSettings};
+use salespipe::management::source::Source;
 use salespipe::*;
 
 const DAY: i64 = 86_400_000;

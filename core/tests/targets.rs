@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 use proptest::prelude::*;
-use salespipe::target::*;
+use salespipe::management::target::*;
 use salespipe::*;
 
 fn rep(id: &str) -> Scope {

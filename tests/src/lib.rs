@@ -177,7 +177,7 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
                 .map(|r| to_json(&r))
         }
         "attainment" => {
-            let query: salespipe::target::AttainmentQuery =
+            let query: salespipe::management::target::AttainmentQuery =
                 serde_json::from_value(q.clone()).map_err(|e| format!("attainment query: {e}"))?;
             engine.attainment(&query).map(|r| to_json(&r))
         }
@@ -192,8 +192,9 @@ pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
         }
         "expense" => engine.expense(&str_field(q, "id")?.into()).map(to_json),
         "expense_report" => {
-            let query: salespipe::expense::ExpenseQuery = serde_json::from_value(q.clone())
-                .map_err(|e| format!("expense_report query: {e}"))?;
+            let query: salespipe::management::expense::ExpenseQuery =
+                serde_json::from_value(q.clone())
+                    .map_err(|e| format!("expense_report query: {e}"))?;
             engine.expense_report(&query).map(|r| to_json(&r))
         }
         "source_report" => {

@@ -206,7 +206,7 @@ pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Fore
 /// Fills the distribution of Σ aᵢ · Bernoulli(pᵢ) over `terms` (amount in minor units, win
 /// probability) into `out`: `p10`, `p50`, `p90`, `method`, `samples`, `seed`. The one
 /// computation behind [`forecast`] and the per-rep distribution of a forecast snapshot
-/// ([`crate::snapshot`]).
+/// ([`crate::management::snapshot`]).
 pub(crate) fn distribution(
     terms: &[(i64, f64)],
     method: ForecastMethod,

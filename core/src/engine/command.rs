@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
 
 use super::policy::{Action, Directory, Policy};
-use super::state::{OpportunityRecord, State};
 use crate::activity::{Activity, Task};
 use crate::approval::{ApprovalProcess, ApprovalStatus, Decision};
 use crate::customer::{Contact, Customer};
@@ -18,6 +17,7 @@ use crate::id::{ActorId, CustomerId, OpportunityId, ProcessId, RequestId, StageI
 use crate::money::Money;
 use crate::opportunity::{FieldValue, NewOpportunity, Opportunity, OpportunityPatch, ProductLine};
 use crate::pipeline::{Pipeline, Position, LOST, WON};
+use crate::state::{OpportunityRecord, State};
 use crate::user::User;
 
 /// Everything one can ask the engine to do. JSON: `{"type": "advance", "opportunity": "opp-1",
@@ -230,7 +230,7 @@ pub enum Command {
     /// Set a revenue target, or replace the one with the same id.
     SetTarget {
         /// The target.
-        target: crate::target::Target,
+        target: crate::management::target::Target,
     },
     /// Remove a revenue target.
     RemoveTarget {
@@ -240,12 +240,12 @@ pub enum Command {
     /// Set the expense categories and the approval process of expenses.
     ConfigureExpenses {
         /// The settings.
-        settings: crate::expense::ExpenseSettings,
+        settings: crate::management::expense::ExpenseSettings,
     },
     /// Submit an expense for approval.
     SubmitExpense {
         /// The expense.
-        expense: crate::expense::Expense,
+        expense: crate::management::expense::Expense,
     },
     /// Approve or reject the current step of an expense (a rejection needs a comment).
     DecideExpense {
@@ -276,14 +276,14 @@ pub enum Command {
     /// Set the list of sources (来源) opportunities and expenses may carry.
     ConfigureSources {
         /// The sources, in display order.
-        sources: Vec<crate::source::Source>,
+        sources: Vec<crate::management::source::Source>,
     },
-    /// Freeze the forecast of a period, per rep, now ([`crate::snapshot`]).
+    /// Freeze the forecast of a period, per rep, now ([`crate::management::snapshot`]).
     TakeForecastSnapshot {
         /// Chosen by the host; must be new.
         id: crate::id::SnapshotId,
         /// The period forecast (must not have ended).
-        period: crate::target::Period,
+        period: crate::management::target::Period,
         /// The currency (absent: the one the period's targets share).
         #[serde(default)]
         currency: Option<crate::money::Currency>,
@@ -304,7 +304,7 @@ impl<'a> Ctx<'a> {
     fn allow(&self, action: Action<'_>) -> Result<()> {
         if self
             .policy
-            .allows(Directory::new(&self.state.users), self.actor, action)
+            .allows(Directory::new(self.state), self.actor, action)
         {
             Ok(())
         } else {
@@ -315,7 +315,6 @@ impl<'a> Ctx<'a> {
     fn opp(&self, id: &OpportunityId) -> Result<&'a Opportunity> {
         let r = self
             .state
-            .opportunities
             .record(id)
             .ok_or_else(|| Error::not_found("opportunity", id))?;
         self.looked_up.set(Some((id.clone(), r)));
@@ -329,7 +328,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn user(&self, id: &ActorId, field: &str) -> Result<()> {
-        if self.state.users.contains_key(id) {
+        if self.state.user(id).is_some() {
             Ok(())
         } else {
             Err(Error::NotFound {
@@ -418,8 +417,7 @@ fn check_contacts(
     contacts: &[crate::ContactId],
 ) -> Result<()> {
     let c = state
-        .customers
-        .get(customer)
+        .customer(customer)
         .ok_or_else(|| Error::not_found("customer", customer))?;
     let mut seen = HashSet::new();
     for (i, id) in contacts.iter().enumerate() {
@@ -486,7 +484,7 @@ fn definition_problems(state: &State, p: &Pipeline) -> Vec<Problem> {
     for (i, s) in p.stages.iter().enumerate() {
         for (r, req) in s.exit.iter().enumerate() {
             if let Requirement::Approval { process } = req {
-                if !state.processes.contains_key(process) {
+                if state.process(process).is_none() {
                     problems.push(Problem::new(
                         format!("stages[{i}].exit[{r}].process"),
                         format!("approval process \"{process}\" is not defined"),
@@ -513,7 +511,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             if !problems.is_empty() {
                 return Err(Error::InvalidDefinition { problems });
             }
-            if st.pipelines.contains_key(&pipeline.id) {
+            if st.pipeline(&pipeline.id).is_some() {
                 return Err(Error::already_exists("pipeline", &pipeline.id));
             }
             Ok(smallvec![Event::PipelineDefined {
@@ -550,8 +548,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 }
             }
             let mut stranded: Vec<&StageId> = st
-                .opportunities
-                .values()
+                .opportunities()
                 .filter(|o| o.pipeline == pipeline.id && o.is_open())
                 .map(|o| &o.stage)
                 .filter(|s| pipeline.stage(s).is_none() && !mapping.contains_key(*s))
@@ -596,7 +593,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         Command::CreateCustomer { customer } => {
             cx.allow(Action::RecordWork)?;
             check_customer(&customer)?;
-            if st.customers.contains_key(&customer.id) {
+            if st.customer(&customer.id).is_some() {
                 return Err(Error::already_exists("customer", &customer.id));
             }
             Ok(smallvec![Event::CustomerCreated {
@@ -606,7 +603,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         Command::UpdateCustomer { customer } => {
             cx.allow(Action::RecordWork)?;
             check_customer(&customer)?;
-            if !st.customers.contains_key(&customer.id) {
+            if st.customer(&customer.id).is_none() {
                 return Err(Error::not_found("customer", &customer.id));
             }
             Ok(smallvec![Event::CustomerUpdated {
@@ -616,8 +613,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         Command::AddContact { customer, contact } => {
             cx.allow(Action::RecordWork)?;
             let c = st
-                .customers
-                .get(&customer)
+                .customer(&customer)
                 .ok_or_else(|| Error::not_found("customer", &customer))?;
             non_empty("contact.id", contact.id.as_str())?;
             non_empty("contact.name", &contact.name)?;
@@ -633,16 +629,16 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             cx.allow(Action::CreateOpportunity { owner: &n.owner })?;
             non_empty("id", n.id.as_str())?;
             non_empty("name", &n.name)?;
-            if st.opportunities.contains_key(&n.id) {
+            if st.opportunity(&n.id).is_some() {
                 return Err(Error::already_exists("opportunity", &n.id));
             }
             let p = st
                 .pipeline(&n.pipeline)
                 .ok_or_else(|| Error::not_found("pipeline", &n.pipeline))?;
-            if !st.customers.contains_key(&n.customer) {
+            if st.customer(&n.customer).is_none() {
                 return Err(Error::not_found("customer", &n.customer));
             }
-            crate::source::check_known(st.sources.as_ref(), "source", n.source.as_deref())?;
+            crate::management::source::check_known(st.sources(), "source", n.source.as_deref())?;
             cx.user(&n.owner, "owner")?;
             let stage =
                 match n.stage.take() {
@@ -689,7 +685,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 cx.user(owner, "owner")?;
             }
             if let Some(Some(source)) = &patch.source {
-                crate::source::check_known(st.sources.as_ref(), "source", Some(source))?;
+                crate::management::source::check_known(st.sources(), "source", Some(source))?;
             }
             let from_products = patch.amount_from_products.unwrap_or(o.amount_from_products);
             if from_products && patch.amount.is_some() {
@@ -727,8 +723,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 };
                 for r in &o.approvals {
                     let lapses = st
-                        .processes
-                        .get(&r.process)
+                        .process(&r.process)
                         .is_some_and(|p| p.invalidate_on_change);
                     if r.status == ApprovalStatus::Approved && lapses {
                         events.push(Event::ApprovalInvalidated {
@@ -927,8 +922,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             let o = cx.opp(&opportunity)?;
             let r = request_of(o, &request)?;
             let p = st
-                .processes
-                .get(&r.process)
+                .process(&r.process)
                 .ok_or_else(|| Error::not_found("approval process", &r.process))?;
             r.check_decider(p, cx.actor)?;
             cx.allow(Action::Decide)?;
@@ -1000,12 +994,11 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             cx.allow(Action::RecordWork)?;
             non_empty("activity.id", activity.id.as_str())?;
             non_empty("activity.kind", &activity.kind)?;
-            if st.activities.contains_key(&activity.id) {
+            if st.activity(&activity.id).is_some() {
                 return Err(Error::already_exists("activity", &activity.id));
             }
             let c = st
-                .customers
-                .get(&activity.customer)
+                .customer(&activity.customer)
                 .ok_or_else(|| Error::not_found("customer", &activity.customer))?;
             if let Some(k) = &activity.contact {
                 if c.find_contact(k).is_none() {
@@ -1043,13 +1036,13 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             cx.allow(Action::RecordWork)?;
             non_empty("task.id", task.id.as_str())?;
             non_empty("task.title", &task.title)?;
-            if st.tasks.contains_key(&task.id) {
+            if st.task(&task.id).is_some() {
                 return Err(Error::already_exists("task", &task.id));
             }
             cx.user(&task.owner, "task.owner")?;
             task.due.check("task.due")?;
             if let Some(c) = &task.customer {
-                if !st.customers.contains_key(c) {
+                if st.customer(c).is_none() {
                     return Err(Error::not_found("customer", c));
                 }
             }
@@ -1072,7 +1065,7 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         | Command::AcknowledgeReminder { .. }
         | Command::SnoozeReminder { .. }
         | Command::DismissReminder { .. }) => {
-            crate::reminder::decide(st, cx.policy, cx.actor, cmd).map(Events::from_vec)
+            super::reminders::decide(st, cx.policy, cx.actor, cmd).map(Events::from_vec)
         }
         cmd @ (Command::SetTarget { .. }
         | Command::RemoveTarget { .. }
@@ -1096,37 +1089,36 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             cx.allow(Action::SetTarget {
                 scope: &target.scope,
             })?;
-            if let Some(previous) = st.targets.get(&target.id) {
+            if let Some(previous) = st.target(&target.id) {
                 // replacing a target moves it: the actor must also hold its old scope
                 cx.allow(Action::SetTarget {
                     scope: &previous.scope,
                 })?;
             }
-            crate::target::check_new(&st.targets, &st.users, &target)?;
+            super::checks::check_new_target(st, &target)?;
             Ok(smallvec![Event::TargetSet { target }])
         }
         Command::RemoveTarget { target } => {
             let t = st
-                .targets
-                .get(&target)
+                .target(&target)
                 .ok_or_else(|| Error::not_found("target", &target))?;
             cx.allow(Action::SetTarget { scope: &t.scope })?;
             Ok(smallvec![Event::TargetRemoved { target }])
         }
         Command::ConfigureSources { sources } => {
             cx.allow(Action::Configure)?;
-            crate::source::check_sources(&sources)?;
+            crate::management::source::check_sources(&sources)?;
             Ok(smallvec![Event::SourcesConfigured { sources }])
         }
         Command::ConfigureExpenses { settings } => {
             cx.allow(Action::Configure)?;
-            crate::expense::check_settings(st, &settings)?;
+            super::checks::check_expense_settings(st, &settings)?;
             Ok(smallvec![Event::ExpensesConfigured { settings }])
         }
         Command::SubmitExpense { expense } => {
             cx.user(&expense.rep, "expense.rep")?;
             cx.allow(Action::Expense { rep: &expense.rep })?;
-            let process = crate::expense::check_new(st, &expense)?;
+            let process = super::checks::check_new_expense(st, &expense)?;
             decidable(st, &process, cx.actor, Some(&expense.rep))?;
             Ok(smallvec![Event::ExpenseSubmitted {
                 expense: Box::new(expense),
@@ -1140,8 +1132,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
         } => {
             let x = expense_of(st, &expense)?;
             let p = st
-                .processes
-                .get(&x.request.process)
+                .process(&x.request.process)
                 .ok_or_else(|| Error::not_found("approval process", &x.request.process))?;
             x.request.check_decider(p, cx.actor)?;
             if cx.actor == &x.expense.rep {
@@ -1183,8 +1174,8 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
                 rep: &x.expense.rep,
             })?;
             match x.status() {
-                crate::expense::ExpenseStatus::Rejected
-                | crate::expense::ExpenseStatus::Withdrawn => {}
+                crate::management::expense::ExpenseStatus::Rejected
+                | crate::management::expense::ExpenseStatus::Withdrawn => {}
                 other => {
                     return Err(Error::transition(format!(
                         "expense {expense} is {other:?}; only a rejected or withdrawn expense is resubmitted"
@@ -1198,7 +1189,7 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             if let Some(n) = note {
                 amended.note = n;
             }
-            let process = crate::expense::check_fields(st, &amended)?;
+            let process = super::checks::check_expense_fields(st, &amended)?;
             decidable(st, &process, cx.actor, Some(&amended.rep))?;
             Ok(smallvec![Event::ExpenseResubmitted {
                 expense: Box::new(amended),
@@ -1211,10 +1202,10 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             currency,
         } => {
             cx.allow(Action::TakeForecastSnapshot)?;
-            if st.forecast_snapshots.contains_key(&id) {
+            if st.forecast_snapshot(&id).is_some() {
                 return Err(Error::already_exists("forecast snapshot", &id));
             }
-            let snapshot = crate::snapshot::of_state(st, id, period, currency, cx.now)?;
+            let snapshot = super::checks::take_snapshot(st, id, period, currency, cx.now)?;
             Ok(smallvec![Event::ForecastSnapshotTaken { snapshot }])
         }
         other => Err(Error::validation(
@@ -1227,9 +1218,8 @@ fn decide_management(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
 fn expense_of<'a>(
     st: &'a State,
     id: &crate::id::ExpenseId,
-) -> Result<&'a crate::expense::ExpenseRecord> {
-    st.expenses
-        .get(id)
+) -> Result<&'a crate::management::expense::ExpenseRecord> {
+    st.expense(id)
         .ok_or_else(|| Error::not_found("expense", id))
 }
 
@@ -1271,10 +1261,9 @@ fn check_pending_steps(st: &State, process: &ApprovalProcess) -> Result<()> {
         r.process == process.id && r.status == ApprovalStatus::Pending && r.step >= steps
     };
     let mut ids: Vec<String> = st
-        .opportunities
-        .values()
+        .opportunities()
         .flat_map(|o| o.approvals.iter())
-        .chain(st.expenses.values().map(|x| &x.request))
+        .chain(st.expenses().map(|x| &x.request))
         .filter(stranded)
         .map(|r| format!("{} (step {})", r.id, r.step + 1))
         .collect();
@@ -1300,8 +1289,7 @@ fn decidable(
     submitter: &ActorId,
     also_barred: Option<&ActorId>,
 ) -> Result<()> {
-    st.processes
-        .get(process)
+    st.process(process)
         .ok_or_else(|| Error::not_found("approval process", process))?
         .check_decidable(submitter, also_barred)
 }
@@ -1309,8 +1297,7 @@ fn decidable(
 fn task_done(cx: &Ctx<'_>, id: TaskId, done: bool) -> Result<Events> {
     let t = cx
         .state
-        .tasks
-        .get(&id)
+        .task(&id)
         .ok_or_else(|| Error::not_found("task", &id))?;
     cx.allow(Action::WorkTask { owner: &t.owner })?;
     if t.done == done {

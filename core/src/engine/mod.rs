@@ -1,8 +1,11 @@
 //! The engine: commands in, events out, state as their fold.
 
+mod checks;
 mod command;
+mod funnel;
 mod policy;
-mod state;
+mod reminders;
+mod rows;
 
 use std::sync::Arc;
 
@@ -10,8 +13,9 @@ use chrono::NaiveDate;
 
 pub use command::Command;
 pub use policy::{Action, DefaultPolicy, Directory, Policy};
-pub(crate) use state::Map;
-pub use state::{State, TimelineEntry, TimelineKind};
+pub use reminders::{scan, ReminderIndex};
+
+use crate::state::{State, TimelineEntry};
 
 use crate::activity::{Activity, Task};
 use crate::approval::{ApprovalProcess, Decision};
@@ -72,8 +76,8 @@ pub struct Engine {
 /// event: hosts that never ask for reminders or daily reports do not pay for them.
 #[derive(Debug, Default)]
 struct Indexes {
-    reminders: std::sync::OnceLock<crate::reminder::ReminderIndex>,
-    daily: std::sync::OnceLock<crate::daily::DailyIndex>,
+    reminders: std::sync::OnceLock<ReminderIndex>,
+    daily: std::sync::OnceLock<crate::management::daily::DailyIndex>,
 }
 
 impl Indexes {
@@ -82,7 +86,7 @@ impl Indexes {
     fn fold(&mut self, state: &mut State, e: &RecordedEvent) {
         if let Some(daily) = self.daily.get_mut() {
             // The facts of an event are read against the state before it.
-            for row in crate::daily::DailyIndex::rows_of(state, e) {
+            for row in rows::daily(state, e) {
                 daily.insert(row);
             }
         }
@@ -182,10 +186,10 @@ impl Engine {
     }
 
     /// The reminder index, built from the state on first use.
-    pub(crate) fn reminders(&self) -> &crate::reminder::ReminderIndex {
+    pub(crate) fn reminders(&self) -> &ReminderIndex {
         self.indexes
             .reminders
-            .get_or_init(|| crate::reminder::ReminderIndex::build(&self.state))
+            .get_or_init(|| ReminderIndex::build(&self.state))
     }
 
     /// The store.
@@ -201,10 +205,10 @@ impl Engine {
     /// Folds in events other engines appended to the shared store since the last command.
     pub fn catch_up(&mut self) -> Result<()> {
         let head = self.store.head()?;
-        if self.state.position < head {
+        if self.state.position() < head {
             let store = Arc::clone(&self.store);
             let (state, indexes) = (&mut self.state, &mut self.indexes);
-            store.scan(state.position, &mut |e| indexes.fold(state, e))?;
+            store.scan(state.position(), &mut |e| indexes.fold(state, e))?;
         }
         Ok(())
     }
@@ -259,7 +263,7 @@ impl Engine {
                 seen(e);
                 // Another engine appended elsewhere in between: its events are folded in first,
                 // by the catch-up below, and these after them.
-                gap = gap || e.position != state.position + 1;
+                gap = gap || e.position != state.position() + 1;
                 if !gap {
                     indexes.fold(state, e);
                 }
@@ -563,7 +567,7 @@ impl Engine {
 
     /// The users, as policies see them.
     pub fn directory(&self) -> Directory<'_> {
-        Directory::new(&self.state.users)
+        Directory::new(&self.state)
     }
 
     /// The current version of a pipeline.
@@ -576,70 +580,61 @@ impl Engine {
     /// A given version of a pipeline (old timelines name stages of old versions).
     pub fn pipeline_version(&self, id: &PipelineId, version: u32) -> Result<&Pipeline> {
         self.state
-            .pipelines
-            .get(id)
-            .and_then(|v| v.iter().find(|p| p.version == version))
+            .pipeline_version(id, version)
             .ok_or_else(|| Error::not_found("pipeline version", format!("{id}@{version}")))
     }
 
     /// Every pipeline, current versions, sorted by id.
     pub fn pipelines(&self) -> Vec<&Pipeline> {
-        sorted_by_id(
-            self.state.pipelines.values().filter_map(|v| v.last()),
-            |p| &p.id,
-        )
+        sorted_by_id(self.state.pipelines(), |p| &p.id)
     }
 
     /// An approval process.
     pub fn process(&self, id: &ProcessId) -> Result<&ApprovalProcess> {
         self.state
-            .processes
-            .get(id)
+            .process(id)
             .ok_or_else(|| Error::not_found("approval process", id))
     }
 
     /// Every approval process, sorted by id.
     pub fn processes(&self) -> Vec<&ApprovalProcess> {
-        sorted_by_id(self.state.processes.values(), |p| &p.id)
+        sorted_by_id(self.state.processes(), |p| &p.id)
     }
 
     /// Every user, sorted by id.
     pub fn users(&self) -> Vec<&User> {
-        sorted_by_id(self.state.users.values(), |u| &u.id)
+        sorted_by_id(self.state.users(), |u| &u.id)
     }
 
     /// Every customer, sorted by id.
     pub fn customers(&self) -> Vec<&Customer> {
-        sorted_by_id(self.state.customers.values(), |c| &c.id)
+        sorted_by_id(self.state.customers(), |c| &c.id)
     }
 
     /// A user.
     pub fn user(&self, id: &ActorId) -> Result<&User> {
         self.state
-            .users
-            .get(id)
+            .user(id)
             .ok_or_else(|| Error::not_found("user", id))
     }
 
     /// A customer.
     pub fn customer(&self, id: &CustomerId) -> Result<&Customer> {
         self.state
-            .customers
-            .get(id)
+            .customer(id)
             .ok_or_else(|| Error::not_found("customer", id))
     }
 
     /// An opportunity.
     pub fn opportunity(&self, id: &OpportunityId) -> Result<&Opportunity> {
         self.state
-            .opportunities
-            .get(id)
+            .opportunity(id)
             .ok_or_else(|| Error::not_found("opportunity", id))
     }
 
     /// Every opportunity, sorted by id.
     pub fn opportunities(&self) -> Vec<&Opportunity> {
-        sorted_by_id(self.state.opportunities.values(), |o| &o.id)
+        sorted_by_id(self.state.opportunities(), |o| &o.id)
     }
 
     /// Open opportunities in a stage of a pipeline, sorted by id.
@@ -650,8 +645,7 @@ impl Engine {
     ) -> Vec<&Opportunity> {
         let in_stage = self
             .state
-            .opportunities
-            .values()
+            .opportunities()
             .filter(|o| &o.pipeline == pipeline && &o.stage == stage && o.is_open());
         sorted_by_id(in_stage, |o| &o.id)
     }
@@ -667,9 +661,8 @@ impl Engine {
     /// pipeline version in force at the time.
     pub fn timeline(&self, opportunity: &OpportunityId) -> Result<Vec<TimelineEntry>> {
         self.state
-            .opportunities
             .record(opportunity)
-            .map(state::OpportunityRecord::timeline)
+            .map(crate::state::OpportunityRecord::timeline)
             .ok_or_else(|| Error::not_found("opportunity", opportunity))
     }
 
@@ -684,8 +677,7 @@ impl Engine {
     /// An activity.
     pub fn activity(&self, id: &ActivityId) -> Result<&Activity> {
         self.state
-            .activities
-            .get(id)
+            .activity(id)
             .ok_or_else(|| Error::not_found("activity", id))
     }
 
@@ -693,8 +685,7 @@ impl Engine {
     pub fn activities_for_customer(&self, customer: &CustomerId) -> Vec<&Activity> {
         let mut v: Vec<_> = self
             .state
-            .activities
-            .values()
+            .activities()
             .filter(|a| &a.customer == customer)
             .collect();
         v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -711,8 +702,7 @@ impl Engine {
     /// A task.
     pub fn task(&self, id: &TaskId) -> Result<&Task> {
         self.state
-            .tasks
-            .get(id)
+            .task(id)
             .ok_or_else(|| Error::not_found("task", id))
     }
 
@@ -720,8 +710,7 @@ impl Engine {
     pub fn open_tasks(&self, owner: Option<&ActorId>) -> Vec<&Task> {
         let mut v: Vec<_> = self
             .state
-            .tasks
-            .values()
+            .tasks()
             .filter(|t| !t.done && owner.is_none_or(|o| &t.owner == o))
             .collect();
         v.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
@@ -737,8 +726,7 @@ impl Engine {
     ) -> Result<Opportunity> {
         let state = self.state_as_of(at)?;
         state
-            .opportunities
-            .get(opportunity)
+            .opportunity(opportunity)
             .cloned()
             .ok_or_else(|| Error::NotFound {
                 kind: "opportunity",
@@ -769,16 +757,16 @@ impl Engine {
 
     /// The daily-report index, built on first use by replaying the store up to this engine's
     /// position (the facts of an event are read against the state before it).
-    fn daily(&self) -> Result<&crate::daily::DailyIndex> {
+    fn daily(&self) -> Result<&crate::management::daily::DailyIndex> {
         if let Some(index) = self.indexes.daily.get() {
             return Ok(index);
         }
-        let upto = self.state.position;
+        let upto = self.state.position();
         let mut scratch = State::default();
-        let mut index = crate::daily::DailyIndex::default();
+        let mut index = crate::management::daily::DailyIndex::default();
         self.store.scan(0, &mut |e| {
             if e.position <= upto {
-                for row in crate::daily::DailyIndex::rows_of(&scratch, e) {
+                for row in rows::daily(&scratch, e) {
                     index.insert(row);
                 }
                 scratch.apply(e);
@@ -787,7 +775,7 @@ impl Engine {
         Ok(self.indexes.daily.get_or_init(|| index))
     }
 
-    /// The daily report (销售日报) of `rep` for local `day`, as of `as_of` ([`crate::daily`]).
+    /// The daily report (销售日报) of `rep` for local `day`, as of `as_of` ([`crate::management::daily`]).
     ///
     /// ```
     /// use salespipe::*;
@@ -805,7 +793,7 @@ impl Engine {
         rep: &ActorId,
         day: NaiveDate,
         as_of: Timestamp,
-    ) -> Result<crate::daily::DailyReport> {
+    ) -> Result<crate::management::daily::DailyReport> {
         let tz = self.rep_time_zone(rep)?;
         self.daily()?.report(rep, day, &tz, as_of)
     }
@@ -817,7 +805,7 @@ impl Engine {
         first: NaiveDate,
         last: NaiveDate,
         as_of: Timestamp,
-    ) -> Result<crate::daily::RangeReport> {
+    ) -> Result<crate::management::daily::RangeReport> {
         let tz = self.rep_time_zone(rep)?;
         self.daily()?.range(rep, first, last, &tz, as_of)
     }
@@ -829,7 +817,7 @@ impl Engine {
         manager: &ActorId,
         day: NaiveDate,
         as_of: Timestamp,
-    ) -> Result<crate::daily::TeamDailyReport> {
+    ) -> Result<crate::management::daily::TeamDailyReport> {
         self.user(manager)?;
         let dir = self.directory();
         let mut reps = Vec::new();
@@ -841,7 +829,7 @@ impl Engine {
         self.daily()?.team(Some(manager.clone()), &reps, day, as_of)
     }
 
-    /// Sets a revenue target, or replaces the one with the same id ([`crate::target`]).
+    /// Sets a revenue target, or replaces the one with the same id ([`crate::management::target`]).
     ///
     /// Refused, with nothing written: a scope naming an unknown user ([`Error::NotFound`]
     /// naming `target.scope`), a negative revenue (`target.revenue`), a target overlapping
@@ -850,7 +838,7 @@ impl Engine {
     ///
     /// ```
     /// use salespipe::*;
-    /// use salespipe::target::{Period, Scope, Target};
+    /// use salespipe::management::target::{Period, Scope, Target};
     /// let mut engine = Engine::new();
     /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
     /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
@@ -864,7 +852,7 @@ impl Engine {
     pub fn set_target(
         &mut self,
         actor: impl Into<ActorId>,
-        target: crate::target::Target,
+        target: crate::management::target::Target,
     ) -> Result<()> {
         self.command(actor, Command::SetTarget { target })
     }
@@ -884,17 +872,17 @@ impl Engine {
     }
 
     /// Every target, by id.
-    pub fn targets(&self) -> Vec<&crate::target::Target> {
-        self.state.targets.values().collect()
+    pub fn targets(&self) -> Vec<&crate::management::target::Target> {
+        self.state.targets().collect()
     }
 
-    /// Attainment of every rep, team and the company for a period ([`crate::target`]): as of
+    /// Attainment of every rep, team and the company for a period ([`crate::management::target`]): as of
     /// `query.as_of` (by replay; absent: now, from the current state), in the time zone of the
     /// reminder rules unless the query names one.
     ///
     /// ```
     /// use salespipe::*;
-    /// use salespipe::target::{AttainmentQuery, Period, Scope, Target};
+    /// use salespipe::management::target::{AttainmentQuery, Period, Scope, Target};
     /// let mut engine = Engine::new();
     /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
     /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
@@ -908,8 +896,8 @@ impl Engine {
     /// ```
     pub fn attainment(
         &self,
-        query: &crate::target::AttainmentQuery,
-    ) -> Result<crate::target::AttainmentReport> {
+        query: &crate::management::target::AttainmentQuery,
+    ) -> Result<crate::management::target::AttainmentReport> {
         let replayed;
         let (state, as_of) = match query.as_of {
             Some(t) => {
@@ -918,14 +906,14 @@ impl Engine {
             }
             None => (&self.state, self.now()),
         };
-        let (users, targets, deals) = crate::target::state_rows(state);
+        let (users, targets, deals) = rows::attainment(state);
         let mut q = query.clone();
         q.as_of = Some(as_of);
         if q.time_zone.is_none() {
             q.time_zone = Some(state.reminders().rules().time_zone.clone());
         }
-        crate::target::attainment(
-            &crate::target::AttainmentInput {
+        crate::management::target::attainment(
+            &crate::management::target::AttainmentInput {
                 users: &users,
                 targets: &targets,
                 deals: &deals,
@@ -934,11 +922,11 @@ impl Engine {
         )
     }
 
-    /// Sets the expense categories and the approval process of expenses ([`crate::expense`]).
+    /// Sets the expense categories and the approval process of expenses ([`crate::management::expense`]).
     pub fn configure_expenses(
         &mut self,
         actor: impl Into<ActorId>,
-        settings: crate::expense::ExpenseSettings,
+        settings: crate::management::expense::ExpenseSettings,
     ) -> Result<()> {
         self.command(actor, Command::ConfigureExpenses { settings })
     }
@@ -949,7 +937,7 @@ impl Engine {
     pub fn submit_expense(
         &mut self,
         actor: impl Into<ActorId>,
-        expense: crate::expense::Expense,
+        expense: crate::management::expense::Expense,
     ) -> Result<()> {
         self.command(actor, Command::SubmitExpense { expense })
     }
@@ -1005,29 +993,31 @@ impl Engine {
     }
 
     /// An expense and its approval request.
-    pub fn expense(&self, id: &crate::id::ExpenseId) -> Result<&crate::expense::ExpenseRecord> {
+    pub fn expense(
+        &self,
+        id: &crate::id::ExpenseId,
+    ) -> Result<&crate::management::expense::ExpenseRecord> {
         self.state
-            .expenses
-            .get(id)
+            .expense(id)
             .ok_or_else(|| Error::not_found("expense", id))
     }
 
     /// Every expense, by id.
-    pub fn expenses(&self) -> Vec<&crate::expense::ExpenseRecord> {
-        self.state.expenses.values().collect()
+    pub fn expenses(&self) -> Vec<&crate::management::expense::ExpenseRecord> {
+        self.state.expenses().collect()
     }
 
     /// The expense settings, once configured.
-    pub fn expense_settings(&self) -> Option<&crate::expense::ExpenseSettings> {
-        self.state.expense_settings.as_ref()
+    pub fn expense_settings(&self) -> Option<&crate::management::expense::ExpenseSettings> {
+        self.state.expense_settings()
     }
 
-    /// Expenses by customer, category and rep ([`crate::expense`]), as of `query.as_of` (by
+    /// Expenses by customer, category and rep ([`crate::management::expense`]), as of `query.as_of` (by
     /// replay; absent: now).
     pub fn expense_report(
         &self,
-        query: &crate::expense::ExpenseQuery,
-    ) -> Result<crate::expense::ExpenseReport> {
+        query: &crate::management::expense::ExpenseQuery,
+    ) -> Result<crate::management::expense::ExpenseReport> {
         let replayed;
         let state = match query.as_of {
             Some(t) => {
@@ -1036,25 +1026,25 @@ impl Engine {
             }
             None => &self.state,
         };
-        let (rows, won) = crate::expense::rows_of(state);
-        crate::expense::expense_report(&rows, &won, query)
+        let (rows, won) = rows::expenses(state);
+        crate::management::expense::expense_report(&rows, &won, query)
     }
 
-    /// Sets the list of sources (来源) opportunities and expenses may carry ([`crate::source`]).
+    /// Sets the list of sources (来源) opportunities and expenses may carry ([`crate::management::source`]).
     pub fn configure_sources(
         &mut self,
         actor: impl Into<ActorId>,
-        sources: Vec<crate::source::Source>,
+        sources: Vec<crate::management::source::Source>,
     ) -> Result<()> {
         self.command(actor, Command::ConfigureSources { sources })
     }
 
     /// The configured sources, once configured.
-    pub fn sources(&self) -> Option<&[crate::source::Source]> {
-        self.state.sources.as_deref()
+    pub fn sources(&self) -> Option<&[crate::management::source::Source]> {
+        self.state.sources()
     }
 
-    /// The source report (来源统计) of a pipeline ([`crate::source`]): the funnel grouped by
+    /// The source report (来源统计) of a pipeline ([`crate::management::source`]): the funnel grouped by
     /// source as of `as_of` (absent: now) over the cohort `window`, with the approved
     /// expenses of each source.
     ///
@@ -1078,7 +1068,7 @@ impl Engine {
         pipeline: &PipelineId,
         as_of: Option<Timestamp>,
         window: crate::analytics::Window,
-    ) -> Result<crate::source::SourceReport> {
+    ) -> Result<crate::management::source::SourceReport> {
         let as_of = as_of.unwrap_or_else(|| self.now());
         let p = self.pipeline(pipeline)?;
         let mut events = Vec::new();
@@ -1100,16 +1090,16 @@ impl Engine {
         for e in &events {
             state.apply(e);
         }
-        let costs = crate::source::costs_of(&state, window)?;
-        let configured = state.sources.clone().unwrap_or_default();
-        Ok(crate::source::source_report_from(
+        let costs = rows::source_costs(&state, window)?;
+        let configured = state.sources().map(<[_]>::to_vec).unwrap_or_default();
+        Ok(crate::management::source::source_report_from(
             &funnel,
             &costs,
             &configured,
         ))
     }
 
-    /// Freezes the forecast of `period`, per rep, now ([`crate::snapshot`]): the attainment
+    /// Freezes the forecast of `period`, per rep, now ([`crate::management::snapshot`]): the attainment
     /// figures and the distribution of each rep's open pipeline, in the company time zone (the
     /// reminder rules') and `currency` (absent: the one the period's targets share).
     ///
@@ -1119,7 +1109,7 @@ impl Engine {
     ///
     /// ```
     /// use salespipe::*;
-    /// use salespipe::target::Period;
+    /// use salespipe::management::target::Period;
     /// let clock = ManualClock::new("2026-02-01T00:00:00Z".parse()?);
     /// let mut engine = Engine::with_clock(clock.clone());
     /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
@@ -1137,7 +1127,7 @@ impl Engine {
         &mut self,
         actor: impl Into<ActorId>,
         id: impl Into<crate::id::SnapshotId>,
-        period: crate::target::Period,
+        period: crate::management::target::Period,
         currency: Option<crate::money::Currency>,
     ) -> Result<()> {
         self.command(
@@ -1151,28 +1141,27 @@ impl Engine {
     }
 
     /// Every forecast snapshot, by id.
-    pub fn forecast_snapshots(&self) -> Vec<&crate::snapshot::ForecastSnapshot> {
-        self.state.forecast_snapshots.values().collect()
+    pub fn forecast_snapshots(&self) -> Vec<&crate::management::snapshot::ForecastSnapshot> {
+        self.state.forecast_snapshots().collect()
     }
 
     /// A forecast snapshot by id.
     pub fn forecast_snapshot(
         &self,
         id: &crate::id::SnapshotId,
-    ) -> Result<&crate::snapshot::ForecastSnapshot> {
+    ) -> Result<&crate::management::snapshot::ForecastSnapshot> {
         self.state
-            .forecast_snapshots
-            .get(id)
+            .forecast_snapshot(id)
             .ok_or_else(|| Error::not_found("forecast snapshot", id))
     }
 
-    /// Forecast accuracy now (`None`) or as of an instant ([`crate::snapshot`]): every
+    /// Forecast accuracy now (`None`) or as of an instant ([`crate::management::snapshot`]): every
     /// snapshot taken by then of a period ended by then, against the rep's closed won of the
     /// period as of then; and every pushed deal.
     ///
     /// ```
     /// use salespipe::*;
-    /// use salespipe::target::Period;
+    /// use salespipe::management::target::Period;
     /// let clock = ManualClock::new("2026-02-01T00:00:00Z".parse()?);
     /// let mut engine = Engine::with_clock(clock.clone());
     /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
@@ -1188,7 +1177,7 @@ impl Engine {
     pub fn forecast_accuracy(
         &self,
         as_of: Option<Timestamp>,
-    ) -> Result<crate::snapshot::ForecastAccuracy> {
+    ) -> Result<crate::management::snapshot::ForecastAccuracy> {
         let replayed;
         let (state, at) = match as_of {
             Some(t) => {
@@ -1197,12 +1186,12 @@ impl Engine {
             }
             None => (&self.state, self.now()),
         };
-        let snapshots: Vec<crate::snapshot::ForecastSnapshot> =
-            state.forecast_snapshots.values().cloned().collect();
-        let actuals = crate::snapshot::actual_rows(state, at)?;
-        let pushes = crate::snapshot::push_rows(state);
-        crate::snapshot::forecast_accuracy(
-            &crate::snapshot::AccuracyInput {
+        let snapshots: Vec<crate::management::snapshot::ForecastSnapshot> =
+            state.forecast_snapshots().cloned().collect();
+        let actuals = rows::actuals(state, at)?;
+        let pushes = rows::pushes(state);
+        crate::management::snapshot::forecast_accuracy(
+            &crate::management::snapshot::AccuracyInput {
                 snapshots: &snapshots,
                 actuals: &actuals,
                 pushes: &pushes,
@@ -1218,7 +1207,7 @@ impl Engine {
 
     /// The competitor report (竞争对手报告) of every deal, now (`None`) or as of an instant
     /// (the state replayed from the events stamped at or before it); definitions in
-    /// [`crate::competitor`].
+    /// [`crate::management::competitor`].
     ///
     /// ```
     /// use salespipe::*;
@@ -1241,8 +1230,8 @@ impl Engine {
     pub fn competitor_report(
         &self,
         as_of: Option<Timestamp>,
-    ) -> Result<crate::competitor::CompetitorReport> {
-        let params = crate::competitor::CompetitorParams {
+    ) -> Result<crate::management::competitor::CompetitorReport> {
+        let params = crate::management::competitor::CompetitorParams {
             as_of,
             ..Default::default()
         };
@@ -1253,13 +1242,13 @@ impl Engine {
     /// closed in `params.closed` (open deals always count).
     pub fn competitor_report_with(
         &self,
-        params: &crate::competitor::CompetitorParams,
-    ) -> Result<crate::competitor::CompetitorReport> {
+        params: &crate::management::competitor::CompetitorParams,
+    ) -> Result<crate::management::competitor::CompetitorReport> {
         let rows = match params.as_of {
-            Some(at) => crate::competitor::rows_of_state(&self.state_as_of(at)?),
-            None => crate::competitor::rows_of_state(&self.state),
+            Some(at) => rows::competitors(&self.state_as_of(at)?),
+            None => rows::competitors(&self.state),
         };
-        crate::competitor::competitor_report(&rows, params)
+        crate::management::competitor::competitor_report(&rows, params)
     }
 }
 
@@ -1270,10 +1259,4 @@ fn sorted_by_id<'a, T, K: Ord + 'a>(
     let mut v: Vec<&T> = items.collect();
     v.sort_by(|a, b| id(a).cmp(id(b)));
     v
-}
-
-/// Parses a date `YYYY-MM-DD` for a named field.
-pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| Error::validation(field, format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
 }

@@ -2,6 +2,7 @@
 //! [`Policy`].
 
 use crate::id::ActorId;
+use crate::state::State;
 use crate::user::{Role, User};
 
 /// What an actor asks to do, with the subject where it matters.
@@ -45,7 +46,7 @@ pub enum Action<'a> {
     /// Set or remove a revenue target of a scope.
     SetTarget {
         /// Whose target.
-        scope: &'a crate::target::Scope,
+        scope: &'a crate::management::target::Scope,
     },
     /// Take a forecast snapshot.
     TakeForecastSnapshot,
@@ -75,39 +76,39 @@ impl Action<'_> {
 /// The users the engine knows, for policies to consult.
 #[derive(Debug, Clone, Copy)]
 pub struct Directory<'a> {
-    users: &'a super::state::Map<ActorId, User>,
+    state: &'a State,
 }
 
 impl<'a> Directory<'a> {
-    pub(crate) fn new(users: &'a super::state::Map<ActorId, User>) -> Self {
-        Directory { users }
+    pub(crate) fn new(state: &'a State) -> Self {
+        Directory { state }
     }
 
     /// A user by id.
     pub fn get(&self, id: &ActorId) -> Option<&'a User> {
-        self.users.get(id)
+        self.state.user(id)
     }
 
     /// True when `manager` is `rep`'s manager, or their manager's manager, and so on.
     pub fn manages(&self, manager: &ActorId, rep: &ActorId) -> bool {
-        let mut current = self.users.get(rep).and_then(|u| u.manager.as_ref());
+        let mut current = self.state.user(rep).and_then(|u| u.manager.as_ref());
         let mut hops = 0;
         while let Some(m) = current {
             if m == manager {
                 return true;
             }
             hops += 1;
-            if hops > self.users.len() {
+            if hops > self.state.user_count() {
                 return false; // a cycle in the reporting lines
             }
-            current = self.users.get(m).and_then(|u| u.manager.as_ref());
+            current = self.state.user(m).and_then(|u| u.manager.as_ref());
         }
         false
     }
 
     /// True when any admin is registered.
     pub fn has_admin(&self) -> bool {
-        self.users.values().any(|u| u.role == Role::Admin)
+        self.state.users().any(|u| u.role == Role::Admin)
     }
 }
 

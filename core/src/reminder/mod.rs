@@ -35,19 +35,15 @@
 //!
 //! # Index
 //!
-//! [`ReminderIndex`] is maintained on every event the engine folds in: an event names the
+//! [`crate::ReminderIndex`] is maintained on every event the engine folds in: an event names the
 //! subjects it touches (an opportunity, a task, a customer) and only their reminders are
 //! recomputed, each update costing O(log n). Reminders that become due by the mere passage of
 //! time (a deal rotting, a cadence lapsing) are indexed at the instant they become due. Rule
 //! changes, pipeline edits, process redefinitions and a user's new manager recompute what they
-//! affect by a scan (O(n)); they are rare configuration events. [`scan`] is the reference
+//! affect by a scan (O(n)); they are rare configuration events. [`crate::scan`] is the reference
 //! implementation the index is tested against.
 
-mod compute;
-mod engine;
-mod index;
-mod rules;
-mod state;
+pub(crate) mod rules;
 
 use std::fmt;
 use std::sync::Arc;
@@ -57,12 +53,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::clock::Timestamp;
 use crate::id::{ActivityId, ActorId, CustomerId, OpportunityId, RequestId, TaskId};
 
-pub use compute::scan;
-pub use index::ReminderIndex;
 pub use rules::{PipelineRules, QuietHours, ReminderRules, StaleRule, TaskLead};
-pub use state::ReminderState;
-
-pub(crate) use engine::decide;
 
 /// The stable id of a reminder: kind, subject and cause (`follow_up/act-7`,
 /// `stale/opp-1@2026-03-20T00:00:00.000Z`, `escalated/task_overdue/task-3`).

@@ -130,7 +130,7 @@ fn rich_events() -> Vec<NewEvent> {
         cny("120000.50"),
     );
     opp.stage = Some("qualify".into());
-    opp.expected_close = crate::engine::parse_date("close", "2026-06-30").ok();
+    opp.expected_close = crate::clock::parse_date("close", "2026-06-30").ok();
     opp.source = Some("展会".into());
     opp.products = vec![ProductLine::new("GTX Pro", 3, cny("4821")).discount_bp(1000)];
     opp.competitors = vec![Competitor::new("Globex")];

@@ -58,8 +58,8 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use salespipe::analytics::Window;
-use salespipe::source::Source;
-use salespipe::target::{AttainmentQuery, Period, Scope, Target};
+use salespipe::management::source::Source;
+use salespipe::management::target::{AttainmentQuery, Period, Scope, Target};
 use salespipe::{
     ActorId, Currency, Customer, Engine, ForecastCategory, ManualClock, Money, NewOpportunity,
     Pipeline, Role, Stage, Timestamp, User,

@@ -1,15 +1,22 @@
 //! The engine's reminder API and the validation of reminder commands.
 
+mod compute;
+mod index;
+
+pub use compute::scan;
+pub use index::ReminderIndex;
+
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::engine::{Action, Command, Directory, Engine, Policy, State};
+use crate::engine::{Action, Command, Directory, Engine, Policy};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::id::ActorId;
+use crate::state::State;
 use crate::user::Role;
 
-use super::{Reminder, ReminderId, ReminderIndex, ReminderRules};
+use crate::reminder::{Reminder, ReminderId, ReminderRules};
 
 /// Decides a reminder command against the state (the engine checked the index before, see
 /// [`Engine::check_reminder_command`]).
@@ -20,7 +27,7 @@ pub(crate) fn decide(
     cmd: Command,
 ) -> Result<Vec<Event>> {
     let allow = |action: Action<'_>| {
-        if policy.allows(Directory::new(&state.users), actor, action) {
+        if policy.allows(Directory::new(state), actor, action) {
             Ok(())
         } else {
             Err(Error::denied(actor, action.describe()))
@@ -36,7 +43,7 @@ pub(crate) fn decide(
     match cmd {
         Command::SetReminderRules { rules } => {
             allow(Action::Configure)?;
-            let pipelines: Vec<_> = state.pipelines.values().filter_map(|v| v.last()).collect();
+            let pipelines: Vec<_> = state.pipelines().collect();
             rules.validate(&pipelines)?;
             Ok(vec![Event::ReminderRulesSet {
                 rules: Box::new(rules),
@@ -102,7 +109,7 @@ impl Engine {
 
     /// The reminder rules in force.
     pub fn reminder_rules(&self) -> &ReminderRules {
-        &self.state().reminders.rules
+        self.state().reminders().rules()
     }
 
     /// Replaces the reminder rules (admins; validated: IANA time zones, positive durations,
@@ -174,7 +181,7 @@ impl Engine {
                 format!("handle reminder {id} of {}", r.recipient),
             ));
         }
-        let mark = self.state().reminders.mark(id);
+        let mark = self.state().reminders().mark(id);
         if mark.dismissed {
             return Err(Error::validation("reminder", format!("{id} is dismissed")));
         }

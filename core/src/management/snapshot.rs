@@ -5,7 +5,7 @@
 //! # Snapshots
 //!
 //! A [`ForecastSnapshot`] of a [`Period`] taken at instant T holds, for every rep row of the
-//! period's attainment as of T ([`crate::target::attainment`], the same computation, the same
+//! period's attainment as of T ([`crate::management::target::attainment`], the same computation, the same
 //! time zone and currency rules: through the engine, period edges are the company's clock —
 //! the reminder rules' `time_zone` — for every rep, as in attainment), a [`RepSnapshot`]:
 //!
@@ -74,8 +74,8 @@
 //! the engine refuses that.
 //!
 //! ```
-//! use salespipe::snapshot::*;
-//! use salespipe::target::{AttainmentInput, AttainmentQuery, DealRow, Period};
+//! use salespipe::management::snapshot::*;
+//! use salespipe::management::target::{AttainmentInput, AttainmentQuery, DealRow, Period};
 //! use salespipe::analytics::ForecastMethod;
 //! use salespipe::{Money, Role, User};
 //! let users = vec![User::new("wang", "王芳", Role::Rep)];
@@ -110,10 +110,10 @@ use crate::analytics::ForecastMethod;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{ActorId, OpportunityId, SnapshotId};
-use crate::money::{Currency, Money};
-use crate::target::{
+use crate::management::target::{
     attainment, in_open_pipeline, AttainmentInput, AttainmentQuery, OtherCurrency, Period, Scope,
 };
+use crate::money::{Currency, Money};
 use crate::zone::{day_start, parse_tz};
 
 /// A deal pushed this many times or more is flagged in [`ForecastAccuracy::pushed`].
@@ -122,7 +122,7 @@ pub const PUSH_FLAG: u32 = 3;
 /// One rep's frozen forecast (see the module docs for every figure).
 ///
 /// ```
-/// # use salespipe::snapshot::RepSnapshot;
+/// # use salespipe::management::snapshot::RepSnapshot;
 /// # use salespipe::Money;
 /// let r = RepSnapshot::empty("wang", "王芳", "CNY".parse()?);
 /// assert_eq!(r.figures().best_case, 0.0);
@@ -196,7 +196,7 @@ impl RepSnapshot {
 /// The forecast of a period frozen at an instant, per rep.
 ///
 /// ```
-/// # use salespipe::snapshot::ForecastSnapshot;
+/// # use salespipe::management::snapshot::ForecastSnapshot;
 /// let json = r#"{"id":"s1","period":"2026-Q1","taken_at":"2026-02-01T00:00:00Z",
 ///   "time_zone":"UTC","currency":"CNY","reps":[]}"#;
 /// let s: ForecastSnapshot = serde_json::from_str(json).unwrap();
@@ -293,8 +293,8 @@ pub fn forecast_snapshot(
 /// What a rep actually won in a period (the plain-columns input of [`forecast_accuracy`]).
 ///
 /// ```
-/// # use salespipe::snapshot::ActualRow;
-/// # use salespipe::{Money, target::Period};
+/// # use salespipe::management::snapshot::ActualRow;
+/// # use salespipe::{Money, management::target::Period};
 /// let a = ActualRow::new(Period::month(2026, 3)?, "wang", Money::parse("10", "CNY")?)
 ///     .time_zone("Asia/Shanghai");
 /// assert_eq!(a.time_zone, "Asia/Shanghai");
@@ -338,7 +338,7 @@ impl ActualRow {
 /// How often an opportunity's expected close date was pushed out (plain-columns input).
 ///
 /// ```
-/// # use salespipe::snapshot::PushRow;
+/// # use salespipe::management::snapshot::PushRow;
 /// let p = PushRow::new("o1", "wang", 3);
 /// assert_eq!(p.pushes, 3);
 /// ```
@@ -370,7 +370,7 @@ impl PushRow {
 /// The plain-columns input of [`forecast_accuracy`].
 ///
 /// ```
-/// let i = salespipe::snapshot::AccuracyInput { snapshots: &[], actuals: &[], pushes: &[] };
+/// let i = salespipe::management::snapshot::AccuracyInput { snapshots: &[], actuals: &[], pushes: &[] };
 /// assert!(i.snapshots.is_empty());
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -387,7 +387,7 @@ pub struct AccuracyInput<'a> {
 /// The four forecast figures (or their errors), minor units.
 ///
 /// ```
-/// let f = salespipe::snapshot::Figures { weighted: 1.0, commit: 2.0, best_case: 3.0, p50: 4.0 };
+/// let f = salespipe::management::snapshot::Figures { weighted: 1.0, commit: 2.0, best_case: 3.0, p50: 4.0 };
 /// assert_eq!(f.commit, 2.0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -425,7 +425,7 @@ impl Figures {
 /// One rep of one snapshot against the actual.
 ///
 /// ```
-/// # use salespipe::snapshot::*;
+/// # use salespipe::management::snapshot::*;
 /// let c = Comparison {
 ///     snapshot: "s1".into(), period: "2026-Q1".parse()?, taken_at: "2026-02-01T00:00:00Z".parse()?,
 ///     rep: "wang".into(), currency: "CNY".parse()?, actual: salespipe::Money::parse("1", "CNY")?,
@@ -459,7 +459,7 @@ pub struct Comparison {
 /// The accuracy of one forecast figure over a rep's snapshots.
 ///
 /// ```
-/// let a = salespipe::snapshot::FigureAccuracy::default();
+/// let a = salespipe::management::snapshot::FigureAccuracy::default();
 /// assert_eq!(a.mape, None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -477,7 +477,7 @@ pub struct FigureAccuracy {
 /// A rep's accuracy across snapshots of one currency.
 ///
 /// ```
-/// # use salespipe::snapshot::*;
+/// # use salespipe::management::snapshot::*;
 /// let r = RepAccuracy { rep: "wang".into(), currency: "CNY".parse()?, snapshots: 0,
 ///     periods: vec![], weighted: FigureAccuracy::default(), commit: FigureAccuracy::default(),
 ///     best_case: FigureAccuracy::default(), p50: FigureAccuracy::default() };
@@ -507,7 +507,7 @@ pub struct RepAccuracy {
 /// An opportunity whose expected close date was pushed out.
 ///
 /// ```
-/// let p = salespipe::snapshot::PushedDeal { opportunity: "o1".into(), owner: "wang".into(), pushes: 3, flagged: true };
+/// let p = salespipe::management::snapshot::PushedDeal { opportunity: "o1".into(), owner: "wang".into(), pushes: 3, flagged: true };
 /// assert!(p.flagged);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -525,7 +525,7 @@ pub struct PushedDeal {
 /// Forecast accuracy as of an instant (see the module docs).
 ///
 /// ```
-/// # use salespipe::snapshot::*;
+/// # use salespipe::management::snapshot::*;
 /// let r = forecast_accuracy(
 ///     &AccuracyInput { snapshots: &[], actuals: &[], pushes: &[PushRow::new("o1", "wang", 4)] },
 ///     "2026-04-01T00:00:00Z".parse()?,
@@ -754,102 +754,6 @@ pub fn forecast_accuracy(input: &AccuracyInput<'_>, as_of: Timestamp) -> Result<
         pushed,
         flag_at: PUSH_FLAG,
     })
-}
-
-/// The snapshot the engine takes at `now` over its state: the attainment input of the state,
-/// the company time zone (the reminder rules'), the default forecast method. A period that
-/// has ended by `now` is refused (`period`).
-pub(crate) fn of_state(
-    state: &crate::engine::State,
-    id: SnapshotId,
-    period: Period,
-    currency: Option<Currency>,
-    now: Timestamp,
-) -> Result<ForecastSnapshot> {
-    let tz = state.reminders().rules().time_zone.clone();
-    let end = day_start("period", parse_tz("time_zone", &tz)?, period.end())?;
-    if now >= end {
-        return Err(Error::validation(
-            "period",
-            format!("{period} ended at {end} ({tz}); a snapshot forecasts a period before it ends"),
-        ));
-    }
-    let (users, targets, deals) = crate::target::state_rows(state);
-    let mut query = AttainmentQuery::new(period).as_of(now).time_zone(tz);
-    query.currency = currency;
-    forecast_snapshot(
-        id,
-        &AttainmentInput {
-            users: &users,
-            targets: &targets,
-            deals: &deals,
-        },
-        &query,
-        ForecastMethod::default(),
-    )
-}
-
-/// The actual rows of the ended snapshots of a state as of `as_of` (see the module docs):
-/// one attainment per (period, time zone, currency). Closed won does not depend on targets,
-/// so none are passed: a target set later in another currency cannot break the comparison.
-pub(crate) fn actual_rows(
-    state: &crate::engine::State,
-    as_of: Timestamp,
-) -> Result<Vec<ActualRow>> {
-    let mut keys: BTreeSet<(Period, &str, &str)> = BTreeSet::new();
-    let mut currencies: BTreeMap<&str, Currency> = BTreeMap::new();
-    for s in state.forecast_snapshots.values() {
-        if as_of >= period_end("snapshot", s)? {
-            keys.insert((s.period, &s.time_zone, s.currency.code()));
-            currencies.insert(s.currency.code(), s.currency);
-        }
-    }
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (users, _, deals) = crate::target::state_rows(state);
-    let input = AttainmentInput {
-        users: &users,
-        targets: &[],
-        deals: &deals,
-    };
-    let mut rows = Vec::new();
-    for (period, tz, code) in keys {
-        let Some(&currency) = currencies.get(code) else {
-            continue;
-        };
-        let report = attainment(
-            &input,
-            &AttainmentQuery::new(period)
-                .as_of(as_of)
-                .time_zone(tz)
-                .currency(currency),
-        )?;
-        for r in &report.rows {
-            if let Scope::Rep(rep) = &r.scope {
-                rows.push(ActualRow {
-                    period,
-                    time_zone: tz.to_owned(),
-                    rep: rep.clone(),
-                    won: r.closed_won,
-                });
-            }
-        }
-    }
-    Ok(rows)
-}
-
-/// The push rows of every opportunity of a state.
-pub(crate) fn push_rows(state: &crate::engine::State) -> Vec<PushRow> {
-    state
-        .opportunities
-        .values()
-        .map(|o| PushRow {
-            opportunity: o.id.clone(),
-            owner: o.owner.clone(),
-            pushes: o.close_date_pushes,
-        })
-        .collect()
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -46,7 +46,7 @@
 //!   appears under both, so the competitors' `met` need not sum to it.
 //!
 //! ```
-//! use salespipe::competitor::{competitor_report, CompetitorOutcome, CompetitorParams, CompetitorRow};
+//! use salespipe::management::competitor::{competitor_report, CompetitorOutcome, CompetitorParams, CompetitorRow};
 //! use salespipe::{Money, Timestamp};
 //! let closed: Timestamp = "2026-03-02T03:00:00Z".parse()?;
 //! let rows = vec![
@@ -73,17 +73,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::Window;
 use crate::clock::Timestamp;
-use crate::daily::{add_money, money_text};
 use crate::error::{Error, Result};
 use crate::id::{OpportunityId, StageId};
+use crate::management::daily::{add_money, money_text};
 use crate::money::Money;
-use crate::opportunity::Status;
-use crate::pipeline::LOST;
 
 /// How a deal stands against one competitor met on it.
 ///
 /// ```
-/// use salespipe::competitor::CompetitorOutcome;
+/// use salespipe::management::competitor::CompetitorOutcome;
 /// assert_eq!(serde_json::to_string(&CompetitorOutcome::LostTo).unwrap(), "\"lost_to\"");
 /// assert!(CompetitorOutcome::LostOther.is_closed());
 /// ```
@@ -138,7 +136,7 @@ impl fmt::Display for CompetitorOutcome {
 /// One (opportunity, competitor) pair: the input of [`competitor_report`].
 ///
 /// ```
-/// use salespipe::competitor::{CompetitorOutcome, CompetitorRow};
+/// use salespipe::management::competitor::{CompetitorOutcome, CompetitorRow};
 /// use salespipe::Money;
 /// let row = CompetitorRow::new("o1", "Globex", Money::parse("10", "EUR").unwrap(), CompetitorOutcome::Open);
 /// assert!(row.closed_at.is_none() && row.lost_from.is_none());
@@ -197,7 +195,7 @@ impl CompetitorRow {
 /// What the report covers: the instant the rows describe and the window of closes counted.
 ///
 /// ```
-/// use salespipe::competitor::CompetitorParams;
+/// use salespipe::management::competitor::CompetitorParams;
 /// use salespipe::analytics::Window;
 /// let t = "2026-04-01T00:00:00Z".parse().unwrap();
 /// let p = CompetitorParams::default().as_of(t).closed(Window::new(None, Some(t)));
@@ -313,7 +311,7 @@ impl CompetitorReport {
     /// The figures of one competitor, by exact name.
     ///
     /// ```
-    /// let r = salespipe::competitor::CompetitorReport::default();
+    /// let r = salespipe::management::competitor::CompetitorReport::default();
     /// assert!(r.get("Globex").is_none());
     /// ```
     pub fn get(&self, competitor: &str) -> Option<&CompetitorFigures> {
@@ -464,7 +462,7 @@ fn validate(rows: &[CompetitorRow], params: &CompetitorParams) -> Result<()> {
 /// [`Error::Money`].
 ///
 /// ```
-/// use salespipe::competitor::{competitor_report, CompetitorOutcome, CompetitorParams, CompetitorRow};
+/// use salespipe::management::competitor::{competitor_report, CompetitorOutcome, CompetitorParams, CompetitorRow};
 /// use salespipe::{ErrorCode, Money};
 /// let bad = CompetitorRow::new("o1", "Globex", Money::parse("-1", "CNY")?, CompetitorOutcome::Open);
 /// let err = competitor_report(&[bad], &CompetitorParams::default()).unwrap_err();
@@ -507,57 +505,6 @@ pub fn competitor_report(
         deals: u64::try_from(deals.len()).unwrap_or(u64::MAX),
         competitors,
     })
-}
-
-/// The rows of every opportunity in `state` that met a competitor, sorted by (opportunity,
-/// competitor): the engine's side of [`competitor_report`].
-pub(crate) fn rows_of_state(state: &crate::State) -> Vec<CompetitorRow> {
-    let mut rows = Vec::new();
-    for o in state.opportunities.values() {
-        let winner = match &o.status {
-            Status::Lost { competitor, .. } => competitor.as_deref(),
-            _ => None,
-        };
-        let mut names: BTreeSet<&str> = o.competitors.iter().map(|c| c.name.as_str()).collect();
-        if let Some(w) = winner {
-            names.insert(w);
-        }
-        if names.is_empty() {
-            continue;
-        }
-        let lost_from = match o.status {
-            Status::Lost { .. } => Some(
-                state
-                    .opportunities
-                    .record(&o.id)
-                    .and_then(|r| r.last_from(LOST))
-                    .unwrap_or_else(|| o.stage.clone()),
-            ),
-            _ => None,
-        };
-        for name in names {
-            let outcome = match &o.status {
-                Status::Open => CompetitorOutcome::Open,
-                Status::Won => CompetitorOutcome::Won,
-                Status::Lost { .. } if winner == Some(name) => CompetitorOutcome::LostTo,
-                Status::Lost { .. } => CompetitorOutcome::LostOther,
-            };
-            rows.push(CompetitorRow {
-                opportunity: o.id.clone(),
-                competitor: name.to_owned(),
-                amount: o.amount,
-                outcome,
-                lost_from: lost_from.clone(),
-                closed_at: if outcome.is_closed() {
-                    o.closed_at
-                } else {
-                    None
-                },
-            });
-        }
-    }
-    rows.sort_by(|a, b| (&a.opportunity, &a.competitor).cmp(&(&b.opportunity, &b.competitor)));
-    rows
 }
 
 // ----- rendering ---------------------------------------------------------------------

@@ -26,7 +26,7 @@
 //!
 //! ```
 //! use salespipe::analytics::{FunnelReport, GroupReport};
-//! use salespipe::source::{source_report_from, Source};
+//! use salespipe::management::source::{source_report_from, Source};
 //! let mut funnel = FunnelReport::default();
 //! let mut fair = GroupReport { key: Some("高交会".into()), opportunities: 4, ..Default::default() };
 //! fair.pipeline.closed_won = 2;
@@ -47,8 +47,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::{FunnelReport, Window};
 use crate::clock::Timestamp;
-use crate::daily::money_text;
 use crate::error::{Error, Problem, Result};
+use crate::management::daily::money_text;
 
 /// The group name of opportunities without a source.
 pub const NO_SOURCE: &str = "(none)";
@@ -56,7 +56,7 @@ pub const NO_SOURCE: &str = "(none)";
 /// A configured source.
 ///
 /// ```
-/// let s = salespipe::source::Source::new("网络推广", "Web");
+/// let s = salespipe::management::source::Source::new("网络推广", "Web");
 /// assert_eq!(s.id, "网络推广");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ impl Source {
 /// One source's figures.
 ///
 /// ```
-/// let r = salespipe::source::SourceRow::default();
+/// let r = salespipe::management::source::SourceRow::default();
 /// assert!(r.win_rate.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ pub struct SourceRow {
 /// The source report of a pipeline.
 ///
 /// ```
-/// let r = salespipe::source::source_report_from(&Default::default(), &Default::default(), &[]);
+/// let r = salespipe::management::source::source_report_from(&Default::default(), &Default::default(), &[]);
 /// assert!(r.sources.is_empty());
 /// assert!(r.to_string().contains("source"));
 /// ```
@@ -272,7 +272,7 @@ pub(crate) fn check_sources(sources: &[Source]) -> Result<()> {
 
 /// A source given to an opportunity or an expense must be configured, once a list is.
 pub(crate) fn check_known(
-    configured: Option<&Vec<Source>>,
+    configured: Option<&[Source]>,
     field: &str,
     source: Option<&str>,
 ) -> Result<()> {
@@ -286,30 +286,4 @@ pub(crate) fn check_known(
         }
         _ => Ok(()),
     }
-}
-
-/// The approved expense totals per source of a state (source → currency → minor units).
-pub(crate) fn costs_of(
-    state: &crate::engine::State,
-    window: Window,
-) -> Result<BTreeMap<String, BTreeMap<String, i64>>> {
-    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for x in state.expenses.values() {
-        if x.status() != crate::expense::ExpenseStatus::Approved
-            || !window.contains(Timestamp::from_date(x.expense.date).as_millis())
-        {
-            continue;
-        }
-        let source = x.expense.source.clone().or_else(|| {
-            x.expense
-                .opportunity
-                .as_ref()
-                .and_then(|o| state.opportunities.get(o))
-                .and_then(|o| o.source.clone())
-        });
-        if let Some(s) = source {
-            crate::daily::add_money(out.entry(s).or_default(), x.expense.amount)?;
-        }
-    }
-    Ok(out)
 }

@@ -57,7 +57,7 @@
 //! than the report's is an error).
 //!
 //! ```
-//! use salespipe::target::*;
+//! use salespipe::management::target::*;
 //! use salespipe::{Money, Timestamp, User, Role, ForecastCategory};
 //! let users = vec![
 //!     User::new("li", "李娜", Role::Manager),
@@ -92,7 +92,7 @@ use crate::zone::{day_start, parse_tz};
 /// The kind of a [`Period`].
 ///
 /// ```
-/// use salespipe::target::{Period, PeriodKind};
+/// use salespipe::management::target::{Period, PeriodKind};
 /// assert_eq!(Period::quarter(2026, 2).unwrap().kind(), PeriodKind::Quarter);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,7 +113,7 @@ pub enum PeriodKind {
 /// (custom, end exclusive).
 ///
 /// ```
-/// use salespipe::target::Period;
+/// use salespipe::management::target::Period;
 /// let q1: Period = "2026-Q1".parse()?;
 /// assert_eq!(q1, Period::quarter(2026, 1)?);
 /// assert_eq!(q1.end().to_string(), "2026-04-01");
@@ -293,7 +293,7 @@ impl<'de> Deserialize<'de> for Period {
 /// rep's own deals. JSON and `Display`: `"company"`, `"team:li"`, `"rep:wang"`.
 ///
 /// ```
-/// use salespipe::target::Scope;
+/// use salespipe::management::target::Scope;
 /// let s: Scope = "team:li".parse()?;
 /// assert_eq!(s, Scope::Team("li".into()));
 /// assert_eq!(Scope::Rep("wang".into()).to_string(), "rep:wang");
@@ -370,7 +370,7 @@ impl<'de> Deserialize<'de> for Scope {
 /// A revenue target (and optionally a deal-count target) for a scope over a period.
 ///
 /// ```
-/// use salespipe::target::{Period, Scope, Target};
+/// use salespipe::management::target::{Period, Scope, Target};
 /// use salespipe::Money;
 /// let t = Target::new("t1", Scope::Company, Period::year(2026)?, Money::parse("1000000", "CNY")?)
 ///     .deals(40);
@@ -415,7 +415,7 @@ impl Target {
 /// Open, won or lost, for a [`DealRow`].
 ///
 /// ```
-/// use salespipe::target::DealOutcome;
+/// use salespipe::management::target::DealOutcome;
 /// assert_eq!(serde_json::to_string(&DealOutcome::Won).unwrap(), "\"won\"");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -434,7 +434,7 @@ pub enum DealOutcome {
 /// state).
 ///
 /// ```
-/// use salespipe::target::DealRow;
+/// use salespipe::management::target::DealRow;
 /// use salespipe::{ForecastCategory, Money};
 /// let d = DealRow::open("wang", Money::parse("500", "CNY")?, "2026-03-20".parse().unwrap(), 0.5)
 ///     .category(ForecastCategory::Commit);
@@ -505,7 +505,7 @@ impl DealRow {
 /// The plain-columns input of [`attainment`]: the org chart, the targets, the deals.
 ///
 /// ```
-/// use salespipe::target::AttainmentInput;
+/// use salespipe::management::target::AttainmentInput;
 /// let input = AttainmentInput { users: &[], targets: &[], deals: &[] };
 /// assert!(input.deals.is_empty());
 /// ```
@@ -522,7 +522,7 @@ pub struct AttainmentInput<'a> {
 /// What to compute: a period, as of an instant, in a currency and a time zone.
 ///
 /// ```
-/// use salespipe::target::{AttainmentQuery, Period};
+/// use salespipe::management::target::{AttainmentQuery, Period};
 /// let q = AttainmentQuery::new(Period::month(2026, 3)?).time_zone("Asia/Shanghai");
 /// assert_eq!(q.time_zone.as_deref(), Some("Asia/Shanghai"));
 /// # Ok::<(), salespipe::Error>(())
@@ -576,7 +576,7 @@ impl AttainmentQuery {
 /// Won and open amounts of deals in a currency other than the report's, kept apart.
 ///
 /// ```
-/// let o = salespipe::target::OtherCurrency::default();
+/// let o = salespipe::management::target::OtherCurrency::default();
 /// assert_eq!(o.closed_won, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -590,7 +590,7 @@ pub struct OtherCurrency {
 /// The attainment of one scope (see the module docs for every definition).
 ///
 /// ```
-/// # use salespipe::target::*;
+/// # use salespipe::management::target::*;
 /// # use salespipe::Money;
 /// let report = attainment(
 ///     &AttainmentInput { users: &[], targets: &[], deals: &[] },
@@ -649,8 +649,8 @@ pub struct AttainmentRow {
 /// A whole whose parts do not add up (see the module docs for what the parts are).
 ///
 /// ```
-/// let i = salespipe::target::DecompositionIssue {
-///     target: "t".into(), scope: salespipe::target::Scope::Company,
+/// let i = salespipe::management::target::DecompositionIssue {
+///     target: "t".into(), scope: salespipe::management::target::Scope::Company,
 ///     whole: salespipe::Money::parse("10", "CNY")?, parts: salespipe::Money::parse("8", "CNY")?,
 ///     missing: vec![], message: "parts sum to 8.00, the whole is 10.00".into(),
 /// };
@@ -676,7 +676,7 @@ pub struct DecompositionIssue {
 /// Attainment of every scope for one period.
 ///
 /// ```
-/// # use salespipe::target::*;
+/// # use salespipe::management::target::*;
 /// let r = attainment(
 ///     &AttainmentInput { users: &[], targets: &[], deals: &[] },
 ///     &AttainmentQuery::new(Period::month(2026, 3)?).currency("USD".parse()?),
@@ -935,7 +935,7 @@ pub fn attainment(
     let start = day_start("period", tz, period.start())?;
     let end = day_start("period", tz, period.end())?;
     // each user's own sums, found by one hash probe per deal
-    let slot: crate::engine::Map<&ActorId, usize> =
+    let slot: HashMap<&ActorId, usize, foldhash::fast::RandomState> =
         org.users.keys().enumerate().map(|(i, u)| (*u, i)).collect();
     let mut sums: Vec<Option<Sums>> = vec![None; org.users.len()];
     for (i, d) in input.deals.iter().enumerate() {
@@ -1134,91 +1134,15 @@ pub fn attainment(
     })
 }
 
-/// The attainment input of a state: its users by id, its targets, its deal rows.
-pub(crate) fn state_rows(state: &crate::engine::State) -> (Vec<User>, Vec<Target>, Vec<DealRow>) {
-    let mut users: Vec<User> = state.users.values().cloned().collect();
-    users.sort_by(|a, b| a.id.cmp(&b.id));
-    let targets = state.targets.values().cloned().collect();
-    (users, targets, deal_rows(state))
-}
-
-/// The deal rows of every opportunity of a state: the owner, amount and outcome as they are,
-/// the probability of the stage in the pipeline's current version, the forecast category the
-/// deal or its stage sets.
-pub(crate) fn deal_rows(state: &crate::engine::State) -> Vec<DealRow> {
-    use crate::opportunity::Status;
-    let mut v = Vec::with_capacity(state.opportunities.len());
-    for o in state.opportunities.values() {
-        let stage = state.pipeline(&o.pipeline).and_then(|p| p.stage(&o.stage));
-        v.push(DealRow {
-            owner: o.owner.clone(),
-            amount: o.amount,
-            outcome: match o.status {
-                Status::Open => DealOutcome::Open,
-                Status::Won => DealOutcome::Won,
-                Status::Lost { .. } => DealOutcome::Lost,
-            },
-            closed_at: o.closed_at,
-            expected_close: o.expected_close,
-            probability: stage.map_or(0.0, |s| s.probability),
-            category: o
-                .forecast_category
-                .or_else(|| stage.and_then(|s| s.forecast_category))
-                .unwrap_or_default(),
-        });
-    }
-    v
-}
-
 /// True when a deal is in the open pipeline of a period as [`attainment`] counts it for a
 /// report in `currency`: open, expected to close in the period, in the report's currency, not
 /// in the `omitted` category. Its `amount × probability` is its share of `weighted_pipeline`;
-/// the forecast snapshot ([`crate::snapshot`]) draws its distribution over the same deals.
+/// the forecast snapshot ([`crate::management::snapshot`]) draws its distribution over the same deals.
 pub(crate) fn in_open_pipeline(d: &DealRow, period: &Period, currency: Currency) -> bool {
     d.outcome == DealOutcome::Open
         && d.expected_close.is_some_and(|c| period.contains(c))
         && d.amount.currency() == currency
         && d.category != ForecastCategory::Omitted
-}
-
-/// Validates a target about to be set against the users and the targets already set.
-pub(crate) fn check_new(
-    existing: &BTreeMap<TargetId, Target>,
-    users: &crate::engine::Map<ActorId, User>,
-    t: &Target,
-) -> Result<()> {
-    if t.id.as_str().trim().is_empty() {
-        return Err(Error::validation("target.id", "must not be empty"));
-    }
-    if let Some(u) = t.scope.user() {
-        if !users.contains_key(u) {
-            return Err(Error::NotFound {
-                kind: "user",
-                id: format!("{u} (target.scope)"),
-            });
-        }
-    }
-    if t.revenue.is_negative() {
-        return Err(Error::validation(
-            "target.revenue",
-            format!("{} is negative", t.revenue),
-        ));
-    }
-    if let Some(other) = existing.values().find(|o| {
-        o.id != t.id
-            && o.scope == t.scope
-            && o.period.kind() == t.period.kind()
-            && o.period.overlaps(&t.period)
-    }) {
-        return Err(Error::validation(
-            "target.period",
-            format!(
-                "{} overlaps target {} of {} for {}",
-                t.period, other.id, other.scope, other.period
-            ),
-        ));
-    }
-    Ok(())
 }
 
 fn decomposition(

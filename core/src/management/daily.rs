@@ -37,7 +37,7 @@
 //! - Money is per currency (ISO code → minor units), never summed across currencies.
 //!
 //! ```
-//! use salespipe::daily::{DailyIndex, DailyRow, DailyFact};
+//! use salespipe::management::daily::{DailyIndex, DailyRow, DailyFact};
 //! use salespipe::{Money, Timestamp};
 //! let at: Timestamp = "2026-03-02T03:00:00Z".parse()?;
 //! let rows = vec![
@@ -62,10 +62,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::event::{Event, MoveKind, RecordedEvent};
 use crate::id::{ActorId, TaskId};
 use crate::money::Money;
-use crate::pipeline::{LOST, WON};
 use crate::zone::{day_start, local_date, next_day, parse_tz};
 
 /// One fact of a rep's day.
@@ -165,7 +163,7 @@ struct RepLog {
 /// The rows of every rep, indexed by (rep, time). Build it from rows, or read the engine's.
 ///
 /// ```
-/// let index = salespipe::daily::DailyIndex::default();
+/// let index = salespipe::management::daily::DailyIndex::default();
 /// assert_eq!(index.len(), 0);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -421,107 +419,6 @@ impl DailyIndex {
                 .filter(|(_, rec)| *rec <= obs),
         );
         Ok(f)
-    }
-
-    /// The rows an engine event contributes, given the state before the event.
-    pub(crate) fn rows_of(state: &crate::State, rec: &RecordedEvent) -> Vec<DailyRow> {
-        let row = |rep: &ActorId, fact| DailyRow {
-            rep: rep.clone(),
-            at: rec.at,
-            recorded: rec.at,
-            fact,
-        };
-        match &rec.event {
-            Event::CustomerCreated { customer } => {
-                let mut v = vec![row(&rec.actor, DailyFact::NewCustomer)];
-                v.extend(
-                    customer
-                        .contacts
-                        .iter()
-                        .map(|_| row(&rec.actor, DailyFact::NewContact)),
-                );
-                v
-            }
-            Event::ContactAdded { .. } => vec![row(&rec.actor, DailyFact::NewContact)],
-            Event::OpportunityCreated { opportunity } => vec![row(
-                &opportunity.owner,
-                DailyFact::NewOpportunity {
-                    amount: opportunity.amount,
-                },
-            )],
-            Event::Moved {
-                opportunity,
-                from,
-                to,
-                how,
-                ..
-            } => {
-                let Some(o) = state.opportunity(opportunity) else {
-                    return Vec::new();
-                };
-                let p = state.pipeline(&o.pipeline);
-                let prob = |s: &crate::id::StageId| match s.as_str() {
-                    WON => 1.0,
-                    LOST => 0.0,
-                    _ => p.and_then(|p| p.stage(s)).map_or(0.0, |s| s.probability),
-                };
-                let fact = match (to.as_str(), how) {
-                    (WON, _) => DailyFact::Won { amount: o.amount },
-                    (LOST, _) => DailyFact::Lost { amount: o.amount },
-                    (_, MoveKind::Reopened | MoveKind::Remapped) => return Vec::new(),
-                    (_, how) => DailyFact::StageMove {
-                        forward: *how != MoveKind::Back,
-                        amount: o.amount,
-                        before_probability: prob(from),
-                        after_probability: prob(to),
-                    },
-                };
-                let mut v = vec![row(&o.owner, fact)];
-                if to.as_str() == WON {
-                    // A win is also an advance from the open stage to probability 1.
-                    v.push(row(
-                        &o.owner,
-                        DailyFact::StageMove {
-                            forward: true,
-                            amount: o.amount,
-                            before_probability: prob(from),
-                            after_probability: 1.0,
-                        },
-                    ));
-                }
-                v
-            }
-            Event::ActivityLogged { activity } => {
-                let rep = activity.actor.as_ref().unwrap_or(&rec.actor);
-                vec![DailyRow {
-                    rep: rep.clone(),
-                    at: activity.at,
-                    recorded: rec.at,
-                    fact: DailyFact::Activity {
-                        kind: Arc::from(activity.kind.as_str()),
-                        follow_up: activity.next_follow_up,
-                    },
-                }]
-            }
-            Event::TaskCreated { task } => vec![row(
-                &task.owner,
-                DailyFact::TaskCreated {
-                    task: task.id.clone(),
-                    due: task.due,
-                },
-            )],
-            Event::TaskDone { task, done } => match state.task(task) {
-                Some(t) => vec![row(
-                    &t.owner,
-                    DailyFact::TaskDone {
-                        task: task.clone(),
-                        done: *done,
-                    },
-                )],
-                None => Vec::new(),
-            },
-            _ => Vec::new(),
-        }
     }
 }
 

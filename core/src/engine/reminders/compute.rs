@@ -10,11 +10,11 @@ use chrono_tz::Tz;
 
 use crate::activity::Activity;
 use crate::clock::Timestamp;
-use crate::engine::State;
 use crate::id::{ActivityId, ActorId, CustomerId, OpportunityId, TaskId};
+use crate::state::State;
 
-use super::rules::{local_date, local_instant, scale};
-use super::{Reminder, ReminderId, ReminderKind, TaskLead};
+use crate::reminder::rules::{local_date, local_instant, scale};
+use crate::reminder::{Reminder, ReminderId, ReminderKind, TaskLead};
 
 /// What a reminder hangs on: the events touching a subject recompute its reminders.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,7 +61,7 @@ impl Facts {
     /// The facts of a whole state, by a scan of every activity.
     pub fn of(state: &State) -> Facts {
         let mut f = Facts::default();
-        for a in state.activities.values() {
+        for a in state.activities() {
             f.observe(a);
         }
         f
@@ -100,18 +100,17 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn unquiet(&self, t: Timestamp) -> Timestamp {
-        self.st.reminders.rules.unquiet(self.tz, t)
+        self.st.reminders().rules.unquiet(self.tz, t)
     }
 
     /// Adds a reminder due by its rule at `r.due`, with its marks and its escalation.
     fn push(&mut self, mut r: Reminder, escalates: bool) {
         let rule_due = r.due;
-        let mark = self.st.reminders.mark(&r.id);
+        let mark = self.st.reminders().mark(&r.id);
         let escalation = match (escalates, self.escalate) {
             (true, Some(after)) => self
                 .st
-                .users
-                .get(&r.recipient)
+                .user(&r.recipient)
                 .and_then(|u| u.manager.clone())
                 .filter(|m| m != &r.recipient)
                 .map(|m| (m, after)),
@@ -119,7 +118,7 @@ impl Out<'_> {
         };
         if let Some((manager, after)) = escalation {
             let id = ReminderId::from(format!("escalated/{}", r.id));
-            let emark = self.st.reminders.mark(&id);
+            let emark = self.st.reminders().mark(&id);
             let due = self.unquiet(rule_due.plus(after));
             let due = emark.snoozed_until.map_or(due, |s| due.max(s));
             let e = Reminder {
@@ -153,23 +152,20 @@ pub(crate) fn candidates(st: &State, facts: &Facts, subject: &Subject, out: &mut
 }
 
 fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Candidate>) {
-    let Some(o) = st.opportunities.get(id) else {
+    let Some(o) = st.opportunity(id) else {
         return;
     };
     if !o.is_open() {
         return;
     }
-    let rules = &st.reminders.rules;
+    let rules = &st.reminders().rules;
     let mut out = Out {
         st,
         tz: rules.tz(Some(&o.pipeline)),
         escalate: rules.escalate_after(Some(&o.pipeline)),
         out,
     };
-    let latest = facts
-        .opp_latest
-        .get(id)
-        .and_then(|(_, a)| st.activities.get(a));
+    let latest = facts.opp_latest.get(id).and_then(|(_, a)| st.activity(a));
     let planned = latest.and_then(|a| a.next_follow_up);
 
     // The planned next step.
@@ -240,7 +236,7 @@ fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Cand
 
     // Approvals waiting beyond the SLA.
     for req in &o.approvals {
-        let Some(process) = st.processes.get(&req.process) else {
+        let Some(process) = st.process(&req.process) else {
             continue;
         };
         let Some(sla) = process.sla.or(rules.approval_sla) else {
@@ -263,15 +259,15 @@ fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Cand
 }
 
 fn task(st: &State, id: &TaskId, out: &mut Vec<Candidate>) {
-    let Some(t) = st.tasks.get(id) else { return };
+    let Some(t) = st.task(id) else { return };
     if t.done {
         return;
     }
-    let rules = &st.reminders.rules;
+    let rules = &st.reminders().rules;
     let pipeline = t
         .opportunity
         .as_ref()
-        .and_then(|o| st.opportunities.get(o))
+        .and_then(|o| st.opportunity(o))
         .map(|o| &o.pipeline);
     let mut out = Out {
         st,
@@ -315,20 +311,17 @@ fn task(st: &State, id: &TaskId, out: &mut Vec<Candidate>) {
 }
 
 fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>) {
-    let Some(c) = st.customers.get(id) else {
+    let Some(c) = st.customer(id) else {
         return;
     };
-    let rules = &st.reminders.rules;
+    let rules = &st.reminders().rules;
     let mut out = Out {
         st,
         tz: rules.tz(None),
         escalate: rules.escalate_after(None),
         out,
     };
-    let latest = facts
-        .cust_latest
-        .get(id)
-        .and_then(|(_, a)| st.activities.get(a));
+    let latest = facts.cust_latest.get(id).and_then(|(_, a)| st.activity(a));
 
     // The follow-up of an activity linked to no opportunity.
     if let Some(a) = latest.filter(|a| a.opportunity.is_none()) {
@@ -353,7 +346,7 @@ fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>
     let Some(cadence) = c.cadence.or(rules.key_cadence) else {
         return;
     };
-    let since = match (latest.map(|a| a.at), st.reminders.key_since.get(id)) {
+    let since = match (latest.map(|a| a.at), st.reminders().key_since.get(id)) {
         (Some(a), Some(k)) => a.max(*k),
         (Some(a), None) => a,
         (None, Some(k)) => *k,
@@ -386,7 +379,7 @@ fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>
 /// engine.register_user("wang", User::new("wang", "王芳", Role::Admin))?;
 /// engine.create_task("wang", Task::new("task-1", "Call back", "wang", "2026-03-03T09:00:00Z".parse()?))?;
 /// let now = "2026-03-04T00:00:00Z".parse()?;
-/// let by_scan: Vec<_> = salespipe::reminder::scan(engine.state()).into_iter().filter(|r| r.is_due_at(now)).collect();
+/// let by_scan: Vec<_> = salespipe::scan(engine.state()).into_iter().filter(|r| r.is_due_at(now)).collect();
 /// assert_eq!(by_scan, engine.due(now));
 /// # Ok::<(), salespipe::Error>(())
 /// ```
@@ -394,11 +387,10 @@ pub fn scan(state: &State) -> Vec<Reminder> {
     let facts = Facts::of(state);
     let mut out = Vec::new();
     let subjects = state
-        .opportunities
-        .keys()
-        .map(|k| Subject::Opportunity(k.clone()))
-        .chain(state.tasks.keys().map(|k| Subject::Task(k.clone())))
-        .chain(state.customers.keys().map(|k| Subject::Customer(k.clone())));
+        .opportunities()
+        .map(|o| Subject::Opportunity(o.id.clone()))
+        .chain(state.tasks().map(|t| Subject::Task(t.id.clone())))
+        .chain(state.customers().map(|c| Subject::Customer(c.id.clone())));
     for s in subjects {
         candidates(state, &facts, &s, &mut out);
     }

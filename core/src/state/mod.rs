@@ -1,6 +1,15 @@
-//! The state: a pure fold over events.
+//! The folded state: everything the engine knows, a pure fold over events, and how it is
+//! stored (opportunity records in segments that never move, compact timelines).
+//!
+//! The state sits below the engine: the engine owns one and folds every event into it; the
+//! read side (the engine's views, the reminder and daily indexes, the report adapters) reads
+//! it through methods. It imports no engine, store or report code.
 
-use std::collections::HashMap;
+mod reminders;
+
+pub use reminders::ReminderState;
+
+use std::collections::{BTreeMap, HashMap};
 
 /// The hash maps of the state: foldhash, seeded per process (fast, and not predictable from outside).
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -13,8 +22,13 @@ use crate::clock::Timestamp;
 use crate::customer::Customer;
 use crate::event::{opportunity_stream, Event, MoveKind, RecordedEvent, OPPORTUNITY_STREAM_PREFIX};
 use crate::id::{
-    ActivityId, ActorId, CustomerId, OpportunityId, PipelineId, ProcessId, StageId, TaskId,
+    ActivityId, ActorId, CustomerId, ExpenseId, OpportunityId, PipelineId, ProcessId, SnapshotId,
+    StageId, TargetId, TaskId,
 };
+use crate::management::expense::{ExpenseRecord, ExpenseSettings};
+use crate::management::snapshot::ForecastSnapshot;
+use crate::management::source::Source;
+use crate::management::target::Target;
 use crate::opportunity::{Competitor, CompetitorStatus, Opportunity, Status};
 use crate::pipeline::{Pipeline, LOST, WON};
 use crate::user::User;
@@ -281,11 +295,6 @@ impl Opportunities {
         self.record_mut(id).map(|r| &mut r.opportunity)
     }
 
-    /// True when the opportunity exists.
-    pub fn contains_key<Q: std::borrow::Borrow<str> + ?Sized>(&self, id: &Q) -> bool {
-        self.index.contains_key(id.borrow())
-    }
-
     /// Every opportunity, in the order they were created.
     pub fn values(&self) -> impl Iterator<Item = &Opportunity> {
         self.records().map(|r| &r.opportunity)
@@ -294,11 +303,6 @@ impl Opportunities {
     /// How many.
     pub fn len(&self) -> usize {
         self.index.len()
-    }
-
-    /// Every opportunity id, in the order they were created.
-    pub fn keys(&self) -> impl Iterator<Item = &OpportunityId> {
-        self.records().map(|r| &r.opportunity.id)
     }
 
     /// An opportunity's record.
@@ -369,24 +373,22 @@ impl std::ops::Deref for StreamName {
 /// hold the same data, which is how replay is tested.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    pub(crate) position: u64,
-    pub(crate) versions: Map<std::sync::Arc<str>, u64>,
-    pub(crate) pipelines: Map<PipelineId, Vec<Pipeline>>,
-    pub(crate) processes: Map<ProcessId, ApprovalProcess>,
-    pub(crate) users: Map<ActorId, User>,
-    pub(crate) customers: Map<CustomerId, Customer>,
-    pub(crate) opportunities: Opportunities,
-    pub(crate) activities: Map<ActivityId, Activity>,
-    pub(crate) opp_activities: Map<OpportunityId, Vec<Activity>>,
-    pub(crate) tasks: Map<TaskId, Task>,
-    pub(crate) reminders: crate::reminder::ReminderState,
-    pub(crate) targets: std::collections::BTreeMap<crate::id::TargetId, crate::target::Target>,
-    pub(crate) expense_settings: Option<crate::expense::ExpenseSettings>,
-    pub(crate) expenses:
-        std::collections::BTreeMap<crate::id::ExpenseId, crate::expense::ExpenseRecord>,
-    pub(crate) sources: Option<Vec<crate::source::Source>>,
-    pub(crate) forecast_snapshots:
-        std::collections::BTreeMap<crate::id::SnapshotId, crate::snapshot::ForecastSnapshot>,
+    position: u64,
+    versions: Map<std::sync::Arc<str>, u64>,
+    pipelines: Map<PipelineId, Vec<Pipeline>>,
+    processes: Map<ProcessId, ApprovalProcess>,
+    users: Map<ActorId, User>,
+    customers: Map<CustomerId, Customer>,
+    opportunities: Opportunities,
+    activities: Map<ActivityId, Activity>,
+    opp_activities: Map<OpportunityId, Vec<Activity>>,
+    tasks: Map<TaskId, Task>,
+    reminders: ReminderState,
+    targets: BTreeMap<TargetId, Target>,
+    expense_settings: Option<ExpenseSettings>,
+    expenses: BTreeMap<ExpenseId, ExpenseRecord>,
+    sources: Option<Vec<Source>>,
+    forecast_snapshots: BTreeMap<SnapshotId, ForecastSnapshot>,
 }
 
 impl State {
@@ -427,18 +429,35 @@ impl State {
     }
 
     /// Reminder rules and what users did with reminders.
-    pub fn reminders(&self) -> &crate::reminder::ReminderState {
+    pub fn reminders(&self) -> &ReminderState {
         &self.reminders
     }
 
-    /// An opportunity.
-    pub fn opportunity(&self, id: &OpportunityId) -> Option<&Opportunity> {
-        self.opportunities.get(id)
+    /// The current version of a pipeline.
+    pub fn pipeline(&self, id: &PipelineId) -> Option<&Pipeline> {
+        self.pipelines.get(id).and_then(|v| v.last())
     }
 
-    /// A task.
-    pub fn task(&self, id: &TaskId) -> Option<&Task> {
-        self.tasks.get(id)
+    /// A given version of a pipeline (old timelines name stages of old versions).
+    pub fn pipeline_version(&self, id: &PipelineId, version: u32) -> Option<&Pipeline> {
+        self.pipelines
+            .get(id)
+            .and_then(|v| v.iter().find(|p| p.version == version))
+    }
+
+    /// The current version of every pipeline, in no particular order.
+    pub fn pipelines(&self) -> impl Iterator<Item = &Pipeline> {
+        self.pipelines.values().filter_map(|v| v.last())
+    }
+
+    /// An approval process.
+    pub fn process(&self, id: &ProcessId) -> Option<&ApprovalProcess> {
+        self.processes.get(id)
+    }
+
+    /// Every approval process, in no particular order.
+    pub fn processes(&self) -> impl Iterator<Item = &ApprovalProcess> {
+        self.processes.values()
     }
 
     /// A user.
@@ -446,8 +465,65 @@ impl State {
         self.users.get(id)
     }
 
+    /// Every user, in no particular order.
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.values()
+    }
+
+    /// How many users are registered.
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// A customer.
+    pub fn customer(&self, id: &CustomerId) -> Option<&Customer> {
+        self.customers.get(id)
+    }
+
+    /// Every customer, in no particular order.
+    pub fn customers(&self) -> impl Iterator<Item = &Customer> {
+        self.customers.values()
+    }
+
+    /// An opportunity.
+    pub fn opportunity(&self, id: &OpportunityId) -> Option<&Opportunity> {
+        self.opportunities.get(id)
+    }
+
+    /// Every opportunity, in the order they were created.
+    pub fn opportunities(&self) -> impl Iterator<Item = &Opportunity> {
+        self.opportunities.values()
+    }
+
+    /// How many opportunities there are.
+    pub fn opportunity_count(&self) -> usize {
+        self.opportunities.len()
+    }
+
+    /// An opportunity with what the state keeps beside it (its timeline, its stream).
+    pub(crate) fn record(&self, id: &OpportunityId) -> Option<&OpportunityRecord> {
+        self.opportunities.record(id)
+    }
+
+    /// The stage changes of an opportunity, oldest first.
+    pub fn timeline(&self, id: &OpportunityId) -> Option<Vec<TimelineEntry>> {
+        self.opportunities
+            .record(id)
+            .map(OpportunityRecord::timeline)
+    }
+
+    /// An activity.
+    pub fn activity(&self, id: &ActivityId) -> Option<&Activity> {
+        self.activities.get(id)
+    }
+
+    /// Every activity, in no particular order.
+    pub fn activities(&self) -> impl Iterator<Item = &Activity> {
+        self.activities.values()
+    }
+
     /// The activities linked to an opportunity, in the order they were logged.
-    pub(crate) fn activities_of(&self, opportunity: &OpportunityId) -> &[Activity] {
+    pub fn activities_of(&self, opportunity: &OpportunityId) -> &[Activity] {
         self.opp_activities
             .get(opportunity)
             .map_or(&[], Vec::as_slice)
@@ -461,9 +537,54 @@ impl State {
         }
     }
 
-    /// The current version of a pipeline.
-    pub fn pipeline(&self, id: &PipelineId) -> Option<&Pipeline> {
-        self.pipelines.get(id).and_then(|v| v.last())
+    /// A task.
+    pub fn task(&self, id: &TaskId) -> Option<&Task> {
+        self.tasks.get(id)
+    }
+
+    /// Every task, in no particular order.
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.values()
+    }
+
+    /// A revenue target.
+    pub fn target(&self, id: &TargetId) -> Option<&Target> {
+        self.targets.get(id)
+    }
+
+    /// Every revenue target, by id.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+        self.targets.values()
+    }
+
+    /// The expense settings, once configured.
+    pub fn expense_settings(&self) -> Option<&ExpenseSettings> {
+        self.expense_settings.as_ref()
+    }
+
+    /// An expense and its approval request.
+    pub fn expense(&self, id: &ExpenseId) -> Option<&ExpenseRecord> {
+        self.expenses.get(id)
+    }
+
+    /// Every expense, by id.
+    pub fn expenses(&self) -> impl Iterator<Item = &ExpenseRecord> {
+        self.expenses.values()
+    }
+
+    /// The configured sources (来源), once configured.
+    pub fn sources(&self) -> Option<&[Source]> {
+        self.sources.as_deref()
+    }
+
+    /// A forecast snapshot.
+    pub fn forecast_snapshot(&self, id: &SnapshotId) -> Option<&ForecastSnapshot> {
+        self.forecast_snapshots.get(id)
+    }
+
+    /// Every forecast snapshot, by id.
+    pub fn forecast_snapshots(&self) -> impl Iterator<Item = &ForecastSnapshot> {
+        self.forecast_snapshots.values()
     }
 
     /// Folds one event in. Events were validated when they were decided, so this cannot fail;
@@ -799,7 +920,7 @@ impl State {
             Event::ExpenseSubmitted { expense, process } => {
                 self.expenses.insert(
                     expense.id.clone(),
-                    crate::expense::ExpenseRecord {
+                    ExpenseRecord {
                         expense: (**expense).clone(),
                         request: ApprovalRequest::new(
                             crate::RequestId::new(expense.id.as_str()),
@@ -978,7 +1099,7 @@ mod tests {
             ));
         }
         assert_eq!(a.opportunities.len(), n);
-        let ids: Vec<String> = a.opportunities.keys().map(|k| k.to_string()).collect();
+        let ids: Vec<String> = a.opportunities().map(|o| o.id.to_string()).collect();
         assert_eq!(ids.len(), n);
         assert!(ids[n - 1].starts_with(&format!("o-{}-", n - 1))); // creation order
         for id in &ids {

@@ -6,12 +6,12 @@ use std::ops::Bound;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::engine::State;
 use crate::event::{Event, RecordedEvent};
 use crate::id::ActorId;
+use crate::state::State;
 
 use super::compute::{candidates, Candidate, Facts, Subject};
-use super::{Reminder, ReminderId};
+use crate::reminder::{Reminder, ReminderId};
 
 type Key = (Timestamp, ReminderId);
 
@@ -23,7 +23,7 @@ struct Entry {
 
 /// The subject a reminder hangs on, read back from its fields.
 fn subject_of(r: &Reminder) -> Option<Subject> {
-    use super::ReminderKind as K;
+    use crate::reminder::ReminderKind as K;
     match r.kind {
         K::TaskDueSoon | K::TaskOverdue => r.task.clone().map(Subject::Task),
         K::KeyCustomerCadence => r.customer.clone().map(Subject::Customer),
@@ -89,9 +89,8 @@ impl ReminderIndex {
         let mut index = ReminderIndex {
             facts: Facts::of(state),
             managers: state
-                .users
-                .iter()
-                .map(|(k, u)| (k.clone(), u.manager.clone()))
+                .users()
+                .map(|u| (u.id.clone(), u.manager.clone()))
                 .collect(),
             ..ReminderIndex::default()
         };
@@ -120,8 +119,7 @@ impl ReminderIndex {
             Event::TaskDone { task, .. } => self.refresh(state, Subject::Task(task.clone())),
             Event::PipelineEdited { pipeline, .. } => {
                 let subjects: Vec<_> = state
-                    .opportunities
-                    .values()
+                    .opportunities()
                     .filter(|o| o.pipeline == pipeline.id)
                     .map(|o| Subject::Opportunity(o.id.clone()))
                     .collect();
@@ -131,8 +129,7 @@ impl ReminderIndex {
             }
             Event::ProcessDefined { process } => {
                 let subjects: Vec<_> = state
-                    .opportunities
-                    .values()
+                    .opportunities()
                     .filter(|o| o.approvals.iter().any(|r| r.process == process.id))
                     .map(|o| Subject::Opportunity(o.id.clone()))
                     .collect();
@@ -182,11 +179,10 @@ impl ReminderIndex {
         self.timeline.clear();
         self.by_recipient.clear();
         let subjects: Vec<_> = state
-            .opportunities
-            .keys()
-            .map(|k| Subject::Opportunity(k.clone()))
-            .chain(state.tasks.keys().map(|k| Subject::Task(k.clone())))
-            .chain(state.customers.keys().map(|k| Subject::Customer(k.clone())))
+            .opportunities()
+            .map(|o| Subject::Opportunity(o.id.clone()))
+            .chain(state.tasks().map(|t| Subject::Task(t.id.clone())))
+            .chain(state.customers().map(|c| Subject::Customer(c.id.clone())))
             .collect();
         for s in subjects {
             self.refresh(state, s);

@@ -8,7 +8,7 @@ use crate::customer::Customer;
 use crate::event::{Event, RecordedEvent};
 use crate::id::CustomerId;
 
-use super::{ReminderId, ReminderRules};
+use crate::reminder::{ReminderId, ReminderRules};
 
 /// What users did with one reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,7 +44,7 @@ impl ReminderState {
     /// Sees every event before the state folds it in (to learn when a customer became key).
     pub(crate) fn observe(
         &mut self,
-        customers: &crate::engine::Map<CustomerId, Customer>,
+        customers: &crate::state::Map<CustomerId, Customer>,
         rec: &RecordedEvent,
     ) {
         match &rec.event {

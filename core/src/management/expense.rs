@@ -26,11 +26,11 @@
 //!   where the customer won nothing in that currency.
 //! - **per category**, `share`: the category's approved total ÷ the company's approved total,
 //!   per currency; absent where the company total is zero.
-//! - A **source** for the source report ([`crate::source`]) is the expense's own `source`,
+//! - A **source** for the source report ([`crate::management::source`]) is the expense's own `source`,
 //!   else its opportunity's.
 //!
 //! ```
-//! use salespipe::expense::*;
+//! use salespipe::management::expense::*;
 //! use salespipe::Money;
 //! let rows = vec![
 //!     ExpenseRow::new("e1", "acme", "wang", "travel", Money::parse("300", "CNY")?, ExpenseStatus::Approved),
@@ -52,15 +52,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::approval::{ApprovalRequest, ApprovalStatus};
 use crate::clock::Timestamp;
-use crate::daily::{add_money, money_text};
 use crate::error::{Error, Result};
 use crate::id::{ActorId, CustomerId, ExpenseId, OpportunityId, ProcessId};
+use crate::management::daily::{add_money, money_text};
 use crate::money::Money;
 
 /// A configured expense category.
 ///
 /// ```
-/// let c = salespipe::expense::ExpenseCategory::new("entertainment", "业务招待");
+/// let c = salespipe::management::expense::ExpenseCategory::new("entertainment", "业务招待");
 /// assert!(c.process.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ impl ExpenseCategory {
 /// The expense categories and the approval process expenses go through.
 ///
 /// ```
-/// use salespipe::expense::{ExpenseCategory, ExpenseSettings};
+/// use salespipe::management::expense::{ExpenseCategory, ExpenseSettings};
 /// let s = ExpenseSettings::new("expense-approval")
 ///     .category(ExpenseCategory::new("travel", "差旅"))
 ///     .category(ExpenseCategory::new("gifts", "礼品"));
@@ -131,7 +131,7 @@ impl ExpenseSettings {
 /// An expense record (费用).
 ///
 /// ```
-/// use salespipe::expense::Expense;
+/// use salespipe::management::expense::Expense;
 /// use salespipe::Money;
 /// let e = Expense::new("exp-1", "acme", "wang", "entertainment", Money::parse("880", "CNY")?,
 ///     "2026-03-02".parse().unwrap()).note("dinner with the CTO");
@@ -210,7 +210,7 @@ impl Expense {
 ///
 /// ```
 /// # use salespipe::*;
-/// # use salespipe::expense::*;
+/// # use salespipe::management::expense::*;
 /// let mut e = Engine::new();
 /// e.register_user("root", User::new("root", "Root", Role::Admin))?;
 /// e.register_user("root", User::new("wang", "王芳", Role::Rep).managed_by("root"))?;
@@ -247,7 +247,7 @@ impl ExpenseRecord {
 /// Where an expense stands.
 ///
 /// ```
-/// assert_eq!(serde_json::to_string(&salespipe::expense::ExpenseStatus::Pending).unwrap(), "\"pending\"");
+/// assert_eq!(serde_json::to_string(&salespipe::management::expense::ExpenseStatus::Pending).unwrap(), "\"pending\"");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -266,7 +266,7 @@ pub enum ExpenseStatus {
 /// One expense as the report reads it (the plain-columns input).
 ///
 /// ```
-/// use salespipe::expense::{ExpenseRow, ExpenseStatus};
+/// use salespipe::management::expense::{ExpenseRow, ExpenseStatus};
 /// let r = ExpenseRow::new("e1", "acme", "wang", "travel", salespipe::Money::parse("1", "CNY")?, ExpenseStatus::Pending);
 /// assert!(r.date.is_none());
 /// # Ok::<(), salespipe::Error>(())
@@ -315,7 +315,7 @@ impl ExpenseRow {
 /// A won deal's revenue for the customer ratio (the plain-columns input).
 ///
 /// ```
-/// let w = salespipe::expense::WonRow { customer: "acme".into(),
+/// let w = salespipe::management::expense::WonRow { customer: "acme".into(),
 ///     amount: salespipe::Money::parse("1000", "CNY")?, closed_at: "2026-03-02T00:00:00Z".parse()? };
 /// assert_eq!(w.amount.minor(), 100_000);
 /// # Ok::<(), salespipe::Error>(())
@@ -333,7 +333,7 @@ pub struct WonRow {
 /// Which expenses: the dates `[from, to)` (either open), as of an instant.
 ///
 /// ```
-/// let q = salespipe::expense::ExpenseQuery { from: "2026-03-01".parse().ok(), ..Default::default() };
+/// let q = salespipe::management::expense::ExpenseQuery { from: "2026-03-01".parse().ok(), ..Default::default() };
 /// assert!(q.to.is_none());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,7 +358,7 @@ impl ExpenseQuery {
 /// Totals by status, per currency (ISO code → minor units).
 ///
 /// ```
-/// let t = salespipe::expense::ExpenseTotals::default();
+/// let t = salespipe::management::expense::ExpenseTotals::default();
 /// assert!(t.approved.is_empty());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -391,7 +391,7 @@ impl ExpenseTotals {
 /// One customer's expenses.
 ///
 /// ```
-/// let c = salespipe::expense::CustomerExpenses { customer: "acme".into(), totals: Default::default(),
+/// let c = salespipe::management::expense::CustomerExpenses { customer: "acme".into(), totals: Default::default(),
 ///     won: Default::default(), expense_to_won: Default::default() };
 /// assert_eq!(c.customer, "acme");
 /// ```
@@ -411,7 +411,7 @@ pub struct CustomerExpenses {
 /// One category's expenses.
 ///
 /// ```
-/// let c = salespipe::expense::CategoryExpenses { category: "travel".into(), totals: Default::default(), share: Default::default() };
+/// let c = salespipe::management::expense::CategoryExpenses { category: "travel".into(), totals: Default::default(), share: Default::default() };
 /// assert!(c.share.is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -428,7 +428,7 @@ pub struct CategoryExpenses {
 /// One rep's expenses.
 ///
 /// ```
-/// let r = salespipe::expense::RepExpenses { rep: "wang".into(), totals: Default::default() };
+/// let r = salespipe::management::expense::RepExpenses { rep: "wang".into(), totals: Default::default() };
 /// assert_eq!(r.totals.count, 0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -443,7 +443,7 @@ pub struct RepExpenses {
 /// Expenses by customer, category and rep (see the module docs).
 ///
 /// ```
-/// use salespipe::expense::*;
+/// use salespipe::management::expense::*;
 /// let r = expense_report(&[], &[], &ExpenseQuery::default())?;
 /// assert!(r.customers.is_empty());
 /// assert!(r.to_string().contains("Expenses"));
@@ -638,162 +638,5 @@ impl fmt::Display for ExpenseReport {
             line(f, &r.rep, &r.totals, String::new())?;
         }
         Ok(())
-    }
-}
-
-/// The rows of the engine's expenses and won deals.
-pub(crate) fn rows_of(state: &crate::engine::State) -> (Vec<ExpenseRow>, Vec<WonRow>) {
-    let rows = state
-        .expenses
-        .values()
-        .map(|r| ExpenseRow {
-            id: r.expense.id.to_string(),
-            customer: r.expense.customer.to_string(),
-            rep: r.expense.rep.to_string(),
-            category: r.expense.category.clone(),
-            amount: r.expense.amount,
-            status: r.status(),
-            date: Some(r.expense.date),
-        })
-        .collect();
-    let won = state
-        .opportunities
-        .values()
-        .filter(|o| o.status == crate::opportunity::Status::Won)
-        .filter_map(|o| {
-            o.closed_at.map(|at| WonRow {
-                customer: o.customer.to_string(),
-                amount: o.amount,
-                closed_at: at,
-            })
-        })
-        .collect();
-    (rows, won)
-}
-
-/// Validates an expense about to be submitted against the state; returns its process.
-pub(crate) fn check_new(state: &crate::engine::State, e: &Expense) -> Result<ProcessId> {
-    if e.id.as_str().trim().is_empty() {
-        return Err(Error::validation("expense.id", "must not be empty"));
-    }
-    if state.expenses.contains_key(&e.id) {
-        return Err(Error::already_exists("expense", &e.id));
-    }
-    check_fields(state, e)
-}
-
-/// The checks shared by a submission and a resubmission.
-pub(crate) fn check_fields(state: &crate::engine::State, e: &Expense) -> Result<ProcessId> {
-    let settings = state.expense_settings.as_ref().ok_or_else(|| {
-        Error::validation(
-            "expense.category",
-            "no expense categories are configured (configure_expenses first)",
-        )
-    })?;
-    let process = settings.process_of(&e.category).ok_or_else(|| {
-        let known: Vec<&str> = settings.categories.iter().map(|c| c.id.as_str()).collect();
-        Error::validation(
-            "expense.category",
-            format!(
-                "unknown category {:?} (configured: {})",
-                e.category,
-                known.join(", ")
-            ),
-        )
-    })?;
-    if !state.processes.contains_key(process) {
-        return Err(Error::not_found("approval process", process));
-    }
-    if e.amount.minor() <= 0 {
-        return Err(Error::validation(
-            "expense.amount",
-            format!("{} is not above zero", e.amount),
-        ));
-    }
-    if !state.users.contains_key(&e.rep) {
-        return Err(Error::NotFound {
-            kind: "user",
-            id: format!("{} (expense.rep)", e.rep),
-        });
-    }
-    if !state.customers.contains_key(&e.customer) {
-        return Err(Error::NotFound {
-            kind: "customer",
-            id: format!("{} (expense.customer)", e.customer),
-        });
-    }
-    if let Some(o) = &e.opportunity {
-        let opp = state.opportunities.get(o).ok_or_else(|| Error::NotFound {
-            kind: "opportunity",
-            id: format!("{o} (expense.opportunity)"),
-        })?;
-        if opp.customer != e.customer {
-            return Err(Error::validation(
-                "expense.opportunity",
-                format!("{o} is a deal of {}, not of {}", opp.customer, e.customer),
-            ));
-        }
-    }
-    if let Some(s) = &e.source {
-        if s.trim().is_empty() {
-            return Err(Error::validation("expense.source", "must not be empty"));
-        }
-    }
-    crate::source::check_known(
-        state.sources.as_ref(),
-        "expense.source",
-        e.source.as_deref(),
-    )?;
-    Ok(process.clone())
-}
-
-/// Validates the settings against the defined processes.
-pub(crate) fn check_settings(state: &crate::engine::State, s: &ExpenseSettings) -> Result<()> {
-    let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    if !state.processes.contains_key(&s.process) {
-        problems.push(crate::error::Problem::new(
-            "process",
-            format!("approval process \"{}\" is not defined", s.process),
-        ));
-    }
-    if s.categories.is_empty() {
-        problems.push(crate::error::Problem::new(
-            "categories",
-            "configure at least one category",
-        ));
-    }
-    for (i, c) in s.categories.iter().enumerate() {
-        if c.id.trim().is_empty() {
-            problems.push(crate::error::Problem::new(
-                format!("categories[{i}].id"),
-                "is empty",
-            ));
-        }
-        if c.name.trim().is_empty() {
-            problems.push(crate::error::Problem::new(
-                format!("categories[{i}].name"),
-                "is empty",
-            ));
-        }
-        if !seen.insert(c.id.as_str()) {
-            problems.push(crate::error::Problem::new(
-                format!("categories[{i}].id"),
-                format!("duplicate category {:?}", c.id),
-            ));
-        }
-        if let Some(p) = &c.process {
-            if !state.processes.contains_key(p) {
-                problems.push(crate::error::Problem::new(
-                    format!("categories[{i}].process"),
-                    format!("approval process \"{p}\" is not defined"),
-                ));
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::InvalidDefinition { problems })
     }
 }

@@ -1,0 +1,183 @@
+//! The funnel's columns from the engine's own events: the adapter from the event log to
+//! [`FunnelTable`], beside the engine so that the analytics never read events.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::analytics::{FunnelTable, GroupBy, StageInfo, LOST_CODE, NO_DATE, WON_CODE};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::event::{Event, RecordedEvent};
+use crate::id::{OpportunityId, StageId};
+use crate::pipeline::{Pipeline, LOST, WON};
+
+impl FunnelTable {
+    /// Builds the columns from the engine's events for one pipeline.
+    ///
+    /// - Opportunities of other pipelines are skipped; opportunity codes are dense, in order of
+    ///   creation, and [`FunnelTable::opp_ids`] holds their ids.
+    /// - `OpportunityCreated` is the first stage event (into its resolved stage) and sets
+    ///   `created_ms`; every `Moved` is a stage event (reopens included).
+    /// - Amount, owner, source and expected close are the *last* values in `events` (pass the
+    ///   events up to an instant to see the table as of that instant).
+    /// - A stage removed by a `PipelineEdited` is resolved through the edit's mapping (also
+    ///   for entries recorded before the edit), so its history counts in the stage it maps to;
+    ///   a move that becomes a move into the same stage after resolution is dropped.
+    /// - Amounts in more than one currency are an error.
+    pub fn from_events(
+        pipeline: &Pipeline,
+        events: &[RecordedEvent],
+        group_by: GroupBy,
+    ) -> Result<FunnelTable> {
+        // every mapping of every edit of this pipeline, applied transitively
+        let mut alias: BTreeMap<StageId, StageId> = BTreeMap::new();
+        for rec in events {
+            if let Event::PipelineEdited {
+                pipeline: p,
+                mapping,
+            } = &rec.event
+            {
+                if p.id == pipeline.id {
+                    for (from, to) in mapping {
+                        alias.insert(from.clone(), to.clone());
+                    }
+                }
+            }
+        }
+        let resolve = |id: &StageId, field: &str| -> Result<u16> {
+            let mut cur = id;
+            for _ in 0..=alias.len() {
+                match cur.as_str() {
+                    WON => return Ok(WON_CODE),
+                    LOST => return Ok(LOST_CODE),
+                    _ => {}
+                }
+                if let Some(i) = pipeline.stage_index(cur) {
+                    return u16::try_from(i)
+                        .map_err(|_| Error::validation(field, "too many stages"));
+                }
+                match alias.get(cur) {
+                    Some(next) => cur = next,
+                    None => break,
+                }
+            }
+            Err(Error::validation(
+                field,
+                format!("stage {id:?} is not in pipeline {}", pipeline.id),
+            ))
+        };
+
+        let mut t = FunnelTable::new(StageInfo::from_pipeline(pipeline));
+        let mut codes: HashMap<OpportunityId, u64> = HashMap::new();
+        let mut last_stage: Vec<u16> = Vec::new();
+        let mut group_names: Vec<String> = Vec::new();
+        let mut group_codes: HashMap<String, u32> = HashMap::new();
+        let mut owners: Vec<String> = Vec::new();
+        let mut sources: Vec<Option<String>> = Vec::new();
+        for (i, rec) in events.iter().enumerate() {
+            let field = |what: &str| format!("events[{i}].{what}");
+            match &rec.event {
+                Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
+                    if codes.contains_key(&o.id) {
+                        return Err(Error::already_exists("opportunity", &o.id));
+                    }
+                    let code = t.opp.len() as u64;
+                    codes.insert(o.id.clone(), code);
+                    let stage = match &o.stage {
+                        Some(s) => resolve(s, &field("stage"))?,
+                        None => 0,
+                    };
+                    match t.currency {
+                        None => t.currency = Some(o.amount.currency()),
+                        Some(c) if c != o.amount.currency() => {
+                            return Err(Error::validation(
+                                field("amount"),
+                                format!("currency {} differs from {c}", o.amount.currency()),
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                    t.opp_ids.push(o.id.as_str().to_owned());
+                    t.push_opportunity(
+                        code,
+                        o.amount.minor(),
+                        0,
+                        rec.at.as_millis(),
+                        o.expected_close
+                            .map_or(NO_DATE, |d| Timestamp::from_date(d).as_millis()),
+                    );
+                    owners.push(o.owner.as_str().to_owned());
+                    sources.push(o.source.clone());
+                    last_stage.push(stage);
+                    t.push_event(code, rec.at.as_millis(), stage);
+                }
+                Event::Moved {
+                    opportunity, to, ..
+                } => {
+                    let Some(&code) = codes.get(opportunity) else {
+                        continue;
+                    };
+                    let stage = resolve(to, &field("to"))?;
+                    let idx = code as usize;
+                    if last_stage.get(idx) == Some(&stage) {
+                        continue;
+                    }
+                    if let Some(s) = last_stage.get_mut(idx) {
+                        *s = stage;
+                    }
+                    t.push_event(code, rec.at.as_millis(), stage);
+                }
+                Event::OpportunityUpdated {
+                    opportunity,
+                    patch,
+                    amount,
+                } => {
+                    let Some(&code) = codes.get(opportunity) else {
+                        continue;
+                    };
+                    let idx = code as usize;
+                    if Some(amount.currency()) != t.currency {
+                        return Err(Error::validation(
+                            field("amount"),
+                            format!("currency {} differs from the table's", amount.currency()),
+                        ));
+                    }
+                    if let Some(a) = t.amount_minor.get_mut(idx) {
+                        *a = amount.minor();
+                    }
+                    if let (Some(owner), Some(slot)) = (&patch.owner, owners.get_mut(idx)) {
+                        *slot = owner.as_str().to_owned();
+                    }
+                    if let (Some(source), Some(slot)) = (&patch.source, sources.get_mut(idx)) {
+                        slot.clone_from(source);
+                    }
+                    if let (Some(close), Some(slot)) =
+                        (&patch.expected_close, t.expected_close_ms.get_mut(idx))
+                    {
+                        *slot = close.map_or(NO_DATE, |d| Timestamp::from_date(d).as_millis());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for idx in 0..t.opp.len() {
+            let key = match group_by {
+                GroupBy::Owner => owners.get(idx).cloned().unwrap_or_default(),
+                GroupBy::Source => sources
+                    .get(idx)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "(none)".to_owned()),
+            };
+            let next = group_names.len() as u32;
+            let code = *group_codes.entry(key.clone()).or_insert_with(|| {
+                group_names.push(key);
+                next
+            });
+            if let Some(g) = t.group.get_mut(idx) {
+                *g = code;
+            }
+        }
+        t.group_names = group_names;
+        Ok(t)
+    }
+}
