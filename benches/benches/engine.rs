@@ -73,7 +73,7 @@ fn replay(c: &mut Criterion) {
                 .shared_store(store.clone())
                 .build()
                 .unwrap();
-            assert_eq!(e.state().position(), events);
+            assert_eq!(e.view().state().position(), events);
         })
     });
     g.finish();

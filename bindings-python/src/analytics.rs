@@ -569,11 +569,12 @@ pub(crate) fn engine_funnel(
         let engine = engine
             .lock()
             .map_err(|_| crate::error::storage("the engine's lock is poisoned"))?;
-        let p = engine.pipeline(&pipeline.into()).py_err()?;
+        let view = engine.view();
+        let p = view.pipeline(&pipeline.into()).py_err()?;
         let mut events = Vec::new();
         let mut after = 0;
         loop {
-            let page = engine.events_after(after, 4096).py_err()?;
+            let page = view.events(after, 4096).py_err()?;
             let Some(last) = page.last() else { break };
             after = last.position;
             events.extend(page);

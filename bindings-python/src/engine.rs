@@ -158,7 +158,7 @@ impl Engine {
     }
 
     fn pipeline<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.pipeline(&id.into()).and_then(json))
+        self.query(py, |e| e.view().pipeline(&id.into()).and_then(json))
     }
 
     fn pipeline_version<'py>(
@@ -168,44 +168,46 @@ impl Engine {
         version: u32,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| {
-            e.pipeline_version(&id.into(), version).and_then(json)
+            e.view()
+                .pipeline_version(&id.into(), version)
+                .and_then(json)
         })
     }
 
     fn pipelines<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.pipelines()))
+        self.query(py, |e| json(e.view().pipelines()))
     }
 
     fn process<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.process(&id.into()).and_then(json))
+        self.query(py, |e| e.view().process(&id.into()).and_then(json))
     }
 
     fn processes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.processes()))
+        self.query(py, |e| json(e.view().processes()))
     }
 
     fn users<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.users()))
+        self.query(py, |e| json(e.view().users()))
     }
 
     fn customers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.customers()))
+        self.query(py, |e| json(e.view().customers()))
     }
 
     fn user<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.user(&id.into()).and_then(json))
+        self.query(py, |e| e.view().user(&id.into()).and_then(json))
     }
 
     fn customer<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.customer(&id.into()).and_then(json))
+        self.query(py, |e| e.view().customer(&id.into()).and_then(json))
     }
 
     fn opportunity<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.opportunity(&id.into()).and_then(json))
+        self.query(py, |e| e.view().opportunity(&id.into()).and_then(json))
     }
 
     fn opportunities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.opportunities()))
+        self.query(py, |e| json(e.view().opportunities()))
     }
 
     fn opportunities_in_stage<'py>(
@@ -215,7 +217,10 @@ impl Engine {
         stage: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| {
-            json(e.opportunities_in_stage(&pipeline.into(), &StageId::new(stage)))
+            json(
+                e.view()
+                    .opportunities_in_stage(&pipeline.into(), &StageId::new(stage)),
+            )
         })
     }
 
@@ -226,13 +231,16 @@ impl Engine {
         target: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| {
-            e.check(&opportunity.into(), &StageId::new(target))
+            e.view()
+                .check(&opportunity.into(), &StageId::new(target))
                 .and_then(json)
         })
     }
 
     fn timeline<'py>(&self, py: Python<'py>, opportunity: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.timeline(&opportunity.into()).and_then(json))
+        self.query(py, |e| {
+            e.view().timeline(&opportunity.into()).and_then(json)
+        })
     }
 
     fn stage_name(
@@ -244,12 +252,13 @@ impl Engine {
     ) -> PyResult<String> {
         py.detach(|| {
             let e = self.lock()?;
-            Ok(e.stage_name(&pipeline.into(), version, &StageId::new(stage)))
+            Ok(e.view()
+                .stage_name(&pipeline.into(), version, &StageId::new(stage)))
         })
     }
 
     fn activity<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.activity(&id.into()).and_then(json))
+        self.query(py, |e| e.view().activity(&id.into()).and_then(json))
     }
 
     fn activities_for_customer<'py>(
@@ -257,7 +266,9 @@ impl Engine {
         py: Python<'py>,
         customer: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.activities_for_customer(&customer.into())))
+        self.query(py, |e| {
+            json(e.view().activities_for_customer(&customer.into()))
+        })
     }
 
     fn activities_for_opportunity<'py>(
@@ -266,18 +277,18 @@ impl Engine {
         opportunity: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| {
-            json(e.activities_for_opportunity(&opportunity.into()))
+            json(e.view().activities_for_opportunity(&opportunity.into()))
         })
     }
 
     fn task<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.task(&id.into()).and_then(json))
+        self.query(py, |e| e.view().task(&id.into()).and_then(json))
     }
 
     #[pyo3(signature = (owner = None))]
     fn open_tasks<'py>(&self, py: Python<'py>, owner: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         let owner = owner.map(salespipe::ActorId::from);
-        self.query(py, |e| json(e.open_tasks(owner.as_ref())))
+        self.query(py, |e| json(e.view().open_tasks(owner.as_ref())))
     }
 
     fn opportunity_as_of<'py>(
@@ -287,7 +298,11 @@ impl Engine {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let at = timestamp(at, "at")?;
-        self.query(py, |e| e.opportunity_as_of(&id.into(), at).and_then(json))
+        self.query(py, |e| {
+            e.at(at)
+                .and_then(|v| v.opportunity(&id.into()).cloned())
+                .and_then(json)
+        })
     }
 
     fn daily_report<'py>(
@@ -298,7 +313,9 @@ impl Engine {
         as_of: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.day_query(py, ("day", day), as_of, |e, day, as_of| {
-            e.daily_report(&rep.into(), day, as_of).and_then(json)
+            e.at(as_of)
+                .and_then(|v| v.daily_report(&rep.into(), day))
+                .and_then(json)
         })
     }
 
@@ -312,7 +329,8 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.day_query(py, ("first", first), as_of, |e, first, as_of| {
             let last = salespipe::parse_date("last", last)?;
-            e.daily_range_report(&rep.into(), first, last, as_of)
+            e.at(as_of)
+                .and_then(|v| v.daily_range_report(&rep.into(), first, last))
                 .and_then(json)
         })
     }
@@ -325,7 +343,8 @@ impl Engine {
         as_of: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.day_query(py, ("day", day), as_of, |e, day, as_of| {
-            e.daily_team_report(&manager.into(), day, as_of)
+            e.at(as_of)
+                .and_then(|v| v.daily_team_report(&manager.into(), day))
                 .and_then(json)
         })
     }
@@ -340,15 +359,15 @@ impl Engine {
         time_zone: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let q = crate::target::query(period, as_of, currency, time_zone)?;
-        self.query(py, |e| e.attainment(&q).and_then(json))
+        self.query(py, |e| e.view().attainment(&q).and_then(json))
     }
 
     fn expense<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.expense(&id.into()).and_then(json))
+        self.query(py, |e| e.view().expense(&id.into()).and_then(json))
     }
 
     fn expenses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.expenses()))
+        self.query(py, |e| json(e.view().expenses()))
     }
 
     #[pyo3(signature = (from_ = None, to = None, as_of = None))]
@@ -360,7 +379,7 @@ impl Engine {
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let q = crate::target::expense_query(from_, to, as_of)?;
-        self.query(py, |e| e.expense_report(&q).and_then(json))
+        self.query(py, |e| e.view().expense_report(&q).and_then(json))
     }
 
     #[pyo3(signature = (pipeline, as_of = None, window_from = None, window_to = None))]
@@ -379,17 +398,20 @@ impl Engine {
         let to = window_to.map(|t| timestamp(t, "window_to")).transpose()?;
         let window = salespipe::analytics::Window::new(from, to);
         self.query(py, |e| {
-            e.source_report(&pipeline.into(), as_of, window)
-                .and_then(json)
+            match as_of {
+                Some(t) => e.at(t)?.source_report(&pipeline.into(), window),
+                None => e.view().source_report(&pipeline.into(), window),
+            }
+            .and_then(json)
         })
     }
 
     fn sources<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.sources()))
+        self.query(py, |e| json(e.view().sources()))
     }
 
     fn targets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.targets()))
+        self.query(py, |e| json(e.view().targets()))
     }
 
     #[pyo3(signature = (position = 0, limit = 1000))]
@@ -399,7 +421,7 @@ impl Engine {
         position: u64,
         limit: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.events_after(position, limit).and_then(json))
+        self.query(py, |e| e.view().events(position, limit).and_then(json))
     }
 
     /// Reminders due at `at` (all, or one recipient's, at most `limit`).
@@ -414,8 +436,8 @@ impl Engine {
         let at = timestamp(at, "at")?;
         let recipient = recipient.map(salespipe::ActorId::from);
         self.query(py, |e| match &recipient {
-            Some(r) => json(e.due_for(r, at, limit)),
-            None => json(e.due(at)),
+            Some(r) => json(e.view().due_for(r, at, limit)),
+            None => json(e.view().due(at)),
         })
     }
 
@@ -427,7 +449,7 @@ impl Engine {
         horizon: std::time::Duration,
     ) -> PyResult<Bound<'py, PyAny>> {
         let at = timestamp(at, "at")?;
-        self.query(py, |e| json(e.upcoming(at, horizon)))
+        self.query(py, |e| json(e.view().upcoming(at, horizon)))
     }
 
     /// The next instant after `at` a reminder comes due, or None.
@@ -437,16 +459,16 @@ impl Engine {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let at = timestamp(at, "at")?;
-        let next = py.detach(|| self.lock().map(|e| e.next_due_after(at)))?;
+        let next = py.detach(|| self.lock().map(|e| e.view().next_due_after(at)))?;
         next.map(|t| datetime(py, t)).transpose()
     }
 
     fn reminder<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| e.reminder(&id.into()).and_then(json))
+        self.query(py, |e| e.view().reminder(&id.into()).and_then(json))
     }
 
     fn reminder_rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.reminder_rules()))
+        self.query(py, |e| json(e.view().reminder_rules()))
     }
 
     /// The funnel report over this engine's history of one pipeline.
@@ -480,7 +502,7 @@ impl Engine {
             let e = self.lock()?;
             Ok(format!(
                 "Engine(position={}, now={})",
-                e.state().position(),
+                e.view().state().position(),
                 e.now()
             ))
         })
@@ -497,16 +519,22 @@ impl Engine {
         closed_to: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = crate::competitor::params(as_of, closed_from, closed_to)?;
-        self.query(py, |e| e.competitor_report_with(&params).and_then(json))
+        self.query(py, |e| {
+            match params.as_of {
+                Some(t) => e.at(t)?.competitor_report(params.closed),
+                None => e.view().competitor_report(params.closed),
+            }
+            .and_then(json)
+        })
     }
 
     fn forecast_snapshots<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.query(py, |e| json(e.forecast_snapshots()))
+        self.query(py, |e| json(e.view().forecast_snapshots()))
     }
 
     fn forecast_snapshot<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
         let id = salespipe::SnapshotId::new(id);
-        self.query(py, |e| e.forecast_snapshot(&id).and_then(json))
+        self.query(py, |e| e.view().forecast_snapshot(&id).and_then(json))
     }
 
     /// Forecast accuracy now, or as of `as_of`.
@@ -517,7 +545,13 @@ impl Engine {
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let as_of = as_of.map(|t| timestamp(t, "as_of")).transpose()?;
-        self.query(py, |e| e.forecast_accuracy(as_of).and_then(json))
+        self.query(py, |e| {
+            match as_of {
+                Some(t) => e.at(t)?.forecast_accuracy(),
+                None => e.view().forecast_accuracy(),
+            }
+            .and_then(json)
+        })
     }
 }
 

@@ -31,7 +31,8 @@ pub use clock::parse_date;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use customer::{Contact, Customer, CustomerKind};
 pub use engine::{
-    scan, Action, Command, DefaultPolicy, Directory, Engine, EngineBuilder, Policy, ReminderIndex,
+    scan, Action, Command, CurrencySection, DefaultPolicy, Directory, Engine, EngineBuilder,
+    ForecastOptions, FunnelOptions, Policy, Query, QueryResult, ReminderIndex, View,
 };
 pub use error::{Error, ErrorCode, Problem, Result};
 pub use event::{Event, MoveKind, NewEvent, RecordedEvent, SCHEMA_VERSION};

@@ -61,7 +61,7 @@ fn opp(e: &mut Engine, id: &str, owner: &str, amount: &str) {
 }
 
 fn events(e: &Engine) -> Vec<RecordedEvent> {
-    e.events_after(0, usize::MAX).unwrap()
+    e.view().events(0, usize::MAX).unwrap()
 }
 
 #[test]
@@ -78,7 +78,7 @@ fn funnel_from_engine_events() {
         .unwrap();
     clock.advance(DAY);
     e.win("wang", "o1").unwrap();
-    let p = e.pipeline(&"sales".into()).unwrap().clone();
+    let p = e.view().pipeline(&"sales".into()).unwrap().clone();
     let t = FunnelTable::from_events(&p, &events(&e), GroupBy::Owner).unwrap();
     assert_eq!(t.opp_ids, ["o1", "o2"]);
     assert_eq!(t.group_names, ["wang", "li"]);
@@ -102,15 +102,17 @@ fn removed_stages_resolve_through_the_edit_mapping() {
     e.advance("wang", "o1", "demo").unwrap();
     clock.advance(DAY);
     // demo is removed and mapped onto qualify
-    e.edit_pipeline(
+    e.execute(
         "admin",
-        pipeline(&[("qualify", 0.1), ("quote", 0.6), ("contract", 0.9)]),
-        [("demo".into(), "qualify".into())],
+        Command::EditPipeline {
+            pipeline: pipeline(&[("qualify", 0.1), ("quote", 0.6), ("contract", 0.9)]),
+            mapping: ([("demo".into(), "qualify".into())]).into_iter().collect(),
+        },
     )
     .unwrap();
     clock.advance(DAY);
     e.advance("wang", "o1", "quote").unwrap();
-    let p = e.pipeline(&"sales".into()).unwrap().clone();
+    let p = e.view().pipeline(&"sales".into()).unwrap().clone();
     let t = FunnelTable::from_events(&p, &events(&e), GroupBy::Source).unwrap();
     // qualify → (demo ≡ qualify, dropped) → quote
     assert_eq!(t.event_stage, [0, 1]);
@@ -128,7 +130,7 @@ fn forecast_exact_and_monte_carlo() {
     clock.advance(DAY);
     e.force_advance("admin", "o2", "quote", "fast").unwrap(); // p = 0.6
     e.force_advance("admin", "o3", "contract", "fast").unwrap(); // p = 0.9
-    let p = e.pipeline(&"sales".into()).unwrap().clone();
+    let p = e.view().pipeline(&"sales".into()).unwrap().clone();
     let t = FunnelTable::from_events(&p, &events(&e), GroupBy::Owner).unwrap();
     let april = Timestamp::from_date(chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
     let period = Window::new(Some(april), Some(april.plus(DAY)));
@@ -179,7 +181,7 @@ fn forecast_with_empirical_probabilities_and_calibration() {
     e.lose("wang", "h1", "price", None).unwrap();
     e.lose("wang", "h2", "price", None).unwrap();
     // h3 stays open in qualify
-    let p = e.pipeline(&"sales".into()).unwrap().clone();
+    let p = e.view().pipeline(&"sales".into()).unwrap().clone();
     let t = FunnelTable::from_events(&p, &events(&e), GroupBy::Owner).unwrap();
     let params = ForecastParams {
         probabilities: Probabilities::Empirical {

@@ -16,7 +16,8 @@ fn engine() -> Engine {
 }
 
 fn request(e: &Engine, id: &str) -> ApprovalRequest {
-    e.state()
+    e.view()
+        .state()
         .opportunity(&"o1".into())
         .and_then(|o| o.approvals.iter().find(|r| r.id.as_str() == id).cloned())
         .unwrap()
@@ -31,19 +32,21 @@ fn product(unit: i64) -> ProductLine {
 #[test]
 fn the_submitter_is_not_waited_on_in_an_all_step_and_may_not_decide() {
     let mut e = engine();
-    e.define_process(
+    e.execute(
         "admin",
-        ApprovalProcess::new("board", "董事会审批")
-            .step(ApprovalStep {
-                name: "Manager".into(),
-                approvers: vec!["li".into(), "admin".into()],
-                policy: StepPolicy::Any,
-            })
-            .step(ApprovalStep {
-                name: "Board".into(),
-                approvers: vec!["li".into(), "zhao".into()],
-                policy: StepPolicy::All,
-            }),
+        Command::DefineProcess {
+            process: ApprovalProcess::new("board", "董事会审批")
+                .step(ApprovalStep {
+                    name: "Manager".into(),
+                    approvers: vec!["li".into(), "admin".into()],
+                    policy: StepPolicy::Any,
+                })
+                .step(ApprovalStep {
+                    name: "Board".into(),
+                    approvers: vec!["li".into(), "zhao".into()],
+                    policy: StepPolicy::All,
+                }),
+        },
     )
     .unwrap();
     e.submit_approval("li", "o1", "board", "b1").unwrap();
@@ -54,7 +57,7 @@ fn the_submitter_is_not_waited_on_in_an_all_step_and_may_not_decide() {
     assert!(err.to_string().contains("own approval request"), "{err}");
     e.decide_approval("admin", "o1", "b1", Decision::Approve, "ok")
         .unwrap();
-    let process = e.process(&"board".into()).unwrap().clone();
+    let process = e.view().process(&"board".into()).unwrap().clone();
     let r = request(&e, "b1");
     assert_eq!((r.step, r.status), (1, ApprovalStatus::Pending));
     let waiting: Vec<&str> = r.waiting_on(&process).iter().map(|a| a.as_str()).collect();
@@ -69,7 +72,7 @@ fn the_submitter_is_not_waited_on_in_an_all_step_and_may_not_decide() {
 #[test]
 fn a_request_only_its_submitter_could_decide_is_refused() {
     let mut e = engine();
-    let before = e.state().position();
+    let before = e.view().state().position();
     // li is the only approver of quote-approval's first step
     let err = e
         .submit_approval("li", "o1", "quote-approval", "q1")
@@ -81,17 +84,32 @@ fn a_request_only_its_submitter_could_decide_is_refused() {
         "{text}"
     );
     assert!(text.contains("li, who submits it"), "{text}");
-    assert_eq!(e.state().position(), before);
+    assert_eq!(e.view().state().position(), before);
     // wang may submit it; after a rejection, li may not resubmit it either
     e.submit_approval("wang", "o1", "quote-approval", "q1")
         .unwrap();
     e.decide_approval("li", "o1", "q1", Decision::Reject, "价格过低")
         .unwrap();
-    let before = e.state().position();
-    let err = e.resubmit_approval("li", "o1", "q1").unwrap_err();
+    let before = e.view().state().position();
+    let err = e
+        .execute(
+            "li",
+            Command::ResubmitApproval {
+                opportunity: "o1".into(),
+                request: "q1".into(),
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
-    assert_eq!(e.state().position(), before);
-    e.resubmit_approval("wang", "o1", "q1").unwrap();
+    assert_eq!(e.view().state().position(), before);
+    e.execute(
+        "wang",
+        Command::ResubmitApproval {
+            opportunity: "o1".into(),
+            request: "q1".into(),
+        },
+    )
+    .unwrap();
     assert_eq!(request(&e, "q1").round, 2);
 }
 
@@ -112,7 +130,8 @@ fn an_approval_lapses_when_products_or_amount_change_unless_the_process_says_not
     let mut keep = quote_process();
     keep.id = "keep".into();
     keep.invalidate_on_change = false;
-    e.define_process("admin", keep).unwrap();
+    e.execute("admin", Command::DefineProcess { process: keep })
+        .unwrap();
     approved(&mut e, "quote-approval", "q1");
     approved(&mut e, "keep", "k1");
 
@@ -140,11 +159,18 @@ fn an_approval_lapses_when_products_or_amount_change_unless_the_process_says_not
     .unwrap();
     assert_eq!(request(&e, "q1").status, ApprovalStatus::Invalidated);
     assert_eq!(request(&e, "k1").status, ApprovalStatus::Approved);
-    let o = e.state().opportunity(&"o1".into()).unwrap().clone();
+    let o = e.view().state().opportunity(&"o1".into()).unwrap().clone();
     assert_eq!(o.amount, cny(100_000));
 
     // resubmitted and approved again, then the amount changes: it lapses again
-    e.resubmit_approval("wang", "o1", "q1").unwrap();
+    e.execute(
+        "wang",
+        Command::ResubmitApproval {
+            opportunity: "o1".into(),
+            request: "q1".into(),
+        },
+    )
+    .unwrap();
     e.decide_approval("li", "o1", "q1", Decision::Approve, "")
         .unwrap();
     e.decide_approval("zhao", "o1", "q1", Decision::Approve, "")
@@ -161,7 +187,7 @@ fn an_approval_lapses_when_products_or_amount_change_unless_the_process_says_not
     assert_eq!(request(&e, "q1").status, ApprovalStatus::Invalidated);
     assert_eq!(request(&e, "k1").status, ApprovalStatus::Approved);
     // the quote stage's gate now waits on a new approval of quote-approval
-    let report = e.check(&"o1".into(), &"contract".into()).unwrap();
+    let report = e.view().check(&"o1".into(), &"contract".into()).unwrap();
     assert!(report.to_string().contains("quote-approval"), "{report}");
 }
 
@@ -176,17 +202,26 @@ fn a_process_is_not_redefined_under_a_request_waiting_at_a_removed_step() {
         .unwrap(); // now at step 2, Finance
     let mut one_step = quote_process();
     one_step.steps.truncate(1);
-    let before = e.state().position();
-    let err = e.define_process("admin", one_step.clone()).unwrap_err();
+    let before = e.view().state().position();
+    let err = e
+        .execute(
+            "admin",
+            Command::DefineProcess {
+                process: one_step.clone(),
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("q1 (step 2)"), "{err}");
-    assert_eq!(e.state().position(), before);
+    assert_eq!(e.view().state().position(), before);
     // renaming a step is fine; once q1 is decided, the step may go
     let mut renamed = quote_process();
     renamed.steps[1].name = "财务".into();
-    e.define_process("admin", renamed).unwrap();
+    e.execute("admin", Command::DefineProcess { process: renamed })
+        .unwrap();
     e.decide_approval("zhao", "o1", "q1", Decision::Approve, "")
         .unwrap();
-    e.define_process("admin", one_step).unwrap();
+    e.execute("admin", Command::DefineProcess { process: one_step })
+        .unwrap();
     assert_eq!(request(&e, "q1").status, ApprovalStatus::Approved);
 }

@@ -41,11 +41,13 @@ pub fn mgmt_engine(clock: &ManualClock) -> Engine {
             .unwrap();
     }
     e.define_pipeline("admin", forecast_pipeline()).unwrap();
-    e.set_reminder_rules(
+    e.execute(
         "admin",
-        ReminderRules {
-            time_zone: "Asia/Shanghai".into(),
-            ..ReminderRules::default()
+        Command::SetReminderRules {
+            rules: ReminderRules {
+                time_zone: "Asia/Shanghai".into(),
+                ..ReminderRules::default()
+            },
         },
     )
     .unwrap();
@@ -115,7 +117,14 @@ pub fn setup(engine: &mut Engine) {
             User::new("zhao", "赵财务", Role::Manager).managed_by("admin"),
         )
         .unwrap();
-    engine.define_process("admin", quote_process()).unwrap();
+    engine
+        .execute(
+            "admin",
+            Command::DefineProcess {
+                process: quote_process(),
+            },
+        )
+        .unwrap();
     engine.define_pipeline("admin", five_stages()).unwrap();
     engine
         .create_customer(

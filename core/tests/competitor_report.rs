@@ -109,7 +109,7 @@ fn names(r: &CompetitorReport) -> Vec<&str> {
 #[test]
 fn every_figure_by_hand_now() {
     let (e, _) = history();
-    let r = e.competitor_report(None).unwrap();
+    let r = e.view().competitor_report(Window::all()).unwrap();
     assert_eq!(r.as_of, None);
     // o6 met nobody; the others count once each.
     assert_eq!(r.deals, 6);
@@ -160,7 +160,10 @@ fn every_figure_by_hand_now() {
 fn as_of_an_instant_before_the_reopen_the_deal_is_lost_to_them() {
     let (e, _) = history();
     let before = t(T5).plus_millis(-1);
-    let r = e.competitor_report(Some(before)).unwrap();
+    let r = e
+        .at(before)
+        .and_then(|v| v.competitor_report(Window::all()))
+        .unwrap();
     assert_eq!(r.as_of, Some(before));
     let g = r.get("Globex").unwrap();
     assert_eq!((g.met, g.open, g.won, g.lost_to), (4, 1, 1, 2));
@@ -179,7 +182,10 @@ fn as_of_an_instant_before_the_reopen_the_deal_is_lost_to_them() {
     );
 
     // Before o2's loss: Globex has o1 won, o2, o4 and o5 open.
-    let r = e.competitor_report(Some(t(T2).plus_millis(-1))).unwrap();
+    let r = e
+        .at(t(T2).plus_millis(-1))
+        .and_then(|v| v.competitor_report(Window::all()))
+        .unwrap();
     let g = r.get("Globex").unwrap();
     assert_eq!((g.open, g.won, g.lost_to), (3, 1, 0));
     assert_eq!(g.head_to_head_win_rate, Some(1.0));
@@ -187,7 +193,8 @@ fn as_of_an_instant_before_the_reopen_the_deal_is_lost_to_them() {
 
     // Before anything: empty, and the same through JSON.
     let r = e
-        .competitor_report(Some(t("2026-01-01T00:00:00Z")))
+        .at(t("2026-01-01T00:00:00Z"))
+        .and_then(|v| v.competitor_report(Window::all()))
         .unwrap();
     assert_eq!((r.deals, r.competitors.len()), (0, 0));
     let json = serde_json::to_value(&r).unwrap();
@@ -198,7 +205,7 @@ fn as_of_an_instant_before_the_reopen_the_deal_is_lost_to_them() {
 fn a_window_of_closes_keeps_open_deals_and_the_closes_inside_it() {
     let (e, _) = history();
     let params = CompetitorParams::default().closed(Window::new(Some(t(T2)), Some(t(T3))));
-    let r = e.competitor_report_with(&params).unwrap();
+    let r = e.view().competitor_report(params.closed).unwrap();
     // Only o2 closed in [T2, T3); o4, o5, o7 are open; o1 (T1) and o3 (T3) are out.
     assert_eq!(r.deals, 4);
     assert_eq!(names(&r), ["Globex", "globex"]);
@@ -208,7 +215,7 @@ fn a_window_of_closes_keeps_open_deals_and_the_closes_inside_it() {
     assert!(g.won_amount.is_empty());
 
     let bad = CompetitorParams::default().closed(Window::new(Some(t(T3)), Some(t(T2))));
-    let err = e.competitor_report_with(&bad).unwrap_err();
+    let err = e.view().competitor_report(bad.closed).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("closed.to"), "{err}");
 }
@@ -226,12 +233,15 @@ fn an_amount_change_moves_the_money_at_stake() {
         },
     )
     .unwrap();
-    let now = e.competitor_report(None).unwrap();
+    let now = e.view().competitor_report(Window::all()).unwrap();
     assert_eq!(
         now.get("Globex").unwrap().open_amount,
         map(&[("CNY", 30_000), ("USD", 9_900)])
     );
-    let then = e.competitor_report(Some(t(T5))).unwrap();
+    let then = e
+        .at(t(T5))
+        .and_then(|v| v.competitor_report(Window::all()))
+        .unwrap();
     assert_eq!(
         then.get("Globex").unwrap().open_amount,
         map(&[("CNY", 30_000), ("USD", 8_000)])
@@ -241,7 +251,7 @@ fn an_amount_change_moves_the_money_at_stake() {
 #[test]
 fn the_json_shape_is_stable_and_the_text_table_readable() {
     let (e, _) = history();
-    let r = e.competitor_report(None).unwrap();
+    let r = e.view().competitor_report(Window::all()).unwrap();
     let json = serde_json::to_value(&r).unwrap();
     let g = &json["competitors"][0];
     assert_eq!(g["competitor"], "Globex");
@@ -542,7 +552,7 @@ fn run(deals: &[Deal], order: &[usize]) -> CompetitorReport {
             step(&mut e).unwrap();
         }
     }
-    e.competitor_report(None).unwrap()
+    e.view().competitor_report(Window::all()).unwrap()
 }
 
 fn row_strategy() -> impl Strategy<Value = Vec<CompetitorRow>> {

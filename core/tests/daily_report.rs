@@ -60,7 +60,8 @@ fn a_shanghai_day_ends_at_16_00_utc_and_every_figure_is_counted() {
     clock.set(t("2026-03-01T16:00:00Z")); // 00:00 local, 2 March
                                           // A first query builds the index; every later event keeps it current.
     let first = e
-        .daily_report(&"wang".into(), day(2026, 3, 1), clock.now())
+        .at(clock.now())
+        .and_then(|v| v.daily_report(&"wang".into(), day(2026, 3, 1)))
         .unwrap();
     assert_eq!(first.figures.new_customers, 1);
     e.create_customer("wang", Customer::new("acme", "Acme"))
@@ -111,7 +112,8 @@ fn a_shanghai_day_ends_at_16_00_utc_and_every_figure_is_counted() {
         .unwrap();
 
     let r = e
-        .daily_report(&"wang".into(), day(2026, 3, 2), t("2026-03-05T00:00:00Z"))
+        .at(t("2026-03-05T00:00:00Z"))
+        .and_then(|v| v.daily_report(&"wang".into(), day(2026, 3, 2)))
         .unwrap();
     assert_eq!(r.time_zone, "Asia/Shanghai");
     assert_eq!(
@@ -142,20 +144,23 @@ fn a_shanghai_day_ends_at_16_00_utc_and_every_figure_is_counted() {
         .unwrap();
     assert_eq!(
         other
-            .daily_report(&"wang".into(), day(2026, 3, 2), t("2026-03-05T00:00:00Z"))
+            .at(t("2026-03-05T00:00:00Z"))
+            .and_then(|v| v.daily_report(&"wang".into(), day(2026, 3, 2)))
             .unwrap(),
         r
     );
 
     // The day before holds only the customer created at 23:59:59.999 local.
     let before = e
-        .daily_report(&"wang".into(), day(2026, 3, 1), t("2026-03-05T00:00:00Z"))
+        .at(t("2026-03-05T00:00:00Z"))
+        .and_then(|v| v.daily_report(&"wang".into(), day(2026, 3, 1)))
         .unwrap();
     assert_eq!(before.figures.new_customers, 1);
     assert_eq!(before.figures.new_opportunities, 0);
     // As of 03:00Z the win (02:00Z) counts, the customer of 16:00Z does not exist yet.
     let early = e
-        .daily_report(&"wang".into(), day(2026, 3, 3), t("2026-03-02T03:00:00Z"))
+        .at(t("2026-03-02T03:00:00Z"))
+        .and_then(|v| v.daily_report(&"wang".into(), day(2026, 3, 3)))
         .unwrap();
     assert_eq!(early.figures.new_customers, 0);
 
@@ -168,7 +173,8 @@ fn a_shanghai_day_ends_at_16_00_utc_and_every_figure_is_counted() {
 
     // The team of li: one row (wang) and the totals.
     let team = e
-        .daily_team_report(&"li".into(), day(2026, 3, 2), t("2026-03-05T00:00:00Z"))
+        .at(t("2026-03-05T00:00:00Z"))
+        .and_then(|v| v.daily_team_report(&"li".into(), day(2026, 3, 2)))
         .unwrap();
     assert_eq!(team.rows.len(), 1);
     assert_eq!(team.totals.won_amount["CNY"], 50_000);
@@ -194,7 +200,8 @@ fn currencies_are_kept_apart_and_an_empty_day_is_all_zero() {
     e.win("wang", "o1").unwrap();
     e.lose("wang", "o2", "price", None).unwrap();
     let f = e
-        .daily_report(&"wang".into(), day(2026, 3, 2), clock.now())
+        .at(clock.now())
+        .and_then(|v| v.daily_report(&"wang".into(), day(2026, 3, 2)))
         .unwrap()
         .figures;
     assert_eq!(f.new_opportunity_amount.len(), 2);
@@ -205,7 +212,8 @@ fn currencies_are_kept_apart_and_an_empty_day_is_all_zero() {
     assert!(!f.won_amount.contains_key("USD"));
 
     let empty = e
-        .daily_report(&"wang".into(), day(2026, 2, 1), clock.now())
+        .at(clock.now())
+        .and_then(|v| v.daily_report(&"wang".into(), day(2026, 2, 1)))
         .unwrap()
         .figures;
     assert_eq!(empty, Default::default());
@@ -216,16 +224,13 @@ fn bad_input_is_a_clear_error() {
     let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
     let e = engine(&clock);
     let err = e
-        .daily_report(&"nobody".into(), day(2026, 3, 2), clock.now())
+        .at(clock.now())
+        .and_then(|v| v.daily_report(&"nobody".into(), day(2026, 3, 2)))
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     let err = e
-        .daily_range_report(
-            &"wang".into(),
-            day(2026, 3, 2),
-            day(2026, 3, 1),
-            clock.now(),
-        )
+        .at(clock.now())
+        .and_then(|v| v.daily_range_report(&"wang".into(), day(2026, 3, 2), day(2026, 3, 1)))
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     let index = DailyIndex::default();

@@ -110,8 +110,11 @@ fn exactly_one_of_two_concurrent_advances_wins_and_the_other_gets_conflict() {
         assert_eq!(moves, 1);
         a.catch_up().unwrap();
         b.catch_up().unwrap();
-        assert_eq!(a.state(), b.state());
-        assert_eq!(a.opportunity(&"o1".into()).unwrap().stage.as_str(), "demo");
+        assert_eq!(a.view().state(), b.view().state());
+        assert_eq!(
+            a.view().opportunity(&"o1".into()).unwrap().stage.as_str(),
+            "demo"
+        );
         // The loser retries: the opportunity is already there.
         assert_eq!(
             b.advance("li", "o1", "demo").unwrap_err().code(),
@@ -127,9 +130,10 @@ fn an_engine_sees_what_another_wrote_before_its_next_command() {
     let mut b = Engine::builder().store(store).build().unwrap();
     setup(&mut a);
     b.create_opportunity("wang", new_opp("o1", 1)).unwrap();
-    assert!(a.opportunity(&"o1".into()).is_err());
+    assert!(a.view().opportunity(&"o1".into()).is_err());
     a.tick("wang", "o1", "budget confirmed").unwrap();
     assert!(a
+        .view()
         .opportunity(&"o1".into())
         .unwrap()
         .checklist

@@ -177,7 +177,7 @@ fn errors_name_the_field() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Money);
     assert!(err.to_string().starts_with("money: products: "), "{err}");
-    assert!(e.state().opportunity(&"o2".into()).is_none());
+    assert!(e.view().state().opportunity(&"o2".into()).is_none());
 }
 
 #[test]
@@ -217,11 +217,11 @@ fn values_that_cannot_be_stored_are_refused() {
         ErrorCode::InvalidDefinition
     );
     // A clock outside the storable range refuses every command.
-    let before = e.state().position();
+    let before = e.view().state().position();
     clock.set(far);
     let err = e.tick("wang", "o1", "x").unwrap_err();
     assert!(err.to_string().starts_with("clock:"), "{err}");
-    assert_eq!(e.state().position(), before);
+    assert_eq!(e.view().state().position(), before);
 }
 
 /// A new pipeline's own problems and the approval processes it names that do not exist are
@@ -230,7 +230,7 @@ fn values_that_cannot_be_stored_are_refused() {
 fn a_new_pipeline_reports_every_problem_at_once_undefined_processes_included() {
     let mut e = Engine::with_clock(ManualClock::new(t("2026-03-02T09:00:00Z")));
     setup(&mut e);
-    let before = e.state().position();
+    let before = e.view().state().position();
     let bad = Pipeline {
         id: "p2".into(),
         stages: vec![
@@ -244,5 +244,5 @@ fn a_new_pipeline_reports_every_problem_at_once_undefined_processes_included() {
     let text = err.to_string();
     assert!(text.contains("stages[0].probability"), "{text}");
     assert!(text.contains("stages[1].exit[0].process"), "{text}");
-    assert_eq!(e.state().position(), before);
+    assert_eq!(e.view().state().position(), before);
 }

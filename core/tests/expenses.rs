@@ -31,27 +31,33 @@ fn engine(clock: &ManualClock) -> Engine {
         approvers: vec![who.into()],
         policy: StepPolicy::Any,
     };
-    e.define_process(
+    e.execute(
         "admin",
-        ApprovalProcess::new("expense", "费用审批").step(step("Manager", "li")),
+        Command::DefineProcess {
+            process: ApprovalProcess::new("expense", "费用审批").step(step("Manager", "li")),
+        },
     )
     .unwrap();
-    e.define_process(
+    e.execute(
         "admin",
-        ApprovalProcess::new("gifts", "礼品审批")
-            .step(step("Manager", "li"))
-            .step(step("Finance", "zhao")),
+        Command::DefineProcess {
+            process: ApprovalProcess::new("gifts", "礼品审批")
+                .step(step("Manager", "li"))
+                .step(step("Finance", "zhao")),
+        },
     )
     .unwrap();
-    e.configure_expenses(
+    e.execute(
         "admin",
-        ExpenseSettings::new("expense")
-            .category(ExpenseCategory::new("entertainment", "业务招待"))
-            .category(ExpenseCategory::new("travel", "差旅"))
-            .category(ExpenseCategory {
-                process: Some("gifts".into()),
-                ..ExpenseCategory::new("gifts", "礼品")
-            }),
+        Command::ConfigureExpenses {
+            settings: ExpenseSettings::new("expense")
+                .category(ExpenseCategory::new("entertainment", "业务招待"))
+                .category(ExpenseCategory::new("travel", "差旅"))
+                .category(ExpenseCategory {
+                    process: Some("gifts".into()),
+                    ..ExpenseCategory::new("gifts", "礼品")
+                }),
+        },
     )
     .unwrap();
     e.define_pipeline(
@@ -82,71 +88,126 @@ fn approval_rejection_resubmission_and_the_report_by_customer_category_rep() {
     e.create_opportunity("wang", deal).unwrap();
     e.win("wang", "o1").unwrap();
 
-    e.submit_expense(
+    e.execute(
         "wang",
-        exp(
-            "e1",
-            "acme",
-            "wang",
-            "entertainment",
-            cny(88_000),
-            "2026-03-02",
-        )
-        .opportunity("o1"),
+        Command::SubmitExpense {
+            expense: exp(
+                "e1",
+                "acme",
+                "wang",
+                "entertainment",
+                cny(88_000),
+                "2026-03-02",
+            )
+            .opportunity("o1"),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "wang",
-        exp("e2", "acme", "wang", "travel", cny(50_000), "2026-03-03"),
+        Command::SubmitExpense {
+            expense: exp("e2", "acme", "wang", "travel", cny(50_000), "2026-03-03"),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "qian",
-        exp("e3", "globex", "qian", "gifts", cny(30_000), "2026-03-04"),
+        Command::SubmitExpense {
+            expense: exp("e3", "globex", "qian", "gifts", cny(30_000), "2026-03-04"),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "qian",
-        exp("e4", "globex", "qian", "travel", usd(9_900), "2026-03-05"),
+        Command::SubmitExpense {
+            expense: exp("e4", "globex", "qian", "travel", usd(9_900), "2026-03-05"),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "wang",
-        exp("e5", "acme", "wang", "travel", cny(1_000), "2026-02-27"),
+        Command::SubmitExpense {
+            expense: exp("e5", "acme", "wang", "travel", cny(1_000), "2026-02-27"),
+        },
     )
     .unwrap();
     clock.set(t("2026-03-06T01:00:00Z"));
-    e.decide_expense("li", "e1", Decision::Approve, "").unwrap();
-    e.decide_expense("li", "e2", Decision::Reject, "too expensive: economy class")
-        .unwrap();
-    e.decide_expense("li", "e3", Decision::Approve, "").unwrap(); // step 2 (finance) waits
-    e.decide_expense("li", "e4", Decision::Approve, "").unwrap();
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "e1".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap();
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "e2".into(),
+            decision: Decision::Reject,
+            comment: ("too expensive: economy class").into(),
+        },
+    )
+    .unwrap();
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "e3".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap(); // step 2 (finance) waits
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "e4".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap();
     assert_eq!(
-        e.expense(&"e3".into()).unwrap().status(),
+        e.view().expense(&"e3".into()).unwrap().status(),
         ExpenseStatus::Pending
     );
     assert_eq!(
-        e.expense(&"e2".into()).unwrap().status(),
+        e.view().expense(&"e2".into()).unwrap().status(),
         ExpenseStatus::Rejected
     );
     let mid = e.now();
 
     clock.set(t("2026-03-07T01:00:00Z"));
-    e.resubmit_expense("wang", "e2", Some(cny(30_000)), Some("economy".into()))
-        .unwrap();
-    let x = e.expense(&"e2".into()).unwrap();
+    e.execute(
+        "wang",
+        Command::ResubmitExpense {
+            expense: "e2".into(),
+            amount: Some(cny(30_000)),
+            note: Some("economy".into()),
+        },
+    )
+    .unwrap();
+    let x = e.view().expense(&"e2".into()).unwrap().clone();
     assert_eq!((x.request.round, x.request.step), (2, 0));
     assert_eq!(x.expense.amount, cny(30_000));
     assert_eq!(x.request.decisions.len(), 1); // round 1's rejection is kept
-    e.decide_expense("li", "e2", Decision::Approve, "ok")
-        .unwrap();
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "e2".into(),
+            decision: Decision::Approve,
+            comment: "ok".into(),
+        },
+    )
+    .unwrap();
 
     let march = ExpenseQuery {
         from: Some(day("2026-03-01")),
         to: Some(day("2026-04-01")),
         as_of: None,
     };
-    let r = e.expense_report(&march).unwrap();
+    let r = e.view().expense_report(&march).unwrap();
     // the company: approved e1 + e2 (CNY) and e4 (USD), pending e3, e5 is February
     assert_eq!(r.total.approved["CNY"], 118_000);
     assert_eq!(r.total.approved["USD"], 9_900);
@@ -176,6 +237,7 @@ fn approval_rejection_resubmission_and_the_report_by_customer_category_rep() {
 
     // as of before the resubmission: e2 rejected at 500.00, e3 pending
     let before = e
+        .view()
         .expense_report(&ExpenseQuery {
             as_of: Some(mid),
             ..march
@@ -185,20 +247,35 @@ fn approval_rejection_resubmission_and_the_report_by_customer_category_rep() {
     assert_eq!(before.total.approved["CNY"], 88_000);
 
     // finance approves the gift: approved by both steps
-    e.decide_expense("zhao", "e3", Decision::Approve, "")
-        .unwrap();
+    e.execute(
+        "zhao",
+        Command::DecideExpense {
+            expense: "e3".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap();
     assert_eq!(
-        e.expense(&"e3".into()).unwrap().status(),
+        e.view().expense(&"e3".into()).unwrap().status(),
         ExpenseStatus::Approved
     );
     // withdrawn expenses are counted apart
-    e.submit_expense(
+    e.execute(
         "wang",
-        exp("e6", "acme", "wang", "travel", cny(700), "2026-03-09"),
+        Command::SubmitExpense {
+            expense: exp("e6", "acme", "wang", "travel", cny(700), "2026-03-09"),
+        },
     )
     .unwrap();
-    e.withdraw_expense("wang", "e6").unwrap();
-    let r = e.expense_report(&march).unwrap();
+    e.execute(
+        "wang",
+        Command::WithdrawExpense {
+            expense: "e6".into(),
+        },
+    )
+    .unwrap();
+    let r = e.view().expense_report(&march).unwrap();
     assert_eq!(r.total.withdrawn["CNY"], 700);
     assert_eq!(r.total.approved["CNY"], 148_000);
 }
@@ -212,17 +289,21 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
         NewOpportunity::new("g1", "sales", "globex", "qian", "g", cny(1)),
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "wang",
-        exp("ok", "acme", "wang", "travel", cny(100), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("ok", "acme", "wang", "travel", cny(100), "2026-03-02"),
+        },
     )
     .unwrap();
-    let position = e.state().position();
-    let code = |r: Result<()>| r.unwrap_err();
+    let position = e.view().state().position();
+    let code = |r: Result<Vec<RecordedEvent>>| r.unwrap_err();
 
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "wang",
-        exp("x", "acme", "wang", "yacht", cny(1), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("x", "acme", "wang", "yacht", cny(1), "2026-03-02"),
+        },
     ));
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("expense.category"), "{err}");
@@ -231,46 +312,60 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
         "{err}"
     );
     for amount in [cny(-1), cny(0)] {
-        let err = code(e.submit_expense(
+        let err = code(e.execute(
             "wang",
-            exp("x", "acme", "wang", "travel", amount, "2026-03-02"),
+            Command::SubmitExpense {
+                expense: exp("x", "acme", "wang", "travel", amount, "2026-03-02"),
+            },
         ));
         assert_eq!(err.code(), ErrorCode::Validation);
         assert!(err.to_string().contains("expense.amount"), "{err}");
     }
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "wang",
-        exp("x", "nobody", "wang", "travel", cny(1), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("x", "nobody", "wang", "travel", cny(1), "2026-03-02"),
+        },
     ));
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert!(err.to_string().contains("expense.customer"), "{err}");
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "wang",
-        exp("x", "acme", "ghost", "travel", cny(1), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("x", "acme", "ghost", "travel", cny(1), "2026-03-02"),
+        },
     ));
     assert!(err.to_string().contains("expense.rep"), "{err}");
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "wang",
-        exp("x", "acme", "wang", "travel", cny(1), "2026-03-02").opportunity("g1"),
+        Command::SubmitExpense {
+            expense: exp("x", "acme", "wang", "travel", cny(1), "2026-03-02").opportunity("g1"),
+        },
     ));
     assert!(err.to_string().contains("expense.opportunity"), "{err}");
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "wang",
-        exp("ok", "acme", "wang", "travel", cny(1), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("ok", "acme", "wang", "travel", cny(1), "2026-03-02"),
+        },
     ));
     assert_eq!(err.code(), ErrorCode::AlreadyExists);
     // another rep's expense
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "qian",
-        exp("x", "acme", "wang", "travel", cny(1), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("x", "acme", "wang", "travel", cny(1), "2026-03-02"),
+        },
     ));
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
 
     // li may not submit an expense that only li could approve: nobody decides their own
     // request, so it could never be decided
-    let err = code(e.submit_expense(
+    let err = code(e.execute(
         "li",
-        exp("by-li", "acme", "wang", "travel", cny(5), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("by-li", "acme", "wang", "travel", cny(5), "2026-03-02"),
+        },
     ));
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("step 1 \"Manager\""), "{err}");
@@ -278,32 +373,78 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
 
     // with zhao and admin beside li on the step, li submits for wang and may not approve it
     // (the submitter); wang may not either (not an approver, and it is wang's own)
-    e.define_process(
+    e.execute(
         "admin",
-        ApprovalProcess::new("expense", "费用审批").step(ApprovalStep {
-            name: "Manager".into(),
-            approvers: vec!["li".into(), "zhao".into(), "admin".into()],
-            policy: StepPolicy::Any,
-        }),
+        Command::DefineProcess {
+            process: ApprovalProcess::new("expense", "费用审批").step(ApprovalStep {
+                name: "Manager".into(),
+                approvers: vec!["li".into(), "zhao".into(), "admin".into()],
+                policy: StepPolicy::Any,
+            }),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "li",
-        exp("by-li", "acme", "wang", "travel", cny(5), "2026-03-02"),
+        Command::SubmitExpense {
+            expense: exp("by-li", "acme", "wang", "travel", cny(5), "2026-03-02"),
+        },
     )
     .unwrap();
-    let err = code(e.decide_expense("li", "by-li", Decision::Approve, ""));
+    let err = code(e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "by-li".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
     assert!(err.to_string().contains("own"), "{err}");
-    let err = code(e.decide_expense("wang", "ok", Decision::Approve, ""));
+    let err = code(e.execute(
+        "wang",
+        Command::DecideExpense {
+            expense: "ok".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
-    let err = code(e.decide_expense("qian", "ok", Decision::Approve, ""));
+    let err = code(e.execute(
+        "qian",
+        Command::DecideExpense {
+            expense: "ok".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::PermissionDenied); // not an approver of step 1
-    let err = code(e.decide_expense("li", "ok", Decision::Reject, "  "));
+    let err = code(e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "ok".into(),
+            decision: Decision::Reject,
+            comment: ("  ").into(),
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::Validation);
-    let err = code(e.decide_expense("li", "nope", Decision::Approve, ""));
+    let err = code(e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "nope".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::NotFound);
-    let err = code(e.resubmit_expense("wang", "ok", None, None));
+    let err = code(e.execute(
+        "wang",
+        Command::ResubmitExpense {
+            expense: "ok".into(),
+            amount: None,
+            note: None,
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
 
     // an approver cannot approve their own expense: neither one they submitted, nor one
@@ -314,28 +455,55 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
     )
     .unwrap();
     for (by, id) in [("li", "li-own"), ("admin", "for-li")] {
-        e.submit_expense(by, exp(id, "acme", "li", "travel", cny(5), "2026-03-02"))
-            .unwrap();
-        let err = code(e.decide_expense("li", id, Decision::Approve, ""));
+        e.execute(
+            by,
+            Command::SubmitExpense {
+                expense: exp(id, "acme", "li", "travel", cny(5), "2026-03-02"),
+            },
+        )
+        .unwrap();
+        let err = code(e.execute(
+            "li",
+            Command::DecideExpense {
+                expense: id.into(),
+                decision: Decision::Approve,
+                comment: "".into(),
+            },
+        ));
         assert_eq!(err.code(), ErrorCode::PermissionDenied);
         assert!(err.to_string().contains("own"), "{err}");
     }
 
     // the approved path still works, and nothing else was written
-    e.decide_expense("li", "ok", Decision::Approve, "").unwrap();
-    let err = code(e.withdraw_expense("wang", "ok"));
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "ok".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap();
+    let err = code(e.execute(
+        "wang",
+        Command::WithdrawExpense {
+            expense: "ok".into(),
+        },
+    ));
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
     // the process, by-li, the user update, li-own, for-li, the approval: six events
-    assert_eq!(e.state().position(), position + 6);
+    assert_eq!(e.view().state().position(), position + 6);
 
     // settings naming undefined processes are refused, listing every problem
     let err = e
-        .configure_expenses(
+        .execute(
             "admin",
-            ExpenseSettings::new("none").category(ExpenseCategory {
-                process: Some("nope".into()),
-                ..ExpenseCategory::new("travel", "")
-            }),
+            Command::ConfigureExpenses {
+                settings: ExpenseSettings::new("none").category(ExpenseCategory {
+                    process: Some("nope".into()),
+                    ..ExpenseCategory::new("travel", "")
+                }),
+            },
         )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidDefinition);

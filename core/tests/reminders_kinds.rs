@@ -41,7 +41,8 @@ fn setup(start: &str) -> (Engine, ManualClock) {
         policy: StepPolicy::Any,
     });
     process.sla = Some(2 * DAY);
-    e.define_process("boss", process).unwrap();
+    e.execute("boss", Command::DefineProcess { process })
+        .unwrap();
     e.define_pipeline(
         "boss",
         Pipeline::builder("sales", "Sales")
@@ -82,35 +83,44 @@ fn follow_up_appears_is_snoozed_comes_back_and_is_resolved_by_a_later_activity()
     )
     .unwrap();
     let id = "follow_up/act-1";
-    assert!(e.due(ts("2026-03-05T08:59:59.999Z")).is_empty());
+    assert!(e.view().due(ts("2026-03-05T08:59:59.999Z")).is_empty());
     assert_eq!(
-        e.next_due_after(ts("2026-03-02T08:00:00Z")),
+        e.view().next_due_after(ts("2026-03-02T08:00:00Z")),
         Some(ts("2026-03-05T09:00:00Z"))
     );
-    let due = e.due(ts("2026-03-05T09:00:00Z"));
+    let due = e.view().due(ts("2026-03-05T09:00:00Z"));
     assert_eq!(ids(&due), [id]);
     assert_eq!(due[0].kind, ReminderKind::FollowUp);
     assert_eq!(due[0].recipient.as_str(), "wang");
     assert_eq!(due[0].activity.as_ref().unwrap().as_str(), "act-1");
     assert_eq!(due[0].opportunity.as_ref().unwrap().as_str(), "opp-1");
     // Asking again changes nothing.
-    assert_eq!(e.due(ts("2026-03-05T09:00:00Z")), due);
+    assert_eq!(e.view().due(ts("2026-03-05T09:00:00Z")), due);
     assert_eq!(
-        e.due_for(&"wang".into(), ts("2026-03-05T10:00:00Z"), 100),
+        e.view()
+            .due_for(&"wang".into(), ts("2026-03-05T10:00:00Z"), 100),
         due
     );
     assert!(e
+        .view()
         .due_for(&"li".into(), ts("2026-03-05T10:00:00Z"), 100)
         .is_empty());
 
     clock.set(ts("2026-03-05T09:30:00Z"));
-    e.snooze("wang", id, ts("2026-03-05T14:00:00Z")).unwrap();
-    assert!(e.due(ts("2026-03-05T13:59:00Z")).is_empty());
+    e.execute(
+        "wang",
+        Command::SnoozeReminder {
+            reminder: id.into(),
+            until: ts("2026-03-05T14:00:00Z"),
+        },
+    )
+    .unwrap();
+    assert!(e.view().due(ts("2026-03-05T13:59:00Z")).is_empty());
     assert_eq!(
-        e.next_due_after(ts("2026-03-05T09:30:00Z")),
+        e.view().next_due_after(ts("2026-03-05T09:30:00Z")),
         Some(ts("2026-03-05T14:00:00Z"))
     );
-    let back = e.due(ts("2026-03-05T14:00:00Z"));
+    let back = e.view().due(ts("2026-03-05T14:00:00Z"));
     assert_eq!(ids(&back), [id]);
     assert_eq!(back[0].due, ts("2026-03-05T14:00:00Z"));
 
@@ -120,15 +130,15 @@ fn follow_up_appears_is_snoozed_comes_back_and_is_resolved_by_a_later_activity()
         Activity::new("act-0", "email", "acme", ts("2026-03-01T08:00:00Z")).on_opportunity("opp-1"),
     )
     .unwrap();
-    assert_eq!(ids(&e.due(ts("2026-03-05T14:00:00Z"))), [id]);
+    assert_eq!(ids(&e.view().due(ts("2026-03-05T14:00:00Z"))), [id]);
     e.log_activity(
         "wang",
         Activity::new("act-2", "call", "acme", ts("2026-03-05T15:00:00Z")).on_opportunity("opp-1"),
     )
     .unwrap();
-    assert!(e.due(ts("2026-03-06T00:00:00Z")).is_empty());
+    assert!(e.view().due(ts("2026-03-06T00:00:00Z")).is_empty());
     assert_eq!(
-        e.reminder(&id.into()).unwrap_err().code(),
+        e.view().reminder(&id.into()).unwrap_err().code(),
         ErrorCode::NotFound
     );
 }
@@ -142,7 +152,7 @@ fn unlinked_follow_up_is_resolved_by_any_later_activity_with_the_customer() {
             .follow_up_at(ts("2026-03-03T08:00:00Z")),
     )
     .unwrap();
-    let due = e.due(ts("2026-03-03T08:00:00Z"));
+    let due = e.view().due(ts("2026-03-03T08:00:00Z"));
     assert_eq!(ids(&due), ["follow_up/act-1"]);
     assert_eq!(due[0].recipient.as_str(), "wang"); // the activity's actor (no customer owner)
     e.log_activity(
@@ -150,17 +160,19 @@ fn unlinked_follow_up_is_resolved_by_any_later_activity_with_the_customer() {
         Activity::new("act-2", "call", "acme", ts("2026-03-02T09:00:00Z")).on_opportunity("opp-1"),
     )
     .unwrap();
-    assert!(e.due(ts("2026-03-03T08:00:00Z")).is_empty());
+    assert!(e.view().due(ts("2026-03-03T08:00:00Z")).is_empty());
 }
 
 #[test]
 fn task_due_soon_gives_way_to_overdue_which_escalates_and_done_resolves_both() {
     let (mut e, clock) = setup("2026-03-02T08:00:00Z");
-    e.set_reminder_rules(
+    e.execute(
         "boss",
-        ReminderRules {
-            escalate_after: Some(DAY),
-            ..ReminderRules::default()
+        Command::SetReminderRules {
+            rules: ReminderRules {
+                escalate_after: Some(DAY),
+                ..ReminderRules::default()
+            },
         },
     )
     .unwrap();
@@ -169,23 +181,23 @@ fn task_due_soon_gives_way_to_overdue_which_escalates_and_done_resolves_both() {
         Task::new("task-1", "Send quote", "wang", ts("2026-03-04T12:00:00Z")),
     )
     .unwrap();
-    assert!(e.due(ts("2026-03-03T11:59:00Z")).is_empty());
-    let soon = e.due(ts("2026-03-03T12:00:00Z"));
+    assert!(e.view().due(ts("2026-03-03T11:59:00Z")).is_empty());
+    let soon = e.view().due(ts("2026-03-03T12:00:00Z"));
     assert_eq!(ids(&soon), ["task_due_soon/task-1"]);
     assert_eq!(soon[0].until, Some(ts("2026-03-04T12:00:00Z")));
     assert_eq!(
-        ids(&e.due(ts("2026-03-04T12:00:00Z"))),
+        ids(&e.view().due(ts("2026-03-04T12:00:00Z"))),
         ["task_overdue/task-1"]
     );
     assert_eq!(
-        ids(&e.upcoming(ts("2026-03-02T08:00:00Z"), 4 * DAY)),
+        ids(&e.view().upcoming(ts("2026-03-02T08:00:00Z"), 4 * DAY)),
         [
             "task_due_soon/task-1",
             "task_overdue/task-1",
             "escalated/task_overdue/task-1"
         ]
     );
-    let late = e.due(ts("2026-03-05T12:00:00Z"));
+    let late = e.view().due(ts("2026-03-05T12:00:00Z"));
     assert_eq!(
         ids(&late),
         ["task_overdue/task-1", "escalated/task_overdue/task-1"]
@@ -193,32 +205,42 @@ fn task_due_soon_gives_way_to_overdue_which_escalates_and_done_resolves_both() {
     assert_eq!(late[1].recipient.as_str(), "boss");
     assert_eq!(late[1].escalated_from.as_ref().unwrap().as_str(), "wang");
     assert_eq!(
-        ids(&e.due_for(&"boss".into(), ts("2026-03-05T12:00:00Z"), 10)),
+        ids(&e
+            .view()
+            .due_for(&"boss".into(), ts("2026-03-05T12:00:00Z"), 10)),
         ["escalated/task_overdue/task-1"]
     );
     // Acknowledging keeps the escalation; snoozing it delays it.
     clock.set(ts("2026-03-05T12:00:00Z"));
-    e.acknowledge("wang", "task_overdue/task-1").unwrap();
-    assert_eq!(
-        ids(&e.due(ts("2026-03-05T12:00:00Z"))),
-        ["escalated/task_overdue/task-1"]
-    );
-    e.snooze(
-        "boss",
-        "escalated/task_overdue/task-1",
-        ts("2026-03-06T09:00:00Z"),
+    e.execute(
+        "wang",
+        Command::AcknowledgeReminder {
+            reminder: ("task_overdue/task-1").into(),
+        },
     )
     .unwrap();
-    assert!(e.due(ts("2026-03-05T13:00:00Z")).is_empty());
     assert_eq!(
-        ids(&e.due(ts("2026-03-06T09:00:00Z"))),
+        ids(&e.view().due(ts("2026-03-05T12:00:00Z"))),
+        ["escalated/task_overdue/task-1"]
+    );
+    e.execute(
+        "boss",
+        Command::SnoozeReminder {
+            reminder: ("escalated/task_overdue/task-1").into(),
+            until: ts("2026-03-06T09:00:00Z"),
+        },
+    )
+    .unwrap();
+    assert!(e.view().due(ts("2026-03-05T13:00:00Z")).is_empty());
+    assert_eq!(
+        ids(&e.view().due(ts("2026-03-06T09:00:00Z"))),
         ["escalated/task_overdue/task-1"]
     );
     e.complete_task("wang", "task-1").unwrap();
-    assert!(e.due(ts("2026-03-10T00:00:00Z")).is_empty());
+    assert!(e.view().due(ts("2026-03-10T00:00:00Z")).is_empty());
     // What remains is the deal rotting in its stage (created 2026-03-02, 10 days).
     assert_eq!(
-        e.next_due_after(ts("2026-03-02T00:00:00Z")),
+        e.view().next_due_after(ts("2026-03-02T00:00:00Z")),
         Some(ts("2026-03-12T08:00:00Z"))
     );
 }
@@ -228,10 +250,12 @@ fn stale_combines_time_in_stage_idleness_planned_steps_and_close_date_pushes() {
     let (mut e, clock) = setup("2026-03-01T00:00:00Z");
     let mut rules = ReminderRules::default();
     rules.stale.idle = Some(3 * DAY);
-    e.set_reminder_rules("boss", rules).unwrap();
+    e.execute("boss", Command::SetReminderRules { rules })
+        .unwrap();
     // Created 2026-03-01 in qualify (10 days); no activity: stale at entry + 10 days.
     let stale = |e: &Engine| -> Vec<Reminder> {
-        e.upcoming(ts("2026-01-01T00:00:00Z"), 200 * DAY)
+        e.view()
+            .upcoming(ts("2026-01-01T00:00:00Z"), 200 * DAY)
             .into_iter()
             .filter(|r| {
                 r.kind == ReminderKind::Stale && r.opportunity.as_ref().unwrap().as_str() == "opp-1"
@@ -257,7 +281,7 @@ fn stale_combines_time_in_stage_idleness_planned_steps_and_close_date_pushes() {
     .unwrap();
     assert_eq!(ids(&stale(&e)), ["stale/opp-1@2026-03-21T09:00:00.000Z"]);
     assert_eq!(
-        ids(&e.due(ts("2026-03-21T09:00:00Z"))),
+        ids(&e.view().due(ts("2026-03-21T09:00:00Z"))),
         ["follow_up/act-2", "stale/opp-1@2026-03-21T09:00:00.000Z"]
     );
     // The planned step done without a new one: back to the limits.
@@ -280,7 +304,13 @@ fn stale_combines_time_in_stage_idleness_planned_steps_and_close_date_pushes() {
         )
         .unwrap();
     }
-    assert_eq!(e.opportunity(&"opp-1".into()).unwrap().close_date_pushes, 2);
+    assert_eq!(
+        e.view()
+            .opportunity(&"opp-1".into())
+            .unwrap()
+            .close_date_pushes,
+        2
+    );
     assert_eq!(ids(&stale(&e)), ["stale/opp-1@2026-03-12T12:00:00.000Z"]);
     // Advancing to a stage without a limit resolves it.
     e.advance("wang", "opp-1", "demo").unwrap();
@@ -290,11 +320,13 @@ fn stale_combines_time_in_stage_idleness_planned_steps_and_close_date_pushes() {
 #[test]
 fn close_date_passed_is_due_at_local_midnight_and_resolved_by_a_new_date_or_closing() {
     let (mut e, _clock) = setup("2026-03-01T00:00:00Z");
-    e.set_reminder_rules(
+    e.execute(
         "boss",
-        ReminderRules {
-            time_zone: "Asia/Shanghai".into(),
-            ..ReminderRules::default()
+        Command::SetReminderRules {
+            rules: ReminderRules {
+                time_zone: "Asia/Shanghai".into(),
+                ..ReminderRules::default()
+            },
         },
     )
     .unwrap();
@@ -317,19 +349,19 @@ fn close_date_passed_is_due_at_local_midnight_and_resolved_by_a_new_date_or_clos
             .map(|r| r.id.to_string())
             .collect()
     };
-    assert!(closing(e.due(ts("2026-03-10T15:59:59Z"))).is_empty());
+    assert!(closing(e.view().due(ts("2026-03-10T15:59:59Z"))).is_empty());
     assert_eq!(
-        closing(e.due(ts("2026-03-10T16:00:00Z"))),
+        closing(e.view().due(ts("2026-03-10T16:00:00Z"))),
         ["close_date_passed/opp-1@2026-03-10"]
     );
     set(&mut e, "2026-03-31");
-    assert!(closing(e.due(ts("2026-03-20T00:00:00Z"))).is_empty());
+    assert!(closing(e.view().due(ts("2026-03-20T00:00:00Z"))).is_empty());
     assert_eq!(
-        closing(e.due(ts("2026-03-31T16:00:00Z"))),
+        closing(e.view().due(ts("2026-03-31T16:00:00Z"))),
         ["close_date_passed/opp-1@2026-03-31"]
     );
     e.lose("wang", "opp-1", "price", None).unwrap();
-    assert!(e.due(ts("2026-06-01T00:00:00Z")).is_empty());
+    assert!(e.view().due(ts("2026-06-01T00:00:00Z")).is_empty());
 }
 
 #[test]
@@ -343,19 +375,26 @@ fn key_customer_cadence_counts_from_the_last_activity_and_from_becoming_key() {
     // Only the cadence matters here: the deal has moved on.
     e.lose("wang", "opp-1", "price", None).unwrap();
     let first = "cadence/acme@2026-03-16T00:00:00.000Z";
-    assert_eq!(ids(&e.due(ts("2026-03-16T00:00:00Z"))), [first]);
+    assert_eq!(ids(&e.view().due(ts("2026-03-16T00:00:00Z"))), [first]);
     clock.set(ts("2026-03-17T00:00:00Z"));
-    e.snooze("wang", first, ts("2026-03-18T00:00:00Z")).unwrap();
-    assert!(e.due(ts("2026-03-17T12:00:00Z")).is_empty());
-    assert_eq!(ids(&e.due(ts("2026-03-18T00:00:00Z"))), [first]);
+    e.execute(
+        "wang",
+        Command::SnoozeReminder {
+            reminder: first.into(),
+            until: ts("2026-03-18T00:00:00Z"),
+        },
+    )
+    .unwrap();
+    assert!(e.view().due(ts("2026-03-17T12:00:00Z")).is_empty());
+    assert_eq!(ids(&e.view().due(ts("2026-03-18T00:00:00Z"))), [first]);
     e.log_activity(
         "wang",
         Activity::new("act-1", "visit", "acme", ts("2026-03-17T10:00:00Z")),
     )
     .unwrap();
-    assert!(e.due(ts("2026-03-18T00:00:00Z")).is_empty());
+    assert!(e.view().due(ts("2026-03-18T00:00:00Z")).is_empty());
     assert_eq!(
-        ids(&e.upcoming(ts("2026-03-18T00:00:00Z"), 30 * DAY)),
+        ids(&e.view().upcoming(ts("2026-03-18T00:00:00Z"), 30 * DAY)),
         ["cadence/acme@2026-03-31T10:00:00.000Z"]
     );
 }
@@ -369,27 +408,38 @@ fn approval_waiting_beyond_the_sla_goes_to_the_approver_and_ends_with_the_decisi
     e.submit_approval("wang", "opp-1", "quote-approval", "req-1")
         .unwrap();
     let id = "approval/opp-1/req-1/li@2026-03-05T10:00:00.000Z";
-    assert!(e.due(ts("2026-03-05T09:59:59Z")).is_empty());
-    let due = e.due_for(&"li".into(), ts("2026-03-05T10:00:00Z"), 10);
+    assert!(e.view().due(ts("2026-03-05T09:59:59Z")).is_empty());
+    let due = e
+        .view()
+        .due_for(&"li".into(), ts("2026-03-05T10:00:00Z"), 10);
     assert_eq!(ids(&due), [id]);
     assert_eq!(due[0].request.as_ref().unwrap().as_str(), "req-1");
     clock.set(ts("2026-03-05T11:00:00Z"));
-    e.snooze("li", id, ts("2026-03-05T15:00:00Z")).unwrap();
-    assert!(e.due(ts("2026-03-05T12:00:00Z")).is_empty());
-    assert_eq!(ids(&e.due(ts("2026-03-05T15:00:00Z"))), [id]);
+    e.execute(
+        "li",
+        Command::SnoozeReminder {
+            reminder: id.into(),
+            until: ts("2026-03-05T15:00:00Z"),
+        },
+    )
+    .unwrap();
+    assert!(e.view().due(ts("2026-03-05T12:00:00Z")).is_empty());
+    assert_eq!(ids(&e.view().due(ts("2026-03-05T15:00:00Z"))), [id]);
     e.decide_approval("li", "opp-1", "req-1", Decision::Approve, "ok")
         .unwrap();
-    assert!(e.due(ts("2026-03-09T00:00:00Z")).is_empty());
+    assert!(e.view().due(ts("2026-03-09T00:00:00Z")).is_empty());
 }
 
 #[test]
 fn dismissing_hides_the_reminder_and_its_escalation_for_good() {
     let (mut e, clock) = setup("2026-03-02T08:00:00Z");
-    e.set_reminder_rules(
+    e.execute(
         "boss",
-        ReminderRules {
-            escalate_after: Some(HOUR),
-            ..ReminderRules::default()
+        Command::SetReminderRules {
+            rules: ReminderRules {
+                escalate_after: Some(HOUR),
+                ..ReminderRules::default()
+            },
         },
     )
     .unwrap();
@@ -399,13 +449,25 @@ fn dismissing_hides_the_reminder_and_its_escalation_for_good() {
     )
     .unwrap();
     clock.set(ts("2026-03-02T09:30:00Z"));
-    e.dismiss("wang", "task_overdue/t").unwrap();
-    assert!(e.due(ts("2026-03-03T00:00:00Z")).is_empty());
+    e.execute(
+        "wang",
+        Command::DismissReminder {
+            reminder: ("task_overdue/t").into(),
+        },
+    )
+    .unwrap();
+    assert!(e.view().due(ts("2026-03-03T00:00:00Z")).is_empty());
     let err = e
-        .snooze("wang", "task_overdue/t", ts("2026-03-04T00:00:00Z"))
+        .execute(
+            "wang",
+            Command::SnoozeReminder {
+                reminder: ("task_overdue/t").into(),
+                until: ts("2026-03-04T00:00:00Z"),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
-    assert!(e.reminder(&"task_overdue/t".into()).is_ok());
+    assert!(e.view().reminder(&"task_overdue/t".into()).is_ok());
 }
 
 #[test]
@@ -419,33 +481,61 @@ fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
     clock.set(ts("2026-03-03T09:00:00Z"));
     let head = e.store().head().unwrap();
     let before = (
-        e.due(ts("2026-03-03T09:00:00Z")),
-        e.upcoming(ts("2026-03-03T09:00:00Z"), 9 * DAY),
+        e.view().due(ts("2026-03-03T09:00:00Z")),
+        e.view().upcoming(ts("2026-03-03T09:00:00Z"), 9 * DAY),
     );
 
     // A snooze into the past (or to now).
     for until in ["2026-03-03T08:59:59Z", "2026-03-03T09:00:00Z"] {
-        let err = e.snooze("wang", "task_overdue/t", ts(until)).unwrap_err();
+        let err = e
+            .execute(
+                "wang",
+                Command::SnoozeReminder {
+                    reminder: ("task_overdue/t").into(),
+                    until: ts(until),
+                },
+            )
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::Validation);
         assert!(err.to_string().starts_with("until:"), "{err}");
     }
     // An unknown reminder id.
     for err in [
-        e.acknowledge("wang", "follow_up/nope").unwrap_err(),
-        e.snooze("wang", "stale/opp-9@x", ts("2026-04-01T00:00:00Z"))
-            .unwrap_err(),
-        e.dismiss("wang", "").unwrap_err(),
+        e.execute(
+            "wang",
+            Command::AcknowledgeReminder {
+                reminder: ("follow_up/nope").into(),
+            },
+        )
+        .unwrap_err(),
+        e.execute(
+            "wang",
+            Command::SnoozeReminder {
+                reminder: ("stale/opp-9@x").into(),
+                until: ts("2026-04-01T00:00:00Z"),
+            },
+        )
+        .unwrap_err(),
+        e.execute(
+            "wang",
+            Command::DismissReminder {
+                reminder: "".into(),
+            },
+        )
+        .unwrap_err(),
     ] {
         assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
         assert!(err.to_string().starts_with("reminder "), "{err}");
     }
     // An unknown time zone, at the top and in a pipeline override.
     let err = e
-        .set_reminder_rules(
+        .execute(
             "boss",
-            ReminderRules {
-                time_zone: "Europe/Berlinn".into(),
-                ..ReminderRules::default()
+            Command::SetReminderRules {
+                rules: ReminderRules {
+                    time_zone: "Europe/Berlinn".into(),
+                    ..ReminderRules::default()
+                },
             },
         )
         .unwrap_err();
@@ -459,26 +549,40 @@ fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
             ..PipelineRules::default()
         },
     );
-    let err = e.set_reminder_rules("boss", rules).unwrap_err();
+    let err = e
+        .execute("boss", Command::SetReminderRules { rules })
+        .unwrap_err();
     assert!(
         err.to_string().starts_with("pipelines.sales.time_zone:"),
         "{err}"
     );
     // Someone else's reminder.
-    let err = e.acknowledge("zhao", "task_overdue/t").unwrap_err();
+    let err = e
+        .execute(
+            "zhao",
+            Command::AcknowledgeReminder {
+                reminder: ("task_overdue/t").into(),
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
     // Rules from a non-admin.
     let err = e
-        .set_reminder_rules("wang", ReminderRules::default())
+        .execute(
+            "wang",
+            Command::SetReminderRules {
+                rules: ReminderRules::default(),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
 
     assert_eq!(e.store().head().unwrap(), head);
-    assert_eq!(e.reminder_rules(), &ReminderRules::default());
+    assert_eq!(e.view().reminder_rules(), &ReminderRules::default());
     assert_eq!(
         (
-            e.due(ts("2026-03-03T09:00:00Z")),
-            e.upcoming(ts("2026-03-03T09:00:00Z"), 9 * DAY)
+            e.view().due(ts("2026-03-03T09:00:00Z")),
+            e.view().upcoming(ts("2026-03-03T09:00:00Z"), 9 * DAY)
         ),
         before
     );
@@ -497,16 +601,18 @@ fn a_replay_restores_rules_and_marks() {
         .unwrap();
     e.register_user("boss", User::new("wang", "W", Role::Rep).managed_by("boss"))
         .unwrap();
-    e.set_reminder_rules(
+    e.execute(
         "boss",
-        ReminderRules {
-            time_zone: "Europe/Berlin".into(),
-            task_lead: TaskLead::Local {
-                days_before: 1,
-                at: "09:00:00".parse().unwrap(),
+        Command::SetReminderRules {
+            rules: ReminderRules {
+                time_zone: "Europe/Berlin".into(),
+                task_lead: TaskLead::Local {
+                    days_before: 1,
+                    at: "09:00:00".parse().unwrap(),
+                },
+                escalate_after: Some(DAY),
+                ..ReminderRules::default()
             },
-            escalate_after: Some(DAY),
-            ..ReminderRules::default()
         },
     )
     .unwrap();
@@ -515,22 +621,37 @@ fn a_replay_restores_rules_and_marks() {
             .unwrap();
     }
     clock.set(ts("2026-03-04T13:00:00Z"));
-    e.acknowledge("wang", "task_overdue/a").unwrap();
-    e.snooze("wang", "task_due_soon/b", ts("2026-03-05T10:00:00Z"))
-        .unwrap();
+    e.execute(
+        "wang",
+        Command::AcknowledgeReminder {
+            reminder: ("task_overdue/a").into(),
+        },
+    )
+    .unwrap();
+    e.execute(
+        "wang",
+        Command::SnoozeReminder {
+            reminder: ("task_due_soon/b").into(),
+            until: ts("2026-03-05T10:00:00Z"),
+        },
+    )
+    .unwrap();
     let replayed = Engine::builder().store(store).build().unwrap();
-    assert_eq!(replayed.reminder_rules(), e.reminder_rules());
-    assert_eq!(replayed.state(), e.state());
+    assert_eq!(replayed.view().reminder_rules(), e.view().reminder_rules());
+    assert_eq!(replayed.view().state(), e.view().state());
     for now in [
         "2026-03-04T13:00:00Z",
         "2026-03-05T10:00:00Z",
         "2026-03-06T13:00:00Z",
     ] {
-        assert_eq!(replayed.due(ts(now)), e.due(ts(now)));
-        assert_eq!(replayed.next_due_after(ts(now)), e.next_due_after(ts(now)));
+        assert_eq!(replayed.view().due(ts(now)), e.view().due(ts(now)));
+        assert_eq!(
+            replayed.view().next_due_after(ts(now)),
+            e.view().next_due_after(ts(now))
+        );
     }
     assert_eq!(
-        ids(&e.due(ts("2026-03-05T13:00:00Z"))),
+        ids(&e.view().due(ts("2026-03-05T13:00:00Z"))),
         ["escalated/task_overdue/a", "task_overdue/b"]
     );
 }
@@ -566,15 +687,17 @@ fn local_task_leads_follow_daylight_saving_time() {
         let mut e = Engine::with_clock(clock);
         e.register_user("boss", User::new("boss", "Boss", Role::Admin))
             .unwrap();
-        e.set_reminder_rules(
+        e.execute(
             "boss",
-            ReminderRules {
-                time_zone: tz.into(),
-                task_lead: TaskLead::Local {
-                    days_before: 1,
-                    at: "09:00:00".parse().unwrap(),
+            Command::SetReminderRules {
+                rules: ReminderRules {
+                    time_zone: tz.into(),
+                    task_lead: TaskLead::Local {
+                        days_before: 1,
+                        at: "09:00:00".parse().unwrap(),
+                    },
+                    ..ReminderRules::default()
                 },
-                ..ReminderRules::default()
             },
         )
         .unwrap();
@@ -582,7 +705,11 @@ fn local_task_leads_follow_daylight_saving_time() {
             let id = format!("t{i}");
             e.create_task("boss", Task::new(id.as_str(), "x", "boss", ts(due)))
                 .unwrap();
-            let r = e.reminder(&format!("task_due_soon/{id}").into()).unwrap();
+            let r = e
+                .view()
+                .reminder(&format!("task_due_soon/{id}").into())
+                .unwrap()
+                .clone();
             assert_eq!(r.due, ts(soon), "{tz}: task due {due}");
         }
     }
@@ -591,15 +718,17 @@ fn local_task_leads_follow_daylight_saving_time() {
 #[test]
 fn quiet_hours_defer_reminders_in_local_time() {
     let (mut e, _clock) = setup("2026-03-02T08:00:00Z");
-    e.set_reminder_rules(
+    e.execute(
         "boss",
-        ReminderRules {
-            time_zone: "America/New_York".into(),
-            quiet_hours: Some(QuietHours {
-                from: "20:00:00".parse().unwrap(),
-                to: "08:00:00".parse().unwrap(),
-            }),
-            ..ReminderRules::default()
+        Command::SetReminderRules {
+            rules: ReminderRules {
+                time_zone: "America/New_York".into(),
+                quiet_hours: Some(QuietHours {
+                    from: "20:00:00".parse().unwrap(),
+                    to: "08:00:00".parse().unwrap(),
+                }),
+                ..ReminderRules::default()
+            },
         },
     )
     .unwrap();
@@ -610,7 +739,7 @@ fn quiet_hours_defer_reminders_in_local_time() {
     )
     .unwrap();
     assert_eq!(
-        e.reminder(&"task_overdue/t".into()).unwrap().due,
+        e.view().reminder(&"task_overdue/t".into()).unwrap().due,
         ts("2026-03-08T12:00:00Z")
     );
 }
@@ -635,16 +764,18 @@ fn a_sqlite_replay_restores_rules_and_marks() {
             .unwrap();
         e.register_user("boss", User::new("wang", "W", Role::Rep).managed_by("boss"))
             .unwrap();
-        e.set_reminder_rules(
+        e.execute(
             "boss",
-            ReminderRules {
-                time_zone: "America/New_York".into(),
-                escalate_after: Some(DAY),
-                quiet_hours: Some(QuietHours {
-                    from: "20:00:00".parse().unwrap(),
-                    to: "08:00:00".parse().unwrap(),
-                }),
-                ..ReminderRules::default()
+            Command::SetReminderRules {
+                rules: ReminderRules {
+                    time_zone: "America/New_York".into(),
+                    escalate_after: Some(DAY),
+                    quiet_hours: Some(QuietHours {
+                        from: "20:00:00".parse().unwrap(),
+                        to: "08:00:00".parse().unwrap(),
+                    }),
+                    ..ReminderRules::default()
+                },
             },
         )
         .unwrap();
@@ -659,19 +790,40 @@ fn a_sqlite_replay_restores_rules_and_marks() {
         )
         .unwrap();
         clock.set(ts("2026-03-03T17:00:00Z"));
-        e.acknowledge("wang", "task_overdue/a").unwrap();
-        e.snooze("wang", "task_overdue/b", ts("2026-03-03T18:00:00Z"))
-            .unwrap();
-        e.dismiss("wang", "task_due_soon/a").unwrap();
+        e.execute(
+            "wang",
+            Command::AcknowledgeReminder {
+                reminder: ("task_overdue/a").into(),
+            },
+        )
+        .unwrap();
+        e.execute(
+            "wang",
+            Command::SnoozeReminder {
+                reminder: ("task_overdue/b").into(),
+                until: ts("2026-03-03T18:00:00Z"),
+            },
+        )
+        .unwrap();
+        e.execute(
+            "wang",
+            Command::DismissReminder {
+                reminder: ("task_due_soon/a").into(),
+            },
+        )
+        .unwrap();
         let now = ts("2026-03-04T18:00:00Z");
-        (e.due(now), e.next_due_after(ts("2026-03-03T17:00:00Z")))
+        (
+            e.view().due(now),
+            e.view().next_due_after(ts("2026-03-03T17:00:00Z")),
+        )
     };
     let e = Engine::builder()
         .store(SqliteStore::open(&path).unwrap())
         .build()
         .unwrap();
-    assert_eq!(e.due(ts("2026-03-04T18:00:00Z")), due);
-    assert_eq!(e.next_due_after(ts("2026-03-03T17:00:00Z")), next);
+    assert_eq!(e.view().due(ts("2026-03-04T18:00:00Z")), due);
+    assert_eq!(e.view().next_due_after(ts("2026-03-03T17:00:00Z")), next);
     assert_eq!(
         ids(&due),
         [

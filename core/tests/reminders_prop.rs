@@ -108,7 +108,8 @@ fn setup(clock: &ManualClock) -> Engine {
             policy: StepPolicy::Any,
         });
     process.sla = Some(Duration::from_secs(36 * 3600));
-    e.define_process("boss", process).unwrap();
+    e.execute("boss", Command::DefineProcess { process })
+        .unwrap();
     e.define_pipeline(
         "boss",
         Pipeline::builder("sales", "Sales")
@@ -155,8 +156,13 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
             at,
             follow_up,
         } => {
-            let cust = match opp.and_then(|o| e.opportunity(&opp_id(o).into()).ok()) {
-                Some(o) => o.customer.to_string(),
+            let cust = match opp.and_then(|o| {
+                e.view()
+                    .opportunity(&opp_id(o).into())
+                    .ok()
+                    .map(|o| o.customer.to_string())
+            }) {
+                Some(c) => c,
                 None => CUSTOMERS[cust as usize].to_owned(),
             };
             let mut a = Activity::new(format!("act-{n}"), "call", cust.as_str(), ts(now + at));
@@ -207,22 +213,32 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
             let req = format!("req-{o}-{r}");
             match e.submit_approval("wang", opp_id(o), "qa", req.as_str()) {
                 Ok(()) => Ok(()),
-                Err(_) => e.resubmit_approval("wang", opp_id(o), req.as_str()),
+                Err(_) => e
+                    .execute(
+                        "wang",
+                        Command::ResubmitApproval {
+                            opportunity: opp_id(o).into(),
+                            request: req.as_str().into(),
+                        },
+                    )
+                    .map(drop),
             }
         }
         Op::Decide(o, approve) => {
-            let Ok(opp) = e.opportunity(&opp_id(o).into()) else {
+            let view = e.view();
+            let Ok(opp) = view.opportunity(&opp_id(o).into()) else {
                 return;
             };
             let Some(req) = opp.approvals.last().cloned() else {
                 return;
             };
-            let Ok(process) = e.process(&req.process) else {
+            let Ok(process) = view.process(&req.process) else {
                 return;
             };
             let Some(who) = req.waiting_on(process).first().map(|a| a.to_string()) else {
                 return;
             };
+            drop(view);
             let decision = if approve {
                 Decision::Approve
             } else {
@@ -282,7 +298,8 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
                     ),
                 );
             }
-            e.set_reminder_rules("boss", rules)
+            e.execute("boss", Command::SetReminderRules { rules })
+                .map(drop)
         }
         Op::Customer {
             cust,
@@ -303,27 +320,44 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
             e.register_user("boss", user)
         }
         Op::Mark { pick, what, until } => {
-            let known = scan(e.state());
+            let known = scan(e.view().state());
             if known.is_empty() {
                 return;
             }
             let r = &known[pick as usize % known.len()];
             match what {
-                0 => e.acknowledge("boss", r.id.clone()),
-                1 => e.snooze("boss", r.id.clone(), ts(now + until)),
-                _ => e.dismiss("boss", r.id.clone()),
+                0 => e.execute(
+                    "boss",
+                    Command::AcknowledgeReminder {
+                        reminder: (r.id.clone()),
+                    },
+                ),
+                1 => e.execute(
+                    "boss",
+                    Command::SnoozeReminder {
+                        reminder: (r.id.clone()),
+                        until: ts(now + until),
+                    },
+                ),
+                _ => e.execute(
+                    "boss",
+                    Command::DismissReminder {
+                        reminder: (r.id.clone()),
+                    },
+                ),
             }
+            .map(drop)
         }
     };
 }
 
 fn check(e: &Engine, instants: &[i64]) -> Result<(), TestCaseError> {
-    let all = scan(e.state());
+    let all = scan(e.view().state());
     let base = e.now().as_millis();
     for &off in instants {
         let now = ts(base + off);
         let expected: Vec<Reminder> = all.iter().filter(|r| r.is_due_at(now)).cloned().collect();
-        prop_assert_eq!(&e.due(now), &expected, "due at {}", now);
+        prop_assert_eq!(&e.view().due(now), &expected, "due at {}", now);
         for u in USERS.iter().chain(["boss"].iter()) {
             let mine: Vec<Reminder> = expected
                 .iter()
@@ -332,7 +366,7 @@ fn check(e: &Engine, instants: &[i64]) -> Result<(), TestCaseError> {
                 .cloned()
                 .collect();
             prop_assert_eq!(
-                &e.due_for(&(*u).into(), now, 3),
+                &e.view().due_for(&(*u).into(), now, 3),
                 &mine,
                 "due_for {} at {}",
                 u,
@@ -340,7 +374,7 @@ fn check(e: &Engine, instants: &[i64]) -> Result<(), TestCaseError> {
             );
         }
         let next = all.iter().map(|r| r.due).filter(|d| *d > now).min();
-        prop_assert_eq!(e.next_due_after(now), next, "next_due_after {}", now);
+        prop_assert_eq!(e.view().next_due_after(now), next, "next_due_after {}", now);
         let horizon = Duration::from_secs(2 * 86_400);
         let end = now.plus(horizon);
         let up: Vec<Reminder> = all
@@ -348,7 +382,7 @@ fn check(e: &Engine, instants: &[i64]) -> Result<(), TestCaseError> {
             .filter(|r| r.due > now && r.due <= end)
             .cloned()
             .collect();
-        prop_assert_eq!(&e.upcoming(now, horizon), &up, "upcoming {}", now);
+        prop_assert_eq!(&e.view().upcoming(now, horizon), &up, "upcoming {}", now);
     }
     Ok(())
 }
@@ -374,11 +408,11 @@ proptest! {
         let replayed = Engine::builder().shared_store(e.store().clone()).build().unwrap();
         for &off in &instants {
             let now = ts(e.now().as_millis() + off);
-            prop_assert_eq!(replayed.due(now), e.due(now));
+            prop_assert_eq!(replayed.view().due(now), e.view().due(now));
             // And so does an index built in one scan over the state.
-            let built = ReminderIndex::build(e.state());
-            prop_assert_eq!(built.due(now), e.due(now));
-            prop_assert_eq!(built.next_due_after(now), e.next_due_after(now));
+            let built = ReminderIndex::build(e.view().state());
+            prop_assert_eq!(built.due(now), e.view().due(now));
+            prop_assert_eq!(built.next_due_after(now), e.view().next_due_after(now));
         }
     }
 }

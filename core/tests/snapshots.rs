@@ -97,8 +97,15 @@ fn story() -> (ManualClock, Engine) {
         "qualify",
     );
     clock.set(t("2026-02-01T00:00:00Z"));
-    e.take_forecast_snapshot("li", "s1", Period::quarter(2026, 1).unwrap(), cny_code())
-        .unwrap();
+    e.execute(
+        "li",
+        Command::TakeForecastSnapshot {
+            id: "s1".into(),
+            period: Period::quarter(2026, 1).unwrap(),
+            currency: cny_code(),
+        },
+    )
+    .unwrap();
     clock.set(t("2026-03-05T02:00:00Z"));
     let patch = OpportunityPatch {
         amount: Some(cny(250_000)),
@@ -122,8 +129,15 @@ fn story() -> (ManualClock, Engine) {
         "2026-04-15",
         "contract",
     );
-    e.take_forecast_snapshot("li", "s2", Period::month(2026, 4).unwrap(), cny_code())
-        .unwrap();
+    e.execute(
+        "li",
+        Command::TakeForecastSnapshot {
+            id: "s2".into(),
+            period: Period::month(2026, 4).unwrap(),
+            currency: cny_code(),
+        },
+    )
+    .unwrap();
     clock.set(t("2026-04-05T02:00:00Z"));
     close(&mut e, "w-best", "wang", "2026-04-20");
     clock.set(t("2026-04-10T02:00:00Z"));
@@ -140,7 +154,7 @@ fn story() -> (ManualClock, Engine) {
 #[test]
 fn a_snapshot_freezes_attainment_figures_and_the_distribution_per_rep() {
     let (_clock, e) = story();
-    let s1 = e.forecast_snapshot(&"s1".into()).unwrap();
+    let s1 = e.view().forecast_snapshot(&"s1".into()).unwrap().clone();
     assert_eq!(s1.taken_at, t("2026-02-01T00:00:00Z"));
     assert_eq!(s1.time_zone, "Asia/Shanghai");
     let reps: Vec<&str> = s1.reps.iter().map(|r| r.rep.as_str()).collect();
@@ -170,6 +184,7 @@ fn a_snapshot_freezes_attainment_figures_and_the_distribution_per_rep() {
     assert_eq!(q.other_currencies["USD"].open_pipeline, 50_000);
     // the same figures as the attainment of Q1 as of the snapshot's instant
     let a = e
+        .view()
         .attainment(
             &AttainmentQuery::new(Period::quarter(2026, 1).unwrap())
                 .as_of(s1.taken_at)
@@ -181,7 +196,7 @@ fn a_snapshot_freezes_attainment_figures_and_the_distribution_per_rep() {
     assert_eq!(row.commit, w.commit);
 
     // April: qian's deal won at 00:30 on 1 April, Shanghai time, is April's
-    let s2 = e.forecast_snapshot(&"s2".into()).unwrap();
+    let s2 = e.view().forecast_snapshot(&"s2".into()).unwrap().clone();
     assert_eq!(s2.rep(&"qian".into()).unwrap().closed_won, cny(400_000));
     let w2 = s2.rep(&"wang".into()).unwrap();
     assert_eq!(w2.weighted_pipeline, 140_000.0);
@@ -197,14 +212,16 @@ fn a_snapshot_freezes_attainment_figures_and_the_distribution_per_rep() {
 fn accuracy_starts_at_the_local_end_of_the_period() {
     let (_clock, e) = story();
     let before = e
-        .forecast_accuracy(Some(t("2026-03-31T15:59:59.999Z")))
+        .at(t("2026-03-31T15:59:59.999Z"))
+        .and_then(|v| v.forecast_accuracy())
         .unwrap();
     assert!(before.comparisons.is_empty());
     assert_eq!(before.pending, vec![SnapshotId::new("s1")]);
     assert!(before.reps.is_empty());
 
     let at = e
-        .forecast_accuracy(Some(t("2026-03-31T16:00:00Z")))
+        .at(t("2026-03-31T16:00:00Z"))
+        .and_then(|v| v.forecast_accuracy())
         .unwrap();
     assert!(at.pending.is_empty()); // s2 is not taken yet as of then
     let w = cmp(&at, "s1", "wang");
@@ -232,7 +249,8 @@ fn accuracy_across_periods_and_a_deal_reopened_after_its_period() {
     let c = cny(0).currency();
     // 2 May: April ended, w-apr still won
     let may2 = e
-        .forecast_accuracy(Some(t("2026-05-02T00:00:00Z")))
+        .at(t("2026-05-02T00:00:00Z"))
+        .and_then(|v| v.forecast_accuracy())
         .unwrap();
     let w2 = cmp(&may2, "s2", "wang");
     assert_eq!(w2.actual, cny(100_000));
@@ -261,7 +279,7 @@ fn accuracy_across_periods_and_a_deal_reopened_after_its_period() {
     assert_eq!(qa.weighted.bias, Some(20_000.0)); // (40,000 + 0) ÷ 2
 
     // now, after the reopen on 3 May: w-apr was not won in April after all
-    let now = e.forecast_accuracy(None).unwrap();
+    let now = e.view().forecast_accuracy().unwrap();
     let w2 = cmp(&now, "s2", "wang");
     assert_eq!(w2.actual, cny(0));
     assert_eq!(w2.error.weighted, 140_000.0);
@@ -275,7 +293,7 @@ fn accuracy_across_periods_and_a_deal_reopened_after_its_period() {
 #[test]
 fn pushed_deals_are_counted_and_flagged_at_three() {
     let (_clock, e) = story();
-    let r = e.forecast_accuracy(None).unwrap();
+    let r = e.view().forecast_accuracy().unwrap();
     let got: Vec<(&str, u32, bool)> = r
         .pushed
         .iter()
@@ -286,10 +304,11 @@ fn pushed_deals_are_counted_and_flagged_at_three() {
     assert_eq!(r.flag_at, 3);
     // as of before the third push
     let r = e
-        .forecast_accuracy(Some(t("2026-04-20T00:00:00Z")))
+        .at(t("2026-04-20T00:00:00Z"))
+        .and_then(|v| v.forecast_accuracy())
         .unwrap();
     assert_eq!((r.pushed[0].pushes, r.pushed[0].flagged), (2, false));
-    let text = e.forecast_accuracy(None).unwrap().to_string();
+    let text = e.view().forecast_accuracy().unwrap().to_string();
     assert!(text.contains("! w-best"), "{text}");
     assert!(text.contains("wang"), "{text}");
 }
@@ -301,23 +320,60 @@ fn bad_snapshot_commands_are_refused_naming_the_field_and_nothing_changes() {
     let q1 = Period::quarter(2026, 1).unwrap();
     let may = Period::month(2026, 5).unwrap();
     let err = e
-        .take_forecast_snapshot("li", "s1", may, cny_code())
+        .execute(
+            "li",
+            Command::TakeForecastSnapshot {
+                id: "s1".into(),
+                period: may,
+                currency: cny_code(),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::AlreadyExists);
     let err = e
-        .take_forecast_snapshot("li", "s9", q1, cny_code())
+        .execute(
+            "li",
+            Command::TakeForecastSnapshot {
+                id: "s9".into(),
+                period: q1,
+                currency: cny_code(),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("period"), "{err}");
     let err = e
-        .take_forecast_snapshot("wang", "s9", may, cny_code())
+        .execute(
+            "wang",
+            Command::TakeForecastSnapshot {
+                id: "s9".into(),
+                period: may,
+                currency: cny_code(),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
     // no targets for May: the currency must be named
-    let err = e.take_forecast_snapshot("li", "s9", may, None).unwrap_err();
+    let err = e
+        .execute(
+            "li",
+            Command::TakeForecastSnapshot {
+                id: "s9".into(),
+                period: may,
+                currency: None,
+            },
+        )
+        .unwrap_err();
     assert!(err.to_string().contains("currency"), "{err}");
     let err = e
-        .take_forecast_snapshot("li", " ", may, cny_code())
+        .execute(
+            "li",
+            Command::TakeForecastSnapshot {
+                id: (" ").into(),
+                period: may,
+                currency: cny_code(),
+            },
+        )
         .unwrap_err();
     assert!(err.to_string().contains("id"), "{err}");
     // an unknown period form, through the command's JSON
@@ -325,15 +381,29 @@ fn bad_snapshot_commands_are_refused_naming_the_field_and_nothing_changes() {
         serde_json::from_str(r#"{"type":"take_forecast_snapshot","id":"s9","period":"2026-Q5"}"#);
     assert!(bad.unwrap_err().to_string().contains("period"));
     assert_eq!(e.store().head().unwrap(), before);
-    assert_eq!(e.forecast_snapshots().len(), 2);
+    assert_eq!(e.view().forecast_snapshots().len(), 2);
     // a period ends at local midnight: 30 April 16:00Z is already May in Shanghai
     clock.set(t("2026-05-31T15:59:59Z"));
-    e.take_forecast_snapshot("li", "s-may", may, cny_code())
-        .unwrap();
+    e.execute(
+        "li",
+        Command::TakeForecastSnapshot {
+            id: "s-may".into(),
+            period: may,
+            currency: cny_code(),
+        },
+    )
+    .unwrap();
     clock.set(t("2026-05-31T16:00:00Z"));
     let june = Period::month(2026, 5).unwrap();
     assert!(e
-        .take_forecast_snapshot("li", "s-late", june, cny_code())
+        .execute(
+            "li",
+            Command::TakeForecastSnapshot {
+                id: "s-late".into(),
+                period: june,
+                currency: cny_code()
+            }
+        )
         .is_err());
 }
 
@@ -341,14 +411,14 @@ fn bad_snapshot_commands_are_refused_naming_the_field_and_nothing_changes() {
 fn snapshots_replay_from_the_store_and_survive_as_json() {
     let (_clock, e) = story();
     let mut replayed = State::default();
-    for rec in e.events_after(0, usize::MAX).unwrap() {
+    for rec in e.view().events(0, usize::MAX).unwrap() {
         replayed.apply(&rec);
     }
-    let s1 = e.forecast_snapshot(&"s1".into()).unwrap();
-    let json = serde_json::to_string(s1).unwrap();
+    let s1 = e.view().forecast_snapshot(&"s1".into()).unwrap().clone();
+    let json = serde_json::to_string(&s1).unwrap();
     let back: ForecastSnapshot = serde_json::from_str(&json).unwrap();
-    assert_eq!(&back, s1);
-    let r = e.forecast_accuracy(None).unwrap();
+    assert_eq!(back, s1);
+    let r = e.view().forecast_accuracy().unwrap();
     let back: ForecastAccuracy = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
     assert_eq!(back, r);
     assert_eq!(
@@ -669,13 +739,20 @@ fn run_story(deals: &[Deal], order: &[usize]) -> (ForecastSnapshot, ForecastAccu
     let mut e = mgmt_engine(&clock);
     let (before, after) = scripts(deals);
     interleave(&mut e, before, order);
-    e.take_forecast_snapshot("li", "s", Period::quarter(2026, 1).unwrap(), cny_code())
-        .unwrap();
+    e.execute(
+        "li",
+        Command::TakeForecastSnapshot {
+            id: "s".into(),
+            period: Period::quarter(2026, 1).unwrap(),
+            currency: cny_code(),
+        },
+    )
+    .unwrap();
     clock.set(t("2026-03-10T00:00:00Z"));
     interleave(&mut e, after, order);
     clock.set(t("2026-04-02T00:00:00Z"));
-    let snap = e.forecast_snapshot(&"s".into()).unwrap().clone();
-    (snap, e.forecast_accuracy(None).unwrap())
+    let snap = e.view().forecast_snapshot(&"s".into()).unwrap().clone();
+    (snap, e.view().forecast_accuracy().unwrap())
 }
 
 proptest! {
@@ -705,20 +782,37 @@ fn a_target_set_later_in_another_currency_does_not_break_the_comparison() {
     let mut e = mgmt_engine(&clock);
     opp(&mut e, "d", "wang", cny(100_000), "2026-03-01", "contract");
     let q1 = Period::quarter(2026, 1).unwrap();
-    e.take_forecast_snapshot("li", "s", q1, cny_code()).unwrap();
-    e.set_target(
+    e.execute(
+        "li",
+        Command::TakeForecastSnapshot {
+            id: "s".into(),
+            period: q1,
+            currency: cny_code(),
+        },
+    )
+    .unwrap();
+    e.execute(
         "admin",
-        Target::new("t", Scope::Rep("wang".into()), q1, usd(1_000)),
+        Command::SetTarget {
+            target: Target::new("t", Scope::Rep("wang".into()), q1, usd(1_000)),
+        },
     )
     .unwrap();
     // a CNY snapshot of a period whose targets are now in USD: refused, the currency is named
     let err = e
-        .take_forecast_snapshot("li", "s2", q1, cny_code())
+        .execute(
+            "li",
+            Command::TakeForecastSnapshot {
+                id: "s2".into(),
+                period: q1,
+                currency: cny_code(),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Money);
     e.win("wang", "d").unwrap();
     clock.set(t("2026-04-01T00:00:00Z"));
-    let r = e.forecast_accuracy(None).unwrap();
+    let r = e.view().forecast_accuracy().unwrap();
     assert_eq!(cmp(&r, "s", "wang").actual, cny(100_000));
     // 1,000.00 × 0.9 forecast, 1,000.00 won
     assert_eq!(cmp(&r, "s", "wang").error.weighted, -10_000.0);

@@ -35,28 +35,34 @@ fn engine(clock: &ManualClock) -> Engine {
             .unwrap(),
     )
     .unwrap();
-    e.configure_sources(
+    e.execute(
         "admin",
-        vec![
-            Source::new("业务员开发", "own prospecting"),
-            Source::new("网络推广", "web"),
-            Source::new("百度推广", "search ads"),
-            Source::new("高交会", "trade fair"),
-        ],
+        Command::ConfigureSources {
+            sources: vec![
+                Source::new("业务员开发", "own prospecting"),
+                Source::new("网络推广", "web"),
+                Source::new("百度推广", "search ads"),
+                Source::new("高交会", "trade fair"),
+            ],
+        },
     )
     .unwrap();
-    e.define_process(
+    e.execute(
         "admin",
-        ApprovalProcess::new("exp", "费用审批").step(ApprovalStep {
-            name: "Manager".into(),
-            approvers: vec!["li".into()],
-            policy: StepPolicy::Any,
-        }),
+        Command::DefineProcess {
+            process: ApprovalProcess::new("exp", "费用审批").step(ApprovalStep {
+                name: "Manager".into(),
+                approvers: vec!["li".into()],
+                policy: StepPolicy::Any,
+            }),
+        },
     )
     .unwrap();
-    e.configure_expenses(
+    e.execute(
         "admin",
-        ExpenseSettings::new("exp").category(ExpenseCategory::new("booth", "展位")),
+        Command::ConfigureExpenses {
+            settings: ExpenseSettings::new("exp").category(ExpenseCategory::new("booth", "展位")),
+        },
     )
     .unwrap();
     e.create_customer("wang", Customer::new("acme", "Acme"))
@@ -86,28 +92,52 @@ fn figures_per_source_reuse_the_funnel_and_add_costs() {
     e.lose("wang", "f3", "price", None).unwrap();
     // a booth at the fair (tagged) and a dinner on a fair deal (its opportunity's source)
     let day: chrono::NaiveDate = "2026-03-01".parse().unwrap();
-    e.submit_expense(
+    e.execute(
         "wang",
-        Expense::new("booth", "acme", "wang", "booth", cny(60_000), day).source("高交会"),
+        Command::SubmitExpense {
+            expense: Expense::new("booth", "acme", "wang", "booth", cny(60_000), day)
+                .source("高交会"),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "wang",
-        Expense::new("dinner", "acme", "wang", "booth", cny(4_000), day).opportunity("f2"),
+        Command::SubmitExpense {
+            expense: Expense::new("dinner", "acme", "wang", "booth", cny(4_000), day)
+                .opportunity("f2"),
+        },
     )
     .unwrap();
-    e.submit_expense(
+    e.execute(
         "wang",
-        Expense::new("pending", "acme", "wang", "booth", cny(999), day).source("高交会"),
+        Command::SubmitExpense {
+            expense: Expense::new("pending", "acme", "wang", "booth", cny(999), day)
+                .source("高交会"),
+        },
     )
     .unwrap();
-    e.decide_expense("li", "booth", Decision::Approve, "")
-        .unwrap();
-    e.decide_expense("li", "dinner", Decision::Approve, "")
-        .unwrap();
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "booth".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap();
+    e.execute(
+        "li",
+        Command::DecideExpense {
+            expense: "dinner".into(),
+            decision: Decision::Approve,
+            comment: "".into(),
+        },
+    )
+    .unwrap();
 
     let r = e
-        .source_report(&"sales".into(), None, Window::all())
+        .view()
+        .source_report(&"sales".into(), Window::all())
         .unwrap();
     let fair = r.row("高交会").unwrap();
     assert!(fair.configured);
@@ -134,9 +164,9 @@ fn figures_per_source_reuse_the_funnel_and_add_costs() {
     assert!(r.to_string().contains("trade fair"));
 
     // the same figures as the funnel grouped by source, computed directly
-    let events = e.events_after(0, 10_000).unwrap();
+    let events = e.view().events(0, 10_000).unwrap();
     let table = FunnelTable::from_events(
-        e.pipeline(&"sales".into()).unwrap(),
+        e.view().pipeline(&"sales".into()).unwrap(),
         &events,
         GroupBy::Source,
     )
@@ -148,20 +178,17 @@ fn figures_per_source_reuse_the_funnel_and_add_costs() {
 
     // as of before the wins
     let before = e
-        .source_report(
-            &"sales".into(),
-            Some(t("2026-03-02T00:00:00Z")),
-            Window::all(),
-        )
+        .at(t("2026-03-02T00:00:00Z"))
+        .and_then(|v| v.source_report(&"sales".into(), Window::all()))
         .unwrap();
     let fair = before.row("高交会").unwrap();
     assert_eq!((fair.won, fair.open), (0, 3));
     assert!(fair.cost.is_empty());
     // a window from 4 March: f1's win (3 March) closes outside it, f2's and f3's inside
     let later = e
+        .view()
         .source_report(
             &"sales".into(),
-            None,
             Window::new(Some(t("2026-03-04T00:00:00Z")), None),
         )
         .unwrap();
@@ -174,7 +201,7 @@ fn figures_per_source_reuse_the_funnel_and_add_costs() {
 fn unknown_sources_are_refused_once_a_list_is_configured() {
     let clock = ManualClock::new(t("2026-03-01T00:00:00Z"));
     let mut e = engine(&clock);
-    let position = e.state().position();
+    let position = e.view().state().position();
     let mut n = NewOpportunity::new("x", "sales", "acme", "wang", "x", cny(1));
     n.source = Some("carrier pigeon".into());
     let err = e.create_opportunity("wang", n).unwrap_err();
@@ -195,26 +222,35 @@ fn unknown_sources_are_refused_once_a_list_is_configured() {
     assert_eq!(err.code(), ErrorCode::Validation);
     let day: chrono::NaiveDate = "2026-03-01".parse().unwrap();
     let err = e
-        .submit_expense(
+        .execute(
             "wang",
-            Expense::new("x", "acme", "wang", "booth", cny(1), day).source("nope"),
+            Command::SubmitExpense {
+                expense: Expense::new("x", "acme", "wang", "booth", cny(1), day).source("nope"),
+            },
         )
         .unwrap_err();
     assert!(err.to_string().contains("expense.source"), "{err}");
     let err = e
-        .configure_sources("admin", vec![Source::new("a", "A"), Source::new("a", "")])
+        .execute(
+            "admin",
+            Command::ConfigureSources {
+                sources: vec![Source::new("a", "A"), Source::new("a", "")],
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidDefinition);
     assert!(err.to_string().contains("sources[1].id"), "{err}");
     assert!(err.to_string().contains("sources[1].name"), "{err}");
-    assert_eq!(e.state().position(), position + 1); // only "ok"
-                                                    // extending the list: the new source is accepted, old deals keep theirs
-    let mut list = e.sources().unwrap().to_vec();
+    assert_eq!(e.view().state().position(), position + 1); // only "ok"
+                                                           // extending the list: the new source is accepted, old deals keep theirs
+    let mut list = e.view().sources().unwrap().to_vec();
     list.push(Source::new("carrier pigeon", "pigeons"));
-    e.configure_sources("admin", list).unwrap();
+    e.execute("admin", Command::ConfigureSources { sources: list })
+        .unwrap();
     opp(&mut e, "p", 1, Some("carrier pigeon"));
     let r = e
-        .source_report(&"sales".into(), None, Window::all())
+        .view()
+        .source_report(&"sales".into(), Window::all())
         .unwrap();
     assert_eq!(r.row("carrier pigeon").unwrap().created, 1);
     assert_eq!(r.row("网络推广").unwrap().created, 1);
@@ -245,7 +281,7 @@ proptest! {
                 }
             }
             clock.set(t("2026-04-15T00:00:00Z"));
-            e.source_report(&"sales".into(), None, Window::all()).unwrap()
+            e.view().source_report(&"sales".into(), Window::all()).unwrap()
         };
         let forward: Vec<usize> = (0..deals.len()).collect();
         let backward: Vec<usize> = forward.iter().rev().copied().collect();

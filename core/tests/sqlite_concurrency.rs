@@ -207,5 +207,5 @@ fn two_processes_on_one_file_conflict_cleanly_and_serialize() {
     }
     assert_eq!(serial.store().read_all(0, usize::MAX).unwrap(), all);
     let replayed = Engine::builder().store(file).build().unwrap();
-    assert_eq!(replayed.state(), serial.state());
+    assert_eq!(replayed.view().state(), serial.view().state());
 }

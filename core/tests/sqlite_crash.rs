@@ -39,7 +39,7 @@ fn pipeline() -> Pipeline {
 }
 
 fn setup(engine: &mut Engine) {
-    if engine.user(&"admin".into()).is_ok() {
+    if engine.view().user(&"admin".into()).is_ok() {
         return;
     }
     engine
@@ -262,15 +262,19 @@ fn verify(path: &Path, acked: &BTreeMap<u64, u64>, run: u64, seed: u64) {
     for (&k, &kind) in acked {
         match kind {
             0 => assert!(
-                engine.opportunity(&format!("opp-{k}").into()).is_ok(),
+                engine
+                    .view()
+                    .opportunity(&format!("opp-{k}").into())
+                    .is_ok(),
                 "{ctx}: {k}"
             ),
             1 => assert!(
-                engine.task(&format!("task-{k}").into()).is_ok(),
+                engine.view().task(&format!("task-{k}").into()).is_ok(),
                 "{ctx}: {k}"
             ),
             2 => assert_eq!(
                 engine
+                    .view()
                     .opportunity(&format!("opp-{}", k - 2).into())
                     .unwrap()
                     .stage
@@ -280,7 +284,11 @@ fn verify(path: &Path, acked: &BTreeMap<u64, u64>, run: u64, seed: u64) {
             ),
             _ => {
                 assert!(present.contains(&k), "{ctx}: batch {k} lost");
-                let o = engine.opportunity(&format!("bat-{k}").into()).unwrap();
+                let o = engine
+                    .view()
+                    .opportunity(&format!("bat-{k}").into())
+                    .unwrap()
+                    .clone();
                 assert_eq!((o.stage.as_str(), o.checklist.len()), ("demo", ITEMS));
             }
         }
@@ -289,12 +297,14 @@ fn verify(path: &Path, acked: &BTreeMap<u64, u64>, run: u64, seed: u64) {
     let this_run = |k: &u64| *k / 1_000_000 == run && !acked.contains_key(k);
     let unacked = present.iter().filter(|k| this_run(k)).count()
         + engine
+            .view()
             .opportunities()
             .iter()
             .filter_map(|o| o.id.as_str().strip_prefix("opp-"))
             .filter(|k| this_run(&k.parse().unwrap()))
             .count()
         + engine
+            .view()
             .open_tasks(None)
             .iter()
             .filter_map(|t| t.id.as_str().strip_prefix("task-"))
@@ -314,6 +324,7 @@ fn verify(path: &Path, acked: &BTreeMap<u64, u64>, run: u64, seed: u64) {
             .map(|r| r.id.to_string())
             .collect();
         let state: Vec<String> = engine
+            .view()
             .opportunities_in_stage(&"sales".into(), &stage.into())
             .into_iter()
             .map(|o| o.id.to_string())
@@ -321,6 +332,11 @@ fn verify(path: &Path, acked: &BTreeMap<u64, u64>, run: u64, seed: u64) {
         assert_eq!(rows, state, "{ctx}: stage {stage}");
     }
     let tasks = store.open_tasks(None).unwrap();
-    let state: Vec<Task> = engine.open_tasks(None).into_iter().cloned().collect();
+    let state: Vec<Task> = engine
+        .view()
+        .open_tasks(None)
+        .into_iter()
+        .cloned()
+        .collect();
     assert_eq!(tasks, state, "{ctx}");
 }

@@ -67,11 +67,13 @@ fn setup(engine: &mut Engine) {
 fn step(engine: &mut Engine, rng: &mut Rng, clock: &ManualClock, n: u64) {
     clock.advance(Duration::from_secs(rng.below(100_000)));
     let opps: Vec<OpportunityId> = engine
+        .view()
         .opportunities()
         .iter()
         .map(|o| o.id.clone())
         .collect();
     let tasks: Vec<TaskId> = engine
+        .view()
         .open_tasks(None)
         .iter()
         .map(|t| t.id.clone())
@@ -100,11 +102,9 @@ fn step(engine: &mut Engine, rng: &mut Rng, clock: &ManualClock, n: u64) {
         }
         (2 | 3, Some(o)) => {
             let (pipeline, stage) = {
-                let o = engine.opportunity(&o).unwrap();
-                (
-                    engine.pipeline(&o.pipeline).unwrap().clone(),
-                    o.stage.clone(),
-                )
+                let view = engine.view();
+                let o = view.opportunity(&o).unwrap();
+                (view.pipeline(&o.pipeline).unwrap().clone(), o.stage.clone())
             };
             let next = pipeline
                 .stage_index(&stage)
@@ -114,8 +114,9 @@ fn step(engine: &mut Engine, rng: &mut Rng, clock: &ManualClock, n: u64) {
         }
         (4, Some(o)) => {
             let first = {
-                let p = &engine.opportunity(&o).unwrap().pipeline;
-                engine.pipeline(p).unwrap().stages[0].id.clone()
+                let view = engine.view();
+                let p = &view.opportunity(&o).unwrap().pipeline;
+                view.pipeline(p).unwrap().stages[0].id.clone()
             };
             engine.move_back("admin", o, first, Some("re-qualify".into()))
         }
@@ -162,7 +163,7 @@ fn step(engine: &mut Engine, rng: &mut Rng, clock: &ManualClock, n: u64) {
         (_, _) => {
             // Edit the sales pipeline: drop a middle stage (mapping its deals to the first)
             // or add one back.
-            let mut p = engine.pipeline(&"sales".into()).unwrap().clone();
+            let mut p = engine.view().pipeline(&"sales".into()).unwrap().clone();
             let mut mapping = Vec::new();
             if p.stages.len() > 2 && rng.below(2) == 0 {
                 let i = 1 + rng.below(p.stages.len() as u64 - 2) as usize;
@@ -171,7 +172,15 @@ fn step(engine: &mut Engine, rng: &mut Rng, clock: &ManualClock, n: u64) {
             } else {
                 p.stages.push(Stage::new(format!("x{n}"), "extra", 0.9));
             }
-            engine.edit_pipeline("admin", p, mapping)
+            engine
+                .execute(
+                    "admin",
+                    Command::EditPipeline {
+                        pipeline: p,
+                        mapping: mapping.into_iter().collect(),
+                    },
+                )
+                .map(drop)
         }
     };
 }
@@ -208,16 +217,18 @@ fn assert_read_models_agree(store: &SqliteStore, engine: &Engine, ctx: &str) {
             .collect()
     };
     let mut stages: BTreeSet<(PipelineId, StageId)> = engine
+        .view()
         .opportunities()
         .iter()
         .map(|o| (o.pipeline.clone(), o.stage.clone()))
         .collect();
-    for p in engine.pipelines() {
+    for p in engine.view().pipelines() {
         stages.extend(p.stages.iter().map(|s| (p.id.clone(), s.id.clone())));
     }
     let mut open = 0;
     for (p, s) in &stages {
         let expected: Vec<Row> = engine
+            .view()
             .opportunities_in_stage(p, s)
             .into_iter()
             .map(row_of)
@@ -229,9 +240,13 @@ fn assert_read_models_agree(store: &SqliteStore, engine: &Engine, ctx: &str) {
             "{ctx}: {p}/{s}"
         );
     }
-    assert!(open > 0 || engine.opportunities().is_empty(), "{ctx}");
+    assert!(
+        open > 0 || engine.view().opportunities().is_empty(),
+        "{ctx}"
+    );
     for owner in OWNERS {
         let expected: Vec<Row> = engine
+            .view()
             .opportunities()
             .into_iter()
             .filter(|o| o.is_open() && o.owner.as_str() == owner)
@@ -243,6 +258,7 @@ fn assert_read_models_agree(store: &SqliteStore, engine: &Engine, ctx: &str) {
             "{ctx}: owner {owner}"
         );
         let tasks: Vec<Task> = engine
+            .view()
             .open_tasks(Some(&owner.into()))
             .into_iter()
             .cloned()
@@ -253,10 +269,16 @@ fn assert_read_models_agree(store: &SqliteStore, engine: &Engine, ctx: &str) {
             "{ctx}"
         );
     }
-    let tasks: Vec<Task> = engine.open_tasks(None).into_iter().cloned().collect();
+    let tasks: Vec<Task> = engine
+        .view()
+        .open_tasks(None)
+        .into_iter()
+        .cloned()
+        .collect();
     assert_eq!(store.open_tasks(None).unwrap(), tasks, "{ctx}");
     for c in CUSTOMERS {
         let acts: Vec<Activity> = engine
+            .view()
             .activities_for_customer(&c.into())
             .into_iter()
             .cloned()
@@ -292,7 +314,7 @@ fn read_models_equal_the_engine_state_after_random_histories() {
         }
         let events = store.head().unwrap();
         assert!(events > 300, "a rich history ({events} events)");
-        let edits = engine.pipeline(&"sales".into()).unwrap().version;
+        let edits = engine.view().pipeline(&"sales".into()).unwrap().version;
         assert!(edits > 1, "the pipeline was edited");
 
         // Reopened, the file gives the same answers and replays to the same state.
@@ -300,7 +322,7 @@ fn read_models_equal_the_engine_state_after_random_histories() {
         let store = SqliteStore::open_with(&path, opts).unwrap();
         assert_read_models_agree(&store, &engine, &format!("seed {seed:#x}, reopened"));
         let replayed = Engine::builder().store(store.clone()).build().unwrap();
-        assert_eq!(replayed.state(), engine.state());
+        assert_eq!(replayed.view().state(), engine.view().state());
         // And so does a rebuild from the events.
         store.rebuild_read_models().unwrap();
         assert_read_models_agree(&store, &engine, &format!("seed {seed:#x}, rebuilt"));

@@ -32,9 +32,11 @@ fn won_counts_by_its_local_date_in_the_company_time_zone() {
     // Shanghai is UTC+8: the local 1 April begins at 2026-03-31T16:00Z.
     let clock = ManualClock::new(t("2026-03-01T00:00:00Z"));
     let mut e = mgmt_engine(&clock);
-    e.set_target(
+    e.execute(
         "admin",
-        Target::new("w-q1", rep("wang"), q(2026, 1), cny(1_000_000)),
+        Command::SetTarget {
+            target: Target::new("w-q1", rep("wang"), q(2026, 1), cny(1_000_000)),
+        },
     )
     .unwrap();
     opp(&mut e, "late-march", "wang", cny(300_000), "2026-03-31");
@@ -44,7 +46,10 @@ fn won_counts_by_its_local_date_in_the_company_time_zone() {
     clock.set(t("2026-03-31T16:00:00Z")); // 00:00 local, 1 April
     e.win("wang", "early-april").unwrap();
 
-    let r1 = e.attainment(&AttainmentQuery::new(q(2026, 1))).unwrap();
+    let r1 = e
+        .view()
+        .attainment(&AttainmentQuery::new(q(2026, 1)))
+        .unwrap();
     let w = r1.row(&rep("wang")).unwrap();
     assert_eq!(w.closed_won, cny(300_000));
     assert_eq!(w.deals_won, 1);
@@ -53,11 +58,13 @@ fn won_counts_by_its_local_date_in_the_company_time_zone() {
     assert_eq!(r1.time_zone, "Asia/Shanghai");
     // the same deals in UTC: both are March
     let utc = e
+        .view()
         .attainment(&AttainmentQuery::new(q(2026, 1)).time_zone("UTC"))
         .unwrap();
     assert_eq!(utc.row(&rep("wang")).unwrap().closed_won, cny(500_000));
     // Q2 has no target: figures without ratios
     let r2 = e
+        .view()
         .attainment(&AttainmentQuery::new(q(2026, 2)).currency(Currency::new("CNY").unwrap()))
         .unwrap();
     let w2 = r2.row(&rep("wang")).unwrap();
@@ -74,9 +81,11 @@ fn won_counts_by_its_local_date_in_the_company_time_zone() {
 fn a_deal_reopened_after_its_period_closed_counts_only_as_of_before_the_reopen() {
     let clock = ManualClock::new(t("2026-03-01T00:00:00Z"));
     let mut e = mgmt_engine(&clock);
-    e.set_target(
+    e.execute(
         "admin",
-        Target::new("w-q1", rep("wang"), q(2026, 1), cny(100_000)),
+        Command::SetTarget {
+            target: Target::new("w-q1", rep("wang"), q(2026, 1), cny(100_000)),
+        },
     )
     .unwrap();
     opp(&mut e, "d", "wang", cny(80_000), "2026-03-20");
@@ -87,11 +96,15 @@ fn a_deal_reopened_after_its_period_closed_counts_only_as_of_before_the_reopen()
     clock.set(t("2026-04-06T02:00:00Z"));
 
     let before = e
+        .view()
         .attainment(&AttainmentQuery::new(q(2026, 1)).as_of(t("2026-04-01T00:00:00Z")))
         .unwrap();
     assert_eq!(before.row(&rep("wang")).unwrap().attainment, Some(0.8));
     assert_eq!(before.as_of, Some(t("2026-04-01T00:00:00Z")));
-    let now = e.attainment(&AttainmentQuery::new(q(2026, 1))).unwrap();
+    let now = e
+        .view()
+        .attainment(&AttainmentQuery::new(q(2026, 1)))
+        .unwrap();
     let w = now.row(&rep("wang")).unwrap();
     assert_eq!(w.attainment, Some(0.0));
     // reopened into its stage, its close date (20 March) is still in Q1: open pipeline again
@@ -100,10 +113,14 @@ fn a_deal_reopened_after_its_period_closed_counts_only_as_of_before_the_reopen()
     // won again in April: Q2's, not Q1's
     e.win("wang", "d").unwrap();
     let q2 = e
+        .view()
         .attainment(&AttainmentQuery::new(q(2026, 2)).currency(Currency::new("CNY").unwrap()))
         .unwrap();
     assert_eq!(q2.row(&rep("wang")).unwrap().closed_won, cny(80_000));
-    let q1 = e.attainment(&AttainmentQuery::new(q(2026, 1))).unwrap();
+    let q1 = e
+        .view()
+        .attainment(&AttainmentQuery::new(q(2026, 1)))
+        .unwrap();
     assert_eq!(q1.row(&rep("wang")).unwrap().closed_won, cny(0));
 }
 
@@ -111,9 +128,11 @@ fn a_deal_reopened_after_its_period_closed_counts_only_as_of_before_the_reopen()
 fn pipeline_weighted_commit_best_case_omitted_and_coverage() {
     let clock = ManualClock::new(t("2026-01-05T00:00:00Z"));
     let mut e = mgmt_engine(&clock);
-    e.set_target(
+    e.execute(
         "admin",
-        Target::new("w", rep("wang"), q(2026, 1), cny(1_000_000)).deals(4),
+        Command::SetTarget {
+            target: Target::new("w", rep("wang"), q(2026, 1), cny(1_000_000)).deals(4),
+        },
     )
     .unwrap();
     opp(&mut e, "won", "wang", cny(400_000), "2026-02-01");
@@ -140,7 +159,10 @@ fn pipeline_weighted_commit_best_case_omitted_and_coverage() {
     opp(&mut e, "lost", "wang", cny(10_000), "2026-02-01");
     e.lose("wang", "lost", "price", None).unwrap();
 
-    let r = e.attainment(&AttainmentQuery::new(q(2026, 1))).unwrap();
+    let r = e
+        .view()
+        .attainment(&AttainmentQuery::new(q(2026, 1)))
+        .unwrap();
     let w = r.row(&rep("wang")).unwrap();
     assert_eq!(w.closed_won, cny(400_000));
     assert_eq!(w.open_pipeline, cny(600_000)); // q + c + p
@@ -273,19 +295,34 @@ fn decomposition_says_when_the_parts_do_not_sum_to_the_whole() {
     let clock = ManualClock::new(t("2026-01-05T00:00:00Z"));
     let mut e = mgmt_engine(&clock);
     let q1 = q(2026, 1);
-    e.set_target("admin", Target::new("li", team("li"), q1, cny(300)))
-        .unwrap();
-    e.set_target("admin", Target::new("wang", rep("wang"), q1, cny(100)))
-        .unwrap();
-    let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
+    e.execute(
+        "admin",
+        Command::SetTarget {
+            target: Target::new("li", team("li"), q1, cny(300)),
+        },
+    )
+    .unwrap();
+    e.execute(
+        "admin",
+        Command::SetTarget {
+            target: Target::new("wang", rep("wang"), q1, cny(100)),
+        },
+    )
+    .unwrap();
+    let r = e.view().attainment(&AttainmentQuery::new(q1)).unwrap();
     assert_eq!(r.decomposition.len(), 1);
     let i = &r.decomposition[0];
     assert_eq!(i.scope, team("li"));
     assert_eq!((i.whole, i.parts), (cny(300), cny(100)));
     assert_eq!(i.missing, vec![rep("qian")]); // li's own quota is optional
-    e.set_target("li", Target::new("qian", rep("qian"), q1, cny(150)))
-        .unwrap();
-    let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
+    e.execute(
+        "li",
+        Command::SetTarget {
+            target: Target::new("qian", rep("qian"), q1, cny(150)),
+        },
+    )
+    .unwrap();
+    let r = e.view().attainment(&AttainmentQuery::new(q1)).unwrap();
     assert_eq!(r.decomposition[0].parts, cny(250));
     assert!(r.decomposition[0].missing.is_empty());
     assert!(
@@ -294,19 +331,34 @@ fn decomposition_says_when_the_parts_do_not_sum_to_the_whole() {
         r.decomposition[0].message
     );
     // replacing a part by id fixes it
-    e.set_target("li", Target::new("qian", rep("qian"), q1, cny(200)))
-        .unwrap();
-    let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
+    e.execute(
+        "li",
+        Command::SetTarget {
+            target: Target::new("qian", rep("qian"), q1, cny(200)),
+        },
+    )
+    .unwrap();
+    let r = e.view().attainment(&AttainmentQuery::new(q1)).unwrap();
     assert!(r.decomposition.is_empty(), "{:?}", r.decomposition);
-    assert_eq!(e.targets().len(), 3);
+    assert_eq!(e.view().targets().len(), 3);
     // a company target over li's team (admin, at the top too, carries no quota)
-    e.set_target("admin", Target::new("co", Scope::Company, q1, cny(300)))
-        .unwrap();
-    let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
+    e.execute(
+        "admin",
+        Command::SetTarget {
+            target: Target::new("co", Scope::Company, q1, cny(300)),
+        },
+    )
+    .unwrap();
+    let r = e.view().attainment(&AttainmentQuery::new(q1)).unwrap();
     assert!(r.decomposition.is_empty(), "{:?}", r.decomposition); // admin carries no quota
-    e.set_target("admin", Target::new("co", Scope::Company, q1, cny(400)))
-        .unwrap();
-    let r = e.attainment(&AttainmentQuery::new(q1)).unwrap();
+    e.execute(
+        "admin",
+        Command::SetTarget {
+            target: Target::new("co", Scope::Company, q1, cny(400)),
+        },
+    )
+    .unwrap();
+    let r = e.view().attainment(&AttainmentQuery::new(q1)).unwrap();
     assert_eq!(r.decomposition.len(), 1);
     assert_eq!(r.decomposition[0].scope, Scope::Company);
     assert!(r.decomposition[0].missing.is_empty());
@@ -318,74 +370,121 @@ fn bad_targets_are_refused_naming_the_field_and_nothing_changes() {
     let clock = ManualClock::new(t("2026-01-05T00:00:00Z"));
     let mut e = mgmt_engine(&clock);
     let q1 = q(2026, 1);
-    e.set_target("admin", Target::new("w", rep("wang"), q1, cny(100)))
-        .unwrap();
-    let before: Vec<Target> = e.targets().into_iter().cloned().collect();
-    let position = e.state().position();
+    e.execute(
+        "admin",
+        Command::SetTarget {
+            target: Target::new("w", rep("wang"), q1, cny(100)),
+        },
+    )
+    .unwrap();
+    let before: Vec<Target> = e.view().targets().into_iter().cloned().collect();
+    let position = e.view().state().position();
 
     let err = e
-        .set_target("admin", Target::new("x", rep("ghost"), q1, cny(100)))
+        .execute(
+            "admin",
+            Command::SetTarget {
+                target: Target::new("x", rep("ghost"), q1, cny(100)),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert!(err.to_string().contains("target.scope"), "{err}");
 
     // a month target beside the quarter is fine; a custom range only clashes with customs
-    e.set_target(
+    e.execute(
         "admin",
-        Target::new("x", rep("wang"), Period::month(2026, 1).unwrap(), cny(1)),
+        Command::SetTarget {
+            target: Target::new("x", rep("wang"), Period::month(2026, 1).unwrap(), cny(1)),
+        },
     )
     .unwrap();
     let jan15 = "2026-01-15".parse().unwrap();
     let feb15 = "2026-02-15".parse().unwrap();
-    e.set_target(
+    e.execute(
         "admin",
-        Target::new(
-            "y",
-            rep("wang"),
-            Period::custom(jan15, feb15).unwrap(),
-            cny(1),
-        ),
+        Command::SetTarget {
+            target: Target::new(
+                "y",
+                rep("wang"),
+                Period::custom(jan15, feb15).unwrap(),
+                cny(1),
+            ),
+        },
     )
     .unwrap();
     let err = e
-        .set_target(
+        .execute(
             "admin",
-            Target::new("z", rep("wang"), Period::month(2026, 1).unwrap(), cny(1)),
+            Command::SetTarget {
+                target: Target::new("z", rep("wang"), Period::month(2026, 1).unwrap(), cny(1)),
+            },
         )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("target.period"), "{err}");
     assert!(err.to_string().contains("overlaps target x"), "{err}");
     let err = e
-        .set_target("admin", Target::new("w2", rep("wang"), q1, cny(5)))
+        .execute(
+            "admin",
+            Command::SetTarget {
+                target: Target::new("w2", rep("wang"), q1, cny(5)),
+            },
+        )
         .unwrap_err();
     assert!(err.to_string().contains("target.period"), "{err}");
 
     let err = e
-        .set_target("admin", Target::new("neg", rep("qian"), q1, cny(-1)))
+        .execute(
+            "admin",
+            Command::SetTarget {
+                target: Target::new("neg", rep("qian"), q1, cny(-1)),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("target.revenue"), "{err}");
 
     // a rep does not set targets; a manager sets those below them, not their own team's
     let err = e
-        .set_target("wang", Target::new("self", rep("wang"), q(2026, 2), cny(1)))
+        .execute(
+            "wang",
+            Command::SetTarget {
+                target: Target::new("self", rep("wang"), q(2026, 2), cny(1)),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
     let err = e
-        .set_target("li", Target::new("own", team("li"), q(2026, 2), cny(1)))
+        .execute(
+            "li",
+            Command::SetTarget {
+                target: Target::new("own", team("li"), q(2026, 2), cny(1)),
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
-    let err = e.remove_target("wang", "w").unwrap_err();
+    let err = e
+        .execute("wang", Command::RemoveTarget { target: "w".into() })
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
-    let err = e.remove_target("admin", "nope").unwrap_err();
+    let err = e
+        .execute(
+            "admin",
+            Command::RemoveTarget {
+                target: "nope".into(),
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 
     // what succeeded above is the two extra targets, nothing else
-    assert_eq!(e.state().position(), position + 2);
-    e.remove_target("admin", "x").unwrap();
-    e.remove_target("admin", "y").unwrap();
-    let after: Vec<Target> = e.targets().into_iter().cloned().collect();
+    assert_eq!(e.view().state().position(), position + 2);
+    e.execute("admin", Command::RemoveTarget { target: "x".into() })
+        .unwrap();
+    e.execute("admin", Command::RemoveTarget { target: "y".into() })
+        .unwrap();
+    let after: Vec<Target> = e.view().targets().into_iter().cloned().collect();
     assert_eq!(after, before);
 }
 

@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use salespipe::{Command, Engine, ManualClock, StageId, Timestamp};
+use salespipe::{Command, Engine, ManualClock, Query, Timestamp};
+
+/// Who asks a query step that names no actor.
+pub const READER: &str = "conformance";
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -90,135 +93,12 @@ pub fn subset_match(expected: &Value, actual: &Value, path: &str) -> Result<(), 
     }
 }
 
-fn str_field<'a>(q: &'a Value, key: &str) -> Result<&'a str, String> {
-    q.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("query needs a string \"{key}\": {q}"))
-}
-
-fn time_field(q: &Value, key: &str) -> Result<Timestamp, String> {
-    str_field(q, key)?.parse().map_err(|e| format!("{e}"))
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, String> {
-    serde_json::to_value(v).map_err(|e| e.to_string())
-}
-
-/// Answers a query as JSON. Errors become `{"error": code}`.
-pub fn query(engine: &Engine, q: &Value) -> Result<Value, String> {
-    let kind = str_field(q, "type")?;
-    let result = match kind {
-        "opportunity" => engine.opportunity(&str_field(q, "id")?.into()).map(to_json),
-        "opportunity_as_of" => {
-            let at: Timestamp = str_field(q, "at")?.parse().map_err(|e| format!("{e}"))?;
-            engine
-                .opportunity_as_of(&str_field(q, "id")?.into(), at)
-                .map(|o| to_json(&o))
-        }
-        "timeline" => engine
-            .timeline(&str_field(q, "id")?.into())
-            .map(|t| to_json(&t)),
-        "gate" => engine
-            .check(
-                &str_field(q, "id")?.into(),
-                &StageId::new(str_field(q, "target")?),
-            )
-            .map(|r| to_json(&r)),
-        "pipeline" => engine.pipeline(&str_field(q, "id")?.into()).map(to_json),
-        "open_tasks" => {
-            let owner = q
-                .get("owner")
-                .and_then(Value::as_str)
-                .map(salespipe::ActorId::from);
-            Ok(to_json(&engine.open_tasks(owner.as_ref())))
-        }
-        "activities" => Ok(to_json(
-            &engine.activities_for_opportunity(&str_field(q, "opportunity")?.into()),
-        )),
-        "customer" => engine.customer(&str_field(q, "id")?.into()).map(to_json),
-        "due" => {
-            let at = time_field(q, "at")?;
-            let due = match q.get("recipient").and_then(Value::as_str) {
-                Some(r) => {
-                    let limit = q.get("limit").and_then(Value::as_u64).unwrap_or(100);
-                    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-                    engine.due_for(&r.into(), at, limit)
-                }
-                None => engine.due(at),
-            };
-            Ok(to_json(&due))
-        }
-        "upcoming" => {
-            let at = time_field(q, "at")?;
-            let until = time_field(q, "until")?;
-            let ms = u64::try_from(until.as_millis() - at.as_millis()).unwrap_or(0);
-            Ok(to_json(
-                &engine.upcoming(at, std::time::Duration::from_millis(ms)),
-            ))
-        }
-        "next_due_after" => Ok(to_json(&engine.next_due_after(time_field(q, "at")?))),
-        "reminder" => engine.reminder(&str_field(q, "id")?.into()).map(to_json),
-        "daily_report" => {
-            let day =
-                salespipe::parse_date("day", str_field(q, "day")?).map_err(|e| e.to_string())?;
-            engine
-                .daily_report(&str_field(q, "rep")?.into(), day, time_field(q, "as_of")?)
-                .map(|r| to_json(&r))
-        }
-        "daily_team_report" => {
-            let day =
-                salespipe::parse_date("day", str_field(q, "day")?).map_err(|e| e.to_string())?;
-            engine
-                .daily_team_report(
-                    &str_field(q, "manager")?.into(),
-                    day,
-                    time_field(q, "as_of")?,
-                )
-                .map(|r| to_json(&r))
-        }
-        "attainment" => {
-            let query: salespipe::management::target::AttainmentQuery =
-                serde_json::from_value(q.clone()).map_err(|e| format!("attainment query: {e}"))?;
-            engine.attainment(&query).map(|r| to_json(&r))
-        }
-        "targets" => Ok(to_json(&engine.targets())),
-        "competitor_report" => {
-            let opt = |key: &str| q.get(key).map(|_| time_field(q, key)).transpose();
-            let params = salespipe::CompetitorParams {
-                as_of: opt("as_of")?,
-                closed: salespipe::analytics::Window::new(opt("closed_from")?, opt("closed_to")?),
-            };
-            engine.competitor_report_with(&params).map(|r| to_json(&r))
-        }
-        "expense" => engine.expense(&str_field(q, "id")?.into()).map(to_json),
-        "expense_report" => {
-            let query: salespipe::management::expense::ExpenseQuery =
-                serde_json::from_value(q.clone())
-                    .map_err(|e| format!("expense_report query: {e}"))?;
-            engine.expense_report(&query).map(|r| to_json(&r))
-        }
-        "source_report" => {
-            let opt = |key: &str| q.get(key).map(|_| time_field(q, key)).transpose();
-            engine
-                .source_report(
-                    &str_field(q, "pipeline")?.into(),
-                    opt("as_of")?,
-                    salespipe::analytics::Window::new(opt("window_from")?, opt("window_to")?),
-                )
-                .map(|r| to_json(&r))
-        }
-        "forecast_snapshots" => Ok(to_json(&engine.forecast_snapshots())),
-        "forecast_snapshot" => engine
-            .forecast_snapshot(&str_field(q, "id")?.into())
-            .map(to_json),
-        "forecast_accuracy" => {
-            let as_of = q.get("as_of").map(|_| time_field(q, "as_of")).transpose()?;
-            engine.forecast_accuracy(as_of).map(|r| to_json(&r))
-        }
-        other => return Err(format!("unknown query type {other:?}")),
-    };
-    match result {
-        Ok(v) => v,
+/// Answers a query (the JSON form of [`salespipe::Query`]) as `actor`, as JSON. Errors
+/// become `{"error": code}`.
+pub fn query(engine: &Engine, actor: &str, q: &Value) -> Result<Value, String> {
+    let q: Query = serde_json::from_value(q.clone()).map_err(|e| format!("bad query: {e}"))?;
+    match engine.query(actor, q) {
+        Ok(answer) => serde_json::to_value(&answer).map_err(|e| e.to_string()),
         Err(e) => Ok(serde_json::json!({ "error": e.code().as_str() })),
     }
 }
@@ -266,7 +146,9 @@ pub fn run(scenario: &Scenario) -> Result<(), String> {
             }
         }
         if let Some(q) = &step.query {
-            let actual = query(&engine, q).map_err(fail)?;
+            // A query is asked by the step's actor, else by the scenario's reader.
+            let actor = step.actor.as_deref().unwrap_or(READER);
+            let actual = query(&engine, actor, q).map_err(fail)?;
             let expected = step
                 .expect
                 .as_ref()

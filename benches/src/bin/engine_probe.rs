@@ -107,7 +107,7 @@ fn measured_advances(
 #[inline(never)]
 fn measured_replay(store: Arc<dyn EventStore>, events: u64) -> salespipe::Result<()> {
     let e = Engine::builder().shared_store(store).build()?;
-    if e.state().position() != events {
+    if e.view().state().position() != events {
         return Err(salespipe::Error::storage("replay stopped short"));
     }
     Ok(())

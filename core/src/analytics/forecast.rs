@@ -17,10 +17,11 @@ use crate::error::{Error, Result};
 /// let p = Probabilities::Empirical { training: Window::all(), mode: Mode::Recorded };
 /// assert_ne!(p, Probabilities::Stage);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Probabilities {
     /// The configured probability of its current stage.
+    #[default]
     Stage,
     /// The `win_rate` of its current stage over a training window (the same as-of instant);
     /// a stage whose rate is absent (nobody entered it) falls back to its configured

@@ -4,6 +4,8 @@
 //! own arrays (Rust slices, Arrow buffers, NumPy arrays) without copying; [`FunnelTable`] owns
 //! the same columns and is what [`FunnelTable::from_events`] builds from the engine's events.
 
+use serde::{Deserialize, Serialize};
+
 use crate::money::Currency;
 use crate::pipeline::Pipeline;
 
@@ -187,10 +189,12 @@ pub struct FunnelInput<'a> {
 /// use salespipe::analytics::GroupBy;
 /// assert_ne!(GroupBy::Owner, GroupBy::Source);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum GroupBy {
-    /// The opportunity's owner.
+    /// The opportunity's owner (the default).
+    #[default]
     Owner,
     /// The opportunity's source (`(none)` when unset).
     Source,

@@ -8,6 +8,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::event::{Event, RecordedEvent};
 use crate::id::{OpportunityId, StageId};
+use crate::money::Currency;
 use crate::pipeline::{Pipeline, LOST, WON};
 
 impl FunnelTable {
@@ -22,12 +23,86 @@ impl FunnelTable {
     /// - A stage removed by a `PipelineEdited` is resolved through the edit's mapping (also
     ///   for entries recorded before the edit), so its history counts in the stage it maps to;
     ///   a move that becomes a move into the same stage after resolution is dropped.
-    /// - Amounts in more than one currency are an error.
+    /// - Amounts in more than one currency are an error: see
+    ///   [`FunnelTable::from_events_by_currency`] for one table per currency.
     pub fn from_events(
         pipeline: &Pipeline,
         events: &[RecordedEvent],
         group_by: GroupBy,
     ) -> Result<FunnelTable> {
+        build(pipeline, events, group_by, None)
+    }
+
+    /// Like [`FunnelTable::from_events`], one table per currency, sorted by currency code:
+    /// each opportunity counts in the table of the currency of its last amount in `events`.
+    /// A pipeline without opportunities gives one empty table (currency unknown).
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// use salespipe::analytics::{FunnelTable, GroupBy};
+    /// let mut e = Engine::new();
+    /// e.define_pipeline("root", Pipeline::builder("sales", "Sales")
+    ///     .stage(Stage::new("qualify", "Qualify", 0.2)).build()?)?;
+    /// e.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+    /// e.create_customer("wang", Customer::new("acme", "Acme"))?;
+    /// e.create_opportunity("wang", NewOpportunity::new("o1", "sales", "acme", "wang", "ERP", Money::parse("100", "CNY")?))?;
+    /// e.create_opportunity("wang", NewOpportunity::new("o2", "sales", "acme", "wang", "CRM", Money::parse("100", "USD")?))?;
+    /// let events = e.store().read_all(0, 100)?;
+    /// let p = e.view().pipeline(&"sales".into())?.clone();
+    /// let tables = FunnelTable::from_events_by_currency(&p, &events, GroupBy::Owner)?;
+    /// assert_eq!(tables.len(), 2);
+    /// assert_eq!(tables[0].currency.map(|c| c.code()), Some("CNY"));
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn from_events_by_currency(
+        pipeline: &Pipeline,
+        events: &[RecordedEvent],
+        group_by: GroupBy,
+    ) -> Result<Vec<FunnelTable>> {
+        let mut last: HashMap<&OpportunityId, Currency> = HashMap::new();
+        for rec in events {
+            match &rec.event {
+                Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
+                    last.insert(&o.id, o.amount.currency());
+                }
+                Event::OpportunityUpdated {
+                    opportunity,
+                    amount,
+                    ..
+                } => {
+                    if let Some(c) = last.get_mut(opportunity) {
+                        *c = amount.currency();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let currencies: BTreeMap<&str, Currency> = last.values().map(|c| (c.code(), *c)).collect();
+        if currencies.is_empty() {
+            return Ok(vec![build(pipeline, events, group_by, None)?]);
+        }
+        currencies
+            .into_values()
+            .map(|c| {
+                let only = |id: &OpportunityId| last.get(id) == Some(&c);
+                build(pipeline, events, group_by, Some((c, &only)))
+            })
+            .collect()
+    }
+}
+
+/// Which opportunities a table of one currency holds.
+type Accept<'a> = dyn Fn(&OpportunityId) -> bool + 'a;
+
+/// The table of `pipeline` from `events`; with `only`, the table of one currency holding
+/// the opportunities `only` accepts (their amounts checked against nothing else).
+fn build(
+    pipeline: &Pipeline,
+    events: &[RecordedEvent],
+    group_by: GroupBy,
+    only: Option<(Currency, &Accept<'_>)>,
+) -> Result<FunnelTable> {
+    {
         // every mapping of every edit of this pipeline, applied transitively
         let mut alias: BTreeMap<StageId, StageId> = BTreeMap::new();
         for rec in events {
@@ -67,6 +142,8 @@ impl FunnelTable {
         };
 
         let mut t = FunnelTable::new(StageInfo::from_pipeline(pipeline));
+        t.currency = only.map(|(c, _)| c);
+        let skip = |id: &OpportunityId| only.is_some_and(|(_, accept)| !accept(id));
         let mut codes: HashMap<OpportunityId, u64> = HashMap::new();
         let mut last_stage: Vec<u16> = Vec::new();
         let mut group_names: Vec<String> = Vec::new();
@@ -76,7 +153,9 @@ impl FunnelTable {
         for (i, rec) in events.iter().enumerate() {
             let field = |what: &str| format!("events[{i}].{what}");
             match &rec.event {
-                Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
+                Event::OpportunityCreated { opportunity: o }
+                    if o.pipeline == pipeline.id && !skip(&o.id) =>
+                {
                     if codes.contains_key(&o.id) {
                         return Err(Error::already_exists("opportunity", &o.id));
                     }
@@ -88,7 +167,7 @@ impl FunnelTable {
                     };
                     match t.currency {
                         None => t.currency = Some(o.amount.currency()),
-                        Some(c) if c != o.amount.currency() => {
+                        Some(c) if c != o.amount.currency() && only.is_none() => {
                             return Err(Error::validation(
                                 field("amount"),
                                 format!("currency {} differs from {c}", o.amount.currency()),
@@ -135,7 +214,7 @@ impl FunnelTable {
                         continue;
                     };
                     let idx = code as usize;
-                    if Some(amount.currency()) != t.currency {
+                    if only.is_none() && Some(amount.currency()) != t.currency {
                         return Err(Error::validation(
                             field("amount"),
                             format!("currency {} differs from the table's", amount.currency()),

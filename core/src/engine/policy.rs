@@ -135,7 +135,7 @@ pub trait Policy: Send + Sync + std::fmt::Debug {
 /// let mut engine = Engine::new();
 /// engine.register_user("root", User::new("root", "Root", Role::Admin)).unwrap();
 /// engine.register_user("root", User::new("wang", "王芳", Role::Rep)).unwrap();
-/// assert!(!DefaultPolicy.allows(engine.directory(), &"wang".into(), Action::Configure));
+/// assert!(!DefaultPolicy.allows(engine.view().directory(), &"wang".into(), Action::Configure));
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultPolicy;

@@ -214,14 +214,14 @@ impl Expense {
 /// let mut e = Engine::new();
 /// e.register_user("root", User::new("root", "Root", Role::Admin))?;
 /// e.register_user("root", User::new("wang", "王芳", Role::Rep).managed_by("root"))?;
-/// e.define_process("root", ApprovalProcess::new("exp", "费用审批").step(ApprovalStep {
-///     name: "Manager".into(), approvers: vec!["root".into()], policy: StepPolicy::Any }))?;
-/// e.configure_expenses("root", ExpenseSettings::new("exp").category(ExpenseCategory::new("travel", "差旅")))?;
+/// e.execute("root", Command::DefineProcess { process: ApprovalProcess::new("exp", "费用审批").step(ApprovalStep {
+///     name: "Manager".into(), approvers: vec!["root".into()], policy: StepPolicy::Any }) })?;
+/// e.execute("root", Command::ConfigureExpenses { settings: ExpenseSettings::new("exp").category(ExpenseCategory::new("travel", "差旅")) })?;
 /// e.create_customer("wang", Customer::new("acme", "Acme"))?;
-/// e.submit_expense("wang", Expense::new("x1", "acme", "wang", "travel",
-///     Money::parse("120", "CNY")?, "2026-03-02".parse().unwrap()))?;
-/// e.decide_expense("root", "x1", Decision::Approve, "")?;
-/// assert_eq!(e.expense(&"x1".into())?.status(), ExpenseStatus::Approved);
+/// e.execute("wang", Command::SubmitExpense { expense: Expense::new("x1", "acme", "wang", "travel",
+///     Money::parse("120", "CNY")?, "2026-03-02".parse().unwrap()) })?;
+/// e.execute("root", Command::DecideExpense { expense: "x1".into(), decision: Decision::Approve, comment: "".into() })?;
+/// assert_eq!(e.view().expense(&"x1".into())?.status(), ExpenseStatus::Approved);
 /// # Ok::<(), salespipe::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -169,7 +169,7 @@ impl ReminderKind {
 /// let mut engine = Engine::builder().clock(clock.clone()).build()?;
 /// engine.register_user("wang", User::new("wang", "王芳", Role::Admin))?;
 /// engine.create_task("wang", Task::new("task-1", "Call back", "wang", "2026-03-03T09:00:00Z".parse()?))?;
-/// let due = engine.due("2026-03-02T10:00:00Z".parse()?);
+/// let due = engine.view().due("2026-03-02T10:00:00Z".parse()?);
 /// assert_eq!(due[0].id.as_str(), "task_due_soon/task-1");
 /// assert_eq!(due[0].recipient.as_str(), "wang");
 /// # Ok::<(), salespipe::Error>(())

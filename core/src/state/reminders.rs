@@ -22,7 +22,7 @@ pub(crate) struct Mark {
 ///
 /// ```
 /// let engine = salespipe::Engine::new();
-/// assert_eq!(engine.state().reminders().rules().time_zone, "UTC");
+/// assert_eq!(engine.view().state().reminders().rules().time_zone, "UTC");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReminderState {

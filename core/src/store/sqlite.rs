@@ -161,7 +161,7 @@ impl SqliteOptions {
 /// // Another engine (or another process) opening the file sees the same history.
 /// drop(engine);
 /// let again = Engine::builder().store(SqliteStore::open(&path)?).build()?;
-/// assert_eq!(again.opportunity(&"opp-1".into())?.stage.as_str(), "demo");
+/// assert_eq!(again.view().opportunity(&"opp-1".into())?.stage.as_str(), "demo");
 /// # Ok::<(), salespipe::Error>(())
 /// ```
 #[derive(Clone)]

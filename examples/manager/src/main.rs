@@ -308,12 +308,14 @@ fn run(dir: &Path) -> Result<(), String> {
     }
     let series: BTreeSet<&str> = products.values().map(|(s, _)| s.as_str()).collect();
     engine
-        .configure_sources(
+        .execute(
             ADMIN,
-            series
-                .iter()
-                .map(|s| Source::new(*s, format!("{s} series")))
-                .collect(),
+            salespipe::Command::ConfigureSources {
+                sources: series
+                    .iter()
+                    .map(|s| Source::new(*s, format!("{s} series")))
+                    .collect(),
+            },
         )
         .ctx(|| "configuring the product series as sources".into())?;
 
@@ -328,14 +330,16 @@ fn run(dir: &Path) -> Result<(), String> {
             let period = Period::quarter(2017, q as u32 + 1).ctx(|| "a quarter".into())?;
             let id = format!("{}-2017-Q{}", user_id(manager), q + 1);
             engine
-                .set_target(
+                .execute(
                     ADMIN,
-                    Target::new(
-                        id.as_str(),
-                        Scope::Team(user_id(manager)),
-                        period,
-                        money(*amount),
-                    ),
+                    salespipe::Command::SetTarget {
+                        target: Target::new(
+                            id.as_str(),
+                            Scope::Team(user_id(manager)),
+                            period,
+                            money(*amount),
+                        ),
+                    },
                 )
                 .ctx(|| format!("setting target {id}"))?;
             *region_sums.entry((office, q)).or_default() += amount;
@@ -345,14 +349,16 @@ fn run(dir: &Path) -> Result<(), String> {
         let period = Period::quarter(2017, *q as u32 + 1).ctx(|| "a quarter".into())?;
         let id = format!("{}-2017-Q{}", head_id(office), q + 1);
         engine
-            .set_target(
+            .execute(
                 ADMIN,
-                Target::new(
-                    id.as_str(),
-                    Scope::Team(head_id(office)),
-                    period,
-                    money(*amount),
-                ),
+                salespipe::Command::SetTarget {
+                    target: Target::new(
+                        id.as_str(),
+                        Scope::Team(head_id(office)),
+                        period,
+                        money(*amount),
+                    ),
+                },
             )
             .ctx(|| format!("setting target {id}"))?;
     }
@@ -361,14 +367,16 @@ fn run(dir: &Path) -> Result<(), String> {
     // missing the part `rep:admin`. The company row still shows won and pipeline.
     let (rep_name, rep_amount) = REP_TARGET;
     engine
-        .set_target(
+        .execute(
             ADMIN,
-            Target::new(
-                "rep-target-2017-Q4",
-                Scope::Rep(user_id(rep_name)),
-                Period::quarter(2017, 4).ctx(|| "a quarter".into())?,
-                money(rep_amount),
-            ),
+            salespipe::Command::SetTarget {
+                target: Target::new(
+                    "rep-target-2017-Q4",
+                    Scope::Rep(user_id(rep_name)),
+                    Period::quarter(2017, 4).ctx(|| "a quarter".into())?,
+                    money(rep_amount),
+                ),
+            },
         )
         .ctx(|| format!("setting the Q4 target of {rep_name}"))?;
 
@@ -486,6 +494,7 @@ fn run(dir: &Path) -> Result<(), String> {
     for q in 1..=4 {
         let period = Period::quarter(2017, q).ctx(|| "a quarter".into())?;
         let mut report = engine
+            .view()
             .attainment(&AttainmentQuery::new(period).currency(usd))
             .ctx(|| format!("attainment 2017-Q{q}"))?;
         report
@@ -504,7 +513,8 @@ fn run(dir: &Path) -> Result<(), String> {
          creations, advances, wins, losses) =="
     );
     let daily = engine
-        .daily_report(&user_id(rep_name), *day, as_of)
+        .at(as_of)
+        .and_then(|v| v.daily_report(&user_id(rep_name), *day))
         .ctx(|| format!("daily report of {rep_name} on {day}"))?;
     println!("{daily}");
 
@@ -514,7 +524,8 @@ fn run(dir: &Path) -> Result<(), String> {
          source, so each opportunity's source carries its product series) =="
     );
     let by_series = engine
-        .source_report(&PIPELINE.into(), Some(as_of), Window::all())
+        .at(as_of)
+        .and_then(|v| v.source_report(&PIPELINE.into(), Window::all()))
         .ctx(|| "source report".into())?;
     println!("{by_series}");
 

@@ -66,19 +66,21 @@ fn run() -> Result<()> {
     )?;
 
     // The quote approval: the sales manager, then finance.
-    engine.define_process(
+    engine.execute(
         "admin",
-        ApprovalProcess::new("quote-approval", "报价审批")
-            .step(ApprovalStep {
-                name: "销售经理".into(),
-                approvers: vec!["li".into()],
-                policy: StepPolicy::Any,
-            })
-            .step(ApprovalStep {
-                name: "财务".into(),
-                approvers: vec!["zhao".into()],
-                policy: StepPolicy::All,
-            }),
+        Command::DefineProcess {
+            process: ApprovalProcess::new("quote-approval", "报价审批")
+                .step(ApprovalStep {
+                    name: "销售经理".into(),
+                    approvers: vec!["li".into()],
+                    policy: StepPolicy::Any,
+                })
+                .step(ApprovalStep {
+                    name: "财务".into(),
+                    approvers: vec!["zhao".into()],
+                    policy: StepPolicy::All,
+                }),
+        },
     )?;
 
     // The pipeline, with its sub-goals.
@@ -130,7 +132,7 @@ fn run() -> Result<()> {
     let contract = StageId::new("contract");
 
     println!("== What is missing to reach 合同 contract, on day one?\n");
-    println!("{}", engine.check(&opp, &contract)?);
+    println!("{}", engine.view().check(&opp, &contract)?);
 
     // Qualify: tick the budget and set the expected close date.
     engine.log_activity(
@@ -218,7 +220,7 @@ fn run() -> Result<()> {
     )?;
     println!(
         "== After the rejection:\n\n{}",
-        engine.check(&opp, &contract)?
+        engine.view().check(&opp, &contract)?
     );
     engine.update_opportunity(
         "wang",
@@ -232,7 +234,13 @@ fn run() -> Result<()> {
         },
     )?;
     day(&clock, 1);
-    engine.resubmit_approval("wang", "opp-1", "req-1")?;
+    engine.execute(
+        "wang",
+        Command::ResubmitApproval {
+            opportunity: "opp-1".into(),
+            request: "req-1".into(),
+        },
+    )?;
     engine.decide_approval("li", "opp-1", "req-1", Decision::Approve, "同意")?;
     engine.decide_approval("zhao", "opp-1", "req-1", Decision::Approve, "可以")?;
     engine.advance("wang", "opp-1", "contract")?;
@@ -242,7 +250,8 @@ fn run() -> Result<()> {
     engine.tick("wang", "opp-1", "合同已签 contract signed")?;
     engine.win("wang", "opp-1")?;
 
-    let o = engine.opportunity(&opp)?;
+    let view = engine.view();
+    let o = view.opportunity(&opp)?;
     println!(
         "== {} — {} — {}, amount {}\n",
         o.id, o.name, o.status, o.amount
@@ -254,8 +263,8 @@ fn run() -> Result<()> {
         pad("move", 26),
         pad("how", 10)
     );
-    let p = engine.pipeline(&o.pipeline)?;
-    for entry in engine.timeline(&opp)? {
+    let p = view.pipeline(&o.pipeline)?;
+    for entry in view.timeline(&opp)? {
         let moved = match &entry.from {
             Some(from) => format!("{} → {}", p.display_name(from), p.display_name(&entry.to)),
             None => format!("→ {}", p.display_name(&entry.to)),
@@ -291,15 +300,17 @@ fn run() -> Result<()> {
 
     // Everything is on disk: a new engine on the same file replays it.
     let events = engine.store().head()?;
+    drop(view);
     drop(engine);
     let reopened = Engine::builder().store(SqliteStore::open(&path)?).build()?;
-    let again = reopened.opportunity(&opp)?;
+    let view = reopened.view();
+    let again = view.opportunity(&opp)?;
     println!(
         "\n== Reopened {}: {events} events replayed; {} is {} with {} timeline entries",
         path.display(),
         again.id,
         again.status,
-        reopened.timeline(&opp)?.len()
+        view.timeline(&opp)?.len()
     );
     Ok(())
 }

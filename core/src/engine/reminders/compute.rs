@@ -379,8 +379,8 @@ fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>
 /// engine.register_user("wang", User::new("wang", "王芳", Role::Admin))?;
 /// engine.create_task("wang", Task::new("task-1", "Call back", "wang", "2026-03-03T09:00:00Z".parse()?))?;
 /// let now = "2026-03-04T00:00:00Z".parse()?;
-/// let by_scan: Vec<_> = salespipe::scan(engine.state()).into_iter().filter(|r| r.is_due_at(now)).collect();
-/// assert_eq!(by_scan, engine.due(now));
+/// let by_scan: Vec<_> = salespipe::scan(engine.view().state()).into_iter().filter(|r| r.is_due_at(now)).collect();
+/// assert_eq!(by_scan, engine.view().due(now));
 /// # Ok::<(), salespipe::Error>(())
 /// ```
 pub fn scan(state: &State) -> Vec<Reminder> {

@@ -6,8 +6,6 @@ mod index;
 pub use compute::scan;
 pub use index::ReminderIndex;
 
-use std::time::Duration;
-
 use crate::clock::Timestamp;
 use crate::engine::{Action, Command, Directory, Engine, Policy};
 use crate::error::{Error, Result};
@@ -16,7 +14,7 @@ use crate::id::ActorId;
 use crate::state::State;
 use crate::user::Role;
 
-use crate::reminder::{Reminder, ReminderId, ReminderRules};
+use crate::reminder::ReminderId;
 
 /// Decides a reminder command against the state (the engine checked the index before, see
 /// [`Engine::check_reminder_command`]).
@@ -71,88 +69,8 @@ pub(crate) fn decide(
     }
 }
 
-/// Reminders: what needs attention, by whom, and when to ask again. See [`crate::reminder`].
+/// The reminder side of the command path.
 impl Engine {
-    /// The reminder index (for statistics and advanced queries).
-    pub fn reminder_index(&self) -> &ReminderIndex {
-        self.reminders()
-    }
-
-    /// Every reminder due at `now`, sorted by due time, then id. Asking again returns the same
-    /// reminders until an event or the passage of time changes them.
-    pub fn due(&self, now: Timestamp) -> Vec<Reminder> {
-        self.reminders().due(now)
-    }
-
-    /// Up to `limit` reminders due at `now` for one recipient, sorted by due time, then id.
-    pub fn due_for(&self, recipient: &ActorId, now: Timestamp, limit: usize) -> Vec<Reminder> {
-        self.reminders().due_for(recipient, now, limit)
-    }
-
-    /// The reminders coming due after `now` and up to `now + horizon`.
-    pub fn upcoming(&self, now: Timestamp, horizon: Duration) -> Vec<Reminder> {
-        self.reminders().upcoming(now, horizon)
-    }
-
-    /// The earliest instant after `now` at which a reminder comes due: when the host should
-    /// ask again, unless an event happens first.
-    pub fn next_due_after(&self, now: Timestamp) -> Option<Timestamp> {
-        self.reminders().next_due_after(now)
-    }
-
-    /// A reminder by id, hidden ones included; [`Error::NotFound`] once its cause is resolved.
-    pub fn reminder(&self, id: &ReminderId) -> Result<&Reminder> {
-        self.reminders()
-            .reminder(id)
-            .ok_or_else(|| Error::not_found("reminder", id))
-    }
-
-    /// The reminder rules in force.
-    pub fn reminder_rules(&self) -> &ReminderRules {
-        self.state().reminders().rules()
-    }
-
-    /// Replaces the reminder rules (admins; validated: IANA time zones, positive durations,
-    /// known pipelines and stages).
-    pub fn set_reminder_rules(
-        &mut self,
-        actor: impl Into<ActorId>,
-        rules: ReminderRules,
-    ) -> Result<()> {
-        self.command(actor, Command::SetReminderRules { rules })
-    }
-
-    /// Acknowledges a reminder: its recipient has seen it (its escalation stays).
-    pub fn acknowledge(
-        &mut self,
-        actor: impl Into<ActorId>,
-        reminder: impl Into<ReminderId>,
-    ) -> Result<()> {
-        let reminder = reminder.into();
-        self.command(actor, Command::AcknowledgeReminder { reminder })
-    }
-
-    /// Snoozes a reminder until a later instant, when it comes back.
-    pub fn snooze(
-        &mut self,
-        actor: impl Into<ActorId>,
-        reminder: impl Into<ReminderId>,
-        until: Timestamp,
-    ) -> Result<()> {
-        let reminder = reminder.into();
-        self.command(actor, Command::SnoozeReminder { reminder, until })
-    }
-
-    /// Dismisses a reminder and its escalation for good.
-    pub fn dismiss(
-        &mut self,
-        actor: impl Into<ActorId>,
-        reminder: impl Into<ReminderId>,
-    ) -> Result<()> {
-        let reminder = reminder.into();
-        self.command(actor, Command::DismissReminder { reminder })
-    }
-
     /// Checks a reminder command against the index and the clock before it is decided: the
     /// reminder must exist now, the actor be its recipient, above them in the reporting line,
     /// or an admin; a snooze must end after `now`; a dismissed reminder takes no more marks.
@@ -173,7 +91,7 @@ impl Engine {
             .reminders()
             .get(id)
             .ok_or_else(|| Error::not_found("reminder", id))?;
-        let dir = self.directory();
+        let dir = Directory::new(&self.state);
         let admin = dir.get(actor).is_some_and(|u| u.role == Role::Admin);
         if !(admin || actor == &r.recipient || dir.manages(actor, &r.recipient)) {
             return Err(Error::denied(
@@ -181,7 +99,7 @@ impl Engine {
                 format!("handle reminder {id} of {}", r.recipient),
             ));
         }
-        let mark = self.state().reminders().mark(id);
+        let mark = self.state.reminders().mark(id);
         if mark.dismissed {
             return Err(Error::validation("reminder", format!("{id} is dismissed")));
         }
