@@ -19,7 +19,7 @@ fn details(e: &Error) -> Value {
         Error::InvalidTransition { message }
         | Error::Money { message }
         | Error::Storage { message } => json!({ "message": message }),
-        Error::NotFound { kind, id } | Error::AlreadyExists { kind, id } => {
+        Error::NotFound { kind, id, .. } | Error::AlreadyExists { kind, id } => {
             json!({ "kind": kind, "id": id })
         }
         Error::Conflict {

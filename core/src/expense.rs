@@ -711,22 +711,20 @@ pub(crate) fn check_fields(state: &crate::engine::State, e: &Expense) -> Result<
         ));
     }
     if !state.users.contains_key(&e.rep) {
-        return Err(Error::NotFound {
-            kind: "user",
-            id: format!("{} (expense.rep)", e.rep),
-        });
+        return Err(Error::not_found_at("user", &e.rep, "expense.rep"));
     }
     if !state.customers.contains_key(&e.customer) {
-        return Err(Error::NotFound {
-            kind: "customer",
-            id: format!("{} (expense.customer)", e.customer),
-        });
+        return Err(Error::not_found_at(
+            "customer",
+            &e.customer,
+            "expense.customer",
+        ));
     }
     if let Some(o) = &e.opportunity {
-        let opp = state.opportunities.get(o).ok_or_else(|| Error::NotFound {
-            kind: "opportunity",
-            id: format!("{o} (expense.opportunity)"),
-        })?;
+        let opp = state
+            .opportunities
+            .get(o)
+            .ok_or_else(|| Error::not_found_at("opportunity", o, "expense.opportunity"))?;
         if opp.customer != e.customer {
             return Err(Error::validation(
                 "expense.opportunity",

@@ -579,7 +579,10 @@ impl Engine {
             .pipelines
             .get(id)
             .and_then(|v| v.iter().find(|p| p.version == version))
-            .ok_or_else(|| Error::not_found("pipeline version", format!("{id}@{version}")))
+            .ok_or_else(|| match self.state.pipelines.get(id) {
+                None => Error::not_found("pipeline", id),
+                Some(_) => Error::not_found_at("pipeline version", version, "version"),
+            })
     }
 
     /// Every pipeline, current versions, sorted by id.
@@ -740,10 +743,7 @@ impl Engine {
             .opportunities
             .get(opportunity)
             .cloned()
-            .ok_or_else(|| Error::NotFound {
-                kind: "opportunity",
-                id: format!("{opportunity} (as of {at})"),
-            })
+            .ok_or_else(|| Error::not_found("opportunity", opportunity))
     }
 
     /// The whole state as it was at instant `at` (events stamped at or before it).
