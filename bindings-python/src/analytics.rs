@@ -545,7 +545,7 @@ pub(crate) fn calibration<'py>(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn engine_funnel(
     py: Python<'_>,
-    engine: &std::sync::Mutex<salespipe::Engine>,
+    engine: &std::sync::RwLock<salespipe::Engine>,
     pipeline: &str,
     as_of: Option<Timestamp>,
     from: Option<&Bound<'_, PyAny>>,
@@ -565,26 +565,27 @@ pub(crate) fn engine_funnel(
     };
     let w = window(from, to)?;
     let m = mode(m)?;
-    let report = py.detach(|| -> PyResult<an::FunnelReport> {
-        let engine = engine
-            .lock()
-            .map_err(|_| crate::error::storage("the engine's lock is poisoned"))?;
-        let view = engine.view();
-        let p = view.pipeline(&pipeline.into()).py_err()?;
-        let mut events = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = view.events(after, 4096).py_err()?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            events.extend(page);
-        }
-        let params = FunnelParams::new(as_of.unwrap_or_else(|| engine.now()))
-            .window(w)
-            .mode(m);
-        let table = an::FunnelTable::from_events(p, &events, group_by).py_err()?;
-        an::funnel(&table.input(), &params).py_err()
-    })?;
+    let report = py
+        .detach(|| -> salespipe::Result<an::FunnelReport> {
+            // The engine's shared lock only while copying what the report reads.
+            let (p, events, now) = {
+                let engine = crate::engine::read(engine)?;
+                let p = engine.view().pipeline(&pipeline.into())?.clone();
+                let mut events = Vec::new();
+                let mut after = 0;
+                loop {
+                    let page = engine.view().events(after, 4096)?;
+                    let Some(last) = page.last() else { break };
+                    after = last.position;
+                    events.extend(page);
+                }
+                (p, events, engine.now())
+            };
+            let params = FunnelParams::new(as_of.unwrap_or(now)).window(w).mode(m);
+            let table = an::FunnelTable::from_events(&p, &events, group_by)?;
+            an::funnel(&table.input(), &params)
+        })
+        .py_err()?;
     Ok(FunnelReport {
         inner: Arc::new(report),
     })

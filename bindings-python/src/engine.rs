@@ -4,7 +4,7 @@
 //! scenarios use); records come back as the core's serde JSON, which the Python layer
 //! (`salespipe/_records.py`) turns into typed records. Nothing here decides anything.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
@@ -12,7 +12,7 @@ use salespipe::{Command, Engine as CoreEngine, ManualClock as CoreClock, StageId
 use serde_json::Value;
 
 use crate::convert::{datetime, from_json, from_py, timestamp, to_py};
-use crate::error::{storage, IntoPy};
+use crate::error::IntoPy;
 
 /// A clock that moves only when told to; share it with an `Engine` to control time in tests.
 #[pyclass(module = "salespipe._salespipe", name = "ManualClock", frozen)]
@@ -52,28 +52,43 @@ impl ManualClock {
 }
 
 /// The sales-pipeline engine (in-memory store unless a store is given).
+///
+/// The core engine sits behind a read-write lock: queries and reports (`&CoreEngine`) share
+/// it, commands and `catch_up` (`&mut CoreEngine`) take it alone. Every wait for the lock
+/// happens with the GIL released (inside `py.detach`), and nothing touches Python while
+/// holding it: errors become exceptions after the lock is released. So a thread holding
+/// the GIL never waits for the lock, and one holding the lock never waits for the GIL.
 #[pyclass(module = "salespipe._salespipe", name = "Engine", frozen)]
 #[derive(Debug)]
 pub(crate) struct Engine {
-    inner: Mutex<CoreEngine>,
+    inner: RwLock<CoreEngine>,
+}
+
+/// The error of a lock a panicking thread left poisoned.
+fn poisoned<T>(_: T) -> salespipe::Error {
+    salespipe::Error::storage("the engine's lock is poisoned")
+}
+
+/// Shares the engine's lock (queries). Call with the GIL released.
+pub(crate) fn read(
+    engine: &RwLock<CoreEngine>,
+) -> salespipe::Result<RwLockReadGuard<'_, CoreEngine>> {
+    engine.read().map_err(poisoned)
 }
 
 impl Engine {
-    fn lock(&self) -> PyResult<MutexGuard<'_, CoreEngine>> {
-        self.inner
-            .lock()
-            .map_err(|_| storage("the engine's lock is poisoned"))
+    /// Takes the engine's lock alone (commands, `catch_up`). Call with the GIL released.
+    fn write(&self) -> salespipe::Result<RwLockWriteGuard<'_, CoreEngine>> {
+        self.inner.write().map_err(poisoned)
     }
 
-    /// Runs `f` on the engine with the GIL released and converts its JSON result.
+    /// Runs `f` on the engine under the shared lock with the GIL released, and converts
+    /// its JSON result (or error) once the lock is released and the GIL held again.
     fn query<'py, F>(&self, py: Python<'py>, f: F) -> PyResult<Bound<'py, PyAny>>
     where
         F: FnOnce(&CoreEngine) -> salespipe::Result<Value> + Send,
     {
-        let value = py.detach(|| {
-            let engine = self.lock()?;
-            f(&engine).py_err()
-        })?;
+        let value = py.detach(|| f(&*read(&self.inner)?)).py_err()?;
         from_json(py, &value)
     }
 }
@@ -126,7 +141,7 @@ impl Engine {
             builder.build()
         });
         Ok(Engine {
-            inner: Mutex::new(engine.py_err()?),
+            inner: RwLock::new(engine.py_err()?),
         })
     }
 
@@ -139,22 +154,21 @@ impl Engine {
         command: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let command: Command = from_py(command, "command")?;
-        let events = py.detach(|| {
-            let mut engine = self.lock()?;
-            engine.execute(actor, command).and_then(json).py_err()
-        })?;
+        let events = py
+            .detach(|| self.write()?.execute(actor, command).and_then(json))
+            .py_err()?;
         from_json(py, &events)
     }
 
     /// The clock's current time.
     fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let now = py.detach(|| self.lock().map(|e| e.now()))?;
+        let now = py.detach(|| read(&self.inner).map(|e| e.now())).py_err()?;
         datetime(py, now)
     }
 
     /// Folds in events other engines appended to a shared store.
     fn catch_up(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| self.lock()?.catch_up().py_err())
+        py.detach(|| self.write()?.catch_up()).py_err()
     }
 
     fn pipeline<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -251,10 +265,11 @@ impl Engine {
         stage: &str,
     ) -> PyResult<String> {
         py.detach(|| {
-            let e = self.lock()?;
+            let e = read(&self.inner)?;
             Ok(e.view()
                 .stage_name(&pipeline.into(), version, &StageId::new(stage)))
         })
+        .py_err()
     }
 
     fn activity<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -459,7 +474,9 @@ impl Engine {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let at = timestamp(at, "at")?;
-        let next = py.detach(|| self.lock().map(|e| e.view().next_due_after(at)))?;
+        let next = py
+            .detach(|| read(&self.inner).map(|e| e.view().next_due_after(at)))
+            .py_err()?;
         next.map(|t| datetime(py, t)).transpose()
     }
 
@@ -499,13 +516,14 @@ impl Engine {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py.detach(|| {
-            let e = self.lock()?;
+            let e = read(&self.inner)?;
             Ok(format!(
                 "Engine(position={}, now={})",
                 e.view().state().position(),
                 e.now()
             ))
         })
+        .py_err()
     }
 
     /// The competitor report, now or as of `as_of`, counting closes in

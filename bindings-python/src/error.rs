@@ -7,35 +7,20 @@
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use salespipe::Error;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// The structured fields of an error, as JSON (`GateNotMet` carries its report).
+/// The structured fields of an error, as JSON: the core's own serialization of the error
+/// (`GateNotMet` carries its report) without its `code`, so a field the core adds reaches
+/// Python without a change here.
 fn details(e: &Error) -> Value {
-    match e {
-        Error::GateNotMet { report } => json!({ "report": report }),
-        Error::ApprovalPending { request, message } => {
-            json!({ "request": request, "message": message })
+    match serde_json::to_value(e) {
+        Ok(Value::Object(mut fields)) => {
+            fields.remove("code");
+            Value::Object(fields)
         }
-        Error::InvalidTransition { message }
-        | Error::Money { message }
-        | Error::Storage { message } => json!({ "message": message }),
-        Error::NotFound { kind, id } | Error::AlreadyExists { kind, id } => {
-            json!({ "kind": kind, "id": id })
-        }
-        Error::Conflict {
-            stream,
-            expected,
-            actual,
-        } => json!({ "stream": stream, "expected": expected, "actual": actual }),
-        Error::InvalidDefinition { problems } => json!({ "problems": problems }),
-        Error::Validation { field, message } => json!({ "field": field, "message": message }),
-        Error::PermissionDenied { actor, action } => json!({ "actor": actor, "action": action }),
-        Error::UnsupportedVersion {
-            what,
-            found,
-            supported,
-        } => json!({ "what": what, "found": found, "supported": supported }),
-        _ => json!({}),
+        // The core's errors serialize to objects; anything else would be a core bug, and the
+        // exception still carries its code and message.
+        _ => Value::Object(serde_json::Map::new()),
     }
 }
 

@@ -51,5 +51,6 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(competitor::competitor_report, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::forecast_snapshot, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::forecast_accuracy, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot::rep_snapshot_figures, m)?)?;
     Ok(())
 }

@@ -5,7 +5,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
 use salespipe::analytics::ForecastMethod;
-use salespipe::management::snapshot::{self as sn, ActualRow, ForecastSnapshot, PushRow};
+use salespipe::management::snapshot::{
+    self as sn, ActualRow, ForecastSnapshot, PushRow, RepSnapshot,
+};
 use salespipe::management::target::{AttainmentInput, DealRow, Target};
 use salespipe::User;
 
@@ -47,6 +49,17 @@ pub(crate) fn forecast_snapshot<'py>(
         })
         .py_err()?;
     to_py(py, &snapshot)
+}
+
+/// The four forecasts a rep's snapshot row (a record or its JSON) makes: the core's
+/// `RepSnapshot::figures`, as JSON.
+#[pyfunction]
+pub(crate) fn rep_snapshot_figures<'py>(
+    py: Python<'py>,
+    rep: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let rep: RepSnapshot = from_py(rep, "rep")?;
+    to_py(py, &rep.figures())
 }
 
 /// Forecast accuracy over plain records (snapshots, actual rows, push rows: records or their

@@ -41,6 +41,39 @@ def test_every_code_maps_to_its_class(code: str) -> None:
     assert str(info.value)
 
 
+# The details of each sample error: the core's JSON of the error without its code.
+DETAIL_KEYS: dict[str, set[str]] = {
+    "gate_not_met": {"report"},
+    "approval_pending": {"request", "message"},
+    "invalid_transition": {"message"},
+    "not_found": {"kind", "id", "field"},
+    "already_exists": {"kind", "id"},
+    "conflict": {"stream", "expected", "actual"},
+    "invalid_definition": {"problems"},
+    "validation": {"field", "message"},
+    "money": {"message"},
+    "permission_denied": {"actor", "action"},
+    "unsupported_version": {"what", "found", "supported"},
+    "storage": {"message"},
+}
+
+
+@pytest.mark.parametrize("code", sorted(CLASSES))
+def test_details_are_the_core_fields_of_the_error(code: str) -> None:
+    assert set(DETAIL_KEYS) == set(CLASSES)
+    with pytest.raises(CLASSES[code]) as info:
+        _salespipe._raise_sample_error(code)
+    assert set(info.value.details) == DETAIL_KEYS[code]
+
+
+def test_not_found_names_the_field_apart_from_the_id(engine: sp.Engine) -> None:
+    with pytest.raises(sp.NotFound) as info:
+        engine.opportunity("nope")
+    assert info.value.details == {"kind": "opportunity", "id": "nope", "field": None}
+    assert info.value.field is None
+    assert str(info.value) == "opportunity nope not found"
+
+
 def test_python_bases() -> None:
     assert issubclass(sp.ValidationError, ValueError)
     assert issubclass(sp.InvalidDefinition, ValueError)

@@ -127,6 +127,14 @@ def test_snapshot_and_accuracy_over_plain_records() -> None:
     assert wang is not None
     assert wang.figures().weighted == pytest.approx(20_000.0)
     assert (wang.p10, wang.p50, wang.p90) == (0, 0, 20_000)
+    # figures of a row built in Python: computed by the core all the same
+    row = sp.RepSnapshot(
+        "qian", "钱伟", cny("100"), cny("50"), 1, 2_500.0, cny("20"), cny("30"), 0, 4_000,
+        5_000, "exact",
+    )
+    assert row.figures() == sp.Figures(
+        weighted=12_500.0, commit=12_000.0, best_case=15_000.0, p50=14_000.0
+    )
 
     actuals = [sp.ActualRow("2026-03", "wang", cny("100"))]
     r = sp.forecast_accuracy(

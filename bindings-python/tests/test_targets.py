@@ -95,8 +95,10 @@ def test_bad_targets_are_refused_and_nothing_is_written() -> None:
     e, _ = engine()
     e.set_target("admin", sp.Target("w", "rep:wang", "2026-Q1", cny("100")))
     before = len(list(e.events()))
-    with pytest.raises(sp.NotFound, match="target.scope"):
+    with pytest.raises(sp.NotFound, match="target.scope") as info:
         e.set_target("admin", sp.Target("x", "rep:ghost", "2026-Q1", cny("1")))
+    assert info.value.field == "target.scope"
+    assert info.value.details == {"kind": "user", "id": "ghost", "field": "target.scope"}
     with pytest.raises(sp.ValidationError, match="target.period"):
         e.set_target("admin", sp.Target("y", "rep:wang", "2026-Q1", cny("1")))
     with pytest.raises(sp.ValidationError, match="target.revenue"):

@@ -43,10 +43,18 @@ fn join_problems(problems: &[Problem]) -> String {
         .join("; ")
 }
 
+/// ` (field)` after a not-found message, when the id came from a field.
+fn in_field(field: &Option<String>) -> String {
+    field
+        .as_ref()
+        .map_or_else(String::new, |f| format!(" ({f})"))
+}
+
 /// Everything that can go wrong in salespipe. Every failing call changes nothing.
 ///
 /// Serializes to JSON with its code and its structured fields, the form bindings pass on
-/// (`{"code": "not_found", "kind": "opportunity", "id": "opp-9"}`).
+/// (`{"code": "not_found", "kind": "opportunity", "id": "opp-9", "field": null}`). Every
+/// variant always has the same keys: an absent optional field is `null`.
 ///
 /// ```
 /// use salespipe::{Error, ErrorCode};
@@ -55,7 +63,13 @@ fn join_problems(problems: &[Problem]) -> String {
 /// assert_eq!(e.to_string(), "opportunity opp-9 not found");
 /// assert_eq!(
 ///     serde_json::to_string(&e).unwrap(),
-///     r#"{"code":"not_found","kind":"opportunity","id":"opp-9"}"#
+///     r#"{"code":"not_found","kind":"opportunity","id":"opp-9","field":null}"#
+/// );
+/// let e = Error::not_found_at("user", "zhao", "owner");
+/// assert_eq!(e.to_string(), "user zhao not found (owner)");
+/// assert_eq!(
+///     serde_json::to_string(&e).unwrap(),
+///     r#"{"code":"not_found","kind":"user","id":"zhao","field":"owner"}"#
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
@@ -83,12 +97,16 @@ pub enum Error {
         message: String,
     },
     /// An id names nothing.
-    #[error("{kind} {id} not found")]
+    #[error("{kind} {id} not found{}", in_field(.field))]
     NotFound {
         /// What was looked for (`opportunity`, `customer`, `stage`, ...).
         kind: &'static str,
-        /// The id given.
+        /// The id given, as given.
         id: String,
+        /// The input field that gave the id (`owner`, `expense.rep`, `targets[2].scope`),
+        /// when the id came from a field of a larger input; `None` for a lookup by id.
+        /// Serialized as `null` when absent.
+        field: Option<String>,
     },
     /// An id is already taken.
     #[error("{kind} {id} already exists")]
@@ -271,11 +289,26 @@ impl Error {
         }
     }
 
-    /// A [`Error::NotFound`].
+    /// A [`Error::NotFound`] of a lookup by id (no field).
     pub fn not_found(kind: &'static str, id: impl fmt::Display) -> Self {
         Error::NotFound {
             kind,
             id: id.to_string(),
+            field: None,
+        }
+    }
+
+    /// A [`Error::NotFound`] of an id given in the input field `field`; like
+    /// [`Error::validation`], [`Error::at`] prefixes the field with a path.
+    pub fn not_found_at(
+        kind: &'static str,
+        id: impl fmt::Display,
+        field: impl Into<String>,
+    ) -> Self {
+        Error::NotFound {
+            kind,
+            id: id.to_string(),
+            field: Some(field.into()),
         }
     }
 
@@ -317,8 +350,8 @@ impl Error {
     }
 
     /// The error of a value found at `path` in a larger input: a validation error's field
-    /// becomes `path.field`, a money error's message starts with `path`; other errors are
-    /// returned as they are.
+    /// and a not-found error's field (when it has one) become `path.field`, a money error's
+    /// message starts with `path`; other errors are returned as they are.
     ///
     /// ```
     /// use salespipe::Error;
@@ -326,12 +359,23 @@ impl Error {
     /// assert_eq!(e.to_string(), "products[1].discount_bp: 20000 is above 10000");
     /// let e = Error::money("line erp overflows").at("products[0]");
     /// assert_eq!(e.to_string(), "money: products[0]: line erp overflows");
+    /// let e = Error::not_found_at("user", "zhao", "rep").at("expense");
+    /// assert_eq!(e.to_string(), "user zhao not found (expense.rep)");
     /// ```
     pub fn at(self, path: &str) -> Self {
         match self {
             Error::Validation { field, message } => Error::Validation {
                 field: format!("{path}.{field}"),
                 message,
+            },
+            Error::NotFound {
+                kind,
+                id,
+                field: Some(field),
+            } => Error::NotFound {
+                kind,
+                id,
+                field: Some(format!("{path}.{field}")),
             },
             Error::Money { message } => Error::Money {
                 message: format!("{path}: {message}"),
@@ -400,6 +444,28 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"code": "conflict", "stream": "s", "expected": 1, "actual": 2})
+        );
+    }
+
+    #[test]
+    fn not_found_keeps_the_id_bare_and_names_the_field_apart() {
+        let e = Error::not_found_at("user", "zhao", "targets[2].scope");
+        assert_eq!(e.to_string(), "user zhao not found (targets[2].scope)");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "not_found", "kind": "user", "id": "zhao",
+                               "field": "targets[2].scope"})
+        );
+        // Without a field the key is there, null: one shape per code.
+        assert_eq!(
+            serde_json::to_value(Error::not_found("opportunity", "o1")).unwrap(),
+            serde_json::json!({"code": "not_found", "kind": "opportunity", "id": "o1",
+                               "field": null})
+        );
+        // A lookup by id has no field for a path to prefix.
+        assert_eq!(
+            Error::not_found("opportunity", "o1").at("lines[0]"),
+            Error::not_found("opportunity", "o1")
         );
     }
 

@@ -287,8 +287,8 @@ impl Checklist {
     }
 
     /// The ticked items, in sorted order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator + '_ {
-        self.0.iter().map(|x| x.as_str())
+    pub fn iter(&self) -> ChecklistIter<'_> {
+        ChecklistIter(self.0.iter())
     }
 
     /// How many items are ticked.
@@ -314,15 +314,38 @@ impl<S: AsRef<str>> FromIterator<S> for Checklist {
 
 impl<'a> IntoIterator for &'a Checklist {
     type Item = &'a str;
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, compact_str::CompactString>,
-        fn(&'a compact_str::CompactString) -> &'a str,
-    >;
+    type IntoIter = ChecklistIter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(compact_str::CompactString::as_str)
+        self.iter()
     }
 }
+
+/// The ticked items of a [`Checklist`], in sorted order ([`Checklist::iter`]).
+#[derive(Debug, Clone)]
+pub struct ChecklistIter<'a>(std::slice::Iter<'a, compact_str::CompactString>);
+
+impl<'a> Iterator for ChecklistIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        self.0.next().map(|x| x.as_str())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for ChecklistIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|x| x.as_str())
+    }
+}
+
+impl ExactSizeIterator for ChecklistIter<'_> {}
+
+impl std::iter::FusedIterator for ChecklistIter<'_> {}
 
 impl Serialize for Checklist {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -565,6 +588,8 @@ mod tests {
             ["a", long, "z", "预算已确认"] // byte order, as a BTreeSet<String> had it
         );
         assert_eq!((&c).into_iter().next_back(), Some("预算已确认"));
+        let mut it = c.iter();
+        assert_eq!((it.len(), it.next(), it.len()), (4, Some("a"), 3));
         assert!(c.remove(long));
         assert!(!c.remove(long));
         assert_eq!(c.iter().collect::<Vec<_>>(), ["a", "z", "预算已确认"]);

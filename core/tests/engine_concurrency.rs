@@ -17,16 +17,17 @@ struct RacingStore {
 }
 
 impl EventStore for RacingStore {
-    fn append(
+    fn append_iter(
         &self,
         stream: &str,
         expected: u64,
-        events: Vec<NewEvent>,
-    ) -> Result<Vec<RecordedEvent>> {
+        events: &mut dyn ExactSizeIterator<Item = NewEvent>,
+        f: &mut dyn FnMut(&RecordedEvent),
+    ) -> Result<u64> {
         if self.armed.load(std::sync::atomic::Ordering::SeqCst) {
             self.barrier.wait();
         }
-        self.inner.append(stream, expected, events)
+        self.inner.append_iter(stream, expected, events, f)
     }
     fn read_stream(&self, stream: &str, after: u64) -> Result<Vec<RecordedEvent>> {
         self.inner.read_stream(stream, after)

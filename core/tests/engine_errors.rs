@@ -146,6 +146,12 @@ fn errors_name_the_field() {
     );
     let err = e.lose("wang", "missing", "price", None).unwrap_err();
     assert_eq!(err.to_string(), "opportunity missing not found");
+    assert_eq!(err, Error::not_found("opportunity", "missing"));
+    let mut n = new_opp("o1", 5);
+    n.owner = "ghost".into();
+    let err = e.create_opportunity("admin", n).unwrap_err();
+    assert_eq!(err, Error::not_found_at("user", "ghost", "owner"));
+    assert_eq!(err.to_string(), "user ghost not found (owner)");
     // product lines: a bad discount, a line that overflows, lines whose sum overflows
     let lines = |l: Vec<ProductLine>| {
         let mut n = new_opp("o2", 0);

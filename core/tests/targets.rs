@@ -388,8 +388,12 @@ fn bad_targets_are_refused_naming_the_field_and_nothing_changes() {
             },
         )
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::NotFound);
-    assert!(err.to_string().contains("target.scope"), "{err}");
+    assert_eq!(
+        err,
+        Error::not_found_at("user", "ghost", "target.scope"),
+        "the id is bare, the field apart"
+    );
+    assert_eq!(err.to_string(), "user ghost not found (target.scope)");
 
     // a month target beside the quarter is fine; a custom range only clashes with customs
     e.execute(

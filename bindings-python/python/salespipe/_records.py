@@ -252,6 +252,18 @@ def _parse_datetime(s: str) -> _dt.datetime:
     return _dt.datetime.fromisoformat(s).astimezone(_dt.timezone.utc)
 
 
+# Decoding is lenient: a key of the core's JSON that a record has no field for is left out
+# of the record (it stays in ``to_dict()``), and an enum value it does not know stays a
+# string, so a newer core never breaks a program. The binding's own tests set ``_STRICT``
+# (tests/conftest.py): there, either fails the test, so a field the core adds cannot vanish
+# from the records unnoticed.
+_STRICT = False
+
+
+class _UnknownInJson(TypeError):
+    """Strict decoding met a key or an enum value the records do not know."""
+
+
 def _decode(tp: Any, v: Any) -> Any:
     if v is None:
         return None
@@ -277,6 +289,8 @@ def _decode(tp: Any, v: Any) -> Any:
         try:
             return tp(v)
         except ValueError:  # a kind added to the core after this binding: keep the string
+            if _STRICT:
+                raise _UnknownInJson(f"{tp.__name__} has no value {v!r}") from None
             return v
     if isinstance(tp, type) and issubclass(tp, Record):
         return tp.from_dict(v)
@@ -308,10 +322,15 @@ class Record:
         """A record from the core's JSON."""
         hints = _hints(cls)
         kwargs: Dict[str, Any] = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        for f in fields:
             key = cls._renames.get(f.name, f.name)
             if key in d:
                 kwargs[f.name] = _decode(hints[f.name], d[key])
+        if _STRICT and len(kwargs) < len(d):
+            unknown = sorted(set(d) - {cls._renames.get(f.name, f.name) for f in fields})
+            if unknown:
+                raise _UnknownInJson(f"{cls.__name__} has no field for the core's {unknown}")
         obj = cls(**kwargs)
         object.__setattr__(obj, "_json", dict(d))
         return obj

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as _dt
 from typing import Dict, List, Optional
 
+from salespipe import _salespipe
 from salespipe._records import Money, Record
 from salespipe._targets import OtherCurrency
 
@@ -66,15 +67,9 @@ class RepSnapshot(Record):
     other_currencies: Dict[str, OtherCurrency] = _f(default_factory=dict)
 
     def figures(self) -> Figures:
-        """The four forecasts this snapshot makes for the rep, minor units."""
-        won = float(self.closed_won.minor)
-        commit = float(self.commit.minor)
-        return Figures(
-            weighted=won + self.weighted_pipeline,
-            commit=won + commit,
-            best_case=won + commit + float(self.best_case.minor),
-            p50=won + float(self.p50),
-        )
+        """The four forecasts this snapshot makes for the rep, minor units (computed by the
+        core, ``RepSnapshot::figures``)."""
+        return Figures.from_dict(_salespipe.rep_snapshot_figures(self.to_dict()))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -72,9 +72,16 @@ class InvalidTransition(SalespipeError):
 
 
 class NotFound(SalespipeError, LookupError):
-    """An id names nothing."""
+    """An id names nothing: ``.details`` has its ``kind`` and ``id``, ``.field`` names the
+    input field that gave the id (``None`` for a lookup by id)."""
 
     code = "not_found"
+
+    @property
+    def field(self) -> Optional[str]:
+        """The input field that gave the id (``"owner"``, ``"target.scope"``), or ``None``."""
+        field = self.details.get("field")
+        return None if field is None else str(field)
 
 
 class AlreadyExists(SalespipeError):

@@ -52,22 +52,19 @@ pub(crate) fn check_expense_fields(state: &State, e: &Expense) -> Result<Process
         ));
     }
     if state.user(&e.rep).is_none() {
-        return Err(Error::NotFound {
-            kind: "user",
-            id: format!("{} (expense.rep)", e.rep),
-        });
+        return Err(Error::not_found_at("user", &e.rep, "expense.rep"));
     }
     if state.customer(&e.customer).is_none() {
-        return Err(Error::NotFound {
-            kind: "customer",
-            id: format!("{} (expense.customer)", e.customer),
-        });
+        return Err(Error::not_found_at(
+            "customer",
+            &e.customer,
+            "expense.customer",
+        ));
     }
     if let Some(o) = &e.opportunity {
-        let opp = state.opportunity(o).ok_or_else(|| Error::NotFound {
-            kind: "opportunity",
-            id: format!("{o} (expense.opportunity)"),
-        })?;
+        let opp = state
+            .opportunity(o)
+            .ok_or_else(|| Error::not_found_at("opportunity", o, "expense.opportunity"))?;
         if opp.customer != e.customer {
             return Err(Error::validation(
                 "expense.opportunity",
@@ -142,10 +139,7 @@ pub(crate) fn check_new_target(state: &State, t: &Target) -> Result<()> {
     }
     if let Some(u) = t.scope.user() {
         if state.user(u).is_none() {
-            return Err(Error::NotFound {
-                kind: "user",
-                id: format!("{u} (target.scope)"),
-            });
+            return Err(Error::not_found_at("user", u, "target.scope"));
         }
     }
     if t.revenue.is_negative() {

@@ -331,10 +331,7 @@ impl<'a> Ctx<'a> {
         if self.state.user(id).is_some() {
             Ok(())
         } else {
-            Err(Error::NotFound {
-                kind: "user",
-                id: format!("{id} ({field})"),
-            })
+            Err(Error::not_found_at("user", id, field))
         }
     }
 
@@ -640,19 +637,18 @@ pub(crate) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
             }
             crate::management::source::check_known(st.sources(), "source", n.source.as_deref())?;
             cx.user(&n.owner, "owner")?;
-            let stage =
-                match n.stage.take() {
-                    None => p.stages.first().map(|s| s.id.clone()).ok_or_else(|| {
-                        Error::not_found("stage", format!("first stage of {}", p.id))
-                    })?,
-                    Some(s) if p.stage(&s).is_some() => s,
-                    Some(s) => {
-                        return Err(Error::validation(
-                            "stage",
-                            format!("\"{s}\" is not an open stage of {}", p.id),
-                        ))
-                    }
-                };
+            let stage = match n.stage.take() {
+                None => p.stages.first().map(|s| s.id.clone()).ok_or_else(|| {
+                    Error::validation("stage", format!("pipeline {} has no stage", p.id))
+                })?,
+                Some(s) if p.stage(&s).is_some() => s,
+                Some(s) => {
+                    return Err(Error::validation(
+                        "stage",
+                        format!("\"{s}\" is not an open stage of {}", p.id),
+                    ))
+                }
+            };
             n.stage = Some(stage);
             let total = products_total(&n.products, n.amount.currency(), "products")?;
             if n.amount_from_products {

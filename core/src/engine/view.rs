@@ -199,7 +199,10 @@ impl<'e> View<'e> {
     pub fn pipeline_version(&self, id: &PipelineId, version: u32) -> Result<&Pipeline> {
         self.state
             .pipeline_version(id, version)
-            .ok_or_else(|| Error::not_found("pipeline version", format!("{id}@{version}")))
+            .ok_or_else(|| match self.state.pipeline(id) {
+                None => Error::not_found("pipeline", id),
+                Some(_) => Error::not_found_at("pipeline version", version, "version"),
+            })
     }
 
     /// Every pipeline, current versions, sorted by id.

@@ -874,10 +874,11 @@ pub fn attainment(
         }
         if let Some(u) = t.scope.user() {
             if !org.users.contains_key(u) {
-                return Err(Error::NotFound {
-                    kind: "user",
-                    id: format!("{u} (targets[{i}].scope)"),
-                });
+                return Err(Error::not_found_at(
+                    "user",
+                    u,
+                    format!("targets[{i}].scope"),
+                ));
             }
         }
         if let Some(prev) = targets.insert(&t.scope, t) {
@@ -950,10 +951,7 @@ pub fn attainment(
             ));
         }
         let Some(&i) = slot.get(&d.owner) else {
-            return Err(Error::NotFound {
-                kind: "user",
-                id: format!("{} ({})", d.owner, field("owner")),
-            });
+            return Err(Error::not_found_at("user", &d.owner, field("owner")));
         };
         let Some(s) = sums.get_mut(i) else {
             continue;

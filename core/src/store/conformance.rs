@@ -29,7 +29,6 @@ pub fn run_all<S: EventStore, F: Fn() -> S>(fresh: F) {
     conflicts_report_the_actual_version(&fresh());
     reads_past_the_end_are_empty(&fresh());
     concurrent_appends_have_one_winner(&fresh());
-    append_with_lends_what_it_recorded(&fresh());
     append_iter_lends_what_it_recorded(&fresh());
 }
 
@@ -275,35 +274,6 @@ fn concurrent_appends_have_one_winner<S: EventStore>(s: &S) {
         assert_eq!(versions, (1..=versions.len() as u64).collect::<Vec<_>>());
         assert_eq!(s.stream_version(&stream).unwrap(), versions.len() as u64);
     }
-}
-
-fn append_with_lends_what_it_recorded<S: EventStore>(s: &S) {
-    s.append("a", 0, vec![ev(1)]).unwrap();
-    let mut lent = Vec::new();
-    let last = s
-        .append_with("b", 0, vec![ev(2), ev(3)], &mut |r| lent.push(r.clone()))
-        .unwrap();
-    assert_eq!(last, 3);
-    assert_eq!(
-        lent.iter()
-            .map(|r| (&*r.stream, r.position, r.version, r.at.as_millis()))
-            .collect::<Vec<_>>(),
-        [("b", 2, 1, 2), ("b", 3, 2, 3)]
-    );
-    assert_eq!(s.read_all(1, 10).unwrap(), lent);
-    // A conflict lends nothing and writes nothing.
-    let mut called = false;
-    let err = s
-        .append_with("b", 1, vec![ev(4)], &mut |_| called = true)
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Conflict);
-    assert!(!called);
-    assert_eq!(s.head().unwrap(), 3);
-    let err = s
-        .append_with("c", 0, vec![], &mut |_| called = true)
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Validation);
-    assert!(!called);
 }
 
 fn append_iter_lends_what_it_recorded<S: EventStore>(s: &S) {

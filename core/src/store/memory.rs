@@ -106,28 +106,6 @@ impl InMemoryStore {
 }
 
 impl EventStore for InMemoryStore {
-    fn append(
-        &self,
-        stream: &str,
-        expected: u64,
-        events: Vec<NewEvent>,
-    ) -> Result<Vec<RecordedEvent>> {
-        let mut out = Vec::with_capacity(events.len());
-        self.append_with(stream, expected, events, &mut |e| out.push(e.clone()))?;
-        Ok(out)
-    }
-
-    /// Records the events straight into the log and lends them from there: no copy.
-    fn append_with(
-        &self,
-        stream: &str,
-        expected: u64,
-        events: Vec<NewEvent>,
-        f: &mut dyn FnMut(&RecordedEvent),
-    ) -> Result<u64> {
-        self.append_iter(stream, expected, &mut events.into_iter(), f)
-    }
-
     /// Records the events straight from the iterator into the log and lends them from there.
     fn append_iter(
         &self,

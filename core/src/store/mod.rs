@@ -25,44 +25,50 @@ const SCAN_PAGE: usize = 4096;
 /// Versions count the events of a stream (the first event is version 1; a stream that does
 /// not exist has version 0). Positions number every event of the store from 1 without gaps,
 /// in commit order.
+///
+/// A store implements one way to write, [`EventStore::append_iter`]; [`EventStore::append`]
+/// is a convenience built on it.
 pub trait EventStore: Send + Sync + std::fmt::Debug {
-    /// Appends `events` to `stream` in one atomic step if the stream's version is `expected`;
-    /// otherwise [`crate::Error::Conflict`] and nothing is written. Returns the recorded events.
-    fn append(
-        &self,
-        stream: &str,
-        expected: u64,
-        events: Vec<NewEvent>,
-    ) -> Result<Vec<RecordedEvent>>;
-
-    /// Appends like [`EventStore::append`], then lends the recorded events to `f`, in order,
-    /// instead of returning them, and returns the position of the last one. Stores that keep
-    /// events in memory override it to hand out their own copy (the engine's command path
-    /// uses it); the default calls [`EventStore::append`]. `f` must not use the store.
-    fn append_with(
-        &self,
-        stream: &str,
-        expected: u64,
-        events: Vec<NewEvent>,
-        f: &mut dyn FnMut(&RecordedEvent),
-    ) -> Result<u64> {
-        let recorded = self.append(stream, expected, events)?;
-        recorded.iter().for_each(&mut *f);
-        Ok(recorded.last().map_or(0, |e| e.position))
-    }
-
-    /// Appends like [`EventStore::append_with`], taking the events from an iterator. Stores
-    /// that keep events in memory override it to record them without an intermediate vector
-    /// (the engine's command path uses it); the default collects them and calls
-    /// [`EventStore::append_with`].
+    /// Appends the events of `events` to `stream` in one atomic step, lends each recorded
+    /// event to `f` and returns the position of the last one. The contract:
+    ///
+    /// - **Optimistic concurrency.** The events are written only if the version of `stream`
+    ///   is `expected` (0 for a stream that does not exist yet); otherwise the result is
+    ///   [`crate::Error::Conflict`] with the stream's actual version.
+    /// - **All or nothing.** The events become the stream's versions `expected + 1`,
+    ///   `expected + 2`, … and the store's next positions, together; on any error nothing is
+    ///   written. An empty `events` is refused ([`crate::Error::Validation`], field
+    ///   `events`).
+    /// - **Lending.** `f` is called once per recorded event, in order, only after they are
+    ///   committed and only when the append succeeds (on an error it is never called). The
+    ///   events are lent, not given: a store that keeps events in memory lends its own copy,
+    ///   so the engine's command path folds them in without a copy; a durable store lends
+    ///   what it wrote. `f` must not use the store (a store may hold its lock meanwhile).
+    /// - **Input.** `events` is consumed in order; its length is exact (a store may reserve
+    ///   for it or check that it is not empty before reading it). The engine passes its
+    ///   decided events through an iterator, so no `Vec<NewEvent>` is built for a command.
     fn append_iter(
         &self,
         stream: &str,
         expected: u64,
         events: &mut dyn ExactSizeIterator<Item = NewEvent>,
         f: &mut dyn FnMut(&RecordedEvent),
-    ) -> Result<u64> {
-        self.append_with(stream, expected, events.collect(), f)
+    ) -> Result<u64>;
+
+    /// Appends like [`EventStore::append_iter`] and returns copies of the recorded events.
+    /// A convenience for callers that keep them; a store may override it to hand over the
+    /// events it built instead of copies (as `SqliteStore` does), with the same contract.
+    fn append(
+        &self,
+        stream: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut out = Vec::with_capacity(events.len());
+        self.append_iter(stream, expected, &mut events.into_iter(), &mut |e| {
+            out.push(e.clone())
+        })?;
+        Ok(out)
     }
 
     /// The events of `stream` with a version above `after_version`, in order.

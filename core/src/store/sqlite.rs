@@ -293,20 +293,21 @@ impl SqliteStore {
     }
 }
 
-impl EventStore for SqliteStore {
-    fn append(
+impl SqliteStore {
+    /// Appends `events` in one transaction (see [`EventStore::append_iter`]) and returns
+    /// them as recorded, once committed.
+    fn write(
         &self,
         stream: &str,
         expected: u64,
-        events: Vec<NewEvent>,
+        events: &mut dyn ExactSizeIterator<Item = NewEvent>,
     ) -> Result<Vec<RecordedEvent>> {
-        if events.is_empty() {
+        if events.len() == 0 {
             return Err(Error::validation("events", "nothing to append"));
         }
         // Encode before taking the lock and the write transaction.
-        let data = events
-            .iter()
-            .map(|e| encode(&e.event))
+        let events = events
+            .map(|e| encode(&e.event).map(|data| (e, data)))
             .collect::<Result<Vec<_>>>()?;
         let mut conn = self.conn();
         let tx = conn
@@ -334,7 +335,7 @@ impl EventStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(sql_error)?;
-            for (i, (e, data)) in events.into_iter().zip(&data).enumerate() {
+            for (i, (e, data)) in events.into_iter().enumerate() {
                 let i = i as u64 + 1;
                 let position = head + i;
                 let version = expected + i;
@@ -377,6 +378,31 @@ impl EventStore for SqliteStore {
         }
         tx.commit().map_err(sql_error)?;
         Ok(recorded)
+    }
+}
+
+impl EventStore for SqliteStore {
+    /// Lends the events it wrote, once committed.
+    fn append_iter(
+        &self,
+        stream: &str,
+        expected: u64,
+        events: &mut dyn ExactSizeIterator<Item = NewEvent>,
+        f: &mut dyn FnMut(&RecordedEvent),
+    ) -> Result<u64> {
+        let recorded = self.write(stream, expected, events)?;
+        recorded.iter().for_each(f);
+        Ok(recorded.last().map_or(0, |e| e.position))
+    }
+
+    /// Hands over the events it wrote instead of copies.
+    fn append(
+        &self,
+        stream: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.write(stream, expected, &mut events.into_iter())
     }
 
     fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>> {
