@@ -75,8 +75,8 @@ use crate::analytics::Window;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{OpportunityId, StageId};
-use crate::management::daily::{add_money, money_text};
-use crate::money::Money;
+use crate::money::{add_money, Money};
+use crate::render::{money_map, percent};
 
 /// How a deal stands against one competitor met on it.
 ///
@@ -509,10 +509,6 @@ pub fn competitor_report(
 
 // ----- rendering ---------------------------------------------------------------------
 
-fn percent(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
-}
-
 const HEADER: [&str; 11] = [
     "competitor",
     "met",
@@ -537,9 +533,9 @@ fn cells(c: &CompetitorFigures) -> [String; 11] {
         c.lost_other.to_string(),
         percent(c.win_rate),
         percent(c.head_to_head_win_rate),
-        money_text(&c.open_amount),
-        money_text(&c.won_amount),
-        money_text(&c.lost_to_amount),
+        money_map(&c.open_amount),
+        money_map(&c.won_amount),
+        money_map(&c.lost_to_amount),
     ]
 }
 
@@ -589,7 +585,7 @@ impl fmt::Display for CompetitorReport {
             let stages: Vec<String> = c
                 .lost_at_stage
                 .iter()
-                .map(|(s, l)| format!("{s} {} ({})", l.lost, money_text(&l.amount)))
+                .map(|(s, l)| format!("{s} {} ({})", l.lost, money_map(&l.amount)))
                 .collect();
             writeln!(f, "lost to {} at: {}", c.competitor, stages.join(", "))?;
         }

@@ -63,7 +63,8 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{ActorId, TaskId};
-use crate::money::Money;
+use crate::money::{add_minor, add_money, Money};
+use crate::render::{money_map, signed_minor_map, NONE};
 use crate::zone::{day_start, local_date, next_day, parse_tz};
 
 /// One fact of a rep's day.
@@ -426,14 +427,6 @@ fn count<T>(it: impl Iterator<Item = T>) -> u64 {
     u64::try_from(it.count()).unwrap_or(u64::MAX)
 }
 
-pub(crate) fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
-    let e = map.entry(m.currency().code().to_owned()).or_insert(0);
-    *e = e
-        .checked_add(m.minor())
-        .ok_or_else(|| Error::money(format!("total {} overflows", m.currency())))?;
-    Ok(())
-}
-
 fn add_f64(map: &mut BTreeMap<String, f64>, currency: &str, v: f64) {
     *map.entry(currency.to_owned()).or_insert(0.0) += v;
 }
@@ -545,10 +538,7 @@ impl DailyFigures {
             (&mut self.lost_amount, &other.lost_amount),
         ] {
             for (c, v) in src {
-                let e = dst.entry(c.clone()).or_insert(0);
-                *e = e
-                    .checked_add(*v)
-                    .ok_or_else(|| Error::money(format!("total {c} overflows")))?;
+                add_minor(dst, c, *v)?;
             }
         }
         for (dst, src) in [
@@ -626,36 +616,9 @@ pub struct TeamDailyReport {
 
 // ----- rendering ---------------------------------------------------------------------
 
-pub(crate) fn money_text(map: &BTreeMap<String, i64>) -> String {
-    if map.is_empty() {
-        return "—".to_owned();
-    }
-    map.iter()
-        .map(|(c, v)| match crate::money::Currency::new(c) {
-            Ok(cur) => Money::from_minor(*v, cur).to_string(),
-            Err(_) => format!("{v} {c}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
-fn weighted_text(map: &BTreeMap<String, f64>) -> String {
-    if map.is_empty() {
-        return "—".to_owned();
-    }
-    map.iter()
-        .map(|(c, v)| {
-            let exp = crate::money::Currency::new(c).map_or(2, crate::money::Currency::exponent);
-            let scale = 10f64.powi(i32::try_from(exp).unwrap_or(2));
-            format!("{:+.*} {c}", exp as usize, v / scale)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn kinds_text(map: &BTreeMap<String, u64>) -> String {
     if map.is_empty() {
-        return "—".to_owned();
+        return NONE.to_owned();
     }
     map.iter()
         .map(|(k, v)| format!("{k} {v}"))
@@ -686,9 +649,9 @@ fn cells(rep: &str, f: &DailyFigures) -> [String; 12] {
         f.new_opportunities.to_string(),
         f.advances.to_string(),
         f.moves_back.to_string(),
-        weighted_text(&f.weighted_change),
-        format!("{} {}", f.won, money_text(&f.won_amount)),
-        format!("{} {}", f.lost, money_text(&f.lost_amount)),
+        signed_minor_map(&f.weighted_change),
+        format!("{} {}", f.won, money_map(&f.won_amount)),
+        format!("{} {}", f.lost, money_map(&f.lost_amount)),
         f.tasks_completed.to_string(),
         f.tasks_overdue.to_string(),
         f.follow_ups_next_day.to_string(),
@@ -734,7 +697,7 @@ impl fmt::Display for DailyReport {
         writeln!(
             f,
             "new opportunity amount: {}",
-            money_text(&self.figures.new_opportunity_amount)
+            money_map(&self.figures.new_opportunity_amount)
         )?;
         writeln!(f, "activities: {}", kinds_text(&self.figures.activities))
     }

@@ -54,8 +54,8 @@ use crate::approval::{ApprovalRequest, ApprovalStatus};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{ActorId, CustomerId, ExpenseId, OpportunityId, ProcessId};
-use crate::management::daily::{add_money, money_text};
-use crate::money::Money;
+use crate::money::{add_money, Money};
+use crate::render::{money_map, percent_map};
 
 /// A configured expense category.
 ///
@@ -603,16 +603,10 @@ impl fmt::Display for ExpenseReport {
                 f,
                 "  {:<20} approved {:<18} pending {:<18} rejected {:<18}{extra}",
                 label,
-                money_text(&t.approved),
-                money_text(&t.pending),
-                money_text(&t.rejected)
+                money_map(&t.approved),
+                money_map(&t.pending),
+                money_map(&t.rejected)
             )
-        };
-        let pct = |m: &BTreeMap<String, f64>| {
-            m.iter()
-                .map(|(c, v)| format!("{:.1}% {c}", v * 100.0))
-                .collect::<Vec<_>>()
-                .join(", ")
         };
         line(f, "company", &self.total, String::new())?;
         writeln!(f, "by customer")?;
@@ -620,7 +614,7 @@ impl fmt::Display for ExpenseReport {
             let extra = if c.expense_to_won.is_empty() {
                 String::new()
             } else {
-                format!(" of won {}", pct(&c.expense_to_won))
+                format!(" of won {}", percent_map(&c.expense_to_won))
             };
             line(f, &c.customer, &c.totals, extra)?;
         }
@@ -630,7 +624,7 @@ impl fmt::Display for ExpenseReport {
                 f,
                 &c.category,
                 &c.totals,
-                format!(" share {}", pct(&c.share)),
+                format!(" share {}", percent_map(&c.share)),
             )?;
         }
         writeln!(f, "by rep")?;

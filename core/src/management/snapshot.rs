@@ -114,6 +114,7 @@ use crate::management::target::{
     attainment, in_open_pipeline, AttainmentInput, AttainmentQuery, OtherCurrency, Period, Scope,
 };
 use crate::money::{Currency, Money};
+use crate::render::{minor_f64, money, opt_minor_f64, percent};
 use crate::zone::{day_start, parse_tz};
 
 /// A deal pushed this many times or more is flagged in [`ForecastAccuracy::pushed`].
@@ -756,14 +757,6 @@ pub fn forecast_accuracy(input: &AccuracyInput<'_>, as_of: Timestamp) -> Result<
     })
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
-}
-
-fn amount(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", v / 100.0))
-}
-
 impl fmt::Display for ForecastSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -782,12 +775,12 @@ impl fmt::Display for ForecastSnapshot {
                 f,
                 "{:<20} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14}",
                 format!("{} {}", r.rep, r.name),
-                r.closed_won.to_decimal_string(),
-                amount(Some(fig.weighted)),
-                amount(Some(fig.commit)),
-                amount(Some(fig.best_case)),
-                amount(Some(fig.p50)),
-                amount(Some(r.closed_won.minor() as f64 + r.p90 as f64)),
+                money(r.closed_won),
+                minor_f64(fig.weighted, self.currency),
+                minor_f64(fig.commit, self.currency),
+                minor_f64(fig.best_case, self.currency),
+                minor_f64(fig.p50, self.currency),
+                minor_f64(r.closed_won.minor() as f64 + r.p90 as f64, self.currency),
             )?;
         }
         Ok(())
@@ -819,14 +812,14 @@ impl fmt::Display for ForecastAccuracy {
                 r.rep.as_str(),
                 r.currency.code(),
                 r.snapshots,
-                amount(r.weighted.bias),
-                pct(r.weighted.mape),
-                amount(r.commit.bias),
-                pct(r.commit.mape),
-                amount(r.best_case.bias),
-                pct(r.best_case.mape),
-                amount(r.p50.bias),
-                pct(r.p50.mape),
+                opt_minor_f64(r.weighted.bias, r.currency),
+                percent(r.weighted.mape),
+                opt_minor_f64(r.commit.bias, r.currency),
+                percent(r.commit.mape),
+                opt_minor_f64(r.best_case.bias, r.currency),
+                percent(r.best_case.mape),
+                opt_minor_f64(r.p50.bias, r.currency),
+                percent(r.p50.mape),
             )?;
         }
         if !self.pending.is_empty() {

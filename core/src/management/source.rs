@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::{FunnelReport, Window};
 use crate::clock::Timestamp;
 use crate::error::{Error, Problem, Result};
-use crate::management::daily::money_text;
+use crate::render::{minor_in, money_map, opt, percent};
 
 /// The group name of opportunities without a source.
 pub const NO_SOURCE: &str = "(none)";
@@ -209,14 +209,6 @@ impl fmt::Display for SourceReport {
             "{:<20} {:>8} {:>6} {:>6} {:>8} {:>16} {:>10} {:>20}",
             "source", "created", "won", "lost", "win", "revenue", "cycle d", "cost / won"
         )?;
-        let money = |minor: i64| match self
-            .currency
-            .as_deref()
-            .and_then(|c| crate::money::Currency::new(c).ok())
-        {
-            Some(c) => crate::money::Money::from_minor(minor, c).to_decimal_string(),
-            None => minor.to_string(),
-        };
         for r in &self.sources {
             let per_won: BTreeMap<String, i64> = r
                 .cost_per_won
@@ -230,12 +222,10 @@ impl fmt::Display for SourceReport {
                 r.created,
                 r.won,
                 r.lost,
-                r.win_rate
-                    .map_or_else(|| "—".to_owned(), |w| format!("{:.1}%", w * 100.0)),
-                money(r.revenue),
-                r.avg_cycle_days
-                    .map_or_else(|| "—".to_owned(), |d| format!("{d:.1}")),
-                money_text(&per_won),
+                percent(r.win_rate),
+                minor_in(r.revenue, self.currency.as_deref()),
+                opt(r.avg_cycle_days, |d| format!("{d:.1}")),
+                money_map(&per_won),
             )?;
         }
         Ok(())

@@ -86,6 +86,7 @@ use crate::error::{Error, Result};
 use crate::id::{ActorId, TargetId};
 use crate::money::{Currency, Money};
 use crate::opportunity::ForecastCategory;
+use crate::render::{self, money, opt_money, percent};
 use crate::user::{Role, User};
 use crate::zone::{day_start, parse_tz};
 
@@ -1206,9 +1207,6 @@ fn decomposition(
 
 impl fmt::Display for AttainmentReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pct =
-            |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0));
-        let m = |v: Option<Money>| v.map_or_else(|| "—".to_owned(), |v| v.to_decimal_string());
         writeln!(
             f,
             "Attainment {} ({}, {}{})",
@@ -1234,14 +1232,13 @@ impl fmt::Display for AttainmentReport {
                 f,
                 "{:<24} {:>14} {:>14} {:>8} {:>14} {:>14} {:>14} {:>8}",
                 label,
-                m(r.target),
-                r.closed_won.to_decimal_string(),
-                pct(r.attainment),
-                r.open_pipeline.to_decimal_string(),
-                r.commit.to_decimal_string(),
-                m(r.gap),
-                r.coverage
-                    .map_or_else(|| "—".to_owned(), |c| format!("{c:.2}x")),
+                opt_money(r.target),
+                money(r.closed_won),
+                percent(r.attainment),
+                money(r.open_pipeline),
+                money(r.commit),
+                opt_money(r.gap),
+                render::ratio(r.coverage),
             )?;
         }
         for i in &self.decomposition {
