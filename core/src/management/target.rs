@@ -11,7 +11,8 @@
 //! not overlap (a rep may have a month target and a quarter target, not two for March).
 //!
 //! **Teams.** The team of a manager M is M and everyone below M in the reporting lines
-//! (`User::manager`, followed up). The parts of a team target are the targets of M's own deals
+//! (`User::manager`, followed up by [`crate::user::reporting_line`]: the links of a loop
+//! such as a→b→a are ignored, its members are at the top of their lines). The parts of a team target are the targets of M's own deals
 //! (`rep:M`, when set) and, for each direct report U, `team:U` when U has reports of their own,
 //! else `rep:U`. The parts of the company target are, for each user at the top (no manager),
 //! `team:U` or `rep:U` likewise (an admin without reports is a part only when given a
@@ -87,7 +88,7 @@ use crate::id::{ActorId, TargetId};
 use crate::money::{Currency, Money};
 use crate::opportunity::ForecastCategory;
 use crate::render::{self, money, opt_money, percent};
-use crate::user::{Role, User};
+use crate::user::{reporting_line, Role, User};
 use crate::zone::{day_start, parse_tz};
 
 /// The kind of a [`Period`].
@@ -752,9 +753,11 @@ impl Sums {
     }
 }
 
-/// The reporting lines as attainment walks them: parents, children, roots, in id order.
+/// The reporting lines as attainment walks them ([`reporting_line`]): parents, children, roots,
+/// in id order.
 struct Org<'a> {
     users: BTreeMap<&'a ActorId, &'a User>,
+    parent: BTreeMap<&'a ActorId, &'a ActorId>,
     children: BTreeMap<&'a ActorId, Vec<&'a ActorId>>,
     roots: Vec<&'a ActorId>,
 }
@@ -770,30 +773,24 @@ impl<'a> Org<'a> {
                 ));
             }
         }
+        // each user's manager as the reporting line has it (a loop's links ignored: its
+        // members are at the top), when that manager is one of the users
+        let mut parent = BTreeMap::new();
         let mut children: BTreeMap<&ActorId, Vec<&ActorId>> = BTreeMap::new();
         let mut roots = Vec::new();
         for u in map.values() {
-            match u.manager.as_ref().and_then(|m| map.get_key_value(m)) {
-                Some((m, _)) => children.entry(*m).or_default().push(&u.id),
+            let manager = reporting_line(&u.id, |id| map.get(id).copied()).next();
+            match manager.and_then(|m| map.get_key_value(m)) {
+                Some((m, _)) => {
+                    parent.insert(&u.id, *m);
+                    children.entry(*m).or_default().push(&u.id);
+                }
                 None => roots.push(&u.id),
             }
         }
-        // Reporting lines with a cycle leave its members unreachable from the roots.
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<&ActorId> = roots.clone();
-        while let Some(u) = stack.pop() {
-            if seen.insert(u) {
-                stack.extend(children.get(u).into_iter().flatten());
-            }
-        }
-        if let Some(u) = map.keys().find(|u| !seen.contains(*u)) {
-            return Err(Error::validation(
-                "users",
-                format!("the reporting lines of {u} form a cycle"),
-            ));
-        }
         Ok(Org {
             users: map,
+            parent,
             children,
             roots,
         })
@@ -854,7 +851,7 @@ fn ratio(num: i64, den: i64) -> Option<f64> {
 /// Computes the attainment of every scope for a period (see the module docs).
 ///
 /// Errors: a deal with a negative amount, a probability outside [0, 1], a won deal without a
-/// closing instant or an unknown owner; duplicate users or a cycle in the reporting lines; two
+/// closing instant or an unknown owner; duplicate users; two
 /// targets for the same scope and period; a target in another currency than the report's, or
 /// targets in several currencies without an explicit currency; no currency at all; a bad time
 /// zone. Each names its field.
@@ -1096,9 +1093,9 @@ pub fn attainment(
 
     let mut rows = vec![row(Scope::Company, None, &company)?];
     let parent_of = |u: &ActorId| -> Option<Scope> {
-        match org.users.get(u).and_then(|x| x.manager.as_ref()) {
-            Some(m) if org.users.contains_key(m) => Some(Scope::Team(m.clone())),
-            _ => Some(Scope::Company),
+        match org.parent.get(u) {
+            Some(m) => Some(Scope::Team((*m).clone())),
+            None => Some(Scope::Company),
         }
     };
     for u in org.users.keys() {
