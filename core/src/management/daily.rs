@@ -67,6 +67,107 @@ use crate::money::{add_minor, add_money, Money};
 use crate::render::{money_map, signed_minor_map, NONE};
 use crate::zone::{day_start, local_date, next_day, parse_tz};
 
+// ----- types -------------------------------------------------------------------------
+
+/// The figures of a rep's day (or range, or a team's totals). Money maps are ISO currency code
+/// → minor units; weighted maps are minor units (`f64`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DailyFigures {
+    /// Customers created.
+    pub new_customers: u64,
+    /// Contacts added.
+    pub new_contacts: u64,
+    /// Opportunities created.
+    pub new_opportunities: u64,
+    /// Their amounts, per currency.
+    pub new_opportunity_amount: BTreeMap<String, i64>,
+    /// Forward moves to a later open stage or to `won`.
+    pub advances: u64,
+    /// Moves back.
+    pub moves_back: u64,
+    /// Σ amount × probability of the stage left, over the advances, per currency.
+    pub weighted_before: BTreeMap<String, f64>,
+    /// Σ amount × probability of the stage entered, over the advances, per currency.
+    pub weighted_after: BTreeMap<String, f64>,
+    /// `weighted_after − weighted_before`, per currency.
+    pub weighted_change: BTreeMap<String, f64>,
+    /// Deals won.
+    pub won: u64,
+    /// Their amounts, per currency.
+    pub won_amount: BTreeMap<String, i64>,
+    /// Deals lost.
+    pub lost: u64,
+    /// Their amounts, per currency.
+    pub lost_amount: BTreeMap<String, i64>,
+    /// Activities logged, per kind.
+    pub activities: BTreeMap<String, u64>,
+    /// Tasks completed.
+    pub tasks_completed: u64,
+    /// Tasks overdue at the observation instant (not additive over days).
+    pub tasks_overdue: u64,
+    /// Follow-ups due in the local day after the last day (not additive over days).
+    pub follow_ups_next_day: u64,
+}
+
+/// A rep's report for one local day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyReport {
+    /// The rep.
+    pub rep: ActorId,
+    /// The local day.
+    pub day: NaiveDate,
+    /// The time zone it is a day in.
+    pub time_zone: String,
+    /// Its first instant (UTC).
+    pub from: Timestamp,
+    /// The first instant of the next day (UTC).
+    pub to: Timestamp,
+    /// The report's observation time.
+    pub as_of: Timestamp,
+    /// The figures.
+    pub figures: DailyFigures,
+}
+
+/// A rep's report over several local days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeReport {
+    /// The rep.
+    pub rep: ActorId,
+    /// The first local day.
+    pub first: NaiveDate,
+    /// The last local day (inclusive).
+    pub last: NaiveDate,
+    /// The time zone.
+    pub time_zone: String,
+    /// The first instant (UTC).
+    pub from: Timestamp,
+    /// The first instant after the last day (UTC).
+    pub to: Timestamp,
+    /// The observation time.
+    pub as_of: Timestamp,
+    /// One report per day (empty when the range is one day: `total` is that day).
+    pub days: Vec<DailyReport>,
+    /// The figures of the whole range.
+    pub total: DailyFigures,
+}
+
+/// A team's day: one row per rep and the totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamDailyReport {
+    /// The manager whose team it is, if any.
+    pub team: Option<ActorId>,
+    /// The local day (each rep's in their own time zone).
+    pub day: NaiveDate,
+    /// The observation time.
+    pub as_of: Timestamp,
+    /// One report per rep, in the order asked.
+    pub rows: Vec<DailyReport>,
+    /// The sum of the rows.
+    pub totals: DailyFigures,
+}
+
+// ----- rows --------------------------------------------------------------------------
+
 /// One fact of a rep's day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -150,6 +251,8 @@ impl DailyRow {
         }
     }
 }
+
+// ----- report ------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct RepLog {
@@ -431,46 +534,6 @@ fn add_f64(map: &mut BTreeMap<String, f64>, currency: &str, v: f64) {
     *map.entry(currency.to_owned()).or_insert(0.0) += v;
 }
 
-/// The figures of a rep's day (or range, or a team's totals). Money maps are ISO currency code
-/// → minor units; weighted maps are minor units (`f64`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DailyFigures {
-    /// Customers created.
-    pub new_customers: u64,
-    /// Contacts added.
-    pub new_contacts: u64,
-    /// Opportunities created.
-    pub new_opportunities: u64,
-    /// Their amounts, per currency.
-    pub new_opportunity_amount: BTreeMap<String, i64>,
-    /// Forward moves to a later open stage or to `won`.
-    pub advances: u64,
-    /// Moves back.
-    pub moves_back: u64,
-    /// Σ amount × probability of the stage left, over the advances, per currency.
-    pub weighted_before: BTreeMap<String, f64>,
-    /// Σ amount × probability of the stage entered, over the advances, per currency.
-    pub weighted_after: BTreeMap<String, f64>,
-    /// `weighted_after − weighted_before`, per currency.
-    pub weighted_change: BTreeMap<String, f64>,
-    /// Deals won.
-    pub won: u64,
-    /// Their amounts, per currency.
-    pub won_amount: BTreeMap<String, i64>,
-    /// Deals lost.
-    pub lost: u64,
-    /// Their amounts, per currency.
-    pub lost_amount: BTreeMap<String, i64>,
-    /// Activities logged, per kind.
-    pub activities: BTreeMap<String, u64>,
-    /// Tasks completed.
-    pub tasks_completed: u64,
-    /// Tasks overdue at the observation instant (not additive over days).
-    pub tasks_overdue: u64,
-    /// Follow-ups due in the local day after the last day (not additive over days).
-    pub follow_ups_next_day: u64,
-}
-
 impl DailyFigures {
     fn count(&mut self, fact: &DailyFact) -> Result<()> {
         match fact {
@@ -555,63 +618,6 @@ impl DailyFigures {
         }
         Ok(())
     }
-}
-
-/// A rep's report for one local day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DailyReport {
-    /// The rep.
-    pub rep: ActorId,
-    /// The local day.
-    pub day: NaiveDate,
-    /// The time zone it is a day in.
-    pub time_zone: String,
-    /// Its first instant (UTC).
-    pub from: Timestamp,
-    /// The first instant of the next day (UTC).
-    pub to: Timestamp,
-    /// The report's observation time.
-    pub as_of: Timestamp,
-    /// The figures.
-    pub figures: DailyFigures,
-}
-
-/// A rep's report over several local days.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RangeReport {
-    /// The rep.
-    pub rep: ActorId,
-    /// The first local day.
-    pub first: NaiveDate,
-    /// The last local day (inclusive).
-    pub last: NaiveDate,
-    /// The time zone.
-    pub time_zone: String,
-    /// The first instant (UTC).
-    pub from: Timestamp,
-    /// The first instant after the last day (UTC).
-    pub to: Timestamp,
-    /// The observation time.
-    pub as_of: Timestamp,
-    /// One report per day (empty when the range is one day: `total` is that day).
-    pub days: Vec<DailyReport>,
-    /// The figures of the whole range.
-    pub total: DailyFigures,
-}
-
-/// A team's day: one row per rep and the totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TeamDailyReport {
-    /// The manager whose team it is, if any.
-    pub team: Option<ActorId>,
-    /// The local day (each rep's in their own time zone).
-    pub day: NaiveDate,
-    /// The observation time.
-    pub as_of: Timestamp,
-    /// One report per rep, in the order asked.
-    pub rows: Vec<DailyReport>,
-    /// The sum of the rows.
-    pub totals: DailyFigures,
 }
 
 // ----- rendering ---------------------------------------------------------------------

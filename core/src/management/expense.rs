@@ -57,6 +57,8 @@ use crate::id::{ActorId, CustomerId, ExpenseId, OpportunityId, ProcessId};
 use crate::money::{add_money, Money};
 use crate::render::{money_map, percent_map};
 
+// ----- types -------------------------------------------------------------------------
+
 /// A configured expense category.
 ///
 /// ```
@@ -263,73 +265,6 @@ pub enum ExpenseStatus {
     Withdrawn,
 }
 
-/// One expense as the report reads it (the plain-columns input).
-///
-/// ```
-/// use salespipe::management::expense::{ExpenseRow, ExpenseStatus};
-/// let r = ExpenseRow::new("e1", "acme", "wang", "travel", salespipe::Money::parse("1", "CNY")?, ExpenseStatus::Pending);
-/// assert!(r.date.is_none());
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExpenseRow {
-    /// Id (unique).
-    pub id: String,
-    /// Customer.
-    pub customer: String,
-    /// Rep.
-    pub rep: String,
-    /// Category id.
-    pub category: String,
-    /// Amount (greater than zero).
-    pub amount: Money,
-    /// Status.
-    pub status: ExpenseStatus,
-    /// When it was spent (absent: in every date range).
-    #[serde(default)]
-    pub date: Option<NaiveDate>,
-}
-
-impl ExpenseRow {
-    /// A row without a date.
-    pub fn new(
-        id: impl Into<String>,
-        customer: impl Into<String>,
-        rep: impl Into<String>,
-        category: impl Into<String>,
-        amount: Money,
-        status: ExpenseStatus,
-    ) -> Self {
-        ExpenseRow {
-            id: id.into(),
-            customer: customer.into(),
-            rep: rep.into(),
-            category: category.into(),
-            amount,
-            status,
-            date: None,
-        }
-    }
-}
-
-/// A won deal's revenue for the customer ratio (the plain-columns input).
-///
-/// ```
-/// let w = salespipe::management::expense::WonRow { customer: "acme".into(),
-///     amount: salespipe::Money::parse("1000", "CNY")?, closed_at: "2026-03-02T00:00:00Z".parse()? };
-/// assert_eq!(w.amount.minor(), 100_000);
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WonRow {
-    /// Customer.
-    pub customer: String,
-    /// Amount won.
-    pub amount: Money,
-    /// When it was won.
-    pub closed_at: Timestamp,
-}
-
 /// Which expenses: the dates `[from, to)` (either open), as of an instant.
 ///
 /// ```
@@ -467,6 +402,77 @@ pub struct ExpenseReport {
     pub reps: Vec<RepExpenses>,
 }
 
+// ----- rows --------------------------------------------------------------------------
+
+/// One expense as the report reads it (the plain-columns input).
+///
+/// ```
+/// use salespipe::management::expense::{ExpenseRow, ExpenseStatus};
+/// let r = ExpenseRow::new("e1", "acme", "wang", "travel", salespipe::Money::parse("1", "CNY")?, ExpenseStatus::Pending);
+/// assert!(r.date.is_none());
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpenseRow {
+    /// Id (unique).
+    pub id: String,
+    /// Customer.
+    pub customer: String,
+    /// Rep.
+    pub rep: String,
+    /// Category id.
+    pub category: String,
+    /// Amount (greater than zero).
+    pub amount: Money,
+    /// Status.
+    pub status: ExpenseStatus,
+    /// When it was spent (absent: in every date range).
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+impl ExpenseRow {
+    /// A row without a date.
+    pub fn new(
+        id: impl Into<String>,
+        customer: impl Into<String>,
+        rep: impl Into<String>,
+        category: impl Into<String>,
+        amount: Money,
+        status: ExpenseStatus,
+    ) -> Self {
+        ExpenseRow {
+            id: id.into(),
+            customer: customer.into(),
+            rep: rep.into(),
+            category: category.into(),
+            amount,
+            status,
+            date: None,
+        }
+    }
+}
+
+/// A won deal's revenue for the customer ratio (the plain-columns input).
+///
+/// ```
+/// let w = salespipe::management::expense::WonRow { customer: "acme".into(),
+///     amount: salespipe::Money::parse("1000", "CNY")?, closed_at: "2026-03-02T00:00:00Z".parse()? };
+/// assert_eq!(w.amount.minor(), 100_000);
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WonRow {
+    /// Customer.
+    pub customer: String,
+    /// Amount won.
+    pub amount: Money,
+    /// When it was won.
+    pub closed_at: Timestamp,
+}
+
+// ----- report ------------------------------------------------------------------------
+
 fn ratio_map(num: &BTreeMap<String, i64>, den: &BTreeMap<String, i64>) -> BTreeMap<String, f64> {
     num.iter()
         .filter_map(|(c, n)| {
@@ -586,6 +592,8 @@ pub fn expense_report(
         reps,
     })
 }
+
+// ----- rendering ---------------------------------------------------------------------
 
 impl fmt::Display for ExpenseReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -91,6 +91,8 @@ use crate::render::{self, money, opt_money, percent};
 use crate::user::{reporting_line, Role, User};
 use crate::zone::{day_start, parse_tz};
 
+// ----- types -------------------------------------------------------------------------
+
 /// The kind of a [`Period`].
 ///
 /// ```
@@ -414,113 +416,6 @@ impl Target {
     }
 }
 
-/// Open, won or lost, for a [`DealRow`].
-///
-/// ```
-/// use salespipe::management::target::DealOutcome;
-/// assert_eq!(serde_json::to_string(&DealOutcome::Won).unwrap(), "\"won\"");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum DealOutcome {
-    /// Open.
-    Open,
-    /// Won.
-    Won,
-    /// Lost.
-    Lost,
-}
-
-/// One deal as attainment reads it (the plain-columns input; the engine builds these from its
-/// state).
-///
-/// ```
-/// use salespipe::management::target::DealRow;
-/// use salespipe::{ForecastCategory, Money};
-/// let d = DealRow::open("wang", Money::parse("500", "CNY")?, "2026-03-20".parse().unwrap(), 0.5)
-///     .category(ForecastCategory::Commit);
-/// assert_eq!(d.probability, 0.5);
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DealRow {
-    /// The owner.
-    pub owner: ActorId,
-    /// The amount (not negative).
-    pub amount: Money,
-    /// Open, won or lost.
-    pub outcome: DealOutcome,
-    /// When it closed (required for won deals).
-    #[serde(default)]
-    pub closed_at: Option<Timestamp>,
-    /// Expected close date (for open deals).
-    #[serde(default)]
-    pub expected_close: Option<NaiveDate>,
-    /// The probability of its stage, in [0, 1] (for open deals).
-    #[serde(default)]
-    pub probability: f64,
-    /// Its forecast category (for open deals).
-    #[serde(default)]
-    pub category: ForecastCategory,
-}
-
-impl DealRow {
-    /// An open deal expected to close on `expected_close`.
-    pub fn open(
-        owner: impl Into<ActorId>,
-        amount: Money,
-        expected_close: NaiveDate,
-        probability: f64,
-    ) -> Self {
-        DealRow {
-            owner: owner.into(),
-            amount,
-            outcome: DealOutcome::Open,
-            closed_at: None,
-            expected_close: Some(expected_close),
-            probability,
-            category: ForecastCategory::Pipeline,
-        }
-    }
-
-    /// A deal won at `closed_at`.
-    pub fn won(owner: impl Into<ActorId>, amount: Money, closed_at: Timestamp) -> Self {
-        DealRow {
-            owner: owner.into(),
-            amount,
-            outcome: DealOutcome::Won,
-            closed_at: Some(closed_at),
-            expected_close: None,
-            probability: 1.0,
-            category: ForecastCategory::Pipeline,
-        }
-    }
-
-    /// Sets the forecast category.
-    pub fn category(mut self, category: ForecastCategory) -> Self {
-        self.category = category;
-        self
-    }
-}
-
-/// The plain-columns input of [`attainment`]: the org chart, the targets, the deals.
-///
-/// ```
-/// use salespipe::management::target::AttainmentInput;
-/// let input = AttainmentInput { users: &[], targets: &[], deals: &[] };
-/// assert!(input.deals.is_empty());
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct AttainmentInput<'a> {
-    /// The users, with their managers.
-    pub users: &'a [User],
-    /// The targets (only those of the queried period are read).
-    pub targets: &'a [Target],
-    /// The deals.
-    pub deals: &'a [DealRow],
-}
-
 /// What to compute: a period, as of an instant, in a currency and a time zone.
 ///
 /// ```
@@ -709,6 +604,117 @@ impl AttainmentReport {
         self.rows.iter().find(|r| &r.scope == scope)
     }
 }
+
+// ----- rows --------------------------------------------------------------------------
+
+/// Open, won or lost, for a [`DealRow`].
+///
+/// ```
+/// use salespipe::management::target::DealOutcome;
+/// assert_eq!(serde_json::to_string(&DealOutcome::Won).unwrap(), "\"won\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DealOutcome {
+    /// Open.
+    Open,
+    /// Won.
+    Won,
+    /// Lost.
+    Lost,
+}
+
+/// One deal as attainment reads it (the plain-columns input; the engine builds these from its
+/// state).
+///
+/// ```
+/// use salespipe::management::target::DealRow;
+/// use salespipe::{ForecastCategory, Money};
+/// let d = DealRow::open("wang", Money::parse("500", "CNY")?, "2026-03-20".parse().unwrap(), 0.5)
+///     .category(ForecastCategory::Commit);
+/// assert_eq!(d.probability, 0.5);
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealRow {
+    /// The owner.
+    pub owner: ActorId,
+    /// The amount (not negative).
+    pub amount: Money,
+    /// Open, won or lost.
+    pub outcome: DealOutcome,
+    /// When it closed (required for won deals).
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
+    /// Expected close date (for open deals).
+    #[serde(default)]
+    pub expected_close: Option<NaiveDate>,
+    /// The probability of its stage, in [0, 1] (for open deals).
+    #[serde(default)]
+    pub probability: f64,
+    /// Its forecast category (for open deals).
+    #[serde(default)]
+    pub category: ForecastCategory,
+}
+
+impl DealRow {
+    /// An open deal expected to close on `expected_close`.
+    pub fn open(
+        owner: impl Into<ActorId>,
+        amount: Money,
+        expected_close: NaiveDate,
+        probability: f64,
+    ) -> Self {
+        DealRow {
+            owner: owner.into(),
+            amount,
+            outcome: DealOutcome::Open,
+            closed_at: None,
+            expected_close: Some(expected_close),
+            probability,
+            category: ForecastCategory::Pipeline,
+        }
+    }
+
+    /// A deal won at `closed_at`.
+    pub fn won(owner: impl Into<ActorId>, amount: Money, closed_at: Timestamp) -> Self {
+        DealRow {
+            owner: owner.into(),
+            amount,
+            outcome: DealOutcome::Won,
+            closed_at: Some(closed_at),
+            expected_close: None,
+            probability: 1.0,
+            category: ForecastCategory::Pipeline,
+        }
+    }
+
+    /// Sets the forecast category.
+    pub fn category(mut self, category: ForecastCategory) -> Self {
+        self.category = category;
+        self
+    }
+}
+
+/// The plain-columns input of [`attainment`]: the org chart, the targets, the deals.
+///
+/// ```
+/// use salespipe::management::target::AttainmentInput;
+/// let input = AttainmentInput { users: &[], targets: &[], deals: &[] };
+/// assert!(input.deals.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct AttainmentInput<'a> {
+    /// The users, with their managers.
+    pub users: &'a [User],
+    /// The targets (only those of the queried period are read).
+    pub targets: &'a [Target],
+    /// The deals.
+    pub deals: &'a [DealRow],
+}
+
+// ----- report ------------------------------------------------------------------------
 
 /// Running sums of one node (rep or team), in minor units of the report currency.
 #[derive(Debug, Clone, Default)]
@@ -1201,6 +1207,8 @@ fn decomposition(
     }
     Ok(issues)
 }
+
+// ----- rendering ---------------------------------------------------------------------
 
 impl fmt::Display for AttainmentReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
