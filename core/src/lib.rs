@@ -17,6 +17,7 @@ pub mod money;
 pub mod opportunity;
 pub mod pipeline;
 pub mod reminder;
+mod render;
 pub mod state;
 pub mod store;
 pub mod user;

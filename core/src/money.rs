@@ -1,5 +1,6 @@
 //! Money as integer minor units of an ISO 4217 currency: never a float, never a silent overflow.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -229,6 +230,20 @@ impl Money {
     pub fn to_major_f64(self) -> f64 {
         self.minor as f64 / 10f64.powi(self.currency.exponent() as i32)
     }
+}
+
+/// Adds `m` to per-currency totals (ISO code → minor units); an error on overflow.
+pub(crate) fn add_money(totals: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
+    add_minor(totals, m.currency().code(), m.minor())
+}
+
+/// Adds `minor` units of the currency `code` to per-currency totals; an error on overflow.
+pub(crate) fn add_minor(totals: &mut BTreeMap<String, i64>, code: &str, minor: i64) -> Result<()> {
+    let e = totals.entry(code.to_owned()).or_insert(0);
+    *e = e
+        .checked_add(minor)
+        .ok_or_else(|| Error::money(format!("total {code} overflows")))?;
+    Ok(())
 }
 
 impl fmt::Display for Money {

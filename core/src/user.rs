@@ -1,5 +1,7 @@
 //! The host's users as the engine needs them: role, manager, time zone.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::id::ActorId;
@@ -68,4 +70,72 @@ impl User {
         self.time_zone = Some(tz.into());
         self
     }
+}
+
+/// The managers above `rep`, nearest first: their manager, that manager's manager, and so on.
+/// `lookup` finds a user by id. This is the one walk up the reporting lines: the policy's
+/// [`crate::engine::policy::Directory::manages`], the members of a team's daily report and the
+/// roll-up and decomposition of targets ([`crate::management::target`]) all follow it.
+///
+/// The line ends at a user without a manager, at a manager `lookup` does not know (who is still
+/// in the line: the user names them), or at a loop.
+///
+/// **A loop** is a user whose line comes back to them: a self-manager (a→a) or a ring
+/// (a→b→a, a→b→c→a ...). The manager links of a loop are ignored:
+/// - a member of a loop is at the top of their own line (their line is empty);
+/// - a line from below a loop (c→a, with a→b→a) ends at the first member it meets (c's line
+///   is `a`).
+///
+/// So nobody is above anyone through a loop, nobody is above themselves, and the lines form a
+/// tree. An unknown `rep` has an empty line.
+///
+/// ```
+/// use salespipe::user::{reporting_line, Role, User};
+/// let users = [
+///     User::new("wang", "王芳", Role::Rep).managed_by("li"),
+///     User::new("li", "李娜", Role::Manager).managed_by("zhou"),
+///     User::new("zhou", "周", Role::Manager).managed_by("li"), // a loop li→zhou→li
+/// ];
+/// let find = |id: &salespipe::ActorId| users.iter().find(|u| &u.id == id);
+/// let line: Vec<&str> = reporting_line(&"wang".into(), find).map(|m| m.as_str()).collect();
+/// assert_eq!(line, ["li"]);
+/// assert_eq!(reporting_line(&"li".into(), find).count(), 0);
+/// ```
+pub fn reporting_line<'a>(
+    rep: &ActorId,
+    lookup: impl Fn(&ActorId) -> Option<&'a User>,
+) -> impl Iterator<Item = &'a ActorId> {
+    /// Past this many managers, repeats are found through a hash map, not a scan.
+    const SCAN: usize = 32;
+    let mut line: Vec<&'a ActorId> = Vec::new();
+    let mut index: Option<HashMap<&'a ActorId, usize>> = None;
+    let mut next = lookup(rep).and_then(|u| u.manager.as_ref());
+    while let Some(m) = next {
+        if m == rep {
+            // the rep is in a loop
+            line.clear();
+            break;
+        }
+        let seen = match &index {
+            Some(ix) => ix.get(m).copied(),
+            None => line.iter().position(|x| *x == m),
+        };
+        if let Some(i) = seen {
+            // m is the first member of a loop the line meets: the line ends there
+            line.truncate(i + 1);
+            break;
+        }
+        line.push(m);
+        match &mut index {
+            Some(ix) => {
+                ix.insert(m, line.len() - 1);
+            }
+            None if line.len() > SCAN => {
+                index = Some(line.iter().enumerate().map(|(i, x)| (*x, i)).collect());
+            }
+            None => {}
+        }
+        next = lookup(m).and_then(|u| u.manager.as_ref());
+    }
+    line.into_iter()
 }

@@ -514,6 +514,60 @@ fn columns_keep_currencies_apart() {
     assert_eq!(r.reps[0].weighted.mape, Some(0.0));
 }
 
+/// Amounts print with the currency's decimal places: none for JPY, three for KWD, two for CNY
+/// (snapshots used to divide every amount by 100).
+#[test]
+fn snapshot_and_accuracy_text_use_the_currency_exponent() {
+    for (code, won, weighted, p90, bias) in [
+        ("CNY", "1234.56", "1284.56", "1334.56", "284.56"),
+        ("JPY", "123456", "128456", "133456", "28456"),
+        ("KWD", "123.456", "128.456", "133.456", "28.456"),
+    ] {
+        let c = Currency::new(code).unwrap();
+        let deals = vec![
+            DealRow::won(
+                "wang",
+                Money::from_minor(123_456, c),
+                t("2026-01-10T00:00:00Z"),
+            ),
+            DealRow::open(
+                "wang",
+                Money::from_minor(10_000, c),
+                "2026-03-01".parse().unwrap(),
+                0.5,
+            ),
+        ];
+        let s = snap("s", &deals, code);
+        let text = s.to_string();
+        let line = text.lines().find(|l| l.starts_with("wang")).unwrap();
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        // rep, name, won, weighted, commit, best case, P50, P90
+        assert_eq!(
+            cells[2..],
+            [won, weighted, won, won, won, p90],
+            "{code}: {text}"
+        );
+        let actuals = vec![
+            ActualRow::new(q1(), "wang", Money::from_minor(100_000, c)),
+            ActualRow::new(q1(), "zhao", Money::from_minor(0, c)),
+        ];
+        let r = forecast_accuracy(
+            &AccuracyInput {
+                snapshots: std::slice::from_ref(&s),
+                actuals: &actuals,
+                pushes: &[],
+            },
+            t("2026-04-01T00:00:00Z"),
+        )
+        .unwrap();
+        let text = r.to_string();
+        let line = text.lines().find(|l| l.starts_with("wang")).unwrap();
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells[1], code, "{text}");
+        assert_eq!(cells[3], bias, "{code}: {text}");
+    }
+}
+
 #[test]
 fn an_empty_input_has_no_rows_and_no_ratios() {
     let r = forecast_accuracy(

@@ -27,6 +27,43 @@ fn opp(e: &mut Engine, id: &str, owner: &str, amount: Money, close: &str) {
     e.create_opportunity(owner, n).unwrap();
 }
 
+/// Amounts print with the currency's decimal places: none for JPY, three for KWD, two for CNY.
+#[test]
+fn attainment_text_uses_the_currency_exponent() {
+    let users = vec![User::new("wang", "王芳", Role::Rep)];
+    for (code, target, won, gap) in [
+        ("CNY", "2000.00", "1234.56", "765.44"),
+        ("JPY", "200000", "123456", "76544"),
+        ("KWD", "200.000", "123.456", "76.544"),
+    ] {
+        let c = Currency::new(code).unwrap();
+        let targets = vec![Target::new(
+            "t",
+            rep("wang"),
+            q(2026, 1),
+            Money::from_minor(200_000, c),
+        )];
+        let deals = vec![DealRow::won(
+            "wang",
+            Money::from_minor(123_456, c),
+            t("2026-01-10T00:00:00Z"),
+        )];
+        let input = AttainmentInput {
+            users: &users,
+            targets: &targets,
+            deals: &deals,
+        };
+        let text = attainment(&input, &AttainmentQuery::new(q(2026, 1)))
+            .unwrap()
+            .to_string();
+        let line = text.lines().find(|l| l.contains("rep:wang")).unwrap();
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        // scope, name, target, won, att., pipeline, commit, gap, cover
+        assert_eq!(cells[2..5], [target, won, "61.7%"], "{code}: {text}");
+        assert_eq!(cells[7..], [gap, "0.00x"], "{code}: {text}");
+    }
+}
+
 #[test]
 fn won_counts_by_its_local_date_in_the_company_time_zone() {
     // Shanghai is UTC+8: the local 1 April begins at 2026-03-31T16:00Z.

@@ -3,10 +3,7 @@
 use std::fmt::{self, Write as _};
 
 use super::funnel::{FunnelReport, GroupReport, Mode};
-
-fn pct(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
-}
+use crate::render::{minor_units as minor, percent as pct};
 
 fn days(seconds: Option<f64>) -> String {
     seconds.map_or_else(|| "—".to_owned(), |s| format!("{:.1}d", s / 86_400.0))
@@ -14,11 +11,6 @@ fn days(seconds: Option<f64>) -> String {
 
 fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{v:.decimals$}"))
-}
-
-fn minor(v: f64, exponent: u32) -> String {
-    let scale = 10f64.powi(exponent as i32);
-    format!("{:.*}", exponent as usize, v / scale)
 }
 
 fn exponent(report: &FunnelReport) -> u32 {

@@ -3,7 +3,7 @@
 
 use crate::id::ActorId;
 use crate::state::State;
-use crate::user::{Role, User};
+use crate::user::{reporting_line, Role, User};
 
 /// What an actor asks to do, with the subject where it matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,21 +89,11 @@ impl<'a> Directory<'a> {
         self.state.user(id)
     }
 
-    /// True when `manager` is `rep`'s manager, or their manager's manager, and so on.
+    /// True when `manager` is in `rep`'s reporting line: their manager, or their manager's
+    /// manager, and so on ([`crate::user::reporting_line`]: never through a loop, never
+    /// oneself).
     pub fn manages(&self, manager: &ActorId, rep: &ActorId) -> bool {
-        let mut current = self.state.user(rep).and_then(|u| u.manager.as_ref());
-        let mut hops = 0;
-        while let Some(m) = current {
-            if m == manager {
-                return true;
-            }
-            hops += 1;
-            if hops > self.state.user_count() {
-                return false; // a cycle in the reporting lines
-            }
-            current = self.state.user(m).and_then(|u| u.manager.as_ref());
-        }
-        false
+        reporting_line(rep, |id| self.state.user(id)).any(|m| m == manager)
     }
 
     /// True when any admin is registered.

@@ -174,7 +174,7 @@ pub(crate) fn source_costs(
                 .and_then(|o| o.source.clone())
         });
         if let Some(s) = source {
-            crate::management::daily::add_money(out.entry(s).or_default(), x.expense.amount)?;
+            crate::money::add_money(out.entry(s).or_default(), x.expense.amount)?;
         }
     }
     Ok(out)

@@ -75,122 +75,10 @@ use crate::analytics::Window;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{OpportunityId, StageId};
-use crate::management::daily::{add_money, money_text};
-use crate::money::Money;
+use crate::money::{add_money, Money};
+use crate::render::{money_map, percent};
 
-/// How a deal stands against one competitor met on it.
-///
-/// ```
-/// use salespipe::management::competitor::CompetitorOutcome;
-/// assert_eq!(serde_json::to_string(&CompetitorOutcome::LostTo).unwrap(), "\"lost_to\"");
-/// assert!(CompetitorOutcome::LostOther.is_closed());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CompetitorOutcome {
-    /// The deal is still open.
-    Open,
-    /// We won the deal: won against them.
-    Won,
-    /// Lost, with this competitor named as the winner.
-    LostTo,
-    /// Lost to someone else, or with no winner named.
-    LostOther,
-}
-
-impl CompetitorOutcome {
-    /// True for won and lost outcomes.
-    pub fn is_closed(self) -> bool {
-        self != CompetitorOutcome::Open
-    }
-
-    fn is_lost(self) -> bool {
-        matches!(
-            self,
-            CompetitorOutcome::LostTo | CompetitorOutcome::LostOther
-        )
-    }
-
-    /// Open, won or lost: what every row of one opportunity must agree on.
-    fn class(self) -> &'static str {
-        match self {
-            CompetitorOutcome::Open => "open",
-            CompetitorOutcome::Won => "won",
-            CompetitorOutcome::LostTo | CompetitorOutcome::LostOther => "lost",
-        }
-    }
-}
-
-impl fmt::Display for CompetitorOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CompetitorOutcome::Open => "open",
-            CompetitorOutcome::Won => "won",
-            CompetitorOutcome::LostTo => "lost_to",
-            CompetitorOutcome::LostOther => "lost_other",
-        })
-    }
-}
-
-/// One (opportunity, competitor) pair: the input of [`competitor_report`].
-///
-/// ```
-/// use salespipe::management::competitor::{CompetitorOutcome, CompetitorRow};
-/// use salespipe::Money;
-/// let row = CompetitorRow::new("o1", "Globex", Money::parse("10", "EUR").unwrap(), CompetitorOutcome::Open);
-/// assert!(row.closed_at.is_none() && row.lost_from.is_none());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CompetitorRow {
-    /// The deal.
-    pub opportunity: OpportunityId,
-    /// The competitor's name (compared exactly).
-    pub competitor: String,
-    /// The deal's amount (at closing, for a closed deal); never negative.
-    pub amount: Money,
-    /// How the deal stands against this competitor.
-    pub outcome: CompetitorOutcome,
-    /// For a lost deal, the stage it was lost from (required for `lost_to`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lost_from: Option<StageId>,
-    /// When a won or lost deal closed (required for them; absent for an open deal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub closed_at: Option<Timestamp>,
-}
-
-impl CompetitorRow {
-    /// A row without close time or stage (set them with [`Self::closed_at`] and
-    /// [`Self::lost_from`]).
-    pub fn new(
-        opportunity: impl Into<OpportunityId>,
-        competitor: impl Into<String>,
-        amount: Money,
-        outcome: CompetitorOutcome,
-    ) -> Self {
-        CompetitorRow {
-            opportunity: opportunity.into(),
-            competitor: competitor.into(),
-            amount,
-            outcome,
-            lost_from: None,
-            closed_at: None,
-        }
-    }
-
-    /// Sets when the deal closed.
-    pub fn closed_at(mut self, at: Timestamp) -> Self {
-        self.closed_at = Some(at);
-        self
-    }
-
-    /// Sets the stage the deal was lost from.
-    pub fn lost_from(mut self, stage: impl Into<StageId>) -> Self {
-        self.lost_from = Some(stage.into());
-        self
-    }
-}
+// ----- types -------------------------------------------------------------------------
 
 /// What the report covers: the instant the rows describe and the window of closes counted.
 ///
@@ -321,6 +209,124 @@ impl CompetitorReport {
             .and_then(|i| self.competitors.get(i))
     }
 }
+
+// ----- rows --------------------------------------------------------------------------
+
+/// How a deal stands against one competitor met on it.
+///
+/// ```
+/// use salespipe::management::competitor::CompetitorOutcome;
+/// assert_eq!(serde_json::to_string(&CompetitorOutcome::LostTo).unwrap(), "\"lost_to\"");
+/// assert!(CompetitorOutcome::LostOther.is_closed());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CompetitorOutcome {
+    /// The deal is still open.
+    Open,
+    /// We won the deal: won against them.
+    Won,
+    /// Lost, with this competitor named as the winner.
+    LostTo,
+    /// Lost to someone else, or with no winner named.
+    LostOther,
+}
+
+impl CompetitorOutcome {
+    /// True for won and lost outcomes.
+    pub fn is_closed(self) -> bool {
+        self != CompetitorOutcome::Open
+    }
+
+    fn is_lost(self) -> bool {
+        matches!(
+            self,
+            CompetitorOutcome::LostTo | CompetitorOutcome::LostOther
+        )
+    }
+
+    /// Open, won or lost: what every row of one opportunity must agree on.
+    fn class(self) -> &'static str {
+        match self {
+            CompetitorOutcome::Open => "open",
+            CompetitorOutcome::Won => "won",
+            CompetitorOutcome::LostTo | CompetitorOutcome::LostOther => "lost",
+        }
+    }
+}
+
+impl fmt::Display for CompetitorOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CompetitorOutcome::Open => "open",
+            CompetitorOutcome::Won => "won",
+            CompetitorOutcome::LostTo => "lost_to",
+            CompetitorOutcome::LostOther => "lost_other",
+        })
+    }
+}
+
+/// One (opportunity, competitor) pair: the input of [`competitor_report`].
+///
+/// ```
+/// use salespipe::management::competitor::{CompetitorOutcome, CompetitorRow};
+/// use salespipe::Money;
+/// let row = CompetitorRow::new("o1", "Globex", Money::parse("10", "EUR").unwrap(), CompetitorOutcome::Open);
+/// assert!(row.closed_at.is_none() && row.lost_from.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitorRow {
+    /// The deal.
+    pub opportunity: OpportunityId,
+    /// The competitor's name (compared exactly).
+    pub competitor: String,
+    /// The deal's amount (at closing, for a closed deal); never negative.
+    pub amount: Money,
+    /// How the deal stands against this competitor.
+    pub outcome: CompetitorOutcome,
+    /// For a lost deal, the stage it was lost from (required for `lost_to`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_from: Option<StageId>,
+    /// When a won or lost deal closed (required for them; absent for an open deal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+}
+
+impl CompetitorRow {
+    /// A row without close time or stage (set them with [`Self::closed_at`] and
+    /// [`Self::lost_from`]).
+    pub fn new(
+        opportunity: impl Into<OpportunityId>,
+        competitor: impl Into<String>,
+        amount: Money,
+        outcome: CompetitorOutcome,
+    ) -> Self {
+        CompetitorRow {
+            opportunity: opportunity.into(),
+            competitor: competitor.into(),
+            amount,
+            outcome,
+            lost_from: None,
+            closed_at: None,
+        }
+    }
+
+    /// Sets when the deal closed.
+    pub fn closed_at(mut self, at: Timestamp) -> Self {
+        self.closed_at = Some(at);
+        self
+    }
+
+    /// Sets the stage the deal was lost from.
+    pub fn lost_from(mut self, stage: impl Into<StageId>) -> Self {
+        self.lost_from = Some(stage.into());
+        self
+    }
+}
+
+// ----- report ------------------------------------------------------------------------
 
 /// The first row of each opportunity, to check the others against.
 struct Seen<'a> {
@@ -509,10 +515,6 @@ pub fn competitor_report(
 
 // ----- rendering ---------------------------------------------------------------------
 
-fn percent(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
-}
-
 const HEADER: [&str; 11] = [
     "competitor",
     "met",
@@ -537,9 +539,9 @@ fn cells(c: &CompetitorFigures) -> [String; 11] {
         c.lost_other.to_string(),
         percent(c.win_rate),
         percent(c.head_to_head_win_rate),
-        money_text(&c.open_amount),
-        money_text(&c.won_amount),
-        money_text(&c.lost_to_amount),
+        money_map(&c.open_amount),
+        money_map(&c.won_amount),
+        money_map(&c.lost_to_amount),
     ]
 }
 
@@ -589,7 +591,7 @@ impl fmt::Display for CompetitorReport {
             let stages: Vec<String> = c
                 .lost_at_stage
                 .iter()
-                .map(|(s, l)| format!("{s} {} ({})", l.lost, money_text(&l.amount)))
+                .map(|(s, l)| format!("{s} {} ({})", l.lost, money_map(&l.amount)))
                 .collect();
             writeln!(f, "lost to {} at: {}", c.competitor, stages.join(", "))?;
         }

@@ -63,8 +63,110 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{ActorId, TaskId};
-use crate::money::Money;
+use crate::money::{add_minor, add_money, Money};
+use crate::render::{money_map, signed_minor_map, NONE};
 use crate::zone::{day_start, local_date, next_day, parse_tz};
+
+// ----- types -------------------------------------------------------------------------
+
+/// The figures of a rep's day (or range, or a team's totals). Money maps are ISO currency code
+/// → minor units; weighted maps are minor units (`f64`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DailyFigures {
+    /// Customers created.
+    pub new_customers: u64,
+    /// Contacts added.
+    pub new_contacts: u64,
+    /// Opportunities created.
+    pub new_opportunities: u64,
+    /// Their amounts, per currency.
+    pub new_opportunity_amount: BTreeMap<String, i64>,
+    /// Forward moves to a later open stage or to `won`.
+    pub advances: u64,
+    /// Moves back.
+    pub moves_back: u64,
+    /// Σ amount × probability of the stage left, over the advances, per currency.
+    pub weighted_before: BTreeMap<String, f64>,
+    /// Σ amount × probability of the stage entered, over the advances, per currency.
+    pub weighted_after: BTreeMap<String, f64>,
+    /// `weighted_after − weighted_before`, per currency.
+    pub weighted_change: BTreeMap<String, f64>,
+    /// Deals won.
+    pub won: u64,
+    /// Their amounts, per currency.
+    pub won_amount: BTreeMap<String, i64>,
+    /// Deals lost.
+    pub lost: u64,
+    /// Their amounts, per currency.
+    pub lost_amount: BTreeMap<String, i64>,
+    /// Activities logged, per kind.
+    pub activities: BTreeMap<String, u64>,
+    /// Tasks completed.
+    pub tasks_completed: u64,
+    /// Tasks overdue at the observation instant (not additive over days).
+    pub tasks_overdue: u64,
+    /// Follow-ups due in the local day after the last day (not additive over days).
+    pub follow_ups_next_day: u64,
+}
+
+/// A rep's report for one local day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyReport {
+    /// The rep.
+    pub rep: ActorId,
+    /// The local day.
+    pub day: NaiveDate,
+    /// The time zone it is a day in.
+    pub time_zone: String,
+    /// Its first instant (UTC).
+    pub from: Timestamp,
+    /// The first instant of the next day (UTC).
+    pub to: Timestamp,
+    /// The report's observation time.
+    pub as_of: Timestamp,
+    /// The figures.
+    pub figures: DailyFigures,
+}
+
+/// A rep's report over several local days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeReport {
+    /// The rep.
+    pub rep: ActorId,
+    /// The first local day.
+    pub first: NaiveDate,
+    /// The last local day (inclusive).
+    pub last: NaiveDate,
+    /// The time zone.
+    pub time_zone: String,
+    /// The first instant (UTC).
+    pub from: Timestamp,
+    /// The first instant after the last day (UTC).
+    pub to: Timestamp,
+    /// The observation time.
+    pub as_of: Timestamp,
+    /// One report per day (empty when the range is one day: `total` is that day).
+    pub days: Vec<DailyReport>,
+    /// The figures of the whole range.
+    pub total: DailyFigures,
+}
+
+/// A team's day: one row per rep and the totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamDailyReport {
+    /// The manager whose team it is, if any.
+    pub team: Option<ActorId>,
+    /// The local day (each rep's in their own time zone).
+    pub day: NaiveDate,
+    /// The observation time.
+    pub as_of: Timestamp,
+    /// One report per rep, in the order asked.
+    pub rows: Vec<DailyReport>,
+    /// The sum of the rows.
+    pub totals: DailyFigures,
+}
+
+// ----- rows --------------------------------------------------------------------------
 
 /// One fact of a rep's day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +251,8 @@ impl DailyRow {
         }
     }
 }
+
+// ----- report ------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct RepLog {
@@ -426,56 +530,8 @@ fn count<T>(it: impl Iterator<Item = T>) -> u64 {
     u64::try_from(it.count()).unwrap_or(u64::MAX)
 }
 
-pub(crate) fn add_money(map: &mut BTreeMap<String, i64>, m: Money) -> Result<()> {
-    let e = map.entry(m.currency().code().to_owned()).or_insert(0);
-    *e = e
-        .checked_add(m.minor())
-        .ok_or_else(|| Error::money(format!("total {} overflows", m.currency())))?;
-    Ok(())
-}
-
 fn add_f64(map: &mut BTreeMap<String, f64>, currency: &str, v: f64) {
     *map.entry(currency.to_owned()).or_insert(0.0) += v;
-}
-
-/// The figures of a rep's day (or range, or a team's totals). Money maps are ISO currency code
-/// → minor units; weighted maps are minor units (`f64`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DailyFigures {
-    /// Customers created.
-    pub new_customers: u64,
-    /// Contacts added.
-    pub new_contacts: u64,
-    /// Opportunities created.
-    pub new_opportunities: u64,
-    /// Their amounts, per currency.
-    pub new_opportunity_amount: BTreeMap<String, i64>,
-    /// Forward moves to a later open stage or to `won`.
-    pub advances: u64,
-    /// Moves back.
-    pub moves_back: u64,
-    /// Σ amount × probability of the stage left, over the advances, per currency.
-    pub weighted_before: BTreeMap<String, f64>,
-    /// Σ amount × probability of the stage entered, over the advances, per currency.
-    pub weighted_after: BTreeMap<String, f64>,
-    /// `weighted_after − weighted_before`, per currency.
-    pub weighted_change: BTreeMap<String, f64>,
-    /// Deals won.
-    pub won: u64,
-    /// Their amounts, per currency.
-    pub won_amount: BTreeMap<String, i64>,
-    /// Deals lost.
-    pub lost: u64,
-    /// Their amounts, per currency.
-    pub lost_amount: BTreeMap<String, i64>,
-    /// Activities logged, per kind.
-    pub activities: BTreeMap<String, u64>,
-    /// Tasks completed.
-    pub tasks_completed: u64,
-    /// Tasks overdue at the observation instant (not additive over days).
-    pub tasks_overdue: u64,
-    /// Follow-ups due in the local day after the last day (not additive over days).
-    pub follow_ups_next_day: u64,
 }
 
 impl DailyFigures {
@@ -545,10 +601,7 @@ impl DailyFigures {
             (&mut self.lost_amount, &other.lost_amount),
         ] {
             for (c, v) in src {
-                let e = dst.entry(c.clone()).or_insert(0);
-                *e = e
-                    .checked_add(*v)
-                    .ok_or_else(|| Error::money(format!("total {c} overflows")))?;
+                add_minor(dst, c, *v)?;
             }
         }
         for (dst, src) in [
@@ -567,95 +620,11 @@ impl DailyFigures {
     }
 }
 
-/// A rep's report for one local day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DailyReport {
-    /// The rep.
-    pub rep: ActorId,
-    /// The local day.
-    pub day: NaiveDate,
-    /// The time zone it is a day in.
-    pub time_zone: String,
-    /// Its first instant (UTC).
-    pub from: Timestamp,
-    /// The first instant of the next day (UTC).
-    pub to: Timestamp,
-    /// The report's observation time.
-    pub as_of: Timestamp,
-    /// The figures.
-    pub figures: DailyFigures,
-}
-
-/// A rep's report over several local days.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RangeReport {
-    /// The rep.
-    pub rep: ActorId,
-    /// The first local day.
-    pub first: NaiveDate,
-    /// The last local day (inclusive).
-    pub last: NaiveDate,
-    /// The time zone.
-    pub time_zone: String,
-    /// The first instant (UTC).
-    pub from: Timestamp,
-    /// The first instant after the last day (UTC).
-    pub to: Timestamp,
-    /// The observation time.
-    pub as_of: Timestamp,
-    /// One report per day (empty when the range is one day: `total` is that day).
-    pub days: Vec<DailyReport>,
-    /// The figures of the whole range.
-    pub total: DailyFigures,
-}
-
-/// A team's day: one row per rep and the totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TeamDailyReport {
-    /// The manager whose team it is, if any.
-    pub team: Option<ActorId>,
-    /// The local day (each rep's in their own time zone).
-    pub day: NaiveDate,
-    /// The observation time.
-    pub as_of: Timestamp,
-    /// One report per rep, in the order asked.
-    pub rows: Vec<DailyReport>,
-    /// The sum of the rows.
-    pub totals: DailyFigures,
-}
-
 // ----- rendering ---------------------------------------------------------------------
-
-pub(crate) fn money_text(map: &BTreeMap<String, i64>) -> String {
-    if map.is_empty() {
-        return "—".to_owned();
-    }
-    map.iter()
-        .map(|(c, v)| match crate::money::Currency::new(c) {
-            Ok(cur) => Money::from_minor(*v, cur).to_string(),
-            Err(_) => format!("{v} {c}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
-fn weighted_text(map: &BTreeMap<String, f64>) -> String {
-    if map.is_empty() {
-        return "—".to_owned();
-    }
-    map.iter()
-        .map(|(c, v)| {
-            let exp = crate::money::Currency::new(c).map_or(2, crate::money::Currency::exponent);
-            let scale = 10f64.powi(i32::try_from(exp).unwrap_or(2));
-            format!("{:+.*} {c}", exp as usize, v / scale)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn kinds_text(map: &BTreeMap<String, u64>) -> String {
     if map.is_empty() {
-        return "—".to_owned();
+        return NONE.to_owned();
     }
     map.iter()
         .map(|(k, v)| format!("{k} {v}"))
@@ -686,9 +655,9 @@ fn cells(rep: &str, f: &DailyFigures) -> [String; 12] {
         f.new_opportunities.to_string(),
         f.advances.to_string(),
         f.moves_back.to_string(),
-        weighted_text(&f.weighted_change),
-        format!("{} {}", f.won, money_text(&f.won_amount)),
-        format!("{} {}", f.lost, money_text(&f.lost_amount)),
+        signed_minor_map(&f.weighted_change),
+        format!("{} {}", f.won, money_map(&f.won_amount)),
+        format!("{} {}", f.lost, money_map(&f.lost_amount)),
         f.tasks_completed.to_string(),
         f.tasks_overdue.to_string(),
         f.follow_ups_next_day.to_string(),
@@ -734,7 +703,7 @@ impl fmt::Display for DailyReport {
         writeln!(
             f,
             "new opportunity amount: {}",
-            money_text(&self.figures.new_opportunity_amount)
+            money_map(&self.figures.new_opportunity_amount)
         )?;
         writeln!(f, "activities: {}", kinds_text(&self.figures.activities))
     }

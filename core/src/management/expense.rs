@@ -54,8 +54,10 @@ use crate::approval::{ApprovalRequest, ApprovalStatus};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{ActorId, CustomerId, ExpenseId, OpportunityId, ProcessId};
-use crate::management::daily::{add_money, money_text};
-use crate::money::Money;
+use crate::money::{add_money, Money};
+use crate::render::{money_map, percent_map};
+
+// ----- types -------------------------------------------------------------------------
 
 /// A configured expense category.
 ///
@@ -263,73 +265,6 @@ pub enum ExpenseStatus {
     Withdrawn,
 }
 
-/// One expense as the report reads it (the plain-columns input).
-///
-/// ```
-/// use salespipe::management::expense::{ExpenseRow, ExpenseStatus};
-/// let r = ExpenseRow::new("e1", "acme", "wang", "travel", salespipe::Money::parse("1", "CNY")?, ExpenseStatus::Pending);
-/// assert!(r.date.is_none());
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExpenseRow {
-    /// Id (unique).
-    pub id: String,
-    /// Customer.
-    pub customer: String,
-    /// Rep.
-    pub rep: String,
-    /// Category id.
-    pub category: String,
-    /// Amount (greater than zero).
-    pub amount: Money,
-    /// Status.
-    pub status: ExpenseStatus,
-    /// When it was spent (absent: in every date range).
-    #[serde(default)]
-    pub date: Option<NaiveDate>,
-}
-
-impl ExpenseRow {
-    /// A row without a date.
-    pub fn new(
-        id: impl Into<String>,
-        customer: impl Into<String>,
-        rep: impl Into<String>,
-        category: impl Into<String>,
-        amount: Money,
-        status: ExpenseStatus,
-    ) -> Self {
-        ExpenseRow {
-            id: id.into(),
-            customer: customer.into(),
-            rep: rep.into(),
-            category: category.into(),
-            amount,
-            status,
-            date: None,
-        }
-    }
-}
-
-/// A won deal's revenue for the customer ratio (the plain-columns input).
-///
-/// ```
-/// let w = salespipe::management::expense::WonRow { customer: "acme".into(),
-///     amount: salespipe::Money::parse("1000", "CNY")?, closed_at: "2026-03-02T00:00:00Z".parse()? };
-/// assert_eq!(w.amount.minor(), 100_000);
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WonRow {
-    /// Customer.
-    pub customer: String,
-    /// Amount won.
-    pub amount: Money,
-    /// When it was won.
-    pub closed_at: Timestamp,
-}
-
 /// Which expenses: the dates `[from, to)` (either open), as of an instant.
 ///
 /// ```
@@ -467,6 +402,77 @@ pub struct ExpenseReport {
     pub reps: Vec<RepExpenses>,
 }
 
+// ----- rows --------------------------------------------------------------------------
+
+/// One expense as the report reads it (the plain-columns input).
+///
+/// ```
+/// use salespipe::management::expense::{ExpenseRow, ExpenseStatus};
+/// let r = ExpenseRow::new("e1", "acme", "wang", "travel", salespipe::Money::parse("1", "CNY")?, ExpenseStatus::Pending);
+/// assert!(r.date.is_none());
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpenseRow {
+    /// Id (unique).
+    pub id: String,
+    /// Customer.
+    pub customer: String,
+    /// Rep.
+    pub rep: String,
+    /// Category id.
+    pub category: String,
+    /// Amount (greater than zero).
+    pub amount: Money,
+    /// Status.
+    pub status: ExpenseStatus,
+    /// When it was spent (absent: in every date range).
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+impl ExpenseRow {
+    /// A row without a date.
+    pub fn new(
+        id: impl Into<String>,
+        customer: impl Into<String>,
+        rep: impl Into<String>,
+        category: impl Into<String>,
+        amount: Money,
+        status: ExpenseStatus,
+    ) -> Self {
+        ExpenseRow {
+            id: id.into(),
+            customer: customer.into(),
+            rep: rep.into(),
+            category: category.into(),
+            amount,
+            status,
+            date: None,
+        }
+    }
+}
+
+/// A won deal's revenue for the customer ratio (the plain-columns input).
+///
+/// ```
+/// let w = salespipe::management::expense::WonRow { customer: "acme".into(),
+///     amount: salespipe::Money::parse("1000", "CNY")?, closed_at: "2026-03-02T00:00:00Z".parse()? };
+/// assert_eq!(w.amount.minor(), 100_000);
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WonRow {
+    /// Customer.
+    pub customer: String,
+    /// Amount won.
+    pub amount: Money,
+    /// When it was won.
+    pub closed_at: Timestamp,
+}
+
+// ----- report ------------------------------------------------------------------------
+
 fn ratio_map(num: &BTreeMap<String, i64>, den: &BTreeMap<String, i64>) -> BTreeMap<String, f64> {
     num.iter()
         .filter_map(|(c, n)| {
@@ -587,6 +593,8 @@ pub fn expense_report(
     })
 }
 
+// ----- rendering ---------------------------------------------------------------------
+
 impl fmt::Display for ExpenseReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let range = match (self.from, self.to) {
@@ -603,16 +611,10 @@ impl fmt::Display for ExpenseReport {
                 f,
                 "  {:<20} approved {:<18} pending {:<18} rejected {:<18}{extra}",
                 label,
-                money_text(&t.approved),
-                money_text(&t.pending),
-                money_text(&t.rejected)
+                money_map(&t.approved),
+                money_map(&t.pending),
+                money_map(&t.rejected)
             )
-        };
-        let pct = |m: &BTreeMap<String, f64>| {
-            m.iter()
-                .map(|(c, v)| format!("{:.1}% {c}", v * 100.0))
-                .collect::<Vec<_>>()
-                .join(", ")
         };
         line(f, "company", &self.total, String::new())?;
         writeln!(f, "by customer")?;
@@ -620,7 +622,7 @@ impl fmt::Display for ExpenseReport {
             let extra = if c.expense_to_won.is_empty() {
                 String::new()
             } else {
-                format!(" of won {}", pct(&c.expense_to_won))
+                format!(" of won {}", percent_map(&c.expense_to_won))
             };
             line(f, &c.customer, &c.totals, extra)?;
         }
@@ -630,7 +632,7 @@ impl fmt::Display for ExpenseReport {
                 f,
                 &c.category,
                 &c.totals,
-                format!(" share {}", pct(&c.share)),
+                format!(" share {}", percent_map(&c.share)),
             )?;
         }
         writeln!(f, "by rep")?;

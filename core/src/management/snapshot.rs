@@ -114,7 +114,10 @@ use crate::management::target::{
     attainment, in_open_pipeline, AttainmentInput, AttainmentQuery, OtherCurrency, Period, Scope,
 };
 use crate::money::{Currency, Money};
+use crate::render::{minor_f64, money, opt_minor_f64, percent};
 use crate::zone::{day_start, parse_tz};
+
+// ----- types -------------------------------------------------------------------------
 
 /// A deal pushed this many times or more is flagged in [`ForecastAccuracy::pushed`].
 pub const PUSH_FLAG: u32 = 3;
@@ -223,165 +226,6 @@ impl ForecastSnapshot {
     pub fn rep(&self, rep: &ActorId) -> Option<&RepSnapshot> {
         self.reps.iter().find(|r| &r.rep == rep)
     }
-}
-
-/// Takes a snapshot over plain rows: the attainment of `query.period` as of `query.as_of`
-/// (required: the snapshot's instant), plus each rep's distribution by `method`.
-///
-/// Errors: every error of [`attainment`]; no `as_of`; an empty id.
-pub fn forecast_snapshot(
-    id: impl Into<SnapshotId>,
-    input: &AttainmentInput<'_>,
-    query: &AttainmentQuery,
-    method: ForecastMethod,
-) -> Result<ForecastSnapshot> {
-    let id = id.into();
-    if id.as_str().trim().is_empty() {
-        return Err(Error::validation("id", "must not be empty"));
-    }
-    let taken_at = query
-        .as_of
-        .ok_or_else(|| Error::validation("as_of", "a snapshot needs its instant"))?;
-    let report = attainment(input, query)?;
-    let mut terms: BTreeMap<&ActorId, Vec<(i64, f64)>> = BTreeMap::new();
-    for d in input.deals {
-        if in_open_pipeline(d, &report.period, report.currency) {
-            terms
-                .entry(&d.owner)
-                .or_default()
-                .push((d.amount.minor(), d.probability));
-        }
-    }
-    let mut reps = Vec::new();
-    for row in &report.rows {
-        let Scope::Rep(rep) = &row.scope else {
-            continue;
-        };
-        let mut dist = Forecast::default();
-        distribution(
-            terms.get(rep).map_or(&[][..], Vec::as_slice),
-            method,
-            &mut dist,
-        )?;
-        reps.push(RepSnapshot {
-            rep: rep.clone(),
-            name: row.name.clone(),
-            closed_won: row.closed_won,
-            open_pipeline: row.open_pipeline,
-            open_deals: row.open_deals,
-            weighted_pipeline: row.weighted_pipeline,
-            commit: row.commit,
-            best_case: row.best_case,
-            p10: dist.p10,
-            p50: dist.p50,
-            p90: dist.p90,
-            method: dist.method,
-            other_currencies: row.other_currencies.clone(),
-        });
-    }
-    reps.sort_by(|a, b| a.rep.cmp(&b.rep));
-    Ok(ForecastSnapshot {
-        id,
-        period: report.period,
-        taken_at,
-        time_zone: report.time_zone,
-        currency: report.currency,
-        reps,
-    })
-}
-
-/// What a rep actually won in a period (the plain-columns input of [`forecast_accuracy`]).
-///
-/// ```
-/// # use salespipe::management::snapshot::ActualRow;
-/// # use salespipe::{Money, management::target::Period};
-/// let a = ActualRow::new(Period::month(2026, 3)?, "wang", Money::parse("10", "CNY")?)
-///     .time_zone("Asia/Shanghai");
-/// assert_eq!(a.time_zone, "Asia/Shanghai");
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActualRow {
-    /// The period.
-    pub period: Period,
-    /// The time zone of the period's edges (must match the snapshots').
-    #[serde(default = "utc")]
-    pub time_zone: String,
-    /// The rep.
-    pub rep: ActorId,
-    /// Won in the period (in the currency of the snapshots of the period).
-    pub won: Money,
-}
-
-fn utc() -> String {
-    "UTC".to_owned()
-}
-
-impl ActualRow {
-    /// A rep's won amount in a period, in UTC.
-    pub fn new(period: Period, rep: impl Into<ActorId>, won: Money) -> Self {
-        ActualRow {
-            period,
-            time_zone: utc(),
-            rep: rep.into(),
-            won,
-        }
-    }
-
-    /// In another time zone.
-    pub fn time_zone(mut self, tz: impl Into<String>) -> Self {
-        self.time_zone = tz.into();
-        self
-    }
-}
-
-/// How often an opportunity's expected close date was pushed out (plain-columns input).
-///
-/// ```
-/// # use salespipe::management::snapshot::PushRow;
-/// let p = PushRow::new("o1", "wang", 3);
-/// assert_eq!(p.pushes, 3);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushRow {
-    /// The opportunity.
-    pub opportunity: OpportunityId,
-    /// Its owner.
-    pub owner: ActorId,
-    /// Times its expected close date moved later.
-    pub pushes: u32,
-}
-
-impl PushRow {
-    /// A row.
-    pub fn new(
-        opportunity: impl Into<OpportunityId>,
-        owner: impl Into<ActorId>,
-        pushes: u32,
-    ) -> Self {
-        PushRow {
-            opportunity: opportunity.into(),
-            owner: owner.into(),
-            pushes,
-        }
-    }
-}
-
-/// The plain-columns input of [`forecast_accuracy`].
-///
-/// ```
-/// let i = salespipe::management::snapshot::AccuracyInput { snapshots: &[], actuals: &[], pushes: &[] };
-/// assert!(i.snapshots.is_empty());
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct AccuracyInput<'a> {
-    /// The snapshots (those of periods not ended as of the query are pending).
-    pub snapshots: &'a [ForecastSnapshot],
-    /// The actual won amounts per (period, time zone, rep); every rep of every ended snapshot
-    /// needs one.
-    pub actuals: &'a [ActualRow],
-    /// The push counts.
-    pub pushes: &'a [PushRow],
 }
 
 /// The four forecast figures (or their errors), minor units.
@@ -557,6 +401,169 @@ impl ForecastAccuracy {
             .iter()
             .find(|r| &r.rep == rep && r.currency == currency)
     }
+}
+
+// ----- rows --------------------------------------------------------------------------
+
+/// What a rep actually won in a period (the plain-columns input of [`forecast_accuracy`]).
+///
+/// ```
+/// # use salespipe::management::snapshot::ActualRow;
+/// # use salespipe::{Money, management::target::Period};
+/// let a = ActualRow::new(Period::month(2026, 3)?, "wang", Money::parse("10", "CNY")?)
+///     .time_zone("Asia/Shanghai");
+/// assert_eq!(a.time_zone, "Asia/Shanghai");
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualRow {
+    /// The period.
+    pub period: Period,
+    /// The time zone of the period's edges (must match the snapshots').
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// The rep.
+    pub rep: ActorId,
+    /// Won in the period (in the currency of the snapshots of the period).
+    pub won: Money,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+impl ActualRow {
+    /// A rep's won amount in a period, in UTC.
+    pub fn new(period: Period, rep: impl Into<ActorId>, won: Money) -> Self {
+        ActualRow {
+            period,
+            time_zone: utc(),
+            rep: rep.into(),
+            won,
+        }
+    }
+
+    /// In another time zone.
+    pub fn time_zone(mut self, tz: impl Into<String>) -> Self {
+        self.time_zone = tz.into();
+        self
+    }
+}
+
+/// How often an opportunity's expected close date was pushed out (plain-columns input).
+///
+/// ```
+/// # use salespipe::management::snapshot::PushRow;
+/// let p = PushRow::new("o1", "wang", 3);
+/// assert_eq!(p.pushes, 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRow {
+    /// The opportunity.
+    pub opportunity: OpportunityId,
+    /// Its owner.
+    pub owner: ActorId,
+    /// Times its expected close date moved later.
+    pub pushes: u32,
+}
+
+impl PushRow {
+    /// A row.
+    pub fn new(
+        opportunity: impl Into<OpportunityId>,
+        owner: impl Into<ActorId>,
+        pushes: u32,
+    ) -> Self {
+        PushRow {
+            opportunity: opportunity.into(),
+            owner: owner.into(),
+            pushes,
+        }
+    }
+}
+
+/// The plain-columns input of [`forecast_accuracy`].
+///
+/// ```
+/// let i = salespipe::management::snapshot::AccuracyInput { snapshots: &[], actuals: &[], pushes: &[] };
+/// assert!(i.snapshots.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct AccuracyInput<'a> {
+    /// The snapshots (those of periods not ended as of the query are pending).
+    pub snapshots: &'a [ForecastSnapshot],
+    /// The actual won amounts per (period, time zone, rep); every rep of every ended snapshot
+    /// needs one.
+    pub actuals: &'a [ActualRow],
+    /// The push counts.
+    pub pushes: &'a [PushRow],
+}
+
+// ----- report ------------------------------------------------------------------------
+
+/// Takes a snapshot over plain rows: the attainment of `query.period` as of `query.as_of`
+/// (required: the snapshot's instant), plus each rep's distribution by `method`.
+///
+/// Errors: every error of [`attainment`]; no `as_of`; an empty id.
+pub fn forecast_snapshot(
+    id: impl Into<SnapshotId>,
+    input: &AttainmentInput<'_>,
+    query: &AttainmentQuery,
+    method: ForecastMethod,
+) -> Result<ForecastSnapshot> {
+    let id = id.into();
+    if id.as_str().trim().is_empty() {
+        return Err(Error::validation("id", "must not be empty"));
+    }
+    let taken_at = query
+        .as_of
+        .ok_or_else(|| Error::validation("as_of", "a snapshot needs its instant"))?;
+    let report = attainment(input, query)?;
+    let mut terms: BTreeMap<&ActorId, Vec<(i64, f64)>> = BTreeMap::new();
+    for d in input.deals {
+        if in_open_pipeline(d, &report.period, report.currency) {
+            terms
+                .entry(&d.owner)
+                .or_default()
+                .push((d.amount.minor(), d.probability));
+        }
+    }
+    let mut reps = Vec::new();
+    for row in &report.rows {
+        let Scope::Rep(rep) = &row.scope else {
+            continue;
+        };
+        let mut dist = Forecast::default();
+        distribution(
+            terms.get(rep).map_or(&[][..], Vec::as_slice),
+            method,
+            &mut dist,
+        )?;
+        reps.push(RepSnapshot {
+            rep: rep.clone(),
+            name: row.name.clone(),
+            closed_won: row.closed_won,
+            open_pipeline: row.open_pipeline,
+            open_deals: row.open_deals,
+            weighted_pipeline: row.weighted_pipeline,
+            commit: row.commit,
+            best_case: row.best_case,
+            p10: dist.p10,
+            p50: dist.p50,
+            p90: dist.p90,
+            method: dist.method,
+            other_currencies: row.other_currencies.clone(),
+        });
+    }
+    reps.sort_by(|a, b| a.rep.cmp(&b.rep));
+    Ok(ForecastSnapshot {
+        id,
+        period: report.period,
+        taken_at,
+        time_zone: report.time_zone,
+        currency: report.currency,
+        reps,
+    })
 }
 
 /// The first instant after a snapshot's period, in its time zone; the error names `field`.
@@ -756,13 +763,7 @@ pub fn forecast_accuracy(input: &AccuracyInput<'_>, as_of: Timestamp) -> Result<
     })
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
-}
-
-fn amount(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", v / 100.0))
-}
+// ----- rendering ---------------------------------------------------------------------
 
 impl fmt::Display for ForecastSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -782,12 +783,12 @@ impl fmt::Display for ForecastSnapshot {
                 f,
                 "{:<20} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14}",
                 format!("{} {}", r.rep, r.name),
-                r.closed_won.to_decimal_string(),
-                amount(Some(fig.weighted)),
-                amount(Some(fig.commit)),
-                amount(Some(fig.best_case)),
-                amount(Some(fig.p50)),
-                amount(Some(r.closed_won.minor() as f64 + r.p90 as f64)),
+                money(r.closed_won),
+                minor_f64(fig.weighted, self.currency),
+                minor_f64(fig.commit, self.currency),
+                minor_f64(fig.best_case, self.currency),
+                minor_f64(fig.p50, self.currency),
+                minor_f64(r.closed_won.minor() as f64 + r.p90 as f64, self.currency),
             )?;
         }
         Ok(())
@@ -819,14 +820,14 @@ impl fmt::Display for ForecastAccuracy {
                 r.rep.as_str(),
                 r.currency.code(),
                 r.snapshots,
-                amount(r.weighted.bias),
-                pct(r.weighted.mape),
-                amount(r.commit.bias),
-                pct(r.commit.mape),
-                amount(r.best_case.bias),
-                pct(r.best_case.mape),
-                amount(r.p50.bias),
-                pct(r.p50.mape),
+                opt_minor_f64(r.weighted.bias, r.currency),
+                percent(r.weighted.mape),
+                opt_minor_f64(r.commit.bias, r.currency),
+                percent(r.commit.mape),
+                opt_minor_f64(r.best_case.bias, r.currency),
+                percent(r.best_case.mape),
+                opt_minor_f64(r.p50.bias, r.currency),
+                percent(r.p50.mape),
             )?;
         }
         if !self.pending.is_empty() {

@@ -48,7 +48,9 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::{FunnelReport, Window};
 use crate::clock::Timestamp;
 use crate::error::{Error, Problem, Result};
-use crate::management::daily::money_text;
+use crate::render::{minor_in, money_map, opt, percent};
+
+// ----- types -------------------------------------------------------------------------
 
 /// The group name of opportunities without a source.
 pub const NO_SOURCE: &str = "(none)";
@@ -75,6 +77,52 @@ impl Source {
             id: id.into(),
             name: name.into(),
         }
+    }
+}
+
+/// Validates a source list: ids and names not empty, ids unique.
+pub(crate) fn check_sources(sources: &[Source]) -> Result<()> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, s) in sources.iter().enumerate() {
+        if s.id.trim().is_empty() || s.id == NO_SOURCE {
+            problems.push(Problem::new(
+                format!("sources[{i}].id"),
+                "must not be empty or (none)",
+            ));
+        }
+        if s.name.trim().is_empty() {
+            problems.push(Problem::new(format!("sources[{i}].name"), "is empty"));
+        }
+        if !seen.insert(s.id.as_str()) {
+            problems.push(Problem::new(
+                format!("sources[{i}].id"),
+                format!("duplicate source {:?}", s.id),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::InvalidDefinition { problems })
+    }
+}
+
+/// A source given to an opportunity or an expense must be configured, once a list is.
+pub(crate) fn check_known(
+    configured: Option<&[Source]>,
+    field: &str,
+    source: Option<&str>,
+) -> Result<()> {
+    match (configured, source) {
+        (Some(list), Some(s)) if !list.iter().any(|x| x.id == s) => {
+            let known: Vec<&str> = list.iter().map(|x| x.id.as_str()).collect();
+            Err(Error::validation(
+                field,
+                format!("unknown source {s:?} (configured: {})", known.join(", ")),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -137,6 +185,14 @@ impl SourceReport {
         self.sources.iter().find(|r| r.source == source)
     }
 }
+
+// ----- rows --------------------------------------------------------------------------
+
+// The rows are the funnel report grouped by source (its `GroupReport`s, the same computation
+// as the funnel, never a second one) and the approved costs per source (the state adapter
+// `engine::rows::source_costs`).
+
+// ----- report ------------------------------------------------------------------------
 
 /// The source report from a funnel report grouped by source, the approved costs per source
 /// (source → currency → minor units) and the configured sources.
@@ -202,6 +258,8 @@ pub fn source_report_from(
     }
 }
 
+// ----- rendering ---------------------------------------------------------------------
+
 impl fmt::Display for SourceReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -209,14 +267,6 @@ impl fmt::Display for SourceReport {
             "{:<20} {:>8} {:>6} {:>6} {:>8} {:>16} {:>10} {:>20}",
             "source", "created", "won", "lost", "win", "revenue", "cycle d", "cost / won"
         )?;
-        let money = |minor: i64| match self
-            .currency
-            .as_deref()
-            .and_then(|c| crate::money::Currency::new(c).ok())
-        {
-            Some(c) => crate::money::Money::from_minor(minor, c).to_decimal_string(),
-            None => minor.to_string(),
-        };
         for r in &self.sources {
             let per_won: BTreeMap<String, i64> = r
                 .cost_per_won
@@ -230,60 +280,12 @@ impl fmt::Display for SourceReport {
                 r.created,
                 r.won,
                 r.lost,
-                r.win_rate
-                    .map_or_else(|| "—".to_owned(), |w| format!("{:.1}%", w * 100.0)),
-                money(r.revenue),
-                r.avg_cycle_days
-                    .map_or_else(|| "—".to_owned(), |d| format!("{d:.1}")),
-                money_text(&per_won),
+                percent(r.win_rate),
+                minor_in(r.revenue, self.currency.as_deref()),
+                opt(r.avg_cycle_days, |d| format!("{d:.1}")),
+                money_map(&per_won),
             )?;
         }
         Ok(())
-    }
-}
-
-/// Validates a source list: ids and names not empty, ids unique.
-pub(crate) fn check_sources(sources: &[Source]) -> Result<()> {
-    let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (i, s) in sources.iter().enumerate() {
-        if s.id.trim().is_empty() || s.id == NO_SOURCE {
-            problems.push(Problem::new(
-                format!("sources[{i}].id"),
-                "must not be empty or (none)",
-            ));
-        }
-        if s.name.trim().is_empty() {
-            problems.push(Problem::new(format!("sources[{i}].name"), "is empty"));
-        }
-        if !seen.insert(s.id.as_str()) {
-            problems.push(Problem::new(
-                format!("sources[{i}].id"),
-                format!("duplicate source {:?}", s.id),
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::InvalidDefinition { problems })
-    }
-}
-
-/// A source given to an opportunity or an expense must be configured, once a list is.
-pub(crate) fn check_known(
-    configured: Option<&[Source]>,
-    field: &str,
-    source: Option<&str>,
-) -> Result<()> {
-    match (configured, source) {
-        (Some(list), Some(s)) if !list.iter().any(|x| x.id == s) => {
-            let known: Vec<&str> = list.iter().map(|x| x.id.as_str()).collect();
-            Err(Error::validation(
-                field,
-                format!("unknown source {s:?} (configured: {})", known.join(", ")),
-            ))
-        }
-        _ => Ok(()),
     }
 }

@@ -11,7 +11,8 @@
 //! not overlap (a rep may have a month target and a quarter target, not two for March).
 //!
 //! **Teams.** The team of a manager M is M and everyone below M in the reporting lines
-//! (`User::manager`, followed up). The parts of a team target are the targets of M's own deals
+//! (`User::manager`, followed up by [`crate::user::reporting_line`]: the links of a loop
+//! such as a→b→a are ignored, its members are at the top of their lines). The parts of a team target are the targets of M's own deals
 //! (`rep:M`, when set) and, for each direct report U, `team:U` when U has reports of their own,
 //! else `rep:U`. The parts of the company target are, for each user at the top (no manager),
 //! `team:U` or `rep:U` likewise (an admin without reports is a part only when given a
@@ -86,8 +87,11 @@ use crate::error::{Error, Result};
 use crate::id::{ActorId, TargetId};
 use crate::money::{Currency, Money};
 use crate::opportunity::ForecastCategory;
-use crate::user::{Role, User};
+use crate::render::{self, money, opt_money, percent};
+use crate::user::{reporting_line, Role, User};
 use crate::zone::{day_start, parse_tz};
+
+// ----- types -------------------------------------------------------------------------
 
 /// The kind of a [`Period`].
 ///
@@ -412,113 +416,6 @@ impl Target {
     }
 }
 
-/// Open, won or lost, for a [`DealRow`].
-///
-/// ```
-/// use salespipe::management::target::DealOutcome;
-/// assert_eq!(serde_json::to_string(&DealOutcome::Won).unwrap(), "\"won\"");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum DealOutcome {
-    /// Open.
-    Open,
-    /// Won.
-    Won,
-    /// Lost.
-    Lost,
-}
-
-/// One deal as attainment reads it (the plain-columns input; the engine builds these from its
-/// state).
-///
-/// ```
-/// use salespipe::management::target::DealRow;
-/// use salespipe::{ForecastCategory, Money};
-/// let d = DealRow::open("wang", Money::parse("500", "CNY")?, "2026-03-20".parse().unwrap(), 0.5)
-///     .category(ForecastCategory::Commit);
-/// assert_eq!(d.probability, 0.5);
-/// # Ok::<(), salespipe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DealRow {
-    /// The owner.
-    pub owner: ActorId,
-    /// The amount (not negative).
-    pub amount: Money,
-    /// Open, won or lost.
-    pub outcome: DealOutcome,
-    /// When it closed (required for won deals).
-    #[serde(default)]
-    pub closed_at: Option<Timestamp>,
-    /// Expected close date (for open deals).
-    #[serde(default)]
-    pub expected_close: Option<NaiveDate>,
-    /// The probability of its stage, in [0, 1] (for open deals).
-    #[serde(default)]
-    pub probability: f64,
-    /// Its forecast category (for open deals).
-    #[serde(default)]
-    pub category: ForecastCategory,
-}
-
-impl DealRow {
-    /// An open deal expected to close on `expected_close`.
-    pub fn open(
-        owner: impl Into<ActorId>,
-        amount: Money,
-        expected_close: NaiveDate,
-        probability: f64,
-    ) -> Self {
-        DealRow {
-            owner: owner.into(),
-            amount,
-            outcome: DealOutcome::Open,
-            closed_at: None,
-            expected_close: Some(expected_close),
-            probability,
-            category: ForecastCategory::Pipeline,
-        }
-    }
-
-    /// A deal won at `closed_at`.
-    pub fn won(owner: impl Into<ActorId>, amount: Money, closed_at: Timestamp) -> Self {
-        DealRow {
-            owner: owner.into(),
-            amount,
-            outcome: DealOutcome::Won,
-            closed_at: Some(closed_at),
-            expected_close: None,
-            probability: 1.0,
-            category: ForecastCategory::Pipeline,
-        }
-    }
-
-    /// Sets the forecast category.
-    pub fn category(mut self, category: ForecastCategory) -> Self {
-        self.category = category;
-        self
-    }
-}
-
-/// The plain-columns input of [`attainment`]: the org chart, the targets, the deals.
-///
-/// ```
-/// use salespipe::management::target::AttainmentInput;
-/// let input = AttainmentInput { users: &[], targets: &[], deals: &[] };
-/// assert!(input.deals.is_empty());
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct AttainmentInput<'a> {
-    /// The users, with their managers.
-    pub users: &'a [User],
-    /// The targets (only those of the queried period are read).
-    pub targets: &'a [Target],
-    /// The deals.
-    pub deals: &'a [DealRow],
-}
-
 /// What to compute: a period, as of an instant, in a currency and a time zone.
 ///
 /// ```
@@ -708,6 +605,117 @@ impl AttainmentReport {
     }
 }
 
+// ----- rows --------------------------------------------------------------------------
+
+/// Open, won or lost, for a [`DealRow`].
+///
+/// ```
+/// use salespipe::management::target::DealOutcome;
+/// assert_eq!(serde_json::to_string(&DealOutcome::Won).unwrap(), "\"won\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DealOutcome {
+    /// Open.
+    Open,
+    /// Won.
+    Won,
+    /// Lost.
+    Lost,
+}
+
+/// One deal as attainment reads it (the plain-columns input; the engine builds these from its
+/// state).
+///
+/// ```
+/// use salespipe::management::target::DealRow;
+/// use salespipe::{ForecastCategory, Money};
+/// let d = DealRow::open("wang", Money::parse("500", "CNY")?, "2026-03-20".parse().unwrap(), 0.5)
+///     .category(ForecastCategory::Commit);
+/// assert_eq!(d.probability, 0.5);
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealRow {
+    /// The owner.
+    pub owner: ActorId,
+    /// The amount (not negative).
+    pub amount: Money,
+    /// Open, won or lost.
+    pub outcome: DealOutcome,
+    /// When it closed (required for won deals).
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
+    /// Expected close date (for open deals).
+    #[serde(default)]
+    pub expected_close: Option<NaiveDate>,
+    /// The probability of its stage, in [0, 1] (for open deals).
+    #[serde(default)]
+    pub probability: f64,
+    /// Its forecast category (for open deals).
+    #[serde(default)]
+    pub category: ForecastCategory,
+}
+
+impl DealRow {
+    /// An open deal expected to close on `expected_close`.
+    pub fn open(
+        owner: impl Into<ActorId>,
+        amount: Money,
+        expected_close: NaiveDate,
+        probability: f64,
+    ) -> Self {
+        DealRow {
+            owner: owner.into(),
+            amount,
+            outcome: DealOutcome::Open,
+            closed_at: None,
+            expected_close: Some(expected_close),
+            probability,
+            category: ForecastCategory::Pipeline,
+        }
+    }
+
+    /// A deal won at `closed_at`.
+    pub fn won(owner: impl Into<ActorId>, amount: Money, closed_at: Timestamp) -> Self {
+        DealRow {
+            owner: owner.into(),
+            amount,
+            outcome: DealOutcome::Won,
+            closed_at: Some(closed_at),
+            expected_close: None,
+            probability: 1.0,
+            category: ForecastCategory::Pipeline,
+        }
+    }
+
+    /// Sets the forecast category.
+    pub fn category(mut self, category: ForecastCategory) -> Self {
+        self.category = category;
+        self
+    }
+}
+
+/// The plain-columns input of [`attainment`]: the org chart, the targets, the deals.
+///
+/// ```
+/// use salespipe::management::target::AttainmentInput;
+/// let input = AttainmentInput { users: &[], targets: &[], deals: &[] };
+/// assert!(input.deals.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct AttainmentInput<'a> {
+    /// The users, with their managers.
+    pub users: &'a [User],
+    /// The targets (only those of the queried period are read).
+    pub targets: &'a [Target],
+    /// The deals.
+    pub deals: &'a [DealRow],
+}
+
+// ----- report ------------------------------------------------------------------------
+
 /// Running sums of one node (rep or team), in minor units of the report currency.
 #[derive(Debug, Clone, Default)]
 struct Sums {
@@ -751,9 +759,11 @@ impl Sums {
     }
 }
 
-/// The reporting lines as attainment walks them: parents, children, roots, in id order.
+/// The reporting lines as attainment walks them ([`reporting_line`]): parents, children, roots,
+/// in id order.
 struct Org<'a> {
     users: BTreeMap<&'a ActorId, &'a User>,
+    parent: BTreeMap<&'a ActorId, &'a ActorId>,
     children: BTreeMap<&'a ActorId, Vec<&'a ActorId>>,
     roots: Vec<&'a ActorId>,
 }
@@ -769,30 +779,24 @@ impl<'a> Org<'a> {
                 ));
             }
         }
+        // each user's manager as the reporting line has it (a loop's links ignored: its
+        // members are at the top), when that manager is one of the users
+        let mut parent = BTreeMap::new();
         let mut children: BTreeMap<&ActorId, Vec<&ActorId>> = BTreeMap::new();
         let mut roots = Vec::new();
         for u in map.values() {
-            match u.manager.as_ref().and_then(|m| map.get_key_value(m)) {
-                Some((m, _)) => children.entry(*m).or_default().push(&u.id),
+            let manager = reporting_line(&u.id, |id| map.get(id).copied()).next();
+            match manager.and_then(|m| map.get_key_value(m)) {
+                Some((m, _)) => {
+                    parent.insert(&u.id, *m);
+                    children.entry(*m).or_default().push(&u.id);
+                }
                 None => roots.push(&u.id),
             }
         }
-        // Reporting lines with a cycle leave its members unreachable from the roots.
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<&ActorId> = roots.clone();
-        while let Some(u) = stack.pop() {
-            if seen.insert(u) {
-                stack.extend(children.get(u).into_iter().flatten());
-            }
-        }
-        if let Some(u) = map.keys().find(|u| !seen.contains(*u)) {
-            return Err(Error::validation(
-                "users",
-                format!("the reporting lines of {u} form a cycle"),
-            ));
-        }
         Ok(Org {
             users: map,
+            parent,
             children,
             roots,
         })
@@ -853,7 +857,7 @@ fn ratio(num: i64, den: i64) -> Option<f64> {
 /// Computes the attainment of every scope for a period (see the module docs).
 ///
 /// Errors: a deal with a negative amount, a probability outside [0, 1], a won deal without a
-/// closing instant or an unknown owner; duplicate users or a cycle in the reporting lines; two
+/// closing instant or an unknown owner; duplicate users; two
 /// targets for the same scope and period; a target in another currency than the report's, or
 /// targets in several currencies without an explicit currency; no currency at all; a bad time
 /// zone. Each names its field.
@@ -1093,9 +1097,9 @@ pub fn attainment(
 
     let mut rows = vec![row(Scope::Company, None, &company)?];
     let parent_of = |u: &ActorId| -> Option<Scope> {
-        match org.users.get(u).and_then(|x| x.manager.as_ref()) {
-            Some(m) if org.users.contains_key(m) => Some(Scope::Team(m.clone())),
-            _ => Some(Scope::Company),
+        match org.parent.get(u) {
+            Some(m) => Some(Scope::Team((*m).clone())),
+            None => Some(Scope::Company),
         }
     };
     for u in org.users.keys() {
@@ -1202,11 +1206,10 @@ fn decomposition(
     Ok(issues)
 }
 
+// ----- rendering ---------------------------------------------------------------------
+
 impl fmt::Display for AttainmentReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pct =
-            |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0));
-        let m = |v: Option<Money>| v.map_or_else(|| "—".to_owned(), |v| v.to_decimal_string());
         writeln!(
             f,
             "Attainment {} ({}, {}{})",
@@ -1232,14 +1235,13 @@ impl fmt::Display for AttainmentReport {
                 f,
                 "{:<24} {:>14} {:>14} {:>8} {:>14} {:>14} {:>14} {:>8}",
                 label,
-                m(r.target),
-                r.closed_won.to_decimal_string(),
-                pct(r.attainment),
-                r.open_pipeline.to_decimal_string(),
-                r.commit.to_decimal_string(),
-                m(r.gap),
-                r.coverage
-                    .map_or_else(|| "—".to_owned(), |c| format!("{c:.2}x")),
+                opt_money(r.target),
+                money(r.closed_won),
+                percent(r.attainment),
+                money(r.open_pipeline),
+                money(r.commit),
+                opt_money(r.gap),
+                render::ratio(r.coverage),
             )?;
         }
         for i in &self.decomposition {
