@@ -44,12 +44,13 @@ fn engine() -> Engine {
     };
     e.store().append("user/s", 0, vec![event]).unwrap();
     e.catch_up().unwrap();
-    assert!(e.user(&"s".into()).unwrap().manager.is_some());
+    assert!(e.view().user(&"s".into()).unwrap().manager.is_some());
     e
 }
 
 fn line(e: &Engine, u: &str) -> Vec<String> {
-    reporting_line(&u.into(), |id| e.user(id).ok())
+    let view = e.view();
+    reporting_line(&u.into(), |id| view.user(id).ok())
         .map(|m| m.to_string())
         .collect()
 }
@@ -101,15 +102,22 @@ fn policy_team_report_and_target_roll_up_agree_on_a_loop_and_a_self_manager() {
         ("ta", Scope::Team("a".into()), 10_000),
         ("rc", Scope::Rep("c".into()), 10_000),
     ] {
-        e.set_target("admin", Target::new(id, scope, q1, cny(amount)))
-            .unwrap();
+        e.execute(
+            "admin",
+            Command::SetTarget {
+                target: Target::new(id, scope, q1, cny(amount)),
+            },
+        )
+        .unwrap();
     }
     let report = e
+        .view()
         .attainment(&AttainmentQuery::new(q1).currency(Currency::new("CNY").unwrap()))
         .unwrap();
     let day = "2026-02-01".parse().unwrap();
     let as_of = t("2026-02-01T00:00:00Z");
-    let dir = e.directory();
+    let view = e.view();
+    let dir = view.directory();
 
     for u in USERS {
         let line: BTreeSet<String> = line(&e, u).into_iter().collect();
@@ -134,7 +142,10 @@ fn policy_team_report_and_target_roll_up_agree_on_a_loop_and_a_self_manager() {
         for m in USERS {
             let manages = dir.manages(&m.into(), &u.into());
             assert_eq!(manages, line.contains(m), "manages({m}, {u})");
-            let team = e.daily_team_report(&m.into(), day, as_of).unwrap();
+            let team = e
+                .at(as_of)
+                .and_then(|v| v.daily_team_report(&m.into(), day))
+                .unwrap();
             let member = team.rows.iter().any(|r| r.rep.as_str() == u);
             assert_eq!(member, manages, "{u} in the daily team report of {m}");
         }

@@ -399,7 +399,9 @@ impl<'e> View<'e> {
     // ----- sales management --------------------------------------------------------------
 
     /// The daily report (销售日报) of `rep` for local `day`, observed at the view's instant
-    /// ([`crate::management::daily`]).
+    /// ([`crate::management::daily`]). The daily reports read the engine's daily index, not
+    /// the view's state: each rep's day is in the time zone the rep has now, and a team is
+    /// the people below its manager now, whatever the view's instant.
     ///
     /// ```
     /// use salespipe::*;
@@ -413,7 +415,7 @@ impl<'e> View<'e> {
     /// # Ok::<(), salespipe::Error>(())
     /// ```
     pub fn daily_report(&self, rep: &ActorId, day: NaiveDate) -> Result<DailyReport> {
-        let tz = self.rep_time_zone(rep)?;
+        let tz = View::now(self.engine).rep_time_zone(rep)?;
         self.engine.daily()?.report(rep, day, &tz, self.instant())
     }
 
@@ -424,7 +426,7 @@ impl<'e> View<'e> {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<RangeReport> {
-        let tz = self.rep_time_zone(rep)?;
+        let tz = View::now(self.engine).rep_time_zone(rep)?;
         self.engine
             .daily()?
             .range(rep, first, last, &tz, self.instant())
@@ -433,12 +435,13 @@ impl<'e> View<'e> {
     /// The daily report of a manager's team (everyone below them in the reporting line,
     /// sorted by id), each rep in their own time zone, with the totals.
     pub fn daily_team_report(&self, manager: &ActorId, day: NaiveDate) -> Result<TeamDailyReport> {
-        self.user(manager)?;
-        let dir = self.directory();
+        let now = View::now(self.engine);
+        now.user(manager)?;
+        let dir = now.directory();
         let mut reps = Vec::new();
-        for u in self.users() {
+        for u in now.users() {
             if dir.manages(manager, &u.id) {
-                reps.push((u.id.clone(), self.rep_time_zone(&u.id)?));
+                reps.push((u.id.clone(), now.rep_time_zone(&u.id)?));
             }
         }
         self.engine
