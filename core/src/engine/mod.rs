@@ -1,6 +1,5 @@
 //! The engine: commands in, events out, state as their fold.
 
-mod checks;
 mod command;
 mod funnel;
 mod policy;
@@ -237,19 +236,18 @@ impl Engine {
         }
         self.catch_up()?;
         let now = self.clock.now().check("clock")?;
-        self.check_reminder_command(&actor, &command, now)?;
         let cx = command::Ctx {
             state: &self.state,
             policy: &*self.policy,
             actor: &actor,
             now,
-            looked_up: std::cell::Cell::new(None),
+            reminders: &self.indexes.reminders,
         };
-        let events = command::decide(&cx, command)?;
+        let command::Decided { events, target } = command::decide(&cx, command)?;
         let Some(first) = events.first() else {
             return Ok(());
         };
-        let (stream, expected) = self.state.stream_of(first, cx.looked_up.take());
+        let (stream, expected) = self.state.stream_of(first, target);
         let mut batch = events.into_iter().map(|event| NewEvent {
             at: now,
             actor: actor.clone(),

@@ -1,0 +1,50 @@
+//! The fold of the customer events: customers and their contacts, activities and tasks.
+
+use crate::event::{Event, RecordedEvent};
+use crate::state::State;
+
+impl State {
+    pub(super) fn apply_customer(&mut self, rec: &RecordedEvent) {
+        let at = rec.at;
+        match &rec.event {
+            Event::CustomerCreated { customer } => {
+                self.reminders.observe(&self.customers, rec);
+                self.customers
+                    .insert(customer.id.clone(), (**customer).clone());
+            }
+            Event::CustomerUpdated { customer } => {
+                self.reminders.observe(&self.customers, rec);
+                if let Some(c) = self.customers.get_mut(&customer.id) {
+                    let contacts = std::mem::take(&mut c.contacts);
+                    *c = (**customer).clone();
+                    c.contacts = contacts;
+                }
+            }
+            Event::ContactAdded { customer, contact } => {
+                if let Some(c) = self.customers.get_mut(customer) {
+                    c.contacts.push((**contact).clone());
+                }
+            }
+            Event::ActivityLogged { activity } => {
+                if let Some(opp) = &activity.opportunity {
+                    self.opp_activities
+                        .entry(opp.clone())
+                        .or_default()
+                        .push((**activity).clone());
+                }
+                self.activities
+                    .insert(activity.id.clone(), (**activity).clone());
+            }
+            Event::TaskCreated { task } => {
+                self.tasks.insert(task.id.clone(), (**task).clone());
+            }
+            Event::TaskDone { task, done } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.done = *done;
+                    t.done_at = done.then_some(at);
+                }
+            }
+            _ => {} // folded by another aggregate
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The fold of the pipeline events: pipelines and their versions, approval processes.
+
+use std::collections::BTreeMap;
+
+use crate::event::{Event, RecordedEvent};
+use crate::id::StageId;
+use crate::pipeline::Pipeline;
+use crate::state::{State, TimelineKind};
+
+impl State {
+    pub(super) fn apply_pipeline(&mut self, rec: &RecordedEvent) {
+        match &rec.event {
+            Event::PipelineDefined { pipeline } => {
+                self.pipelines
+                    .insert(pipeline.id.clone(), vec![(**pipeline).clone()]);
+                // Opportunities come after their pipeline; only a hand-edited store has any.
+                for r in self.opportunities.records_mut() {
+                    if r.opportunity.pipeline == pipeline.id {
+                        r.pipeline_version = pipeline.version;
+                    }
+                }
+            }
+            Event::PipelineEdited { pipeline, mapping } => {
+                self.pipeline_edited(rec, pipeline, mapping);
+            }
+            Event::ProcessDefined { process } => {
+                self.processes.insert(process.id.clone(), process.clone());
+            }
+            _ => {} // folded by another aggregate
+        }
+    }
+
+    /// A new version of a pipeline; its opportunities in a removed stage move as `mapping` says.
+    fn pipeline_edited(
+        &mut self,
+        rec: &RecordedEvent,
+        pipeline: &Pipeline,
+        mapping: &BTreeMap<StageId, StageId>,
+    ) {
+        let at = rec.at;
+        self.pipelines
+            .entry(pipeline.id.clone())
+            .or_default()
+            .push(pipeline.clone());
+        for r in self
+            .opportunities
+            .records_mut()
+            .filter(|r| r.opportunity.pipeline == pipeline.id)
+        {
+            r.pipeline_version = pipeline.version;
+            let opp = &mut r.opportunity;
+            let Some(to) = mapping.get(&opp.stage) else {
+                continue;
+            };
+            let from = std::mem::replace(&mut opp.stage, to.clone());
+            if opp.is_open() {
+                opp.stage_entered_at = at;
+                r.push_step(
+                    at,
+                    rec.actor.clone(),
+                    &from,
+                    to.clone(),
+                    TimelineKind::Remapped,
+                    Some(format!(
+                        "pipeline {} edited to version {}",
+                        pipeline.id, pipeline.version
+                    )),
+                    None,
+                );
+            }
+        }
+    }
+}
