@@ -74,7 +74,7 @@ impl User {
 
 /// The managers above `rep`, nearest first: their manager, that manager's manager, and so on.
 /// `lookup` finds a user by id. This is the one walk up the reporting lines: the policy's
-/// [`crate::engine::policy::Directory::manages`], the members of a team's daily report and the
+/// [`crate::Directory::manages`], the members of a team's daily report and the
 /// roll-up and decomposition of targets ([`crate::management::target`]) all follow it.
 ///
 /// The line ends at a user without a manager, at a manager `lookup` does not know (who is still

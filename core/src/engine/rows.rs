@@ -195,7 +195,7 @@ pub(crate) fn actuals(state: &State, as_of: Timestamp) -> Result<Vec<ActualRow>>
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let (users, _, deals) = attainment(state);
+    let (users, _, deals) = attainment_input(state);
     let input = AttainmentInput {
         users: &users,
         targets: &[],
@@ -240,7 +240,7 @@ pub(crate) fn pushes(state: &State) -> Vec<PushRow> {
 }
 
 /// The attainment input of a state: its users by id, its targets, its deal rows.
-pub(crate) fn attainment(state: &State) -> (Vec<User>, Vec<Target>, Vec<DealRow>) {
+pub(crate) fn attainment_input(state: &State) -> (Vec<User>, Vec<Target>, Vec<DealRow>) {
     let mut users: Vec<User> = state.users().cloned().collect();
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let targets = state.targets().cloned().collect();

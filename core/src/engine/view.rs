@@ -478,7 +478,7 @@ impl<'e> View<'e> {
         if let Some(at) = query.as_of.filter(|t| Some(*t) != self.at) {
             return self.engine.at(at)?.attainment(query);
         }
-        let (users, targets, deals) = rows::attainment(&self.state);
+        let (users, targets, deals) = rows::attainment_input(&self.state);
         let mut q = query.clone();
         q.as_of = Some(self.instant());
         if q.time_zone.is_none() {
@@ -600,7 +600,7 @@ impl<'e> View<'e> {
 
     // ----- funnel analytics over the engine's own history ----------------------------------
 
-    /// The funnel ([`crate::analytics::funnel`]) of a pipeline over the engine's own history
+    /// The funnel ([`crate::analytics::funnel()`]) of a pipeline over the engine's own history
     /// up to the view's instant, one section per currency.
     pub fn funnel(
         &self,
@@ -615,7 +615,7 @@ impl<'e> View<'e> {
         })
     }
 
-    /// The forecast ([`crate::analytics::forecast`]) of a pipeline's open deals at the view's
+    /// The forecast ([`crate::analytics::forecast()`]) of a pipeline's open deals at the view's
     /// instant, one section per currency.
     pub fn forecast(
         &self,
@@ -631,7 +631,7 @@ impl<'e> View<'e> {
     }
 
     /// How well the stage probabilities of a pipeline predicted outcomes
-    /// ([`crate::analytics::calibration`]) for the deals that entered a stage in `window`,
+    /// ([`crate::analytics::calibration()`]) for the deals that entered a stage in `window`,
     /// one section per currency.
     pub fn calibration(
         &self,

@@ -8,7 +8,7 @@
 //! deal was lost from and when it closed. A host with its own tables builds the rows and calls
 //! [`competitor_report`], which checks them first (each problem is an [`Error::Validation`]
 //! naming the row and the field). The engine builds the same rows from its state, now or as
-//! of an instant ([`crate::Engine::competitor_report`]), and calls the same function.
+//! of an instant ([`crate::View::competitor_report`]), and calls the same function.
 //!
 //! # Definitions
 //!

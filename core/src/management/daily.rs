@@ -7,7 +7,7 @@
 //! and when the engine learned of it. A host with its own data builds the rows and a
 //! [`DailyIndex`] from them ([`DailyIndex::from_rows`]); the engine builds the same index
 //! from its events on the first daily query and keeps it current as it folds events
-//! ([`crate::Engine::daily_report`]), so both paths run [`DailyIndex::report`]. Engines that
+//! ([`crate::View::daily_report`]), so both paths run [`DailyIndex::report`]. Engines that
 //! never ask for a daily report do not pay for the index.
 //!
 //! The index keeps each rep's rows sorted by the time they happened: one day is two binary

@@ -6,7 +6,7 @@
 //! The host configures the expense categories (entertainment, travel, gifts, samples ...) and
 //! the approval process expenses go through ([`ExpenseSettings`], a category may name its own
 //! process). An [`Expense`] — customer, optional opportunity, rep, category, amount, date,
-//! note, optional source — is submitted (`Engine::submit_expense`) and decided step by step
+//! note, optional source — is submitted (`Command::SubmitExpense`) and decided step by step
 //! like a quote ([`crate::ApprovalProcess`]): only the approvers of the step decide, nobody
 //! decides their own expense (neither its submitter nor its rep), a rejection needs a
 //! comment. A rejected or withdrawn expense may be resubmitted, with a corrected amount or

@@ -16,7 +16,7 @@
 //!   the distribution of [`crate::analytics::forecast()`], computed by the same code, exact
 //!   when small, else Monte Carlo with a fixed seed), minor units; `method` says which.
 //!
-//! Through the engine a snapshot is an event (`Engine::take_forecast_snapshot`, command
+//! Through the engine a snapshot is an event (`Command::TakeForecastSnapshot`, command
 //! `TakeForecastSnapshot`): the figures are frozen in it, so later edits of amounts, stages or
 //! owners never change a snapshot. Only managers and admins may take one; the period must not
 //! have ended yet (a snapshot taken after the fact would measure hindsight), its id must be

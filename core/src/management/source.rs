@@ -1,6 +1,6 @@
 //! The source report (来源统计): where deals come from and what each source costs.
 //!
-//! Sources are a configured, extensible list (`Engine::configure_sources`: 业务员开发 own
+//! Sources are a configured, extensible list (`Command::ConfigureSources`: 业务员开发 own
 //! prospecting, 网络推广 web, 百度推广 search ads, 高交会 trade fair ...). Once a list is
 //! configured, an opportunity's or an expense's source must be one of it (an error names the
 //! field); configuring again extends or renames it, and opportunities keep the sources they

@@ -6,7 +6,7 @@
 //! A [`Target`] is a revenue amount (and optionally a number of deals) for one [`Scope`] — the
 //! company, a manager's team, or one rep — over one [`Period`]: a calendar month, quarter or
 //! year, or a custom range of dates (a fiscal year starting in April). Targets are events
-//! (`Engine::set_target`, `Engine::remove_target`), so attainment as of a past instant sees the
+//! (`Command::SetTarget`, `Command::RemoveTarget`), so attainment as of a past instant sees the
 //! targets as they were then. Two targets of the same scope and the same kind of period must
 //! not overlap (a rep may have a month target and a quarter target, not two for March).
 //!

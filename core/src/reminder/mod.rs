@@ -1,8 +1,8 @@
 //! Reminders: what needs attention, by whom, and from when — derived from the events, never
 //! stored as truth.
 //!
-//! The engine runs no timers. The host asks [`crate::Engine::due`] (or
-//! [`crate::Engine::due_for`] per recipient) at any instant, and [`crate::Engine::next_due_after`]
+//! The engine runs no timers. The host asks [`crate::View::due`] (or
+//! [`crate::View::due_for`] per recipient) at any instant, and [`crate::View::next_due_after`]
 //! tells it when to wake next. Acknowledging, snoozing and dismissing a reminder are events on
 //! the timeline, so a replay restores them.
 //!

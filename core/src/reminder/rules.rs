@@ -169,7 +169,7 @@ impl PipelineRules {
 }
 
 /// The reminder rules of an engine, with per-pipeline overrides. Set with
-/// [`crate::Engine::set_reminder_rules`] (an event, so a replay restores them).
+/// [`crate::Command::SetReminderRules`] (an event, so a replay restores them).
 ///
 /// ```
 /// use salespipe::ReminderRules;

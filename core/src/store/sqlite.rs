@@ -255,7 +255,7 @@ impl SqliteStore {
     }
 
     /// Open opportunities in `stage` of `pipeline`, sorted by id (the read model behind
-    /// [`Engine::opportunities_in_stage`](crate::Engine::opportunities_in_stage)).
+    /// [`View::opportunities_in_stage`](crate::View::opportunities_in_stage)).
     pub fn open_opportunities_by_stage(
         &self,
         pipeline: &PipelineId,
@@ -270,13 +270,13 @@ impl SqliteStore {
     }
 
     /// Open tasks, of one owner or of everybody, by due time then id (as
-    /// [`Engine::open_tasks`](crate::Engine::open_tasks)).
+    /// [`View::open_tasks`](crate::View::open_tasks)).
     pub fn open_tasks(&self, owner: Option<&ActorId>) -> Result<Vec<Task>> {
         read_model::open_tasks(&self.conn(), owner)
     }
 
     /// The activities with a customer, oldest first, ties by id (as
-    /// [`Engine::activities_for_customer`](crate::Engine::activities_for_customer)).
+    /// [`View::activities_for_customer`](crate::View::activities_for_customer)).
     pub fn activities_for_customer(&self, customer: &CustomerId) -> Result<Vec<Activity>> {
         read_model::activities_for_customer(&self.conn(), customer)
     }

@@ -373,7 +373,7 @@ fn take_snapshot(
             format!("{period} ended at {end} ({tz}); a snapshot forecasts a period before it ends"),
         ));
     }
-    let (users, targets, deals) = crate::engine::rows::attainment(state);
+    let (users, targets, deals) = crate::engine::rows::attainment_input(state);
     let mut query = AttainmentQuery::new(period).as_of(now).time_zone(tz);
     query.currency = currency;
     forecast_snapshot(
