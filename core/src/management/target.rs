@@ -16,8 +16,8 @@
 //! (`rep:M`, when set) and, for each direct report U, `team:U` when U has reports of their own,
 //! else `rep:U`. The parts of the company target are, for each user at the top (no manager),
 //! `team:U` or `rep:U` likewise (an admin without reports is a part only when given a
-//! target). [`AttainmentReport::decomposition`] (and
-//! `Engine::check_targets`) says where the parts of a whole do not sum to it or some parts are
+//! target). [`AttainmentReport::decomposition`] says where the parts of a whole do not sum to
+//! it or some parts are
 //! missing; setting the parts one at a time is allowed, so this is a report, not a refusal.
 //!
 //! # Attainment
