@@ -18,7 +18,7 @@ use crate::approval::ApprovalProcess;
 use crate::clock::Timestamp;
 use crate::customer::Customer;
 use crate::error::{Error, Result};
-use crate::event::RecordedEvent;
+use crate::event::{Event, RecordedEvent};
 use crate::gate::GateReport;
 use crate::id::{
     ActivityId, ActorId, CustomerId, ExpenseId, OpportunityId, PipelineId, ProcessId, SnapshotId,
@@ -656,8 +656,22 @@ impl<'e> View<'e> {
         by: GroupBy,
         report: impl Fn(&FunnelTable) -> Result<T>,
     ) -> Result<Vec<CurrencySection<T>>> {
-        let p = self.pipeline(pipeline)?;
         let events = self.events_until(self.instant())?;
+        // The pipeline as its last definition or edit up to the instant gives it, so that a
+        // stage removed later still resolves through the edits up to then.
+        let p = events
+            .iter()
+            .rev()
+            .find_map(|e| match &e.event {
+                Event::PipelineDefined { pipeline: p }
+                | Event::PipelineEdited { pipeline: p, .. }
+                    if p.id == *pipeline =>
+                {
+                    Some(&**p)
+                }
+                _ => None,
+            })
+            .ok_or_else(|| Error::not_found("pipeline", pipeline))?;
         FunnelTable::from_events_by_currency(p, &events, by)?
             .iter()
             .map(|t| {
