@@ -22,7 +22,7 @@ use salespipe::analytics::{
     self as an, FunnelInput, FunnelParams, Mode, Opportunities, StageEvents, StageInfo, Window,
     LOST_CODE, NO_DATE, WON_CODE,
 };
-use salespipe::{Currency, Pipeline, Timestamp};
+use salespipe::{Currency, Pipeline};
 
 use crate::convert::{from_py, timestamp, to_py};
 use crate::error::{validation, IntoPy};
@@ -443,6 +443,14 @@ impl FunnelReport {
     }
 }
 
+impl From<an::FunnelReport> for FunnelReport {
+    fn from(report: an::FunnelReport) -> Self {
+        FunnelReport {
+            inner: Arc::new(report),
+        }
+    }
+}
+
 #[pymethods]
 impl FunnelReport {
     /// The report's JSON (the same shape as the Rust report).
@@ -482,9 +490,7 @@ pub(crate) fn funnel(
         .window(window(window_from, window_to)?)
         .mode(self::mode(mode)?);
     let report = py.detach(|| an::funnel(&cols.input(), &params)).py_err()?;
-    Ok(FunnelReport {
-        inner: Arc::new(report),
-    })
+    Ok(report.into())
 }
 
 /// The forecast of the won amount for a period, over frames; returns its JSON.
@@ -537,56 +543,4 @@ pub(crate) fn calibration<'py>(
         .detach(|| an::calibration(&cols.input(), at, w))
         .py_err()?;
     to_py(py, &c)
-}
-
-/// The funnel over an engine's own history of one pipeline, grouped by `owner` or `source`
-/// (the core's `FunnelTable::from_events`). Runs with the GIL released; `as_of` defaults to
-/// the engine's clock.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn engine_funnel(
-    py: Python<'_>,
-    engine: &std::sync::RwLock<salespipe::Engine>,
-    pipeline: &str,
-    as_of: Option<Timestamp>,
-    from: Option<&Bound<'_, PyAny>>,
-    to: Option<&Bound<'_, PyAny>>,
-    m: &str,
-    by: &str,
-) -> PyResult<FunnelReport> {
-    let group_by = match by {
-        "owner" => an::GroupBy::Owner,
-        "source" => an::GroupBy::Source,
-        other => {
-            return Err(validation(
-                "by",
-                format!("{other:?}: the engine's funnel groups by owner or source"),
-            ))
-        }
-    };
-    let w = window(from, to)?;
-    let m = mode(m)?;
-    let report = py
-        .detach(|| -> salespipe::Result<an::FunnelReport> {
-            // The engine's shared lock only while copying what the report reads.
-            let (p, events, now) = {
-                let engine = crate::engine::read(engine)?;
-                let p = engine.view().pipeline(&pipeline.into())?.clone();
-                let mut events = Vec::new();
-                let mut after = 0;
-                loop {
-                    let page = engine.view().events(after, 4096)?;
-                    let Some(last) = page.last() else { break };
-                    after = last.position;
-                    events.extend(page);
-                }
-                (p, events, engine.now())
-            };
-            let params = FunnelParams::new(as_of.unwrap_or(now)).window(w).mode(m);
-            let table = an::FunnelTable::from_events(&p, &events, group_by)?;
-            an::funnel(&table.input(), &params)
-        })
-        .py_err()?;
-    Ok(FunnelReport {
-        inner: Arc::new(report),
-    })
 }

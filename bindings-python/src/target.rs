@@ -1,5 +1,5 @@
-//! Targets, attainment and expenses: the queries both paths share, and the reports over plain
-//! records.
+//! Targets, attainment and expenses: the reports over plain records (the engine answers its
+//! own through `Engine.query`).
 
 use pyo3::prelude::*;
 use pyo3::types::PyAny;

@@ -2,17 +2,17 @@
 
 Each command type maps to its ``Engine`` method (record inputs built as typed records when
 the command must succeed, passed as the core's JSON when it must fail, so invalid input
-reaches the core); each query maps to its ``Engine`` query. Results are compared with the
-same subset-match rule as the Rust runner (``tests/src/lib.rs``).
+reaches the core); each query is asked as data through ``Engine.query`` by the step's actor,
+else ``"conformance"``. Results are compared with the same subset-match rule as the Rust
+runner (``tests/src/lib.rs``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, Type
 
 import pytest
 
@@ -21,6 +21,8 @@ from conftest import SCENARIOS
 from salespipe._records import _parse_datetime
 
 FILES = sorted(SCENARIOS.glob("*.json"))
+#: Who asks a query step that names no actor (the Rust runner's ``READER``).
+READER = "conformance"
 
 
 def subset_match(expected: Any, actual: Any, path: str = "$") -> None:
@@ -143,102 +145,16 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
     calls[t]()
 
 
-def run_query(engine: sp.Engine, q: Dict[str, Any]) -> Any:
-    t = q["type"]
-
-    def dicts(records: List[Any]) -> List[Dict[str, Any]]:
-        return [r.to_dict() for r in records]
-
+def run_query(engine: sp.Engine, actor: str, q: Dict[str, Any]) -> Any:
+    """As the Rust runner: the query as data through ``Engine.query``; errors as their code."""
     try:
-        if t == "opportunity":
-            return engine.opportunity(q["id"]).to_dict()
-        if t == "opportunity_as_of":
-            return engine.opportunity_as_of(q["id"], _parse_datetime(q["at"])).to_dict()
-        if t == "timeline":
-            return dicts(engine.timeline(q["id"]))
-        if t == "gate":
-            return engine.check(q["id"], q["target"]).to_dict()
-        if t == "pipeline":
-            return engine.pipeline(q["id"]).to_dict()
-        if t == "open_tasks":
-            return dicts(engine.open_tasks(q.get("owner")))
-        if t == "activities":
-            return dicts(engine.activities_for_opportunity(q["opportunity"]))
-        if t == "customer":
-            return engine.customer(q["id"]).to_dict()
-        if t == "due":
-            at = _parse_datetime(q["at"])
-            if "recipient" in q:
-                return dicts(engine.due(at, q["recipient"], q.get("limit", 100)))
-            return dicts(engine.due(at))
-        if t == "upcoming":
-            at = _parse_datetime(q["at"])
-            return dicts(engine.upcoming(at, _parse_datetime(q["until"]) - at))
-        if t == "next_due_after":
-            nxt = engine.next_due_after(_parse_datetime(q["at"]))
-            return None if nxt is None else _rfc3339(nxt)
-        if t == "reminder":
-            return engine.reminder(q["id"]).to_dict()
-        if t == "daily_report":
-            day = date.fromisoformat(q["day"])
-            return engine.daily_report(q["rep"], day, _parse_datetime(q["as_of"])).to_dict()
-        if t == "daily_team_report":
-            day = date.fromisoformat(q["day"])
-            as_of = _parse_datetime(q["as_of"])
-            return engine.daily_team_report(q["manager"], day, as_of).to_dict()
-        if t == "attainment":
-            cut: Optional[str] = q.get("as_of")
-            report = engine.attainment(
-                q["period"],
-                as_of=_parse_datetime(cut) if cut is not None else None,
-                currency=q.get("currency"),
-                time_zone=q.get("time_zone"),
-            )
-            return report.to_dict()
-        if t == "targets":
-            return [x.to_dict() for x in engine.targets()]
-        if t == "source_report":
-            def when(key: str) -> Optional[datetime]:
-                return _parse_datetime(q[key]) if key in q else None
-
-            return engine.source_report(
-                q["pipeline"],
-                as_of=when("as_of"),
-                window=(when("window_from"), when("window_to")),
-            ).to_dict()
-        if t == "expense":
-            return engine.expense(q["id"]).to_dict()
-        if t == "expense_report":
-            cut2: Optional[str] = q.get("as_of")
-            return engine.expense_report(
-                from_=date.fromisoformat(q["from"]) if "from" in q else None,
-                to=date.fromisoformat(q["to"]) if "to" in q else None,
-                as_of=_parse_datetime(cut2) if cut2 is not None else None,
-            ).to_dict()
-        if t == "forecast_snapshots":
-            return [x.to_dict() for x in engine.forecast_snapshots()]
-        if t == "forecast_snapshot":
-            return engine.forecast_snapshot(q["id"]).to_dict()
-        if t == "forecast_accuracy":
-            acc_at: Optional[str] = q.get("as_of")
-            return engine.forecast_accuracy(
-                _parse_datetime(acc_at) if acc_at is not None else None
-            ).to_dict()
-        if t == "competitor_report":
-            def opt(key: str) -> Any:
-                return _parse_datetime(q[key]) if key in q else None
-
-            closed = (opt("closed_from"), opt("closed_to"))
-            return engine.competitor_report(opt("as_of"), closed=closed).to_dict()
+        return engine.query(actor, q)
+    except sp.ValidationError as e:
+        if e.field == "query":  # a malformed query fails the scenario, as in the Rust runner
+            pytest.fail(f"bad query {q}: {e}")
+        return {"error": e.code}
     except sp.SalespipeError as e:
         return {"error": e.code}
-    pytest.fail(f"unknown query type {t!r}")
-
-
-def _rfc3339(t: Any) -> str:
-    """The core's timestamp text: UTC, milliseconds, ``Z``."""
-    s: str = t.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-    return s.replace("+00:00", "Z")
 
 
 def test_the_suite_is_there() -> None:
@@ -267,7 +183,7 @@ def test_scenario(path: Path) -> None:
             else:
                 assert expect is None, f"{where}: expected error {expect}, the command succeeded"
         if "query" in step:
-            actual = run_query(engine, step["query"])
+            actual = run_query(engine, step.get("actor", READER), step["query"])
             try:
                 subset_match(step["expect"], actual)
             except AssertionError as e:

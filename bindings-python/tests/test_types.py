@@ -150,7 +150,8 @@ def test_wrong_python_types_are_refused(engine: sp.Engine) -> None:
         engine.execute("wang", {"type": "tick", "opportunity": object(), "item": "x"})
     with pytest.raises(TypeError, match="keys must be str"):
         engine.execute("wang", {1: "x"})  # type: ignore[dict-item]
-    with pytest.raises(TypeError, match="datetime"):
+    # reads cross as the core's JSON: text where an instant belongs must be RFC 3339
+    with pytest.raises(sp.ValidationError, match="RFC 3339"):
         engine.opportunity_as_of("opp-1", "2026-03-02")  # type: ignore[arg-type]
 
 

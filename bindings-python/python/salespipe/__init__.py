@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from salespipe import _salespipe
 from salespipe._records import (
@@ -64,6 +64,7 @@ from salespipe._records import (
     TimelineKind,
     TimeWindow,
     User,
+    _parse_datetime,
 )
 from salespipe._expenses import (
     CategoryExpenses,
@@ -235,6 +236,7 @@ __all__ = [
 ERROR_CODES: Tuple[str, ...] = tuple(_salespipe.error_codes())
 
 _Input = Union[Record, Mapping[str, Any]]
+_Window = Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]]
 
 
 class Engine:
@@ -242,8 +244,13 @@ class Engine:
 
     ``Engine()`` uses an in-memory store and the system clock; pass ``clock=ManualClock(...)``
     to control time and ``store="crm.sqlite"`` for the durable SQLite store (replayed when
-    the file exists; several engines may share one file). Every command names its ``actor`` (a registered user id, or the
-    bootstrap admin); a refused command raises and changes nothing.
+    the file exists; several engines may share one file). Every command names its ``actor``
+    (a registered user id, or the bootstrap admin); a refused command raises and changes
+    nothing.
+
+    Every read goes through :meth:`query` (the core's ``Engine::query``); the typed read
+    methods are one-liners over it that ask as the fixed reader ``"salespipe"``, since reads
+    are not restricted per actor yet.
     """
 
     __slots__ = ("_inner",)
@@ -421,126 +428,6 @@ class Engine:
         """Dismisses a reminder and its escalation."""
         self._run(actor, "dismiss_reminder", reminder=reminder)
 
-    # ----- queries ----------------------------------------------------------------------
-
-    def now(self) -> _dt.datetime:
-        """The engine's clock (tz-aware, UTC)."""
-        return self._inner.now()
-
-    def catch_up(self) -> None:
-        """Folds in events other engines appended to a shared store."""
-        self._inner.catch_up()
-
-    def pipeline(self, id: str) -> Pipeline:
-        """The current version of a pipeline."""
-        return Pipeline.from_dict(self._inner.pipeline(id))
-
-    def pipeline_version(self, id: str, version: int) -> Pipeline:
-        """A given version of a pipeline."""
-        return Pipeline.from_dict(self._inner.pipeline_version(id, version))
-
-    def pipelines(self) -> List[Pipeline]:
-        """Every pipeline (current versions), by id."""
-        return [Pipeline.from_dict(p) for p in self._inner.pipelines()]
-
-    def process(self, id: str) -> ApprovalProcess:
-        """An approval process."""
-        return ApprovalProcess.from_dict(self._inner.process(id))
-
-    def processes(self) -> List[ApprovalProcess]:
-        """Every approval process, by id."""
-        return [ApprovalProcess.from_dict(p) for p in self._inner.processes()]
-
-    def users(self) -> List[User]:
-        """Every user, by id."""
-        return [User.from_dict(u) for u in self._inner.users()]
-
-    def customers(self) -> List[Customer]:
-        """Every customer, by id."""
-        return [Customer.from_dict(c) for c in self._inner.customers()]
-
-    def user(self, id: str) -> User:
-        """A user."""
-        return User.from_dict(self._inner.user(id))
-
-    def customer(self, id: str) -> Customer:
-        """A customer."""
-        return Customer.from_dict(self._inner.customer(id))
-
-    def opportunity(self, id: str) -> Opportunity:
-        """An opportunity."""
-        return Opportunity.from_dict(self._inner.opportunity(id))
-
-    def opportunities(self) -> List[Opportunity]:
-        """Every opportunity, by id."""
-        return [Opportunity.from_dict(o) for o in self._inner.opportunities()]
-
-    def opportunities_in_stage(self, pipeline: str, stage: str) -> List[Opportunity]:
-        """Open opportunities in a stage of a pipeline, by id."""
-        return [
-            Opportunity.from_dict(o) for o in self._inner.opportunities_in_stage(pipeline, stage)
-        ]
-
-    def check(self, opportunity: str, target: str) -> GateReport:
-        """What is met and missing to move an opportunity to ``target``."""
-        return GateReport.from_dict(self._inner.check(opportunity, target))
-
-    def timeline(self, opportunity: str) -> List[TimelineEntry]:
-        """The stage changes of an opportunity, oldest first."""
-        return [TimelineEntry.from_dict(t) for t in self._inner.timeline(opportunity)]
-
-    def stage_name(self, pipeline: str, version: int, stage: str) -> str:
-        """The display name of a stage id in a pipeline version."""
-        return self._inner.stage_name(pipeline, version, stage)
-
-    def activity(self, id: str) -> Activity:
-        """An activity."""
-        return Activity.from_dict(self._inner.activity(id))
-
-    def activities_for_customer(self, customer: str) -> List[Activity]:
-        """The activities with a customer, oldest first."""
-        return [Activity.from_dict(a) for a in self._inner.activities_for_customer(customer)]
-
-    def activities_for_opportunity(self, opportunity: str) -> List[Activity]:
-        """The activities linked to an opportunity, oldest first."""
-        return [
-            Activity.from_dict(a) for a in self._inner.activities_for_opportunity(opportunity)
-        ]
-
-    def task(self, id: str) -> Task:
-        """A task."""
-        return Task.from_dict(self._inner.task(id))
-
-    def open_tasks(self, owner: Optional[str] = None) -> List[Task]:
-        """Open tasks, optionally of one owner, by due time."""
-        return [Task.from_dict(t) for t in self._inner.open_tasks(owner)]
-
-    def opportunity_as_of(self, id: str, at: _dt.datetime) -> Opportunity:
-        """The opportunity as it was at instant ``at`` (tz-aware)."""
-        return Opportunity.from_dict(self._inner.opportunity_as_of(id, at))
-
-    def daily_report(self, rep: str, day: _dt.date, as_of: _dt.datetime) -> DailyReport:
-        """The daily report (销售日报) of ``rep`` for the local ``day`` in the rep's time
-        zone (the user's, else the reminder rules', else UTC), as of ``as_of`` (tz-aware)."""
-        return DailyReport.from_dict(self._inner.daily_report(rep, day.isoformat(), as_of))
-
-    def daily_range_report(
-        self, rep: str, first: _dt.date, last: _dt.date, as_of: _dt.datetime
-    ) -> RangeReport:
-        """The daily reports of ``rep`` for the local days ``first`` to ``last`` and the
-        figures of the whole range."""
-        return RangeReport.from_dict(
-            self._inner.daily_range_report(rep, first.isoformat(), last.isoformat(), as_of)
-        )
-
-    def daily_team_report(
-        self, manager: str, day: _dt.date, as_of: _dt.datetime
-    ) -> TeamDailyReport:
-        """The daily report of everyone below ``manager`` in the reporting line, with totals."""
-        return TeamDailyReport.from_dict(
-            self._inner.daily_team_report(manager, day.isoformat(), as_of)
-        )
-
     def set_target(self, actor: str, target: _Input) -> None:
         """Sets a revenue target (a :class:`Target` or its JSON), or replaces the one with
         the same id. Refused, with nothing written: a scope naming an unknown user, a
@@ -551,48 +438,10 @@ class Engine:
         """Removes a revenue target."""
         self._run(actor, "remove_target", target=target)
 
-    def targets(self) -> List[Target]:
-        """Every target, by id."""
-        return [Target.from_dict(t) for t in self._inner.targets()]
-
-    def attainment(
-        self,
-        period: str,
-        *,
-        as_of: Optional[_dt.datetime] = None,
-        currency: Optional[str] = None,
-        time_zone: Optional[str] = None,
-    ) -> AttainmentReport:
-        """Attainment of the company, every team and every rep for ``period``
-        (``"2026-Q1"``, ``"2026-03"``, ``"2026"``, ``"2026-04-01..2027-04-01"``): as of
-        ``as_of`` (tz-aware; default now), in ``currency`` (default: the period's targets'),
-        with period edges in ``time_zone`` (default: the reminder rules')."""
-        return AttainmentReport.from_dict(
-            self._inner.attainment(period, as_of, currency, time_zone)
-        )
-
     def configure_sources(self, actor: str, sources: Iterable[_Input]) -> None:
         """Sets the list of sources (来源) opportunities and expenses may carry (replacing the
         previous list; deals keep the sources they have)."""
         self._run(actor, "configure_sources", sources=list(sources))
-
-    def sources(self) -> Optional[List[Source]]:
-        """The configured sources, or None before any are configured."""
-        raw = self._inner.sources()
-        return None if raw is None else [Source.from_dict(x) for x in raw]
-
-    def source_report(
-        self,
-        pipeline: str,
-        *,
-        as_of: Optional[_dt.datetime] = None,
-        window: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
-    ) -> SourceReport:
-        """The source report (来源统计) of ``pipeline``: the funnel grouped by source as of
-        ``as_of`` (default now) over ``window`` (closing events in ``[from, to)``), with the
-        approved expenses of each source and the cost per won deal."""
-        start, end = window if window is not None else (None, None)
-        return SourceReport.from_dict(self._inner.source_report(pipeline, as_of, start, end))
 
     def configure_expenses(self, actor: str, settings: _Input) -> None:
         """Sets the expense categories and the approval process of expenses."""
@@ -628,13 +477,195 @@ class Engine:
         note; it starts again at step one."""
         self._run(actor, "resubmit_expense", expense=expense, amount=amount, note=note)
 
+    def take_forecast_snapshot(
+        self, actor: str, id: str, period: str, currency: Optional[str] = None
+    ) -> None:
+        """Freezes the forecast of ``period`` (``"2026-Q1"``, ``"2026-03"`` …) per rep, now,
+        in the company time zone (the reminder rules') and ``currency`` (default: the one
+        the period's targets share). Managers and admins only; refused, with nothing
+        written, for an id already taken, a period that has ended, no currency."""
+        self._run(actor, "take_forecast_snapshot", id=id, period=period, currency=currency)
+
+    # ----- queries ----------------------------------------------------------------------
+
+    def query(self, actor: str, query: Mapping[str, Any]) -> Any:
+        """Answers a query in the core's JSON form (``{"type": "opportunity", "id": "o1"}``;
+        every query takes an optional ``as_of``, an instant to ask as of; see the variants of
+        ``salespipe::Query``) as ``actor``; returns the plain answer (dicts, lists, str, None:
+        the core's JSON, the same in every binding). Values may be ``datetime`` (tz-aware)
+        and ``date``. Reads are not restricted per actor yet: any non-empty actor reads
+        everything; the typed methods below ask as ``"salespipe"``. A malformed query raises
+        :class:`ValidationError` (field ``query``, the message naming the field or variant)."""
+        return self._inner.query(actor, dict(query))
+
+    def _q(self, type_: str, **fields: Any) -> Any:
+        """A query as the engine's reader (``None`` fields left out)."""
+        return self.query(_READER, _query(type_, fields))
+
+    def now(self) -> _dt.datetime:
+        """The engine's clock (tz-aware, UTC)."""
+        return self._inner.now()
+
+    def catch_up(self) -> None:
+        """Folds in events other engines appended to a shared store."""
+        self._inner.catch_up()
+
+    def pipeline(self, id: str) -> Pipeline:
+        """The current version of a pipeline."""
+        return Pipeline.from_dict(self._q("pipeline", id=id))
+
+    def pipeline_version(self, id: str, version: int) -> Pipeline:
+        """A given version of a pipeline."""
+        return Pipeline.from_dict(self._q("pipeline", id=id, version=version))
+
+    def pipelines(self) -> List[Pipeline]:
+        """Every pipeline (current versions), by id."""
+        return [Pipeline.from_dict(p) for p in self._q("pipelines")]
+
+    def process(self, id: str) -> ApprovalProcess:
+        """An approval process."""
+        return ApprovalProcess.from_dict(self._q("process", id=id))
+
+    def processes(self) -> List[ApprovalProcess]:
+        """Every approval process, by id."""
+        return [ApprovalProcess.from_dict(p) for p in self._q("processes")]
+
+    def users(self) -> List[User]:
+        """Every user, by id."""
+        return [User.from_dict(u) for u in self._q("users")]
+
+    def customers(self) -> List[Customer]:
+        """Every customer, by id."""
+        return [Customer.from_dict(c) for c in self._q("customers")]
+
+    def user(self, id: str) -> User:
+        """A user."""
+        return User.from_dict(self._q("user", id=id))
+
+    def customer(self, id: str) -> Customer:
+        """A customer."""
+        return Customer.from_dict(self._q("customer", id=id))
+
+    def opportunity(self, id: str) -> Opportunity:
+        """An opportunity."""
+        return Opportunity.from_dict(self._q("opportunity", id=id))
+
+    def opportunities(self) -> List[Opportunity]:
+        """Every opportunity, by id."""
+        return [Opportunity.from_dict(o) for o in self._q("opportunities")]
+
+    def opportunities_in_stage(self, pipeline: str, stage: str) -> List[Opportunity]:
+        """Open opportunities in a stage of a pipeline, by id."""
+        return [
+            Opportunity.from_dict(o)
+            for o in self._q("opportunities", pipeline=pipeline, stage=stage)
+        ]
+
+    def check(self, opportunity: str, target: str) -> GateReport:
+        """What is met and missing to move an opportunity to ``target``."""
+        return GateReport.from_dict(self._q("gate", id=opportunity, target=target))
+
+    def timeline(self, opportunity: str) -> List[TimelineEntry]:
+        """The stage changes of an opportunity, oldest first."""
+        return [TimelineEntry.from_dict(t) for t in self._q("timeline", id=opportunity)]
+
+    def stage_name(self, pipeline: str, version: int, stage: str) -> str:
+        """The display name of a stage id in a pipeline version."""
+        return str(self._q("stage_name", pipeline=pipeline, version=version, stage=stage))
+
+    def activity(self, id: str) -> Activity:
+        """An activity."""
+        return Activity.from_dict(self._q("activity", id=id))
+
+    def activities_for_customer(self, customer: str) -> List[Activity]:
+        """The activities with a customer, oldest first."""
+        return [Activity.from_dict(a) for a in self._q("activities", customer=customer)]
+
+    def activities_for_opportunity(self, opportunity: str) -> List[Activity]:
+        """The activities linked to an opportunity, oldest first."""
+        return [Activity.from_dict(a) for a in self._q("activities", opportunity=opportunity)]
+
+    def task(self, id: str) -> Task:
+        """A task."""
+        return Task.from_dict(self._q("task", id=id))
+
+    def open_tasks(self, owner: Optional[str] = None) -> List[Task]:
+        """Open tasks, optionally of one owner, by due time."""
+        return [Task.from_dict(t) for t in self._q("open_tasks", owner=owner)]
+
+    def opportunity_as_of(self, id: str, at: _dt.datetime) -> Opportunity:
+        """The opportunity as it was at instant ``at`` (tz-aware)."""
+        return Opportunity.from_dict(self._q("opportunity", id=id, as_of=at))
+
+    def daily_report(self, rep: str, day: _dt.date, as_of: _dt.datetime) -> DailyReport:
+        """The daily report (销售日报) of ``rep`` for the local ``day`` in the rep's time
+        zone (the user's, else the reminder rules', else UTC), as of ``as_of`` (tz-aware)."""
+        return DailyReport.from_dict(self._q("daily_report", rep=rep, day=day, as_of=as_of))
+
+    def daily_range_report(
+        self, rep: str, first: _dt.date, last: _dt.date, as_of: _dt.datetime
+    ) -> RangeReport:
+        """The daily reports of ``rep`` for the local days ``first`` to ``last`` and the
+        figures of the whole range."""
+        return RangeReport.from_dict(
+            self._q("daily_range_report", rep=rep, first=first, last=last, as_of=as_of)
+        )
+
+    def daily_team_report(
+        self, manager: str, day: _dt.date, as_of: _dt.datetime
+    ) -> TeamDailyReport:
+        """The daily report of everyone below ``manager`` in the reporting line, with totals."""
+        return TeamDailyReport.from_dict(
+            self._q("daily_team_report", manager=manager, day=day, as_of=as_of)
+        )
+
+    def targets(self) -> List[Target]:
+        """Every target, by id."""
+        return [Target.from_dict(t) for t in self._q("targets")]
+
+    def attainment(
+        self,
+        period: str,
+        *,
+        as_of: Optional[_dt.datetime] = None,
+        currency: Optional[str] = None,
+        time_zone: Optional[str] = None,
+    ) -> AttainmentReport:
+        """Attainment of the company, every team and every rep for ``period``
+        (``"2026-Q1"``, ``"2026-03"``, ``"2026"``, ``"2026-04-01..2027-04-01"``): as of
+        ``as_of`` (tz-aware; default now), in ``currency`` (default: the period's targets'),
+        with period edges in ``time_zone`` (default: the reminder rules')."""
+        return AttainmentReport.from_dict(
+            self._q(
+                "attainment", period=period, as_of=as_of, currency=currency, time_zone=time_zone
+            )
+        )
+
+    def sources(self) -> Optional[List[Source]]:
+        """The configured sources, or None before any are configured."""
+        raw = self._q("sources")
+        return None if raw is None else [Source.from_dict(x) for x in raw]
+
+    def source_report(
+        self, pipeline: str, *, as_of: Optional[_dt.datetime] = None, window: _Window = None
+    ) -> SourceReport:
+        """The source report (来源统计) of ``pipeline``: the funnel grouped by source as of
+        ``as_of`` (default now) over ``window`` (closing events in ``[from, to)``), with the
+        approved expenses of each source and the cost per won deal."""
+        start, end = window or (None, None)
+        return SourceReport.from_dict(
+            self._q(
+                "source_report", pipeline=pipeline, as_of=as_of, window_from=start, window_to=end
+            )
+        )
+
     def expense(self, id: str) -> ExpenseRecord:
         """An expense and its approval request."""
-        return ExpenseRecord.from_dict(self._inner.expense(id))
+        return ExpenseRecord.from_dict(self._q("expense", id=id))
 
     def expenses(self) -> List[ExpenseRecord]:
         """Every expense, by id."""
-        return [ExpenseRecord.from_dict(x) for x in self._inner.expenses()]
+        return [ExpenseRecord.from_dict(x) for x in self._q("expenses")]
 
     def expense_report(
         self,
@@ -645,59 +676,13 @@ class Engine:
     ) -> ExpenseReport:
         """Expenses dated in ``[from_, to)`` by customer (÷ won revenue), category (share of
         the company's) and rep, as of ``as_of`` (default now)."""
-        return ExpenseReport.from_dict(self._inner.expense_report(from_, to, as_of))
+        return ExpenseReport.from_dict(
+            self._q("expense_report", **{"from": from_}, to=to, as_of=as_of)
+        )
 
     def events_after(self, position: int = 0, limit: int = 1000) -> List[RecordedEvent]:
         """Recorded events after a global position, up to ``limit``."""
-        return [RecordedEvent.from_dict(e) for e in self._inner.events_after(position, limit)]
-
-    def due(
-        self, at: _dt.datetime, recipient: Optional[str] = None, limit: int = 100
-    ) -> List[Reminder]:
-        """The reminders due at ``at`` (tz-aware): all, or one recipient's (at most
-        ``limit``), by due time then id. The engine runs no timers: ask, then schedule
-        yourself with :meth:`next_due_after`."""
-        return [Reminder.from_dict(r) for r in self._inner.due(at, recipient, limit)]
-
-    def upcoming(self, at: _dt.datetime, horizon: _dt.timedelta) -> List[Reminder]:
-        """The reminders coming due after ``at`` and up to ``at + horizon``."""
-        return [Reminder.from_dict(r) for r in self._inner.upcoming(at, horizon)]
-
-    def next_due_after(self, at: _dt.datetime) -> Optional[_dt.datetime]:
-        """The next instant after ``at`` a reminder comes due, or None."""
-        return self._inner.next_due_after(at)
-
-    def reminder(self, id: str) -> Reminder:
-        """A reminder (also when acknowledged or dismissed)."""
-        return Reminder.from_dict(self._inner.reminder(id))
-
-    def reminder_rules(self) -> Dict[str, Any]:
-        """The reminder rules in force (the core's JSON)."""
-        rules: Dict[str, Any] = self._inner.reminder_rules()
-        return rules
-
-    def funnel(
-        self,
-        pipeline: str,
-        *,
-        as_of: Optional[_dt.datetime] = None,
-        window: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
-        mode: Union[FunnelMode, str] = FunnelMode.RECORDED,
-        by: str = "owner",
-    ) -> FunnelReport:
-        """The funnel report over this engine's history of ``pipeline``, as of ``as_of``
-        (default: the engine's clock), grouped by ``"owner"`` or ``"source"``."""
-        start, end = window if window is not None else (None, None)
-        return FunnelReport(
-            self._inner.funnel(
-                pipeline,
-                as_of=as_of,
-                window_from=start,
-                window_to=end,
-                mode=FunnelMode(mode).value,
-                by=by,
-            )
-        )
+        return [RecordedEvent.from_dict(e) for e in self._q("events", after=position, limit=limit)]
 
     def events(self, batch: int = 4096) -> Iterable[RecordedEvent]:
         """Every recorded event, oldest first."""
@@ -709,44 +694,147 @@ class Engine:
             yield from page
             position = page[-1].position
 
-    def competitor_report(
+    def due(
+        self, at: _dt.datetime, recipient: Optional[str] = None, limit: int = 100
+    ) -> List[Reminder]:
+        """The reminders due at ``at`` (tz-aware): all, or one recipient's (at most
+        ``limit``), by due time then id. The engine runs no timers: ask, then schedule
+        yourself with :meth:`next_due_after`."""
+        return [
+            Reminder.from_dict(r)
+            for r in self._q("due", at=at, recipient=recipient, limit=limit)
+        ]
+
+    def upcoming(self, at: _dt.datetime, horizon: _dt.timedelta) -> List[Reminder]:
+        """The reminders coming due after ``at`` and up to ``at + horizon``."""
+        return [Reminder.from_dict(r) for r in self._q("upcoming", at=at, until=at + horizon)]
+
+    def next_due_after(self, at: _dt.datetime) -> Optional[_dt.datetime]:
+        """The next instant after ``at`` a reminder comes due, or None."""
+        next_: Optional[str] = self._q("next_due_after", at=at)
+        return None if next_ is None else _parse_datetime(next_)
+
+    def reminder(self, id: str) -> Reminder:
+        """A reminder (also when acknowledged or dismissed)."""
+        return Reminder.from_dict(self._q("reminder", id=id))
+
+    def reminder_rules(self) -> Dict[str, Any]:
+        """The reminder rules in force (the core's JSON)."""
+        rules: Dict[str, Any] = self._q("reminder_rules")
+        return rules
+
+    def funnel(
         self,
-        as_of: Optional[_dt.datetime] = None,
+        pipeline: str,
         *,
-        closed: Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]] = None,
+        as_of: Optional[_dt.datetime] = None,
+        window: _Window = None,
+        mode: Union[FunnelMode, str] = FunnelMode.RECORDED,
+        by: str = "owner",
+        currency: Optional[str] = None,
+    ) -> FunnelReport:
+        """The funnel report over this engine's history of ``pipeline``, as of ``as_of``
+        (default: the engine's clock), grouped by ``"owner"`` or ``"source"``. The engine
+        reports each currency of the pipeline's deals apart: with one currency (the usual
+        case) that section; with several, the section of ``currency`` (without it,
+        :class:`ValidationError` on field ``currency`` naming the currencies present)."""
+        w, m = _span(window), FunnelMode(mode)
+        q = _query("funnel", dict(pipeline=pipeline, as_of=as_of, window=w, mode=m, by=by))
+        return FunnelReport(_section(self._inner.funnel(_READER, q), currency))
+
+    def forecast(
+        self,
+        pipeline: str,
+        *,
+        period: _Window = None,
+        as_of: Optional[_dt.datetime] = None,
+        currency: Optional[str] = None,
+        probabilities: Optional[Mapping[str, Any]] = None,
+        method: Optional[Mapping[str, Any]] = None,
+    ) -> Dict[str, Any]:
+        """The forecast (as :func:`forecast`) of ``pipeline``'s deals open at ``as_of``
+        (default now) expected to close in ``period``; one currency as in :meth:`funnel`."""
+        q = dict(period=_span(period), as_of=as_of, probabilities=probabilities, method=method)
+        sections = self._q("forecast", pipeline=pipeline, **q)
+        report: Dict[str, Any] = _section(_pairs(sections), currency)
+        return report
+
+    def calibration(
+        self,
+        pipeline: str,
+        *,
+        window: _Window = None,
+        as_of: Optional[_dt.datetime] = None,
+        currency: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """The calibration (as :func:`calibration`) of ``pipeline``'s stage probabilities
+        over this engine's history; one currency as in :meth:`funnel`."""
+        q = self._q("calibration", pipeline=pipeline, window=_span(window), as_of=as_of)
+        report: Dict[str, Any] = _section(_pairs(q), currency)
+        return report
+
+    def competitor_report(
+        self, as_of: Optional[_dt.datetime] = None, *, closed: _Window = None
     ) -> CompetitorReport:
         """The competitor report (竞争对手报告) of every deal, now (``as_of=None``) or as of a
         tz-aware instant; with ``closed=(from, to)``, won and lost deals count only when they
         closed in ``[from, to)`` (open deals always count). Definitions: the core's
         ``salespipe::competitor`` module docs."""
-        start, end = closed if closed is not None else (None, None)
+        start, end = closed or (None, None)
         return CompetitorReport.from_dict(
-            self._inner.competitor_report(as_of, closed_from=start, closed_to=end)
+            self._q("competitor_report", as_of=as_of, closed_from=start, closed_to=end)
         )
-
-    def take_forecast_snapshot(
-        self, actor: str, id: str, period: str, currency: Optional[str] = None
-    ) -> None:
-        """Freezes the forecast of ``period`` (``"2026-Q1"``, ``"2026-03"`` …) per rep, now,
-        in the company time zone (the reminder rules') and ``currency`` (default: the one
-        the period's targets share). Managers and admins only; refused, with nothing
-        written, for an id already taken, a period that has ended, no currency."""
-        self._run(actor, "take_forecast_snapshot", id=id, period=period, currency=currency)
 
     def forecast_snapshots(self) -> List[ForecastSnapshot]:
         """Every forecast snapshot, by id."""
-        return [ForecastSnapshot.from_dict(s) for s in self._inner.forecast_snapshots()]
+        return [ForecastSnapshot.from_dict(s) for s in self._q("forecast_snapshots")]
 
     def forecast_snapshot(self, id: str) -> ForecastSnapshot:
         """A forecast snapshot by id (:class:`NotFound` if there is none)."""
-        return ForecastSnapshot.from_dict(self._inner.forecast_snapshot(id))
+        return ForecastSnapshot.from_dict(self._q("forecast_snapshot", id=id))
 
     def forecast_accuracy(self, as_of: Optional[_dt.datetime] = None) -> ForecastAccuracy:
         """Forecast accuracy now (``as_of=None``) or as of a tz-aware instant: every
         snapshot of a period ended by then against the rep's closed won of the period as
         of then; bias, mean absolute error and MAPE per rep and currency; pushed deals.
         Definitions: the core's ``salespipe::snapshot`` module docs."""
-        return ForecastAccuracy.from_dict(self._inner.forecast_accuracy(as_of))
+        return ForecastAccuracy.from_dict(self._q("forecast_accuracy", as_of=as_of))
+
+
+#: Who the typed read methods ask as (reads are not restricted per actor yet).
+_READER = "salespipe"
+
+_T = TypeVar("_T")
+
+
+def _query(type_: str, fields: Mapping[str, Any]) -> Dict[str, Any]:
+    """A query's JSON form, ``None`` fields left out (they are the core's defaults)."""
+    return {"type": type_, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def _span(window: _Window) -> Optional[Dict[str, Any]]:
+    """A ``(from, to)`` window as the core's ``{"from": ..., "to": ...}``."""
+    return None if window is None else {"from": window[0], "to": window[1]}
+
+
+def _pairs(sections: List[Dict[str, Any]]) -> List[Tuple[Optional[str], Any]]:
+    return [(s["currency"], s["report"]) for s in sections]
+
+
+def _section(sections: Iterable[Tuple[Optional[str], _T]], currency: Optional[str]) -> _T:
+    """The report of one currency section: the only one, or the one of ``currency``."""
+    by_currency = dict(sections)
+    if currency is None and len(by_currency) == 1:
+        return next(iter(by_currency.values()))
+    if currency is not None and currency in by_currency:
+        return by_currency[currency]
+    present = ", ".join(str(c) for c in by_currency)
+    message = (
+        f"deals in several currencies ({present}): pass currency="
+        if currency is None
+        else f"no deals in {currency} (deals in: {present or 'none'})"
+    )
+    raise ValidationError(f"currency: {message}", {"field": "currency", "message": message})
 
 
 def forecast_snapshot(

@@ -1,0 +1,72 @@
+"""``Engine.query``: every read as data, and the engine funnel's currency sections."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+import salespipe as sp
+from conftest import START
+
+
+def test_query_answers_records_lists_and_reports(
+    engine: sp.Engine, clock: sp.ManualClock
+) -> None:
+    opp = engine.query("wang", {"type": "opportunity", "id": "opp-1"})
+    assert opp["stage"] == "qualify" and opp["amount"] == {"minor": 12_000_000, "currency": "CNY"}
+    assert sp.Opportunity.from_dict(opp) == engine.opportunity("opp-1")
+
+    users = engine.query("anyone", {"type": "users"})
+    assert [u["id"] for u in users] == ["admin", "li", "qian", "wang"]
+
+    clock.advance(timedelta(hours=1))
+    engine.tick("wang", "opp-1", "budget")
+    engine.advance("wang", "opp-1", "demo")
+    # as_of takes a tz-aware datetime (or the core's RFC 3339 text) and a date a date
+    before = engine.query("li", {"type": "opportunity", "id": "opp-1", "as_of": START})
+    assert before["stage"] == "qualify"
+    report = engine.query(
+        "li", {"type": "daily_report", "rep": "wang", "day": date(2026, 3, 2), "as_of": START}
+    )
+    assert report["rep"] == "wang" and report["day"] == "2026-03-02"
+
+
+def test_a_bad_query_names_the_field_or_variant(engine: sp.Engine) -> None:
+    with pytest.raises(sp.ValidationError, match="unknown variant `opportunites`") as info:
+        engine.query("wang", {"type": "opportunites"})
+    assert info.value.field == "query"
+    with pytest.raises(sp.ValidationError, match="missing field `id`"):
+        engine.query("wang", {"type": "opportunity"})
+    with pytest.raises(sp.ValidationError, match="actor"):
+        engine.query("", {"type": "users"})
+    with pytest.raises(sp.NotFound) as missing:
+        engine.query("wang", {"type": "opportunity", "id": "ghost"})
+    assert missing.value.details["id"] == "ghost"
+
+
+def test_the_engine_funnel_picks_a_currency_section(
+    engine: sp.Engine, clock: sp.ManualClock
+) -> None:
+    assert engine.funnel("sales").total["opportunities"] == 1  # one currency: its section
+    engine.create_opportunity(
+        "qian",
+        sp.NewOpportunity(
+            "opp-2", "sales", "acme", "qian", "USD deal", sp.Money("500", "USD"),
+            expected_close=date(2026, 6, 30),
+        ),
+    )
+    with pytest.raises(sp.ValidationError, match="CNY, USD") as info:
+        engine.funnel("sales")
+    assert info.value.field == "currency"
+    cny, usd = engine.funnel("sales", currency="CNY"), engine.funnel("sales", currency="USD")
+    assert cny.to_dict()["currency"] == "CNY" and usd.to_dict()["currency"] == "USD"
+    assert cny.total["opportunities"] == usd.total["opportunities"] == 1
+    with pytest.raises(sp.ValidationError, match="EUR") as absent:
+        engine.funnel("sales", currency="EUR")
+    assert absent.value.field == "currency"
+    # forecast and calibration pick their section the same way
+    assert engine.forecast("sales", currency="USD")["opportunities"] == 1
+    assert "brier" in engine.calibration("sales", currency="CNY")
+    with pytest.raises(sp.ValidationError, match="currency"):
+        engine.forecast("sales")
