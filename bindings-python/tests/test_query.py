@@ -70,3 +70,16 @@ def test_the_engine_funnel_picks_a_currency_section(
     assert "brier" in engine.calibration("sales", currency="CNY")
     with pytest.raises(sp.ValidationError, match="currency"):
         engine.forecast("sales")
+
+
+def test_a_pipeline_without_deals_answers_any_currency_with_its_empty_section() -> None:
+    engine = sp.Engine()
+    engine.register_user("root", {"id": "root", "name": "Root", "role": "admin"})
+    engine.define_pipeline(
+        "root",
+        {"id": "sales", "name": "Sales", "stages": [{"id": "a", "name": "A", "probability": 0.5}]},
+    )
+    for currency in (None, "CNY"):
+        report = engine.funnel("sales", currency=currency)
+        assert report.total["opportunities"] == 0
+        assert report.to_dict()["currency"] is None

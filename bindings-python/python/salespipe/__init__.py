@@ -822,9 +822,10 @@ def _pairs(sections: List[Dict[str, Any]]) -> List[Tuple[Optional[str], Any]]:
 
 
 def _section(sections: Iterable[Tuple[Optional[str], _T]], currency: Optional[str]) -> _T:
-    """The report of one currency section: the only one, or the one of ``currency``."""
+    """The report of one currency section: the only one, or the one of ``currency``. A
+    pipeline without deals has one empty section, whatever ``currency`` asks for."""
     by_currency = dict(sections)
-    if currency is None and len(by_currency) == 1:
+    if len(by_currency) == 1 and (currency is None or None in by_currency):
         return next(iter(by_currency.values()))
     if currency is not None and currency in by_currency:
         return by_currency[currency]
