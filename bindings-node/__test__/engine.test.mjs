@@ -1,0 +1,176 @@
+// The JavaScript surface: error classes, Dates, money, SQLite reopened, async open and queries.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const sp = require('../index.js')
+const { Engine, ManualClock, SalespipeError } = sp
+
+const START = new Date('2026-03-02T01:00:00Z')
+
+function seed(engine) {
+  engine.registerUser('admin', { id: 'admin', name: 'Admin', role: 'admin' })
+  engine.registerUser('admin', { id: 'wang', name: '王芳', role: 'rep', manager: 'admin' })
+  engine.definePipeline('admin', {
+    id: 'sales',
+    name: 'Sales',
+    stages: [
+      { id: 'qualify', name: 'Qualify', probability: 0.1, exit: [{ type: 'checklist', item: 'budget' }] },
+      { id: 'demo', name: 'Demo', probability: 0.3 },
+    ],
+  })
+  engine.createCustomer('wang', { id: 'acme', name: 'Acme', owner: 'wang' })
+}
+
+function opportunity(amount) {
+  return { id: 'opp-1', pipeline: 'sales', customer: 'acme', owner: 'wang', name: 'ERP', amount }
+}
+
+function fresh() {
+  const clock = new ManualClock(START)
+  const engine = new Engine({ clock })
+  seed(engine)
+  return { clock, engine }
+}
+
+const events = (engine) => engine.query('conformance', { type: 'events', after: 0, limit: 1000000 }).length
+
+test('typed commands and reads over execute and query', () => {
+  const { engine, clock } = fresh()
+  const recorded = engine.createOpportunity('wang', opportunity({ minor: 12000000n, currency: 'CNY' }))
+  assert.equal(recorded.length, 1)
+  assert.equal(recorded[0].event.type, 'opportunity_created')
+  assert.equal(engine.check('wang', 'opp-1', 'demo').target, 'demo')
+  engine.tick('wang', 'opp-1', 'budget')
+  clock.advance(60_000)
+  engine.advance('wang', 'opp-1', 'demo')
+  const opp = engine.opportunity('wang', 'opp-1')
+  assert.equal(opp.stage, 'demo')
+  assert.deepEqual(opp.amount, { minor: 12000000, currency: 'CNY' })
+  assert.equal(engine.timeline('wang', 'opp-1').length, 2)
+  assert.equal(engine.opportunity('wang', 'opp-1', START).stage, 'qualify')
+  assert.deepEqual(engine.now(), new Date('2026-03-02T01:01:00Z'))
+  assert.ok(Array.isArray(engine.due('wang', engine.now())))
+  const next = engine.nextDueAfter('wang', engine.now())
+  assert.ok(next === null || next instanceof Date)
+})
+
+test('money as bigint, integer string or decimal string; never a float', () => {
+  for (const amount of [{ minor: 5n, currency: 'CNY' }, { minor: '5', currency: 'CNY' }, '0.05 CNY']) {
+    const { engine } = fresh()
+    engine.createOpportunity('wang', opportunity(amount))
+    assert.equal(engine.opportunity('wang', 'opp-1').amount.minor, 5)
+  }
+  const { engine } = fresh()
+  const before = events(engine)
+  for (const [amount, field] of [
+    [{ minor: 1.5, currency: 'CNY' }, 'opportunity.amount.minor'],
+    [1200.5, 'opportunity.amount'],
+  ]) {
+    assert.throws(
+      () => engine.createOpportunity('wang', opportunity(amount)),
+      (err) => err instanceof sp.ValidationError && err.code === 'validation' && err.details.field === field,
+    )
+    assert.throws(
+      () => engine.execute('wang', { type: 'create_opportunity', opportunity: opportunity(amount) }),
+      (err) => err instanceof sp.ValidationError && err.details.field === `command.${field}`,
+    )
+  }
+  assert.throws(() => engine.createOpportunity('wang', opportunity('12,00 CNY')), sp.ValidationError)
+  assert.equal(events(engine), before)
+})
+
+test('Dates in and out; an invalid Date is a validation error', () => {
+  const { engine, clock } = fresh()
+  assert.deepEqual(clock.now(), START)
+  clock.set(new Date('2026-03-03T00:00:00Z'))
+  assert.deepEqual(engine.now(), new Date('2026-03-03T00:00:00Z'))
+  const bad = new Date('not a date')
+  assert.throws(() => clock.set(bad), (err) => err instanceof sp.ValidationError && err.details.field === 'at')
+  assert.throws(() => new ManualClock(bad), sp.ValidationError)
+  assert.throws(() => engine.due('wang', bad), sp.ValidationError)
+  assert.throws(() => engine.query('wang', { type: 'opportunities', as_of: bad }), sp.ValidationError)
+  assert.throws(() => clock.advance(-1), sp.ValidationError)
+  // A nested Date crosses as an instant.
+  engine.createOpportunity('wang', opportunity('1 CNY'))
+  assert.throws(
+    () => engine.query('wang', { type: 'opportunity', id: 'opp-1', as_of: new Date('2026-03-02T00:00:00Z') }),
+    sp.NotFoundError,
+  )
+  const q = engine.query('wang', { type: 'opportunity', id: 'opp-1', as_of: new Date('2026-03-03T00:00:00Z') })
+  assert.equal(q.id, 'opp-1')
+})
+
+test('errors: one class per code, code and details from the core', () => {
+  const { engine } = fresh()
+  engine.createOpportunity('wang', opportunity('10 CNY'))
+  const before = events(engine)
+  assert.throws(
+    () => engine.advance('wang', 'opp-1', 'demo'),
+    (err) =>
+      err instanceof sp.GateNotMetError &&
+      err instanceof SalespipeError &&
+      err instanceof Error &&
+      err.code === 'gate_not_met' &&
+      err.report.target === 'demo' &&
+      Array.isArray(err.report.items) &&
+      err.details.report === err.report,
+  )
+  assert.equal(events(engine), before)
+  assert.throws(
+    () => engine.win('wang', 'nope'),
+    (err) => err instanceof sp.NotFoundError && err.details.kind === 'opportunity' && err.details.id === 'nope',
+  )
+  assert.throws(() => engine.createCustomer('wang', { id: 'acme', name: 'again', owner: 'wang' }), sp.AlreadyExistsError)
+  assert.throws(() => engine.definePipeline('wang', { id: 'p2', name: 'x', stages: [{ id: 'a', name: 'A', probability: 0.1 }] }), sp.PermissionDeniedError)
+  assert.throws(() => engine.definePipeline('admin', { id: 'p3', name: 'x', stages: [] }), sp.InvalidDefinitionError)
+  assert.throws(() => engine.execute('wang', { type: 'no_such_command' }), sp.ValidationError)
+  assert.throws(() => engine.execute('', { type: 'win', opportunity: 'opp-1' }), sp.ValidationError)
+  assert.throws(() => engine.tick('wang', 'opp-1', 42), sp.ValidationError)
+  assert.throws(() => new Engine({ store: join(tmpdir(), 'no', 'such', 'dir', 'x.sqlite') }), sp.StorageError)
+  assert.equal(events(engine), before)
+})
+
+test('a SQLite file reopened by a second engine', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
+  try {
+    const store = join(dir, 'pipeline.sqlite')
+    const clock = new ManualClock(START)
+    const first = new Engine({ store, clock })
+    seed(first)
+    first.createOpportunity('wang', opportunity('99.99 CNY'))
+    const second = new Engine({ store, clock })
+    assert.equal(second.opportunity('wang', 'opp-1').amount.minor, 9999)
+    first.tick('wang', 'opp-1', 'budget')
+    second.catchUp()
+    assert.equal(events(second), events(first))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('async: Engine.open replays a store off the event loop, queryAsync answers reports', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
+  try {
+    const store = join(dir, 'pipeline.sqlite')
+    const clock = new ManualClock(START)
+    const first = new Engine({ store, clock })
+    seed(first)
+    first.createOpportunity('wang', opportunity('100 CNY'))
+    const opened = await Engine.open({ store, clock })
+    assert.ok(opened instanceof Engine)
+    assert.equal(opened.opportunity('wang', 'opp-1').name, 'ERP')
+    const funnel = await opened.queryAsync('wang', { type: 'funnel', pipeline: 'sales' })
+    assert.deepEqual(funnel, opened.query('wang', { type: 'funnel', pipeline: 'sales' }))
+    await assert.rejects(opened.queryAsync('wang', { type: 'opportunity', id: 'nope' }), sp.NotFoundError)
+    await assert.rejects(Engine.open({ store: join(dir, 'no', 'x.sqlite') }), sp.StorageError)
+    const memory = await Engine.open()
+    assert.deepEqual(memory.query('x', { type: 'users' }), [])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

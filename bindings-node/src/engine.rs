@@ -1,0 +1,607 @@
+//! `Engine` and `ManualClock`: the core engine behind a read-write lock, spoken to in the
+//! core's JSON.
+//!
+//! Commands take the lock alone; queries share it. The cheap calls are synchronous;
+//! `Engine.open` (replaying a SQLite store) and `queryAsync` (heavy reports) run on libuv's
+//! thread pool as `AsyncTask`s and return Promises.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, ToNapiValue, TypeName, ValueType};
+use napi::{Env, Task};
+use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query};
+use serde_json::{json, Map, Value};
+
+use crate::convert::{date, from_json, timestamp, to_json};
+use crate::error::{guard, guard_task};
+use napi::Result;
+
+/// A clock that moves only when told to; give it to an `Engine` to control time.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    inner: CoreClock,
+}
+
+#[napi]
+impl ManualClock {
+    /// A clock at `at` (default: the system time now).
+    #[napi(constructor)]
+    pub fn new(at: Option<DateTime<Utc>>) -> Result<Self, String> {
+        guard(|| {
+            let at = match at {
+                Some(at) => timestamp(&at, "at")?,
+                None => salespipe::Timestamp::from_datetime(&Utc::now()),
+            };
+            Ok(ManualClock {
+                inner: CoreClock::new(at),
+            })
+        })
+    }
+
+    /// The clock's time.
+    #[napi]
+    pub fn now(&self) -> DateTime<Utc> {
+        date(salespipe::Clock::now(&self.inner))
+    }
+
+    /// Sets the time.
+    #[napi]
+    pub fn set(&self, at: DateTime<Utc>) -> Result<(), String> {
+        guard(|| {
+            self.inner.set(timestamp(&at, "at")?);
+            Ok(())
+        })
+    }
+
+    /// Moves the time forward by `ms` milliseconds (a whole, non-negative number).
+    #[napi]
+    pub fn advance(&self, ms: f64) -> Result<(), String> {
+        guard(|| {
+            if !(ms.is_finite() && ms >= 0.0 && ms.fract() == 0.0) {
+                return Err(Error::validation(
+                    "ms",
+                    format!("{ms} is not a whole, non-negative number of milliseconds"),
+                ));
+            }
+            self.inner
+                .advance(std::time::Duration::from_millis(ms as u64));
+            Ok(())
+        })
+    }
+}
+
+/// How to build an `Engine`.
+#[napi(object)]
+#[allow(missing_debug_implementations)]
+pub struct EngineOptions<'env> {
+    /// A SQLite file (created if missing, replayed if it exists); in memory when absent.
+    pub store: Option<String>,
+    /// A manual clock; the system clock when absent.
+    pub clock: Option<ClassInstance<'env, ManualClock>>,
+}
+
+/// What an engine is built from, detached from JavaScript.
+#[derive(Debug)]
+struct Setup {
+    store: Option<String>,
+    clock: Option<CoreClock>,
+}
+
+impl Setup {
+    fn of(options: Option<EngineOptions<'_>>) -> Self {
+        match options {
+            Some(o) => Setup {
+                store: o.store,
+                clock: o.clock.map(|c| c.inner.clone()),
+            },
+            None => Setup {
+                store: None,
+                clock: None,
+            },
+        }
+    }
+
+    fn build(self) -> salespipe::Result<CoreEngine> {
+        let builder = CoreEngine::builder();
+        let builder = match self.clock {
+            Some(c) => builder.clock(c),
+            None => builder,
+        };
+        let builder = match self.store {
+            Some(path) => builder.store(salespipe::store::SqliteStore::open(path)?),
+            None => builder,
+        };
+        builder.build()
+    }
+}
+
+/// The error of a lock a panicking call left poisoned.
+fn poisoned<T>(_: T) -> Error {
+    Error::storage("the engine's lock is poisoned")
+}
+
+fn read(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockReadGuard<'_, CoreEngine>> {
+    engine.read().map_err(poisoned)
+}
+
+fn write(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockWriteGuard<'_, CoreEngine>> {
+    engine.write().map_err(poisoned)
+}
+
+/// Answers a query (the core's JSON) as `actor`.
+fn answer(engine: &RwLock<CoreEngine>, actor: &str, query: Value) -> salespipe::Result<Value> {
+    let query: Query = from_json(query, "query")?;
+    let result = read(engine)?.query(actor, query)?;
+    to_json(&result)
+}
+
+/// `{"type": kind, ...fields}`.
+fn tagged(kind: &str, fields: Value) -> Value {
+    let mut map = Map::new();
+    map.insert("type".to_owned(), Value::String(kind.to_owned()));
+    if let Value::Object(fields) = fields {
+        for (k, v) in fields {
+            if !v.is_null() {
+                map.insert(k, v);
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+/// Opens an engine on libuv's thread pool (replaying its store).
+#[derive(Debug)]
+#[cfg_attr(feature = "napi-noop-in-unit-test", allow(dead_code))]
+pub struct OpenTask {
+    setup: Option<Setup>,
+}
+
+// Under `napi-noop-in-unit-test` the class has no JavaScript side to resolve into.
+#[cfg(not(feature = "napi-noop-in-unit-test"))]
+impl Task for OpenTask {
+    type Output = CoreEngine;
+    type JsValue = Engine;
+
+    fn compute(&mut self) -> Result<CoreEngine> {
+        let setup = self.setup.take();
+        guard_task(|| {
+            setup
+                .ok_or_else(|| Error::storage("the engine was already opened"))?
+                .build()
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: CoreEngine) -> Result<Engine> {
+        Ok(Engine {
+            inner: Arc::new(RwLock::new(output)),
+        })
+    }
+}
+
+/// A JSON answer handed to JavaScript (the task's resolved value).
+#[derive(Debug)]
+pub struct Json(Value);
+
+impl TypeName for Json {
+    fn type_name() -> &'static str {
+        "any"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for Json {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        // SAFETY: the same environment and contract as the caller's.
+        unsafe { Value::to_napi_value(env, val.0) }
+    }
+}
+
+/// Answers a query on libuv's thread pool, sharing the engine's lock.
+#[derive(Debug)]
+pub struct QueryTask {
+    engine: Arc<RwLock<CoreEngine>>,
+    actor: String,
+    query: Option<Value>,
+}
+
+impl Task for QueryTask {
+    type Output = Value;
+    type JsValue = Json;
+
+    fn compute(&mut self) -> Result<Value> {
+        let query = self.query.take().unwrap_or(Value::Null);
+        guard_task(|| answer(&self.engine, &self.actor, query))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Value) -> Result<Json> {
+        Ok(Json(output))
+    }
+}
+
+/// The sales-pipeline engine: in memory unless `store` names a SQLite file.
+#[napi]
+#[derive(Debug)]
+pub struct Engine {
+    inner: Arc<RwLock<CoreEngine>>,
+}
+
+#[napi]
+impl Engine {
+    /// Builds an engine (synchronously replaying `store` if it exists; see `Engine.open`).
+    #[napi(constructor)]
+    pub fn new(options: Option<EngineOptions<'_>>) -> Result<Self, String> {
+        let setup = Setup::of(options);
+        guard(|| {
+            Ok(Engine {
+                inner: Arc::new(RwLock::new(setup.build()?)),
+            })
+        })
+    }
+
+    /// Builds an engine off the event loop (replaying a SQLite store on libuv's thread pool).
+    #[cfg(not(feature = "napi-noop-in-unit-test"))]
+    #[napi(ts_return_type = "Promise<Engine>")]
+    pub fn open(options: Option<EngineOptions<'_>>) -> AsyncTask<OpenTask> {
+        AsyncTask::new(OpenTask {
+            setup: Some(Setup::of(options)),
+        })
+    }
+
+    /// Runs a command (the JSON form of `salespipe::Command`) as `actor`; returns the
+    /// recorded events. A refused command writes nothing.
+    #[napi(
+        ts_args_type = "actor: string, command: Command",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn execute(&self, actor: String, command: Value) -> Result<Value, String> {
+        guard(|| {
+            let command: Command = from_json(command, "command")?;
+            let events = write(&self.inner)?.execute(actor.as_str(), command)?;
+            to_json(&events)
+        })
+    }
+
+    /// Answers a query (the JSON form of `salespipe::Query`) as `actor`: the plain JSON.
+    #[napi(ts_args_type = "actor: string, query: Query", ts_return_type = "any")]
+    pub fn query(&self, actor: String, query: Value) -> Result<Value, String> {
+        guard(|| answer(&self.inner, &actor, query))
+    }
+
+    /// `query` on libuv's thread pool: for the heavy reports (funnel, attainment, the daily
+    /// team report), off the event loop.
+    #[napi(
+        ts_args_type = "actor: string, query: Query",
+        ts_return_type = "Promise<any>"
+    )]
+    pub fn query_async(&self, actor: String, query: Value) -> AsyncTask<QueryTask> {
+        AsyncTask::new(QueryTask {
+            engine: Arc::clone(&self.inner),
+            actor,
+            query: Some(query),
+        })
+    }
+
+    /// The engine clock's time.
+    #[napi]
+    pub fn now(&self) -> Result<DateTime<Utc>, String> {
+        guard(|| Ok(date(read(&self.inner)?.now())))
+    }
+
+    /// Folds in what other engines appended to a shared store.
+    #[napi]
+    pub fn catch_up(&self) -> Result<(), String> {
+        guard(|| write(&self.inner)?.catch_up())
+    }
+
+    fn run(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {
+        self.execute(actor.to_owned(), tagged(kind, fields))
+    }
+
+    fn ask(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {
+        self.query(actor.to_owned(), tagged(kind, fields))
+    }
+
+    // ----- typed commands: one-liners over execute -------------------------------------
+
+    /// Defines a pipeline (`define_pipeline`).
+    #[napi(
+        ts_args_type = "actor: string, pipeline: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<Value, String> {
+        self.run(&actor, "define_pipeline", json!({ "pipeline": pipeline }))
+    }
+
+    /// Defines an approval process (`define_process`).
+    #[napi(
+        ts_args_type = "actor: string, process: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn define_process(&self, actor: String, process: Value) -> Result<Value, String> {
+        self.run(&actor, "define_process", json!({ "process": process }))
+    }
+
+    /// Registers a user (`register_user`).
+    #[napi(
+        ts_args_type = "actor: string, user: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn register_user(&self, actor: String, user: Value) -> Result<Value, String> {
+        self.run(&actor, "register_user", json!({ "user": user }))
+    }
+
+    /// Creates a customer (`create_customer`).
+    #[napi(
+        ts_args_type = "actor: string, customer: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn create_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
+        self.run(&actor, "create_customer", json!({ "customer": customer }))
+    }
+
+    /// Creates an opportunity (`create_opportunity`); `amount` is money.
+    #[napi(
+        ts_args_type = "actor: string, opportunity: NewOpportunity",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn create_opportunity(&self, actor: String, opportunity: Value) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "create_opportunity",
+            json!({ "opportunity": opportunity }),
+        )
+    }
+
+    /// Changes an opportunity's fields (`update_opportunity`).
+    #[napi(
+        ts_args_type = "actor: string, opportunity: string, patch: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn update_opportunity(
+        &self,
+        actor: String,
+        opportunity: String,
+        patch: Value,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "update_opportunity",
+            json!({ "opportunity": opportunity, "patch": patch }),
+        )
+    }
+
+    /// Ticks a checklist item.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn tick(&self, actor: String, opportunity: String, item: String) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "tick",
+            json!({ "opportunity": opportunity, "item": item }),
+        )
+    }
+
+    /// Unticks a checklist item.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn untick(
+        &self,
+        actor: String,
+        opportunity: String,
+        item: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "untick",
+            json!({ "opportunity": opportunity, "item": item }),
+        )
+    }
+
+    /// Advances through the gates to a later stage or `won`.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn advance(&self, actor: String, opportunity: String, to: String) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "advance",
+            json!({ "opportunity": opportunity, "to": to }),
+        )
+    }
+
+    /// Forces a move past unmet gates (a manager above the owner, with a reason).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn force_advance(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+        reason: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "force_advance",
+            json!({ "opportunity": opportunity, "to": to, "reason": reason }),
+        )
+    }
+
+    /// Moves back to an earlier stage.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn move_back(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+        reason: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "move_back",
+            json!({ "opportunity": opportunity, "to": to, "reason": reason }),
+        )
+    }
+
+    /// Wins: an advance to `won` through every remaining gate.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn win(&self, actor: String, opportunity: String) -> Result<Value, String> {
+        self.run(&actor, "win", json!({ "opportunity": opportunity }))
+    }
+
+    /// Loses, for a reason, maybe to a competitor.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn lose(
+        &self,
+        actor: String,
+        opportunity: String,
+        reason: String,
+        competitor: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "lose",
+            json!({ "opportunity": opportunity, "reason": reason, "competitor": competitor }),
+        )
+    }
+
+    /// Reopens a won or lost opportunity (into `stage`, default its last stage).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn reopen(
+        &self,
+        actor: String,
+        opportunity: String,
+        reason: String,
+        stage: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "reopen",
+            json!({ "opportunity": opportunity, "reason": reason, "stage": stage }),
+        )
+    }
+
+    /// Submits an approval request of `process`.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn submit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        process: String,
+        request: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "submit_approval",
+            json!({ "opportunity": opportunity, "process": process, "request": request }),
+        )
+    }
+
+    /// Decides the current step of an approval request.
+    #[napi(
+        ts_args_type = "actor: string, opportunity: string, request: string, decision: Decision, comment?: string",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn decide_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+        decision: String,
+        comment: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "decide_approval",
+            json!({ "opportunity": opportunity, "request": request, "decision": decision,
+                    "comment": comment }),
+        )
+    }
+
+    /// Logs an activity (a call, a visit, a meeting, ...).
+    #[napi(
+        ts_args_type = "actor: string, activity: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn log_activity(&self, actor: String, activity: Value) -> Result<Value, String> {
+        self.run(&actor, "log_activity", json!({ "activity": activity }))
+    }
+
+    /// Creates a task.
+    #[napi(
+        ts_args_type = "actor: string, task: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn create_task(&self, actor: String, task: Value) -> Result<Value, String> {
+        self.run(&actor, "create_task", json!({ "task": task }))
+    }
+
+    /// Completes a task.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn complete_task(&self, actor: String, task: String) -> Result<Value, String> {
+        self.run(&actor, "complete_task", json!({ "task": task }))
+    }
+
+    // ----- typed reads: one-liners over query ------------------------------------------
+
+    /// An opportunity (as of `asOf` when given).
+    #[napi(ts_return_type = "any")]
+    pub fn opportunity(
+        &self,
+        actor: String,
+        id: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = guard(|| as_of.map(|t| timestamp(&t, "asOf")).transpose())?;
+        self.ask(&actor, "opportunity", json!({ "id": id, "as_of": as_of }))
+    }
+
+    /// An opportunity's timeline, oldest first.
+    #[napi(ts_return_type = "any[]")]
+    pub fn timeline(
+        &self,
+        actor: String,
+        id: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = guard(|| as_of.map(|t| timestamp(&t, "asOf")).transpose())?;
+        self.ask(&actor, "timeline", json!({ "id": id, "as_of": as_of }))
+    }
+
+    /// The gate report: what is met and missing to move `id` to `target`.
+    #[napi(ts_return_type = "GateReport")]
+    pub fn check(&self, actor: String, id: String, target: String) -> Result<Value, String> {
+        self.ask(&actor, "gate", json!({ "id": id, "target": target }))
+    }
+
+    /// The reminders due at `at` (of one recipient, at most `limit`, when given).
+    #[napi(ts_return_type = "any[]")]
+    pub fn due(
+        &self,
+        actor: String,
+        at: DateTime<Utc>,
+        recipient: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<Value, String> {
+        let at = guard(|| timestamp(&at, "at"))?;
+        self.ask(
+            &actor,
+            "due",
+            json!({ "at": at, "recipient": recipient, "limit": limit }),
+        )
+    }
+
+    /// The next instant after `at` at which a reminder comes due, or null.
+    #[napi]
+    pub fn next_due_after(
+        &self,
+        actor: String,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, String> {
+        let at = guard(|| timestamp(&at, "at"))?;
+        let next = self.ask(&actor, "next_due_after", json!({ "at": at }))?;
+        guard(|| {
+            let next: Option<salespipe::Timestamp> = from_json(next, "next_due_after")?;
+            Ok(next.map(date))
+        })
+    }
+}
