@@ -191,7 +191,7 @@ pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Fore
         amount += i128::from(a);
         terms.push((a, p));
     }
-    let expected: f64 = terms.iter().map(|&(a, p)| a as f64 * p).sum();
+    let expected = super::sum_f64(terms.iter().map(|&(a, p)| a as f64 * p));
     let amount = i64::try_from(amount).map_err(|_| Error::money("forecast amount overflows"))?;
     let mut out = Forecast {
         opportunities: terms.len() as u64,
