@@ -638,3 +638,27 @@ fn an_empty_forecast_expects_positive_zero() {
         assert!(json.contains(r#""expected":0.0,"#), "{json}");
     }
 }
+
+#[test]
+fn an_expected_close_is_a_utc_midnight_or_no_date() {
+    // midnights, before 1970 too, and NO_DATE are accepted
+    let mut t = scenario();
+    t.expected_close_ms = vec![0, 30 * DAY, -3 * DAY, NO_DATE];
+    assert!(funnel_both(&t.input(), at(100), Window::all()).is_ok());
+    for bad in [
+        30 * DAY + 1,
+        30 * DAY + 3_600_000,
+        -1,
+        -3 * DAY - 1,
+        NO_DATE + 1,
+    ] {
+        let mut t = scenario();
+        t.expected_close_ms[3] = bad;
+        assert_eq!(err_field(&t), "opportunities[3].expected_close_ms", "{bad}");
+        // the forecast and the calibration validate the same input
+        let f = forecast(&t.input(), &ForecastParams::new(at(100), Window::all()));
+        assert_eq!(f.unwrap_err().code(), ErrorCode::Validation);
+        let c = calibration(&t.input(), at(100), Window::all());
+        assert_eq!(c.unwrap_err().code(), ErrorCode::Validation);
+    }
+}
