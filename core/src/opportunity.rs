@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::approval::ApprovalRequest;
 use crate::clock::Timestamp;
@@ -354,7 +354,7 @@ impl Serialize for Checklist {
 }
 
 impl<'de> Deserialize<'de> for Checklist {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         Ok(Vec::<std::borrow::Cow<'de, str>>::deserialize(d)?
             .into_iter()
             .collect())
@@ -518,6 +518,10 @@ impl NewOpportunity {
 
 /// A partial update of an opportunity: only the fields given change.
 ///
+/// In JSON a field that is absent stays as it is; a clearable field (`expected_close`,
+/// `source`, `forecast_category`) given as `null` is cleared (`Some(None)`), and serialises
+/// back to `null` (an unchanged field is left out).
+///
 /// ```
 /// use salespipe::OpportunityPatch;
 /// let patch = OpportunityPatch { name: Some("Acme ERP, phase 1".into()), ..Default::default() };
@@ -539,10 +543,18 @@ pub struct OpportunityPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_from_products: Option<bool>,
     /// New expected close date (`Some(None)` clears it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expected_close: Option<Option<NaiveDate>>,
     /// New source (`Some(None)` clears it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source: Option<Option<String>>,
     /// Replaces the product lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -557,8 +569,23 @@ pub struct OpportunityPatch {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, Option<FieldValue>>,
     /// New forecast category (`Some(None)` returns to the stage's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub forecast_category: Option<Option<ForecastCategory>>,
+}
+
+/// A field that is present, `null` included, is `Some`: with `#[serde(default)]` an absent
+/// field stays `None` ("unchanged") and `null` is `Some(None)` ("clear"). Serde alone reads
+/// `null` into an `Option<Option<_>>` as `None`.
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 impl OpportunityPatch {

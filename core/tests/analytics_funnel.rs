@@ -624,3 +624,41 @@ fn huge_time_spans_take_the_wide_dwell_path() {
     assert_eq!(s[0].dwell.median_seconds, Some(DAY_S));
     assert_eq!(s[1].dwell.median_seconds, Some((far - DAY) as f64 / 1000.0));
 }
+
+#[test]
+fn an_empty_forecast_expects_positive_zero() {
+    let empty = FunnelTable::new(stages());
+    let nothing_in_period = table(&[(1, 0, 100, 0)], &[(1, 0, Q)]);
+    let period = Window::new(Some(at(10)), Some(at(20))); // no expected close at all: NO_DATE
+    for t in [&empty, &nothing_in_period] {
+        let f = forecast(&t.input(), &ForecastParams::new(at(5), period)).unwrap();
+        assert_eq!(f.opportunities, 0);
+        assert_eq!(f.expected.to_bits(), 0.0f64.to_bits(), "{}", f.expected);
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.contains(r#""expected":0.0,"#), "{json}");
+    }
+}
+
+#[test]
+fn an_expected_close_is_a_utc_midnight_or_no_date() {
+    // midnights, before 1970 too, and NO_DATE are accepted
+    let mut t = scenario();
+    t.expected_close_ms = vec![0, 30 * DAY, -3 * DAY, NO_DATE];
+    assert!(funnel_both(&t.input(), at(100), Window::all()).is_ok());
+    for bad in [
+        30 * DAY + 1,
+        30 * DAY + 3_600_000,
+        -1,
+        -3 * DAY - 1,
+        NO_DATE + 1,
+    ] {
+        let mut t = scenario();
+        t.expected_close_ms[3] = bad;
+        assert_eq!(err_field(&t), "opportunities[3].expected_close_ms", "{bad}");
+        // the forecast and the calibration validate the same input
+        let f = forecast(&t.input(), &ForecastParams::new(at(100), Window::all()));
+        assert_eq!(f.unwrap_err().code(), ErrorCode::Validation);
+        let c = calibration(&t.input(), at(100), Window::all());
+        assert_eq!(c.unwrap_err().code(), ErrorCode::Validation);
+    }
+}

@@ -56,7 +56,7 @@ pub enum ForecastMethod {
     },
     /// Always exact (an error past 4,000,000 distinct totals).
     Exact,
-    /// Always Monte Carlo.
+    /// Always Monte Carlo (the order of the draws: see [`forecast()`]).
     MonteCarlo {
         /// Samples.
         samples: u32,
@@ -138,6 +138,15 @@ pub struct Forecast {
 }
 
 /// Computes the forecast. The input is validated as by [`funnel`].
+///
+/// The deals counted are the opportunities open at `as_of` whose expected close falls in the
+/// period, taken in the order of the opportunity table's rows. Monte Carlo is reproducible:
+/// it draws sample after sample, and in each sample one uniform number per counted deal in
+/// that order (a deal whose probability is 0 or 1 included), from xoshiro256** seeded with
+/// `seed`. The same seed and the same table give the same numbers on every platform; a deal
+/// added to the table changes the draws of the deals after it. The engine's tables
+/// ([`FunnelTable::from_events`](crate::analytics::FunnelTable::from_events)) list the
+/// opportunities in the order they were created.
 pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Forecast> {
     // validates the whole input (and gives the empirical rates when asked)
     let (window, mode) = match params.probabilities {
@@ -191,7 +200,7 @@ pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Fore
         amount += i128::from(a);
         terms.push((a, p));
     }
-    let expected: f64 = terms.iter().map(|&(a, p)| a as f64 * p).sum();
+    let expected = super::sum_f64(terms.iter().map(|&(a, p)| a as f64 * p));
     let amount = i64::try_from(amount).map_err(|_| Error::money("forecast amount overflows"))?;
     let mut out = Forecast {
         opportunities: terms.len() as u64,

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::quantile::{nearest_rank, Quantile};
-use super::table::{FunnelInput, LOST_CODE, MAX_STAGES, WON_CODE};
+use super::table::{FunnelInput, LOST_CODE, MAX_STAGES, NO_DATE, WON_CODE};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 
@@ -311,7 +311,8 @@ pub fn funnel(input: &FunnelInput<'_>, params: &FunnelParams) -> Result<FunnelRe
 /// the number of group names (or dense: below the number of opportunities); every event's
 /// opportunity in the opportunity table, its stage known, its time not before creation; an
 /// opportunity's first event enters an open stage; a closed opportunity is not closed again
-/// without a reopen. Every row is validated, also those after `as_of`.
+/// without a reopen; an expected close is a UTC midnight (a date) or [`NO_DATE`]. Every row
+/// is validated, also those after `as_of`.
 ///
 /// Events sorted by (opp, time) are read in place; otherwise they are sorted once (stably,
 /// so equal timestamps keep their input order) through a permutation of row indices.
@@ -344,6 +345,9 @@ pub fn funnel_both(
         cumulative,
     })
 }
+
+/// Milliseconds in a UTC day.
+const DAY_MS: i64 = 86_400_000;
 
 fn bad(field: String, message: impl Into<String>) -> Error {
     Error::validation(field, message)
@@ -411,7 +415,12 @@ fn prepare(input: &FunnelInput<'_>) -> Result<Prepared> {
     } else {
         n_groups
     };
-    for (i, (&a, &g)) in op.amount_minor.iter().zip(op.group).enumerate() {
+    let rows = op
+        .amount_minor
+        .iter()
+        .zip(op.group)
+        .zip(op.expected_close_ms);
+    for (i, ((&a, &g), &close)) in rows.enumerate() {
         if a < 0 {
             return Err(bad(
                 format!("opportunities[{i}].amount_minor"),
@@ -422,6 +431,12 @@ fn prepare(input: &FunnelInput<'_>) -> Result<Prepared> {
             return Err(bad(
                 format!("opportunities[{i}].group"),
                 format!("group code {g} is not below {group_limit}"),
+            ));
+        }
+        if close != NO_DATE && close.rem_euclid(DAY_MS) != 0 {
+            return Err(bad(
+                format!("opportunities[{i}].expected_close_ms"),
+                format!("{close} is not a UTC midnight (a date), nor NO_DATE"),
             ));
         }
     }

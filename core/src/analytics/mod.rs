@@ -48,3 +48,23 @@ pub use table::{
 };
 
 pub use crate::clock::Timestamp;
+
+/// The sum of `xs` from `+0.0`, in order. `Iterator::sum` over `f64` starts from `-0.0` (the
+/// exact neutral element of IEEE addition), so the sum of nothing is `-0.0` and reports
+/// `-0.0` in JSON; every report's float sum goes through here instead.
+pub(crate) fn sum_f64(xs: impl IntoIterator<Item = f64>) -> f64 {
+    xs.into_iter().fold(0.0, |acc, x| acc + x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sum_f64;
+
+    #[test]
+    fn sums_start_from_positive_zero() {
+        assert_eq!(sum_f64([]).to_bits(), 0.0f64.to_bits());
+        assert_eq!(sum_f64([-0.0]).to_bits(), 0.0f64.to_bits());
+        assert_eq!(sum_f64([0.5, -0.5]).to_bits(), 0.0f64.to_bits());
+        assert_eq!(sum_f64([1.0, 2.5, -4.0]), -0.5);
+    }
+}

@@ -78,7 +78,8 @@ pub struct Opportunities<'a> {
     pub group: &'a [u32],
     /// Creation time, UTC milliseconds.
     pub created_ms: &'a [i64],
-    /// Expected close (UTC midnight of the date, in milliseconds), or [`NO_DATE`].
+    /// Expected close (UTC midnight of the date, in milliseconds), or [`NO_DATE`]; another
+    /// time of day is refused by the validation (`opportunities[i].expected_close_ms`).
     pub expected_close_ms: &'a [i64],
 }
 

@@ -366,7 +366,9 @@ pub enum Query {
         #[serde(default)]
         as_of: Option<Timestamp>,
     },
-    /// The forecast of a pipeline's open deals, one section per currency.
+    /// The forecast of a pipeline's open deals, one section per currency. Monte Carlo draws
+    /// for the deals in the order they were created (see [`crate::analytics::forecast()`]),
+    /// so the same seed over the same history gives the same numbers.
     Forecast {
         /// The pipeline.
         pipeline: PipelineId,

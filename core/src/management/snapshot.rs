@@ -106,7 +106,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::forecast::{distribution, Forecast};
-use crate::analytics::ForecastMethod;
+use crate::analytics::{sum_f64, ForecastMethod};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::{ActorId, OpportunityId, SnapshotId};
@@ -708,10 +708,9 @@ pub fn forecast_accuracy(input: &AccuracyInput<'_>, as_of: Timestamp) -> Result<
                 .filter_map(|c| c.absolute_percentage_error.map(|f| f.get(k)))
                 .collect();
             FigureAccuracy {
-                bias: (n > 0.0).then(|| errs.iter().sum::<f64>() / n),
-                mean_absolute_error: (n > 0.0)
-                    .then(|| errs.iter().map(|e| e.abs()).sum::<f64>() / n),
-                mape: (!apes.is_empty()).then(|| apes.iter().sum::<f64>() / apes.len() as f64),
+                bias: (n > 0.0).then(|| sum_f64(errs.iter().copied()) / n),
+                mean_absolute_error: (n > 0.0).then(|| sum_f64(errs.iter().map(|e| e.abs())) / n),
+                mape: (!apes.is_empty()).then(|| sum_f64(apes.iter().copied()) / apes.len() as f64),
                 mape_snapshots: apes.len() as u64,
             }
         };
