@@ -7,7 +7,9 @@ the KPIs are computed by the core (``salespipe::analytics``) with the GIL releas
   or int64 UTC milliseconds), ``stage`` (stage ids of the pipeline plus ``"won"`` / ``"lost"``,
   or the core's u16 stage codes);
 - ``opportunities``: ``opp``, ``amount`` (integer minor units: floats are refused),
-  ``created`` (time), optional ``expected_close`` (a date, or a time at UTC midnight; nulls allowed; another time of day is a ``ValidationError`` naming the row), and the ``by`` column.
+  ``created`` (time), optional ``expected_close`` (a date, or a time at UTC midnight; nulls
+  allowed; another time of day is a ``ValidationError`` naming the row), and the ``by``
+  column.
 
 Columns already in the core's dtypes (uint64 ids, int64 ms, uint16 stages, uint32 groups,
 int64 amounts) are read without copying.
