@@ -12,8 +12,9 @@ use salespipe::management::target::*;
 use salespipe::user::reporting_line;
 use salespipe::*;
 
-/// admin (no manager); a→b→a (a loop), c→a (below the loop); s→s (a self-manager, which the
-/// engine refuses, so it comes straight from the store), t→s; m (no manager), r→m.
+/// admin (no manager); a→b→a (a loop), c→a (below the loop); s→s (a self-manager); t→s; m (no
+/// manager), r→m. The engine refuses the ring's closing link b→a and the self-manager, so
+/// they come straight from the store (a hand-edited one).
 fn engine() -> Engine {
     let clock = ManualClock::new(t("2026-02-01T00:00:00Z"));
     let mut e = Engine::with_clock(clock);
@@ -21,7 +22,6 @@ fn engine() -> Engine {
         .unwrap();
     for (id, role, manager) in [
         ("a", Role::Manager, "b"),
-        ("b", Role::Manager, "a"),
         ("c", Role::Rep, "a"),
         ("t", Role::Rep, "s"),
         ("r", Role::Rep, "m"),
@@ -31,20 +31,28 @@ fn engine() -> Engine {
     }
     e.register_user("admin", User::new("m", "m", Role::Manager))
         .unwrap();
-    let err = e
-        .register_user("admin", User::new("s", "s", Role::Manager).managed_by("s"))
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Validation);
-    let event = NewEvent {
-        at: t("2026-01-01T00:00:00Z"),
-        actor: "admin".into(),
-        event: Event::UserRegistered {
-            user: User::new("s", "s", Role::Manager).managed_by("s"),
-        },
-    };
-    e.store().append("user/s", 0, vec![event]).unwrap();
-    e.catch_up().unwrap();
-    assert!(e.view().user(&"s".into()).unwrap().manager.is_some());
+    for (id, manager) in [("s", "s"), ("b", "a")] {
+        let user = User::new(id, id, Role::Manager).managed_by(manager);
+        let head = e.store().head().unwrap();
+        let err = e.register_user("admin", user.clone()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Validation);
+        assert!(err.to_string().contains("user.manager"), "{err}");
+        assert_eq!(
+            e.store().head().unwrap(),
+            head,
+            "a refused ring writes nothing"
+        );
+        let event = NewEvent {
+            at: t("2026-01-01T00:00:00Z"),
+            actor: "admin".into(),
+            event: Event::UserRegistered { user },
+        };
+        e.store()
+            .append(&format!("user/{id}"), 0, vec![event])
+            .unwrap();
+        e.catch_up().unwrap();
+        assert!(e.view().user(&id.into()).unwrap().manager.is_some());
+    }
     e
 }
 
@@ -173,4 +181,66 @@ fn policy_team_report_and_target_roll_up_agree_on_a_loop_and_a_self_manager() {
             ][..]
         )]
     );
+}
+
+/// A longer ring is refused too, and registering the user again with a manager outside the
+/// ring is accepted.
+#[test]
+fn a_ring_of_three_is_refused_and_a_line_out_of_it_accepted() {
+    let mut e = Engine::with_clock(ManualClock::new(t("2026-02-01T00:00:00Z")));
+    e.register_user("admin", User::new("admin", "Admin", Role::Admin))
+        .unwrap();
+    for (id, manager) in [("x", "y"), ("y", "z")] {
+        e.register_user(
+            "admin",
+            User::new(id, id, Role::Manager).managed_by(manager),
+        )
+        .unwrap();
+    }
+    let err = e
+        .register_user("admin", User::new("z", "z", Role::Manager).managed_by("x"))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    e.register_user(
+        "admin",
+        User::new("z", "z", Role::Manager).managed_by("admin"),
+    )
+    .unwrap();
+    let view = e.view();
+    let line: Vec<String> = reporting_line(&"x".into(), |id| view.user(id).ok())
+        .map(|m| m.to_string())
+        .collect();
+    assert_eq!(line, ["y", "z", "admin"]);
+}
+
+/// Reminders escalate along the same walk: to the manager above, never around a ring.
+#[test]
+fn escalation_follows_the_one_walk() {
+    let mut e = engine();
+    let rules = ReminderRules {
+        escalate_after: Some(std::time::Duration::from_secs(3_600)),
+        ..ReminderRules::default()
+    };
+    e.execute("admin", Command::SetReminderRules { rules })
+        .unwrap();
+    for owner in ["a", "c"] {
+        e.create_task(
+            "admin",
+            Task::new(
+                format!("task-{owner}"),
+                "call",
+                owner,
+                t("2026-02-02T00:00:00Z"),
+            ),
+        )
+        .unwrap();
+    }
+    let due = e.view().due(t("2026-02-03T00:00:00Z"));
+    let escalated: Vec<(&str, &str)> = due
+        .iter()
+        .filter(|r| r.escalated_from.is_some())
+        .map(|r| (r.task.as_ref().unwrap().as_str(), r.recipient.as_str()))
+        .collect();
+    // c's manager is a; a is in the ring a→b→a, so a's reminder escalates to nobody.
+    assert_eq!(escalated, [("task-c", "a")]);
 }

@@ -6,7 +6,8 @@ use super::{non_empty, Ctx, Events};
 use crate::engine::policy::Action;
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::user::User;
+use crate::id::ActorId;
+use crate::user::{reporting_line, User};
 
 /// Decides a registration (or update) of a user.
 #[inline(never)]
@@ -22,6 +23,27 @@ pub(super) fn register(cx: &Ctx<'_>, user: User) -> Result<Events> {
             "user.manager",
             "a user cannot manage themselves",
         ));
+    }
+    if let Some(manager) = &user.manager {
+        // The user's line as it would be with this registration: a user with a manager whose
+        // line is empty is in a ring (a→b→a), which has nobody at its top and nobody above
+        // anyone in it (see `reporting_line`).
+        let lookup = |id: &ActorId| -> Option<&User> {
+            if *id == user.id {
+                Some(&user)
+            } else {
+                cx.state.user(id)
+            }
+        };
+        if reporting_line(&user.id, lookup).next().is_none() {
+            return Err(Error::validation(
+                "user.manager",
+                format!(
+                    "{manager} is below {} in the reporting lines: a ring has nobody at its top",
+                    user.id
+                ),
+            ));
+        }
     }
     Ok(smallvec![Event::UserRegistered { user }])
 }

@@ -12,6 +12,7 @@ use crate::activity::Activity;
 use crate::clock::Timestamp;
 use crate::id::{ActivityId, ActorId, CustomerId, OpportunityId, TaskId};
 use crate::state::State;
+use crate::user::reporting_line;
 
 use crate::reminder::rules::{local_date, local_instant, scale};
 use crate::reminder::{Reminder, ReminderId, ReminderKind, TaskLead};
@@ -108,12 +109,11 @@ impl Out<'_> {
         let rule_due = r.due;
         let mark = self.st.reminders().mark(&r.id);
         let escalation = match (escalates, self.escalate) {
-            (true, Some(after)) => self
-                .st
-                .user(&r.recipient)
-                .and_then(|u| u.manager.clone())
-                .filter(|m| m != &r.recipient)
-                .map(|m| (m, after)),
+            // The recipient's manager as the one reporting-line walk has it: nobody in a
+            // ring (possible only in a hand-edited store) escalates to another.
+            (true, Some(after)) => reporting_line(&r.recipient, |id| self.st.user(id))
+                .next()
+                .map(|m| (m.clone(), after)),
             _ => None,
         };
         if let Some((manager, after)) = escalation {
