@@ -18,6 +18,9 @@ use crate::pipeline::{Pipeline, Position, LOST, WON};
 use crate::state::State;
 
 /// Decides an opportunity command; but for a creation, its events go to the record it read.
+/// Inlined into the dispatch: this is the hot path of the pipeline verbs, and a call would
+/// copy the command once more.
+#[inline(always)]
 pub(super) fn decide<'a>(cx: &Ctx<'a>, cmd: Command) -> Result<Decided<'a>> {
     match cmd {
         Command::CreateOpportunity { opportunity } => create(cx, opportunity).map(Decided::from),
@@ -181,6 +184,7 @@ fn update<'a>(
     Ok(Decided::on(target, events))
 }
 
+#[inline]
 fn advance<'a>(cx: &Ctx<'a>, opportunity: OpportunityId, to: StageId) -> Result<Decided<'a>> {
     let r = cx.open_deal(&opportunity)?;
     let o = &r.opportunity;
