@@ -88,7 +88,7 @@ function isPlainObject(v) {
   return proto === Object.prototype || proto === null
 }
 
-function minorUnits(v, path) {
+function minorUnits(v, path, depth) {
   if (typeof v === 'bigint') return v
   if (typeof v === 'string') {
     if (!/^-?[0-9]+$/.test(v.trim())) throw validation(path, `${JSON.stringify(v)} is not a whole number of minor units`)
@@ -100,25 +100,30 @@ function minorUnits(v, path) {
     }
     return v
   }
-  return wire(v, path, false)
+  return wire(v, path, false, depth)
 }
 
+// The deepest nesting an argument may have (serde_json's own limit for JSON text): a deeper
+// value is a ValidationError naming the path, not a stack overflow in the native conversion.
+const MAX_DEPTH = 128
+
 /** An argument as the native side takes it; `top` keeps a top-level Date a Date. */
-function wire(value, path, top) {
+function wire(value, path, top, depth = 0) {
+  if (depth > MAX_DEPTH) throw validation(path, `nested deeper than ${MAX_DEPTH} levels (a salespipe value never is)`)
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw validation(path, 'invalid Date')
     return top ? value : value.toISOString()
   }
-  if (Array.isArray(value)) return value.map((v, i) => wire(v, `${path}[${i}]`, false))
+  if (Array.isArray(value)) return value.map((v, i) => wire(v, `${path}[${i}]`, false, depth + 1))
   if (isPlainObject(value)) {
     const out = {}
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue
       const here = path ? `${path}.${k}` : k
-      if (k === 'minor') out[k] = minorUnits(v, here)
+      if (k === 'minor') out[k] = minorUnits(v, here, depth + 1)
       else if (k === 'amount' && typeof v === 'number') {
         throw validation(here, `${v} is not money: pass {minor: bigint | string, currency} or a decimal string like "1200.50 CNY"`)
-      } else out[k] = wire(v, here, false)
+      } else out[k] = wire(v, here, false, depth + 1)
     }
     return out
   }

@@ -5,13 +5,32 @@
 //! `index.js` has already turned nested `Date`s into RFC 3339 strings, `BigInt` minor units
 //! into integers and refused JS floats as money; here a decimal string at an `amount` key
 //! (`"1200.50 CNY"`) becomes the core's money (`{"minor": 120050, "currency": "CNY"}`).
+//!
+//! Nesting is bounded at [`MAX_DEPTH`] (128, serde_json's own limit for JSON text): `index.js`
+//! refuses a deeper argument before napi converts it, and [`money_strings`], which recurses,
+//! refuses one too (a validation error naming the path), so a value nested 20,000 deep is an
+//! error and not a stack overflow.
 
 use chrono::{DateTime, Utc};
 use salespipe::{Error, Money, Result, Timestamp};
 use serde_json::Value;
 
-/// Rewrites every decimal-string amount (`"amount": "1200.50 CNY"`) into the core's money.
+/// The deepest nesting a value may have (see the module's documentation).
+pub const MAX_DEPTH: usize = 128;
+
+/// Rewrites every decimal-string amount (`"amount": "1200.50 CNY"`) into the core's money;
+/// a value nested deeper than [`MAX_DEPTH`] is a validation error naming its path.
 pub fn money_strings(v: &mut Value, path: &str) -> Result<()> {
+    money_strings_at(v, path, 0)
+}
+
+fn money_strings_at(v: &mut Value, path: &str, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::validation(
+            if path.is_empty() { "value" } else { path },
+            format!("nested deeper than {MAX_DEPTH} levels (a salespipe value never is)"),
+        ));
+    }
     match v {
         Value::Object(map) => {
             for (k, item) in map.iter_mut() {
@@ -24,7 +43,7 @@ pub fn money_strings(v: &mut Value, path: &str) -> Result<()> {
                     Value::String(s) if k == "amount" => {
                         *item = decimal_money(s, &here)?;
                     }
-                    _ => money_strings(item, &here)?,
+                    _ => money_strings_at(item, &here, depth + 1)?,
                 }
             }
             Ok(())
@@ -32,7 +51,7 @@ pub fn money_strings(v: &mut Value, path: &str) -> Result<()> {
         Value::Array(items) => items
             .iter_mut()
             .enumerate()
-            .try_for_each(|(i, item)| money_strings(item, &format!("{path}[{i}]"))),
+            .try_for_each(|(i, item)| money_strings_at(item, &format!("{path}[{i}]"), depth + 1)),
         _ => Ok(()),
     }
 }
@@ -86,5 +105,29 @@ mod tests {
         let mut bad = json!({"opportunity": {"amount": "12,00"}});
         let e = money_strings(&mut bad, "").err();
         assert_eq!(e.map(|e| e.code().as_str()), Some("validation"));
+    }
+
+    #[test]
+    fn deep_values_are_refused_naming_the_path() {
+        // built and dropped iteratively below the bound; above it the error comes first
+        let mut v = json!(1);
+        for _ in 0..MAX_DEPTH {
+            v = json!([v]);
+        }
+        assert!(money_strings(&mut v, "").is_ok());
+        let mut deeper = json!({ "a": v });
+        let e = money_strings(&mut deeper, "").err();
+        assert_eq!(e.as_ref().map(|e| e.code().as_str()), Some("validation"));
+        let text = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("nested deeper than 128"), "{text}");
+        assert!(text.starts_with("a[0]"), "{text}");
+    }
+
+    #[test]
+    fn json_text_keeps_serde_json_recursion_limit() {
+        // no `unbounded_depth`: 20,000 levels of text are an error, not a stack overflow
+        let text = "[".repeat(20_000);
+        assert!(serde_json::from_str::<Value>(&text).is_err());
+        assert!(salespipe::Pipeline::from_json(&text).is_err());
     }
 }

@@ -5,6 +5,13 @@
 //! bool, None, tz-aware `datetime` (naive ones are refused), `date`, `timedelta`, `enum.Enum`
 //! members and the binding's records (anything with a `to_dict()` method, such as `Money`).
 //! `Decimal` and floats never become money: money crosses as `Money` (minor units + currency).
+//!
+//! Both directions stop at [`MAX_DEPTH`] (128) levels of nesting with a `ValidationError`
+//! naming the path: the conversions recurse, and a value nested 20,000 deep would otherwise
+//! overflow the stack and kill the process. 128 is serde_json's own recursion limit for JSON
+//! text, so every value the engine accepts as text it accepts as Python too, and no command or
+//! query of the core comes near it. A self-referencing list (or a `to_dict()` returning its
+//! own object) is refused the same way.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -16,8 +23,26 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::validation;
 
+/// The deepest nesting the conversions accept (see the module's documentation).
+pub(crate) const MAX_DEPTH: usize = 128;
+
+fn too_deep(path: &str) -> PyErr {
+    validation(
+        path,
+        format!("nested deeper than {MAX_DEPTH} levels (a salespipe value never is)"),
+    )
+}
+
 /// A Python value as JSON; `path` names the value in error messages.
 pub(crate) fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    to_json_at(obj, path, 0)
+}
+
+/// [`to_json`] at nesting `depth`.
+fn to_json_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep(path));
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -40,7 +65,7 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
             .ok_or_else(|| validation(path, format!("{v} is not a finite number")));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(text(s, path)?));
     }
     // datetime before date: a datetime is a date.
     if obj.is_instance_of::<PyDateTime>() {
@@ -64,12 +89,11 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();
         for (k, v) in d.iter() {
-            let key = k
-                .cast::<PyString>()
-                .map_err(|_| PyTypeError::new_err(format!("{path}: dictionary keys must be str")))?
-                .to_cow()?
-                .into_owned();
-            let value = to_json(&v, &format!("{path}.{key}"))?;
+            let key = k.cast::<PyString>().map_err(|_| {
+                PyTypeError::new_err(format!("{path}: dictionary keys must be str"))
+            })?;
+            let key = text(key, path)?;
+            let value = to_json_at(&v, &format!("{path}.{key}"), depth + 1)?;
             map.insert(key, value);
         }
         return Ok(Value::Object(map));
@@ -77,14 +101,14 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut out = Vec::new();
         for (i, item) in obj.try_iter()?.enumerate() {
-            out.push(to_json(&item?, &format!("{path}[{i}]"))?);
+            out.push(to_json_at(&item?, &format!("{path}[{i}]"), depth + 1)?);
         }
         return Ok(Value::Array(out));
     }
     let py = obj.py();
     let enum_type = py.import("enum")?.getattr("Enum")?;
     if obj.is_instance(&enum_type)? {
-        return to_json(&obj.getattr("value")?, path);
+        return to_json_at(&obj.getattr("value")?, path, depth + 1);
     }
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     if obj.is_instance(&decimal)? {
@@ -94,7 +118,7 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
         )));
     }
     if obj.hasattr("to_dict")? {
-        return to_json(&obj.call_method0("to_dict")?, path);
+        return to_json_at(&obj.call_method0("to_dict")?, path, depth + 1);
     }
     Err(PyTypeError::new_err(format!(
         "{path}: cannot pass a {} to salespipe",
@@ -102,8 +126,51 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     )))
 }
 
+/// A `str` as UTF-8; one that is not (a lone surrogate such as `"\ud800"`) is a validation
+/// error naming `path` instead of Python's `UnicodeEncodeError`.
+fn text(s: &Bound<'_, PyString>, path: &str) -> PyResult<String> {
+    s.to_cow()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| validation(path, "a str that is not valid UTF-8 (a lone surrogate)"))
+}
+
 /// JSON as a Python value (dict, list, str, int, float, bool, None).
 pub(crate) fn from_json<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    from_json_at(py, v, 0).map_err(|e| match e {
+        Deep(path) => too_deep(&format!("value{path}")),
+        Py(e) => e,
+    })
+}
+
+/// Why [`from_json_at`] stopped: too deep (the path, built on the way out) or Python's error.
+enum FromJsonError {
+    Deep(String),
+    Py(PyErr),
+}
+use FromJsonError::{Deep, Py};
+
+impl From<PyErr> for FromJsonError {
+    fn from(e: PyErr) -> Self {
+        Py(e)
+    }
+}
+
+impl From<std::convert::Infallible> for FromJsonError {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
+/// [`from_json`] at nesting `depth`; the path of a too-deep value is only built when one is
+/// found, so the common case costs no string.
+fn from_json_at<'py>(
+    py: Python<'py>,
+    v: &Value,
+    depth: usize,
+) -> Result<Bound<'py, PyAny>, FromJsonError> {
+    if depth > MAX_DEPTH {
+        return Err(Deep(String::new()));
+    }
     Ok(match v {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -119,15 +186,23 @@ pub(crate) fn from_json<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, 
         Value::String(s) => PyString::new(py, s).into_any(),
         Value::Array(a) => {
             let list = PyList::empty(py);
-            for item in a {
-                list.append(from_json(py, item)?)?;
+            for (i, item) in a.iter().enumerate() {
+                let item = from_json_at(py, item, depth + 1).map_err(|e| match e {
+                    Deep(p) => Deep(format!("[{i}]{p}")),
+                    e => e,
+                })?;
+                list.append(item)?;
             }
             list.into_any()
         }
         Value::Object(m) => {
             let dict = PyDict::new(py);
             for (k, item) in m {
-                dict.set_item(k, from_json(py, item)?)?;
+                let item = from_json_at(py, item, depth + 1).map_err(|e| match e {
+                    Deep(p) => Deep(format!(".{k}{p}")),
+                    e => e,
+                })?;
+                dict.set_item(k, item)?;
             }
             dict.into_any()
         }

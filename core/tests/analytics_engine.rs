@@ -285,3 +285,54 @@ fn the_engines_funnel_as_of_before_an_edit_sees_the_pipeline_of_then() {
         .collect();
     assert_eq!(stages, [("a", 1), ("c", 1)]);
 }
+
+#[test]
+fn caller_sizes_are_bounded_through_the_query() {
+    // issue 16: u32::MAX samples (~34 GB), an unbounded exact support and usize::MAX limits
+    // are refused or honoured without allocating by the caller's number
+    let (mut e, _clock) = engine();
+    opp(&mut e, "o1", "wang", "100.00");
+    let ask = |q: serde_json::Value| {
+        let q: Query = serde_json::from_value(q).unwrap();
+        e.query("admin", q)
+    };
+    let refused = |r: Result<QueryResult>, field: &str| {
+        let err = r.unwrap_err();
+        assert_eq!(err.code().as_str(), "validation");
+        assert!(err.to_string().contains(field), "{err}");
+    };
+    refused(
+        ask(serde_json::json!({"type": "forecast", "pipeline": "sales",
+            "method": {"kind": "monte_carlo", "samples": u32::MAX, "seed": 1}})),
+        "method.samples",
+    );
+    refused(
+        ask(serde_json::json!({"type": "forecast", "pipeline": "sales",
+            "method": {"kind": "auto", "max_support": u64::MAX, "samples": 10, "seed": 1}})),
+        "method.max_support",
+    );
+    refused(
+        ask(serde_json::json!({"type": "forecast", "pipeline": "sales",
+            "method": {"kind": "auto", "max_support": 10, "samples": MAX_SAMPLES + 1, "seed": 1}})),
+        "1000000",
+    );
+    assert!(
+        ask(serde_json::json!({"type": "forecast", "pipeline": "sales",
+        "method": {"kind": "monte_carlo", "samples": 1000, "seed": 1}}))
+        .is_ok()
+    );
+    let events = ask(serde_json::json!({"type": "events", "limit": u64::MAX})).unwrap();
+    assert!(
+        serde_json::to_value(events)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+            > 1
+    );
+    let due = ask(
+        serde_json::json!({"type": "due", "at": "2026-03-02T00:00:00Z",
+        "recipient": "wang", "limit": u64::MAX}),
+    );
+    assert!(due.is_ok());
+}

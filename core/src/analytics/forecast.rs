@@ -34,7 +34,23 @@ pub enum Probabilities {
     },
 }
 
+/// The most Monte Carlo samples a forecast draws: 1,000,000. The draws are kept (8 bytes
+/// each, 8 MB at the bound) and sorted for the quantiles; past a million the nearest-rank
+/// P10/P50/P90 move by far less than the deals' own uncertainty, while the time grows with
+/// samples × deals. A larger `samples` is a `validation` error naming `method.samples`,
+/// refused before anything is allocated.
+pub const MAX_SAMPLES: u32 = 1_000_000;
+
+/// The largest `max_support` of [`ForecastMethod::Auto`], and the ceiling of
+/// [`ForecastMethod::Exact`]: 4,000,000 distinct totals. The exact computation holds two
+/// distributions of (total, probability) pairs (16 bytes each), so at most about 128 MB at
+/// the bound. A larger `max_support` is a `validation` error naming `method.max_support`.
+pub const MAX_SUPPORT: usize = 4_000_000;
+
 /// How the distribution of the total is computed.
+///
+/// The sizes are bounded, checked before anything is allocated: `samples` from 1 to
+/// [`MAX_SAMPLES`], `max_support` at most [`MAX_SUPPORT`].
 ///
 /// ```
 /// use salespipe::analytics::ForecastMethod;
@@ -47,22 +63,65 @@ pub enum ForecastMethod {
     /// Exact when the distribution has at most `max_support` distinct totals, else Monte
     /// Carlo with `samples` and `seed`.
     Auto {
-        /// Largest exact support.
+        /// Largest exact support, at most [`MAX_SUPPORT`].
         max_support: usize,
-        /// Monte Carlo samples.
+        /// Monte Carlo samples, from 1 to [`MAX_SAMPLES`].
         samples: u32,
         /// Monte Carlo seed.
         seed: u64,
     },
-    /// Always exact (an error past 4,000,000 distinct totals).
+    /// Always exact (an error past [`MAX_SUPPORT`], 4,000,000, distinct totals).
     Exact,
     /// Always Monte Carlo (the order of the draws: see [`forecast()`]).
     MonteCarlo {
-        /// Samples.
+        /// Samples, from 1 to [`MAX_SAMPLES`].
         samples: u32,
         /// Seed: the same seed gives the same numbers on every platform.
         seed: u64,
     },
+}
+
+impl ForecastMethod {
+    /// Checks the caller's sizes: `samples` from 1 to [`MAX_SAMPLES`] and `max_support` at
+    /// most [`MAX_SUPPORT`]; the error is a `validation` naming `method.samples` or
+    /// `method.max_support` and the bound.
+    ///
+    /// ```
+    /// use salespipe::analytics::ForecastMethod;
+    /// let m = ForecastMethod::MonteCarlo { samples: u32::MAX, seed: 1 };
+    /// let e = m.validate().unwrap_err();
+    /// assert!(e.to_string().contains("method.samples"));
+    /// assert!(ForecastMethod::default().validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let samples = match *self {
+            ForecastMethod::Auto {
+                max_support,
+                samples,
+                ..
+            } => {
+                if max_support > MAX_SUPPORT {
+                    return Err(Error::validation(
+                        "method.max_support",
+                        format!("{max_support} is above the bound {MAX_SUPPORT}"),
+                    ));
+                }
+                samples
+            }
+            ForecastMethod::MonteCarlo { samples, .. } => samples,
+            ForecastMethod::Exact => return Ok(()),
+        };
+        if samples == 0 {
+            return Err(Error::validation("method.samples", "must be at least 1"));
+        }
+        if samples > MAX_SAMPLES {
+            return Err(Error::validation(
+                "method.samples",
+                format!("{samples} is above the bound {MAX_SAMPLES}"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ForecastMethod {
@@ -137,7 +196,8 @@ pub struct Forecast {
     pub stage_probabilities: Vec<f64>,
 }
 
-/// Computes the forecast. The input is validated as by [`funnel`].
+/// Computes the forecast. The input is validated as by [`funnel`], the method's sizes by
+/// [`ForecastMethod::validate`] (first, before any work).
 ///
 /// The deals counted are the opportunities open at `as_of` whose expected close falls in the
 /// period, taken in the order of the opportunity table's rows. Monte Carlo is reproducible:
@@ -148,6 +208,7 @@ pub struct Forecast {
 /// ([`FunnelTable::from_events`](crate::analytics::FunnelTable::from_events)) list the
 /// opportunities in the order they were created.
 pub fn forecast(input: &FunnelInput<'_>, params: &ForecastParams) -> Result<Forecast> {
+    params.method.validate()?;
     // validates the whole input (and gives the empirical rates when asked)
     let (window, mode) = match params.probabilities {
         Probabilities::Stage => (Window::all(), Mode::Recorded),
@@ -222,9 +283,10 @@ pub(crate) fn distribution(
     method: ForecastMethod,
     out: &mut Forecast,
 ) -> Result<()> {
+    method.validate()?;
     let exact_limit = match method {
         ForecastMethod::Auto { max_support, .. } => Some(max_support),
-        ForecastMethod::Exact => Some(4_000_000),
+        ForecastMethod::Exact => Some(MAX_SUPPORT),
         ForecastMethod::MonteCarlo { .. } => None,
     };
     if let Some(limit) = exact_limit {
@@ -247,9 +309,6 @@ pub(crate) fn distribution(
         | ForecastMethod::MonteCarlo { samples, seed } => (samples, seed),
         ForecastMethod::Exact => (0, 0),
     };
-    if samples == 0 {
-        return Err(Error::validation("method.samples", "must be at least 1"));
-    }
     let mut rng = Xoshiro256::new(seed);
     let mut totals: Vec<i64> = Vec::with_capacity(samples as usize);
     for _ in 0..samples {
@@ -403,5 +462,63 @@ mod tests {
         assert_eq!(dist_quantile(&d, 0.5), 10);
         assert_eq!(dist_quantile(&d, 0.9), 30);
         assert!(exact_distribution(&[(1, 0.5), (2, 0.5), (4, 0.5)], 4).is_none());
+    }
+
+    fn refused(method: ForecastMethod, field: &str) {
+        let mut out = Forecast::default();
+        let e = distribution(&[(10, 0.5)], method, &mut out).unwrap_err();
+        assert_eq!(e.code().as_str(), "validation");
+        let text = e.to_string();
+        assert!(text.contains(field), "{text}");
+    }
+
+    #[test]
+    fn sizes_are_bounded_before_allocating() {
+        // u32::MAX samples would allocate ~34 GB: refused up front
+        refused(
+            ForecastMethod::MonteCarlo {
+                samples: u32::MAX,
+                seed: 1,
+            },
+            "method.samples",
+        );
+        refused(
+            ForecastMethod::MonteCarlo {
+                samples: MAX_SAMPLES + 1,
+                seed: 1,
+            },
+            "1000000",
+        );
+        refused(
+            ForecastMethod::MonteCarlo {
+                samples: 0,
+                seed: 1,
+            },
+            "method.samples",
+        );
+        refused(
+            ForecastMethod::Auto {
+                max_support: usize::MAX,
+                samples: 10,
+                seed: 1,
+            },
+            "method.max_support",
+        );
+        refused(
+            ForecastMethod::Auto {
+                max_support: 10,
+                samples: u32::MAX,
+                seed: 1,
+            },
+            "method.samples",
+        );
+        let mut out = Forecast::default();
+        let at_bound = ForecastMethod::Auto {
+            max_support: MAX_SUPPORT,
+            samples: MAX_SAMPLES,
+            seed: 1,
+        };
+        assert!(distribution(&[(10, 0.5)], at_bound, &mut out).is_ok());
+        assert_eq!(out.method, "exact");
     }
 }

@@ -36,7 +36,9 @@ mod report;
 pub mod table;
 
 pub use calibration::{calibration, Calibration, CalibrationRow};
-pub use forecast::{forecast, Forecast, ForecastMethod, ForecastParams, Probabilities};
+pub use forecast::{
+    forecast, Forecast, ForecastMethod, ForecastParams, Probabilities, MAX_SAMPLES, MAX_SUPPORT,
+};
 pub use funnel::{
     funnel, funnel_both, Dwell, FunnelParams, FunnelReport, FunnelReports, GroupReport, Mode,
     OpenAge, PipelineKpis, StageKpis, Transitions, Window,
