@@ -83,3 +83,9 @@ def test_a_pipeline_without_deals_answers_any_currency_with_its_empty_section() 
         report = engine.funnel("sales", currency=currency)
         assert report.total["opportunities"] == 0
         assert report.to_dict()["currency"] is None
+
+
+def test_a_query_that_is_not_a_mapping_is_a_type_error(engine: sp.Engine) -> None:
+    for bad in ("opportunity", ["type", "users"], 3, None):
+        with pytest.raises(TypeError, match="mapping"):
+            engine.query("wang", bad)  # type: ignore[arg-type]

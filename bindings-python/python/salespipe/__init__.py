@@ -495,7 +495,10 @@ class Engine:
         the core's JSON, the same in every binding). Values may be ``datetime`` (tz-aware)
         and ``date``. Reads are not restricted per actor yet: any non-empty actor reads
         everything; the typed methods below ask as ``"salespipe"``. A malformed query raises
-        :class:`ValidationError` (field ``query``, the message naming the field or variant)."""
+        :class:`ValidationError` (field ``query``, the message naming the field or variant);
+        a ``query`` that is not a mapping raises ``TypeError``."""
+        if not isinstance(query, Mapping):
+            raise TypeError(f"query must be a mapping (the core's JSON), not {type(query).__name__}")
         return self._inner.query(actor, dict(query))
 
     def _q(self, type_: str, **fields: Any) -> Any:
