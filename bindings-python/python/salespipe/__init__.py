@@ -498,7 +498,8 @@ class Engine:
         :class:`ValidationError` (field ``query``, the message naming the field or variant);
         a ``query`` that is not a mapping raises ``TypeError``."""
         if not isinstance(query, Mapping):
-            raise TypeError(f"query must be a mapping (the core's JSON), not {type(query).__name__}")
+            kind = type(query).__name__
+            raise TypeError(f"query must be a mapping (the core's JSON), not {kind}")
         return self._inner.query(actor, dict(query))
 
     def _q(self, type_: str, **fields: Any) -> Any:
