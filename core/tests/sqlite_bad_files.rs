@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
-use salespipe::store::SqliteStore;
+use salespipe::store::{IntegrityCheck, SqliteOptions, SqliteStore};
 use salespipe::{Error, ErrorCode, EventStore, NewEvent, Timestamp};
 
 fn some_events(store: &SqliteStore, n: i64) {
@@ -217,4 +217,88 @@ fn each_bad_file_has_its_own_error() {
         "{kinds:?}"
     );
     assert!(kinds[2].starts_with("unsupported_version"), "{kinds:?}");
+}
+
+/// The root page of `table` (1-based) and the page size.
+fn root_page(path: &Path, table: &str) -> (u64, u64) {
+    let raw = Connection::open(path).unwrap();
+    let root: i64 = raw
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page_size: i64 = raw
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap();
+    (root as u64, page_size as u64)
+}
+
+/// Overwrites `len` bytes at `offset` with a fixed garbage pattern.
+fn scribble(path: &Path, offset: u64, len: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = usize::try_from(offset).unwrap();
+    for (i, b) in bytes[at..at + len].iter_mut().enumerate() {
+        *b = 0xA5 ^ (i as u8).wrapping_mul(31);
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_read_model_page_is_refused_naming_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "damaged.sqlite", 300);
+    let (root, page_size) = root_page(&path, "rm_tasks");
+    assert!(root > 1);
+    // The whole page but its first byte: the b-tree page header and cells are garbage.
+    scribble(&path, (root - 1) * page_size + 1, page_size as usize - 1);
+    // SQLite's own integrity check agrees the file is damaged.
+    let check: String = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(check, "ok");
+    let e = refused(&path);
+    assert_eq!(e.code(), ErrorCode::Storage, "{e}");
+    let m = message(&e);
+    assert!(m.contains(&*path.to_string_lossy()), "{m}");
+    assert!(m.contains("is damaged (PRAGMA quick_check: "), "{m}");
+    assert!(m.contains("restore it from a backup"), "{m}");
+}
+
+#[test]
+fn a_damaged_event_page_in_the_middle_of_the_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "middle.sqlite", 300);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let (_, page_size) = root_page(&path, "events");
+    let middle = (len / page_size / 2) * page_size;
+    scribble(&path, middle + 8, 64);
+    let e = refused(&path);
+    assert!(message(&e).contains("is damaged"), "{e}");
+    // The full check names it too.
+    let opts = SqliteOptions::default().integrity_check(IntegrityCheck::Full);
+    let e = SqliteStore::open_with(&path, opts).unwrap_err();
+    assert!(
+        message(&e).contains("is damaged (PRAGMA integrity_check: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_good_file_passes_the_check_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "good.sqlite", 300);
+    for check in [
+        IntegrityCheck::Quick,
+        IntegrityCheck::Full,
+        IntegrityCheck::Skip,
+    ] {
+        let opts = SqliteOptions::default().integrity_check(check);
+        assert_eq!(
+            SqliteStore::open_with(&path, opts).unwrap().head().unwrap(),
+            300
+        );
+    }
 }

@@ -70,6 +70,39 @@ impl Synchronous {
     }
 }
 
+/// What [`SqliteStore::open_with`] checks of an existing file before using it.
+///
+/// A damaged page (a disk error, a file overwritten in the middle by another program) is
+/// otherwise noticed only when a query happens to read it, possibly after more appends went
+/// into the damaged file. A refused file is left as it was; restore it from a backup (or
+/// recover what SQLite can with its `.recover` command) before opening it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum IntegrityCheck {
+    /// `PRAGMA quick_check` (the default): reads every page and checks the b-trees, but not
+    /// that indexes match their tables. Linear in the file's size: about 1.5 ms per MB
+    /// when the file is in the OS cache (0.45 s for 1M events, 288 MB), more from a cold
+    /// disk.
+    #[default]
+    Quick,
+    /// `PRAGMA integrity_check`: `Quick` plus index-versus-table checks; about ten times
+    /// slower (5 s for the same 288 MB).
+    Full,
+    /// No check on open: for very large files opened often, when the host checks them
+    /// otherwise (e.g. a nightly `integrity_check`).
+    Skip,
+}
+
+impl IntegrityCheck {
+    fn pragma(self) -> Option<&'static str> {
+        match self {
+            IntegrityCheck::Quick => Some("quick_check"),
+            IntegrityCheck::Full => Some("integrity_check"),
+            IntegrityCheck::Skip => None,
+        }
+    }
+}
+
 /// How [`SqliteStore::open_with`] opens a file.
 ///
 /// ```
@@ -89,6 +122,9 @@ pub struct SqliteOptions {
     /// [`SqliteStore`] on the same file) before failing with [`Error::Storage`]; default 5 s.
     /// Writers queue instead of failing spuriously.
     pub busy_timeout: Duration,
+    /// What is checked of an existing file on open; default [`IntegrityCheck::Quick`]. A
+    /// damaged file is refused with [`Error::Storage`] naming the file and the damage.
+    pub integrity_check: IntegrityCheck,
 }
 
 impl Default for SqliteOptions {
@@ -96,6 +132,7 @@ impl Default for SqliteOptions {
         SqliteOptions {
             synchronous: Synchronous::Full,
             busy_timeout: Duration::from_secs(5),
+            integrity_check: IntegrityCheck::Quick,
         }
     }
 }
@@ -110,6 +147,12 @@ impl SqliteOptions {
     /// Sets [`SqliteOptions::busy_timeout`].
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
+        self
+    }
+
+    /// Sets [`SqliteOptions::integrity_check`].
+    pub fn integrity_check(mut self, check: IntegrityCheck) -> Self {
+        self.integrity_check = check;
         self
     }
 }

@@ -156,10 +156,15 @@ fn be32(header: &[u8; 100], at: usize) -> u32 {
     u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
 }
 
-fn wal_has_content(path: &Path) -> bool {
+/// The write-ahead log of the database in `path`.
+pub(super) fn wal_path(path: &Path) -> std::path::PathBuf {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+    wal.into()
+}
+
+fn wal_has_content(path: &Path) -> bool {
+    std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0)
 }
 
 fn not_sqlite(path: &Path) -> Error {
@@ -251,7 +256,22 @@ pub(super) fn prepare(
     // write-ahead log into it (that would rewrite a file we refuse).
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
         .map_err(sql_error)?;
-    identify(&conn, &name)?;
+    // Opening a file in WAL mode creates an empty log (and `-shm`) that a close without a
+    // checkpoint leaves behind: if there was no log before, a refused file gets its normal
+    // close (which checkpoints nothing, as nothing was written, and removes them).
+    let had_log = path.is_some_and(|p| wal_path(p).exists());
+    let checked =
+        identify(&conn, &name).and_then(|found| match (options.integrity_check.pragma(), found) {
+            (Some(pragma), Found::Salespipe(_)) => check_integrity(&conn, &name, pragma),
+            _ => Ok(()),
+        });
+    if let Err(e) = checked {
+        if !had_log {
+            // Best effort: the refusal is the error that matters.
+            let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false);
+        }
+        return Err(e);
+    }
     if path.is_some() {
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
@@ -268,6 +288,38 @@ pub(super) fn prepare(
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
         .map_err(sql_error)?;
     Ok(conn)
+}
+
+/// Runs `PRAGMA quick_check` or `integrity_check` (reads only) and refuses a damaged file with
+/// the first lines SQLite reports.
+fn check_integrity(conn: &Connection, name: &str, pragma: &str) -> Result<()> {
+    const SHOWN: usize = 5;
+    let damaged = |what: String| {
+        Error::storage(format!(
+            "{name} is damaged (PRAGMA {pragma}: {what}); it was not opened and nothing was \
+             written to it: restore it from a backup"
+        ))
+    };
+    let mut stmt = conn
+        .prepare(&format!("PRAGMA {pragma}({})", SHOWN + 1))
+        .map_err(|e| damaged(e.to_string()))?;
+    let lines = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| damaged(e.to_string()))?;
+    if lines.len() == 1 && lines[0] == "ok" {
+        return Ok(());
+    }
+    let mut what = lines
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if lines.len() > SHOWN {
+        what.push_str("; …");
+    }
+    Err(damaged(what))
 }
 
 /// Applies the pending migrations in one write transaction. It identifies the database again
