@@ -175,13 +175,64 @@ fn a_directory_or_a_missing_folder_is_a_storage_error() {
 }
 
 #[test]
-fn an_empty_file_becomes_a_store() {
+fn an_empty_file_is_refused_by_open_and_made_a_store_by_create() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.sqlite");
     std::fs::write(&path, b"").unwrap();
-    let store = SqliteStore::open(&path).unwrap();
+    let e = refused(&path);
+    assert_eq!(e.code(), ErrorCode::Storage, "{e}");
+    let m = message(&e);
+    assert!(
+        m.contains("is empty (0 bytes), not a salespipe store"),
+        "{m}"
+    );
+    assert!(m.contains("SqliteStore::create"), "{m}");
+    assert!(!wal(&path).exists());
+    // Asked for, a store is made in it.
+    let store = SqliteStore::create(&path).unwrap();
     some_events(&store, 2);
     assert_eq!(store.head().unwrap(), 2);
+    drop(store);
+    assert_eq!(SqliteStore::open(&path).unwrap().head().unwrap(), 2);
+}
+
+#[test]
+fn create_refuses_an_existing_file_and_makes_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "kept.sqlite", 3);
+    let before = snapshot(&path);
+    let e = SqliteStore::create(&path).unwrap_err();
+    assert_eq!(snapshot(&path), before);
+    assert!(message(&e).contains("already exists"), "{e}");
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "keep me").unwrap();
+    assert!(message(&SqliteStore::create(&text).unwrap_err()).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "keep me");
+
+    let new = dir.path().join("new.sqlite");
+    assert_eq!(SqliteStore::create(&new).unwrap().head().unwrap(), 0);
+    assert_eq!(SqliteStore::open(&new).unwrap().head().unwrap(), 0);
+}
+
+#[test]
+fn open_makes_a_missing_store_complete_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    // The file is a complete store as soon as it has its name.
+    let raw = Connection::open(&path).unwrap();
+    let id: i32 = raw
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!(id, SqliteStore::APPLICATION_ID);
+    drop(raw);
+    drop(store);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fresh.sqlite"]);
 }
 
 #[test]
