@@ -105,9 +105,9 @@ impl Synchronous {
 #[non_exhaustive]
 pub enum IntegrityCheck {
     /// `PRAGMA quick_check` (the default): reads every page and checks the b-trees, but not
-    /// that indexes match their tables. Linear in the file's size: about 1.5 ms per MB
-    /// when the file is in the OS cache (0.45 s for 1M events, 288 MB), more from a cold
-    /// disk.
+    /// that indexes match their tables. Linear in the file's size: about 1 ms per MB when
+    /// the file is in the OS cache (0.26-0.34 s to open a file of 1M events, 288 MB), more
+    /// from a cold disk.
     #[default]
     Quick,
     /// `PRAGMA integrity_check`: `Quick` plus index-versus-table checks; about ten times
