@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
-use salespipe::store::SqliteStore;
+use salespipe::store::{IntegrityCheck, SqliteOptions, SqliteStore};
 use salespipe::{Error, ErrorCode, EventStore, NewEvent, Timestamp};
 
 fn some_events(store: &SqliteStore, n: i64) {
@@ -175,13 +175,64 @@ fn a_directory_or_a_missing_folder_is_a_storage_error() {
 }
 
 #[test]
-fn an_empty_file_becomes_a_store() {
+fn an_empty_file_is_refused_by_open_and_made_a_store_by_create() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.sqlite");
     std::fs::write(&path, b"").unwrap();
-    let store = SqliteStore::open(&path).unwrap();
+    let e = refused(&path);
+    assert_eq!(e.code(), ErrorCode::Storage, "{e}");
+    let m = message(&e);
+    assert!(
+        m.contains("is empty (0 bytes), not a salespipe store"),
+        "{m}"
+    );
+    assert!(m.contains("SqliteStore::create"), "{m}");
+    assert!(!wal(&path).exists());
+    // Asked for, a store is made in it.
+    let store = SqliteStore::create(&path).unwrap();
     some_events(&store, 2);
     assert_eq!(store.head().unwrap(), 2);
+    drop(store);
+    assert_eq!(SqliteStore::open(&path).unwrap().head().unwrap(), 2);
+}
+
+#[test]
+fn create_refuses_an_existing_file_and_makes_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "kept.sqlite", 3);
+    let before = snapshot(&path);
+    let e = SqliteStore::create(&path).unwrap_err();
+    assert_eq!(snapshot(&path), before);
+    assert!(message(&e).contains("already exists"), "{e}");
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "keep me").unwrap();
+    assert!(message(&SqliteStore::create(&text).unwrap_err()).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "keep me");
+
+    let new = dir.path().join("new.sqlite");
+    assert_eq!(SqliteStore::create(&new).unwrap().head().unwrap(), 0);
+    assert_eq!(SqliteStore::open(&new).unwrap().head().unwrap(), 0);
+}
+
+#[test]
+fn open_makes_a_missing_store_complete_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    // The file is a complete store as soon as it has its name.
+    let raw = Connection::open(&path).unwrap();
+    let id: i32 = raw
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!(id, SqliteStore::APPLICATION_ID);
+    drop(raw);
+    drop(store);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fresh.sqlite"]);
 }
 
 #[test]
@@ -217,4 +268,88 @@ fn each_bad_file_has_its_own_error() {
         "{kinds:?}"
     );
     assert!(kinds[2].starts_with("unsupported_version"), "{kinds:?}");
+}
+
+/// The root page of `table` (1-based) and the page size.
+fn root_page(path: &Path, table: &str) -> (u64, u64) {
+    let raw = Connection::open(path).unwrap();
+    let root: i64 = raw
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page_size: i64 = raw
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap();
+    (root as u64, page_size as u64)
+}
+
+/// Overwrites `len` bytes at `offset` with a fixed garbage pattern.
+fn scribble(path: &Path, offset: u64, len: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = usize::try_from(offset).unwrap();
+    for (i, b) in bytes[at..at + len].iter_mut().enumerate() {
+        *b = 0xA5 ^ (i as u8).wrapping_mul(31);
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_read_model_page_is_refused_naming_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "damaged.sqlite", 300);
+    let (root, page_size) = root_page(&path, "rm_tasks");
+    assert!(root > 1);
+    // The whole page but its first byte: the b-tree page header and cells are garbage.
+    scribble(&path, (root - 1) * page_size + 1, page_size as usize - 1);
+    // SQLite's own integrity check agrees the file is damaged.
+    let check: String = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(check, "ok");
+    let e = refused(&path);
+    assert_eq!(e.code(), ErrorCode::Storage, "{e}");
+    let m = message(&e);
+    assert!(m.contains(&*path.to_string_lossy()), "{m}");
+    assert!(m.contains("is damaged (PRAGMA quick_check: "), "{m}");
+    assert!(m.contains("restore it from a backup"), "{m}");
+}
+
+#[test]
+fn a_damaged_event_page_in_the_middle_of_the_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "middle.sqlite", 300);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let (_, page_size) = root_page(&path, "events");
+    let middle = (len / page_size / 2) * page_size;
+    scribble(&path, middle + 8, 64);
+    let e = refused(&path);
+    assert!(message(&e).contains("is damaged"), "{e}");
+    // The full check names it too.
+    let opts = SqliteOptions::default().integrity_check(IntegrityCheck::Full);
+    let e = SqliteStore::open_with(&path, opts).unwrap_err();
+    assert!(
+        message(&e).contains("is damaged (PRAGMA integrity_check: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_good_file_passes_the_check_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = good_store(dir.path(), "good.sqlite", 300);
+    for check in [
+        IntegrityCheck::Quick,
+        IntegrityCheck::Full,
+        IntegrityCheck::Skip,
+    ] {
+        let opts = SqliteOptions::default().integrity_check(check);
+        assert_eq!(
+            SqliteStore::open_with(&path, opts).unwrap().head().unwrap(),
+            300
+        );
+    }
 }

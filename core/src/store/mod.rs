@@ -15,7 +15,7 @@ use crate::event::{NewEvent, RecordedEvent};
 
 pub use memory::InMemoryStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{OpportunityRow, SqliteOptions, SqliteStore, Synchronous};
+pub use sqlite::{IntegrityCheck, OpportunityRow, SqliteOptions, SqliteStore, Synchronous};
 
 /// How many events the default [`EventStore::scan`] reads at a time.
 const SCAN_PAGE: usize = 4096;

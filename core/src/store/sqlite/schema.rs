@@ -71,14 +71,36 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// What the caller asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// [`SqliteStore::open`](super::SqliteStore::open): an existing store, or a new one
+    /// where there is no file.
+    Open,
+    /// [`SqliteStore::create`](super::SqliteStore::create): a new store, where there is no
+    /// file or an empty one.
+    Create,
+}
+
+/// What [`inspect_file`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Inspected {
+    /// No file: create one.
+    Missing,
+    /// A file SQLite may open (a salespipe store as far as the header says, or an empty
+    /// file that [`Mode::Create`] asked for).
+    Openable,
+}
+
 /// Checks the file's header before SQLite opens it, so that random bytes, a truncated file
 /// or a file of a newer schema are refused with a precise message and never touched.
-/// A missing or empty file is fine (it becomes a new store).
-pub(super) fn inspect_file(path: &Path) -> Result<()> {
+/// An empty file is refused by [`Mode::Open`] (it is not a store; only [`Mode::Create`]
+/// makes one there), and any non-empty file by [`Mode::Create`].
+pub(super) fn inspect_file(path: &Path, mode: Mode) -> Result<Inspected> {
     let name = path.display();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Inspected::Missing),
         Err(e) => return Err(Error::storage(format!("cannot read {name}: {e}"))),
     };
     if meta.is_dir() {
@@ -87,8 +109,24 @@ pub(super) fn inspect_file(path: &Path) -> Result<()> {
         )));
     }
     let len = meta.len();
-    if len == 0 {
-        return Ok(());
+    match mode {
+        Mode::Create if len > 0 => {
+            return Err(Error::storage(format!(
+                "{name} already exists ({len} bytes): SqliteStore::create makes a new store \
+                 only where there is no file or an empty one; SqliteStore::open opens a store"
+            )))
+        }
+        Mode::Create => return Ok(Inspected::Openable),
+        // A crash of a SQLite writer may leave the whole database in the log.
+        Mode::Open if len == 0 && !wal_has_content(path) => {
+            return Err(Error::storage(format!(
+                "{name} is empty (0 bytes), not a salespipe store: SqliteStore::open creates a \
+                 store only where there is no file; to make one in this file, use \
+                 SqliteStore::create (or delete the file)"
+            )))
+        }
+        Mode::Open if len == 0 => return Ok(Inspected::Openable),
+        Mode::Open => {}
     }
     let mut header = [0u8; 100];
     let n = read_up_to(path, &mut header)
@@ -135,7 +173,76 @@ pub(super) fn inspect_file(path: &Path) -> Result<()> {
             "{name} is truncated: {len} bytes, its header says {expected}"
         )));
     }
-    Ok(())
+    Ok(Inspected::Openable)
+}
+
+/// Makes a new store at `path`, which had no file: builds it under a temporary name next to
+/// it and links it into place only once complete, so that no other opener ever sees a
+/// half-made (empty) file there. Returns `false` if a file appeared at `path` meanwhile
+/// (another process made it), leaving that file alone.
+pub(super) fn create_file(path: &Path, options: &SqliteOptions) -> Result<bool> {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let name = path.display();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".new-{}-{nanos}", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let made = (|| {
+        let conn = Connection::open_with_flags(&tmp, create_flags())
+            .map_err(|e| Error::storage(format!("cannot create {name}: {e}")))?;
+        let conn = prepare(conn, Some(&tmp), options)?;
+        conn.close().map_err(|(_, e)| sql_error(e))?;
+        File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::storage(format!("cannot create {name}: {e}")))?;
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => {
+                sync_parent(path);
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            // No hard links here (some network or FAT file systems): create in place.
+            Err(_) => {
+                let conn = Connection::open_with_flags(path, create_flags())
+                    .map_err(|e| Error::storage(format!("cannot create {name}: {e}")))?;
+                drop(prepare(conn, Some(path), options)?);
+                Ok(true)
+            }
+        }
+    })();
+    for leftover in [tmp.clone(), wal_path(&tmp), shm_path(&tmp)] {
+        let _ = std::fs::remove_file(leftover);
+    }
+    made
+}
+
+/// Flags to open a file that may not exist yet.
+pub(super) fn create_flags() -> rusqlite::OpenFlags {
+    use rusqlite::OpenFlags as F;
+    F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_CREATE | F::SQLITE_OPEN_NO_MUTEX
+}
+
+/// Flags to open an existing file (never creating an empty one).
+pub(super) fn existing_flags() -> rusqlite::OpenFlags {
+    use rusqlite::OpenFlags as F;
+    F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_NO_MUTEX
+}
+
+/// Makes a new directory entry durable (best effort; not possible everywhere).
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn read_up_to(path: &Path, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -156,10 +263,22 @@ fn be32(header: &[u8; 100], at: usize) -> u32 {
     u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
 }
 
-fn wal_has_content(path: &Path) -> bool {
+/// The write-ahead log of the database in `path`.
+pub(super) fn wal_path(path: &Path) -> std::path::PathBuf {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+    wal.into()
+}
+
+/// The shared-memory index of the database in `path`.
+pub(super) fn shm_path(path: &Path) -> std::path::PathBuf {
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    shm.into()
+}
+
+fn wal_has_content(path: &Path) -> bool {
+    std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0)
 }
 
 fn not_sqlite(path: &Path) -> Error {
@@ -251,7 +370,22 @@ pub(super) fn prepare(
     // write-ahead log into it (that would rewrite a file we refuse).
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
         .map_err(sql_error)?;
-    identify(&conn, &name)?;
+    // Opening a file in WAL mode creates an empty log (and `-shm`) that a close without a
+    // checkpoint leaves behind: if there was no log before, a refused file gets its normal
+    // close (which checkpoints nothing, as nothing was written, and removes them).
+    let had_log = path.is_some_and(|p| wal_path(p).exists());
+    let checked =
+        identify(&conn, &name).and_then(|found| match (options.integrity_check.pragma(), found) {
+            (Some(pragma), Found::Salespipe(_)) => check_integrity(&conn, &name, pragma),
+            _ => Ok(()),
+        });
+    if let Err(e) = checked {
+        if !had_log {
+            // Best effort: the refusal is the error that matters.
+            let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false);
+        }
+        return Err(e);
+    }
     if path.is_some() {
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
@@ -268,6 +402,38 @@ pub(super) fn prepare(
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
         .map_err(sql_error)?;
     Ok(conn)
+}
+
+/// Runs `PRAGMA quick_check` or `integrity_check` (reads only) and refuses a damaged file with
+/// the first lines SQLite reports.
+fn check_integrity(conn: &Connection, name: &str, pragma: &str) -> Result<()> {
+    const SHOWN: usize = 5;
+    let damaged = |what: String| {
+        Error::storage(format!(
+            "{name} is damaged (PRAGMA {pragma}: {what}); it was not opened and nothing was \
+             written to it: restore it from a backup"
+        ))
+    };
+    let mut stmt = conn
+        .prepare(&format!("PRAGMA {pragma}({})", SHOWN + 1))
+        .map_err(|e| damaged(e.to_string()))?;
+    let lines = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| damaged(e.to_string()))?;
+    if lines.len() == 1 && lines[0] == "ok" {
+        return Ok(());
+    }
+    let mut what = lines
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if lines.len() > SHOWN {
+        what.push_str("; …");
+    }
+    Err(damaged(what))
 }
 
 /// Applies the pending migrations in one write transaction. It identifies the database again
