@@ -11,6 +11,10 @@
 //! a file that a store in this process has open (a second `SqliteStore::open` of the same
 //! file skips reading the header), and [`Held::check`] refuses a commit when the log or the
 //! index is no longer the file the connection has open.
+//!
+//! The registry is the core's one piece of process-wide state, on purpose: the locks it
+//! protects belong to the process, not to a store, so only a process-wide count can know
+//! whether touching the file would drop another store's locks.
 
 use std::collections::HashMap;
 use std::path::Path;
