@@ -106,7 +106,7 @@ fn removed_stages_resolve_through_the_edit_mapping() {
         "admin",
         Command::EditPipeline {
             pipeline: pipeline(&[("qualify", 0.1), ("quote", 0.6), ("contract", 0.9)]),
-            mapping: ([("demo".into(), "qualify".into())]).into_iter().collect(),
+            mapping: [("demo".into(), "qualify".into())].into_iter().collect(),
         },
     )
     .unwrap();

@@ -146,7 +146,7 @@ fn approval_rejection_resubmission_and_the_report_by_customer_category_rep() {
         Command::DecideExpense {
             expense: "e2".into(),
             decision: Decision::Reject,
-            comment: ("too expensive: economy class").into(),
+            comment: "too expensive: economy class".into(),
         },
     )
     .unwrap();
@@ -426,7 +426,7 @@ fn bad_expenses_and_bad_decisions_are_refused_and_nothing_changes() {
         Command::DecideExpense {
             expense: "ok".into(),
             decision: Decision::Reject,
-            comment: ("  ").into(),
+            comment: "  ".into(),
         },
     ));
     assert_eq!(err.code(), ErrorCode::Validation);

@@ -215,7 +215,7 @@ fn task_due_soon_gives_way_to_overdue_which_escalates_and_done_resolves_both() {
     e.execute(
         "wang",
         Command::AcknowledgeReminder {
-            reminder: ("task_overdue/task-1").into(),
+            reminder: "task_overdue/task-1".into(),
         },
     )
     .unwrap();
@@ -226,7 +226,7 @@ fn task_due_soon_gives_way_to_overdue_which_escalates_and_done_resolves_both() {
     e.execute(
         "boss",
         Command::SnoozeReminder {
-            reminder: ("escalated/task_overdue/task-1").into(),
+            reminder: "escalated/task_overdue/task-1".into(),
             until: ts("2026-03-06T09:00:00Z"),
         },
     )
@@ -452,7 +452,7 @@ fn dismissing_hides_the_reminder_and_its_escalation_for_good() {
     e.execute(
         "wang",
         Command::DismissReminder {
-            reminder: ("task_overdue/t").into(),
+            reminder: "task_overdue/t".into(),
         },
     )
     .unwrap();
@@ -461,7 +461,7 @@ fn dismissing_hides_the_reminder_and_its_escalation_for_good() {
         .execute(
             "wang",
             Command::SnoozeReminder {
-                reminder: ("task_overdue/t").into(),
+                reminder: "task_overdue/t".into(),
                 until: ts("2026-03-04T00:00:00Z"),
             },
         )
@@ -491,7 +491,7 @@ fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
             .execute(
                 "wang",
                 Command::SnoozeReminder {
-                    reminder: ("task_overdue/t").into(),
+                    reminder: "task_overdue/t".into(),
                     until: ts(until),
                 },
             )
@@ -504,14 +504,14 @@ fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
         e.execute(
             "wang",
             Command::AcknowledgeReminder {
-                reminder: ("follow_up/nope").into(),
+                reminder: "follow_up/nope".into(),
             },
         )
         .unwrap_err(),
         e.execute(
             "wang",
             Command::SnoozeReminder {
-                reminder: ("stale/opp-9@x").into(),
+                reminder: "stale/opp-9@x".into(),
                 until: ts("2026-04-01T00:00:00Z"),
             },
         )
@@ -561,7 +561,7 @@ fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
         .execute(
             "zhao",
             Command::AcknowledgeReminder {
-                reminder: ("task_overdue/t").into(),
+                reminder: "task_overdue/t".into(),
             },
         )
         .unwrap_err();
@@ -624,14 +624,14 @@ fn a_replay_restores_rules_and_marks() {
     e.execute(
         "wang",
         Command::AcknowledgeReminder {
-            reminder: ("task_overdue/a").into(),
+            reminder: "task_overdue/a".into(),
         },
     )
     .unwrap();
     e.execute(
         "wang",
         Command::SnoozeReminder {
-            reminder: ("task_due_soon/b").into(),
+            reminder: "task_due_soon/b".into(),
             until: ts("2026-03-05T10:00:00Z"),
         },
     )
@@ -793,14 +793,14 @@ fn a_sqlite_replay_restores_rules_and_marks() {
         e.execute(
             "wang",
             Command::AcknowledgeReminder {
-                reminder: ("task_overdue/a").into(),
+                reminder: "task_overdue/a".into(),
             },
         )
         .unwrap();
         e.execute(
             "wang",
             Command::SnoozeReminder {
-                reminder: ("task_overdue/b").into(),
+                reminder: "task_overdue/b".into(),
                 until: ts("2026-03-03T18:00:00Z"),
             },
         )
@@ -808,7 +808,7 @@ fn a_sqlite_replay_restores_rules_and_marks() {
         e.execute(
             "wang",
             Command::DismissReminder {
-                reminder: ("task_due_soon/a").into(),
+                reminder: "task_due_soon/a".into(),
             },
         )
         .unwrap();

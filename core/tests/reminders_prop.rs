@@ -329,20 +329,20 @@ fn run(e: &mut Engine, clock: &ManualClock, op: &Op, n: usize) {
                 0 => e.execute(
                     "boss",
                     Command::AcknowledgeReminder {
-                        reminder: (r.id.clone()),
+                        reminder: r.id.clone(),
                     },
                 ),
                 1 => e.execute(
                     "boss",
                     Command::SnoozeReminder {
-                        reminder: (r.id.clone()),
+                        reminder: r.id.clone(),
                         until: ts(now + until),
                     },
                 ),
                 _ => e.execute(
                     "boss",
                     Command::DismissReminder {
-                        reminder: (r.id.clone()),
+                        reminder: r.id.clone(),
                     },
                 ),
             }

@@ -369,7 +369,7 @@ fn bad_snapshot_commands_are_refused_naming_the_field_and_nothing_changes() {
         .execute(
             "li",
             Command::TakeForecastSnapshot {
-                id: (" ").into(),
+                id: " ".into(),
                 period: may,
                 currency: cny_code(),
             },
