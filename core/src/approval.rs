@@ -155,7 +155,9 @@ impl ApprovalProcess {
         for (i, step) in self.steps.iter().enumerate() {
             if step.approvers.iter().all(barred) {
                 let who = match also_barred {
-                    Some(b) if b != submitter => format!("{submitter} (who submits it) or {b}"),
+                    Some(b) if b != submitter => {
+                        format!("{submitter} (who submits it) or {b} (whose deal or expense it is)")
+                    }
                     _ => format!("{submitter}, who submits it"),
                 };
                 return Err(Error::validation(
@@ -209,7 +211,7 @@ pub enum ApprovalStatus {
     Rejected,
     /// Withdrawn by the submitter; may be resubmitted.
     Withdrawn,
-    /// Was approved, lapsed because the amount or products changed; may be resubmitted.
+    /// Was approved or pending, lapsed because the amount or products changed; may be resubmitted.
     Invalidated,
 }
 

@@ -157,7 +157,7 @@ pub enum Event {
         /// The request.
         request: RequestId,
     },
-    /// A granted approval lapsed because the amount or the products changed.
+    /// A granted or pending approval lapsed because the amount or the products changed.
     ApprovalInvalidated {
         /// The subject.
         opportunity: OpportunityId,

@@ -83,7 +83,7 @@ fn a_request_only_its_submitter_could_decide_is_refused() {
         text.contains("step 1 \"Manager\" of quote-approval"),
         "{text}"
     );
-    assert!(text.contains("li, who submits it"), "{text}");
+    assert!(text.contains("li (who submits it)"), "{text}");
     assert_eq!(e.view().state().position(), before);
     // wang may submit it; after a rejection, li may not resubmit it either
     e.submit_approval("wang", "o1", "quote-approval", "q1")

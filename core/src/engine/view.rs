@@ -295,7 +295,7 @@ impl<'e> View<'e> {
     pub fn check(&self, opportunity: &OpportunityId, target: &StageId) -> Result<GateReport> {
         let o = self.opportunity(opportunity)?;
         let p = self.pipeline(&o.pipeline)?;
-        crate::gate::evaluate(p, self.state.gate_context(o), target)
+        crate::gate::evaluate(p, self.state.gate_context(o, self.instant()), target)
     }
 
     /// The stage changes of an opportunity, oldest first, each with the pipeline version in

@@ -5,42 +5,55 @@ use std::cmp::Ordering;
 use super::{FieldOp, GateItem, GateReport, Requirement};
 use crate::activity::Activity;
 use crate::approval::ApprovalStatus;
+use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::id::StageId;
 use crate::opportunity::{FieldValue, Opportunity};
-use crate::pipeline::{Pipeline, Position};
+use crate::pipeline::{Pipeline, Position, Stage};
 
-/// What a gate looks at: the opportunity and the activities linked to it.
+/// What a gate looks at: the opportunity, the activities linked to it and the instant of
+/// the move.
 #[derive(Debug, Clone, Copy)]
 pub struct GateContext<'a> {
     /// The opportunity.
     pub opportunity: &'a Opportunity,
     /// The activities linked to it (any order).
     pub activities: &'a [Activity],
+    /// When the move happens: an activity dated after it has not happened yet and does not
+    /// count (a demo "held" next year opens no gate today).
+    pub now: Timestamp,
 }
 
 /// The gate report for moving the opportunity forward to `target` (an open stage after the
 /// current one, or `won`): the exit requirements of the current stage and of every stage
 /// skipped on the way. Activities count from the time the opportunity entered its current
-/// stage (a skipped stage was never entered).
+/// stage (a skipped stage was never entered) up to `ctx.now`.
+///
+/// An approval a stage behind the opportunity required holds again once it is no longer
+/// granted: when the process has a request on this opportunity whose status is not
+/// `approved` (it lapsed after a change of amount or products, or was resubmitted, rejected
+/// or withdrawn since), every later move, `won` included, needs it approved again. Those
+/// items come first in the report, under the stage that required them. A stage passed
+/// without any request of its process (forced, or added by a pipeline edit) is not held
+/// again.
 ///
 /// Errors: `target` unknown ([`Error::NotFound`]); not forward, or the opportunity closed
 /// ([`Error::InvalidTransition`]).
 pub fn evaluate(pipeline: &Pipeline, ctx: GateContext<'_>, target: &StageId) -> Result<GateReport> {
     let opp = ctx.opportunity;
-    let mut items = Vec::new();
-    for stage in on_the_way(pipeline, opp, target)? {
-        for req in &stage.exit {
+    let route = route(pipeline, opp, target)?;
+    let items = requirements(pipeline, route, opp)
+        .map(|(stage, req)| {
             let met = is_met(req, ctx);
-            items.push(GateItem {
+            GateItem {
                 stage: stage.id.clone(),
                 stage_name: stage.name.clone(),
                 requirement: req.clone(),
                 met,
                 reason: reason(req, ctx, met),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     Ok(GateReport {
         opportunity: opp.id.clone(),
         from: opp.stage.clone(),
@@ -63,33 +76,58 @@ pub struct Verdict {
 /// The same decision as [`evaluate`] without building the report: the engine's fast path.
 pub fn verdict(pipeline: &Pipeline, ctx: GateContext<'_>, target: &StageId) -> Result<Verdict> {
     let route = route(pipeline, ctx.opportunity, target)?;
-    Ok(verdict_on(&pipeline.stages[route], ctx))
+    Ok(verdict_on(pipeline, route, ctx))
 }
 
-/// The verdict over the exit requirements of `stages` (a [`route`]).
-pub(crate) fn verdict_on(stages: &[crate::pipeline::Stage], ctx: GateContext<'_>) -> Verdict {
+/// The verdict over the requirements of a [`route`] through `pipeline`.
+pub(crate) fn verdict_on(
+    pipeline: &Pipeline,
+    route: std::ops::Range<usize>,
+    ctx: GateContext<'_>,
+) -> Verdict {
     let mut v = Verdict {
         met: true,
         any: false,
         approval: false,
     };
-    for stage in stages {
-        for req in &stage.exit {
-            v.any = true;
-            v.approval |= matches!(req, Requirement::Approval { .. });
-            v.met &= is_met(req, ctx);
-        }
+    for (_, req) in requirements(pipeline, route, ctx.opportunity) {
+        v.any = true;
+        v.approval |= matches!(req, Requirement::Approval { .. });
+        v.met &= is_met(req, ctx);
     }
     v
 }
 
-/// The stages whose exit requirements a move to `target` must meet.
-fn on_the_way<'p>(
+/// What a move along `route` must meet, with the stage requiring it: the approvals of the
+/// stages behind that hold again (see [`evaluate`]), then the exit requirements of the
+/// stages on the way.
+fn requirements<'p>(
     pipeline: &'p Pipeline,
-    opp: &Opportunity,
-    target: &StageId,
-) -> Result<&'p [crate::pipeline::Stage]> {
-    Ok(&pipeline.stages[route(pipeline, opp, target)?])
+    route: std::ops::Range<usize>,
+    opp: &'p Opportunity,
+) -> impl Iterator<Item = (&'p Stage, &'p Requirement)> {
+    // Only an opportunity with requests can have an approval to hold again.
+    let behind = if opp.approvals.is_empty() {
+        &[][..]
+    } else {
+        pipeline.stages.get(..route.start).unwrap_or_default()
+    };
+    let held_again = behind
+        .iter()
+        .flat_map(|s| s.exit.iter().map(move |r| (s, r)))
+        .filter(move |(_, r)| match r {
+            Requirement::Approval { process } => opp
+                .latest_request(process)
+                .is_some_and(|q| q.status != ApprovalStatus::Approved),
+            _ => false,
+        });
+    let on_the_way = pipeline
+        .stages
+        .get(route)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|s| s.exit.iter().map(move |r| (s, r)));
+    held_again.chain(on_the_way)
 }
 
 /// The stages a forward move to `target` passes, as indexes into the pipeline's stages:
@@ -137,7 +175,7 @@ pub(crate) fn route(
 fn activity_count(ctx: GateContext<'_>, kind: &str) -> usize {
     ctx.activities
         .iter()
-        .filter(|a| a.kind == kind && a.at >= ctx.opportunity.stage_entered_at)
+        .filter(|a| a.kind == kind && a.at >= ctx.opportunity.stage_entered_at && a.at <= ctx.now)
         .count()
 }
 

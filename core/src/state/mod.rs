@@ -213,11 +213,16 @@ impl State {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// What a gate looks at for `o`: the opportunity and its activities.
-    pub(crate) fn gate_context<'a>(&'a self, o: &'a Opportunity) -> crate::gate::GateContext<'a> {
+    /// What a gate looks at for `o` at `now`: the opportunity and its activities.
+    pub(crate) fn gate_context<'a>(
+        &'a self,
+        o: &'a Opportunity,
+        now: crate::clock::Timestamp,
+    ) -> crate::gate::GateContext<'a> {
         crate::gate::GateContext {
             opportunity: o,
             activities: self.activities_of(&o.id),
+            now,
         }
     }
 

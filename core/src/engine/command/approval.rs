@@ -47,7 +47,7 @@ fn submit<'a>(
     let rec = cx.open_deal(&opportunity)?;
     let o = &rec.opportunity;
     non_empty("request", request.as_str())?;
-    decidable(st, &process, cx.actor, None)?;
+    decidable(st, &process, cx.actor, Some(&o.owner))?;
     if o.approvals.iter().any(|r| r.id == request) {
         return Err(Error::already_exists("approval request", &request));
     }
@@ -94,6 +94,12 @@ fn decide_request<'a>(
         .process(&r.process)
         .ok_or_else(|| Error::not_found("approval process", &r.process))?;
     r.check_decider(p, cx.actor)?;
+    if cx.actor == &o.owner {
+        return Err(Error::denied(
+            cx.actor,
+            format!("decide an approval on their own deal {opportunity}"),
+        ));
+    }
     cx.allow(Action::Decide)?;
     if decision == Decision::Reject && comment.trim().is_empty() {
         return Err(Error::validation("comment", "a rejection needs a comment"));
@@ -165,7 +171,7 @@ fn resubmit<'a>(
             message: format!("another \"{}\" request is waiting", r.process),
         });
     }
-    decidable(st, &r.process, cx.actor, None)?;
+    decidable(st, &r.process, cx.actor, Some(&o.owner))?;
     let process = r.process.clone();
     let target = (opportunity.clone(), rec);
     Ok(Decided::on(

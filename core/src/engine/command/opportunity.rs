@@ -163,7 +163,9 @@ fn update<'a>(
             let lapses = st
                 .process(&r.process)
                 .is_some_and(|p| p.invalidate_on_change);
-            if r.status == ApprovalStatus::Approved && lapses {
+            // A pending request lapses as a granted one does: its approvers decided on
+            // figures that are no longer the deal's.
+            if matches!(r.status, ApprovalStatus::Approved | ApprovalStatus::Pending) && lapses {
                 events.push(Event::ApprovalInvalidated {
                     opportunity: o.id.clone(),
                     request: r.id.clone(),
@@ -191,11 +193,11 @@ fn advance<'a>(cx: &Ctx<'a>, opportunity: OpportunityId, to: StageId) -> Result<
     let p = cx.pipeline_of(o)?;
     // The current stage and the target are looked up once, for the gates and the skip.
     let route = gate::route(p, o, &to)?;
-    let v = gate::verdict_on(&p.stages[route.clone()], cx.state.gate_context(o));
+    let v = gate::verdict_on(p, route.clone(), cx.state.gate_context(o, cx.now));
     refuse_skip(o, p, &to, route)?;
     if !v.met {
         return Err(gate_refusal(
-            gate::evaluate(p, cx.state.gate_context(o), &to)?,
+            gate::evaluate(p, cx.state.gate_context(o, cx.now), &to)?,
             o,
             &to,
         ));
