@@ -111,6 +111,17 @@ impl Customer {
         self
     }
 
+    /// Sets the account owner.
+    ///
+    /// ```
+    /// let c = salespipe::Customer::new("acme", "Acme").owned_by("wang");
+    /// assert_eq!(c.owner.as_ref().map(|o| o.as_str()), Some("wang"));
+    /// ```
+    pub fn owned_by(mut self, owner: impl Into<ActorId>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
     /// Adds a contact.
     pub fn contact(mut self, c: Contact) -> Self {
         self.contacts.push(c);

@@ -14,6 +14,8 @@ fn engine_with(store: Option<SqliteStore>) -> Engine {
         Some(s) => Engine::builder().store(s).clock(clock).build().unwrap(),
         None => Engine::with_clock(clock),
     };
+    e.register_user("admin", User::new("admin", "Admin", Role::Admin))
+        .unwrap();
     e.register_user("admin", User::new("wang", "王芳", Role::Rep))
         .unwrap();
     e.define_pipeline("admin", forecast_pipeline()).unwrap();

@@ -41,6 +41,7 @@ impl FunnelTable {
     /// use salespipe::*;
     /// use salespipe::analytics::{FunnelTable, GroupBy};
     /// let mut e = Engine::new();
+    /// e.register_user("root", User::new("root", "Admin", Role::Admin))?;
     /// e.define_pipeline("root", Pipeline::builder("sales", "Sales")
     ///     .stage(Stage::new("qualify", "Qualify", 0.2)).build()?)?;
     /// e.register_user("root", User::new("wang", "王芳", Role::Rep))?;

@@ -13,14 +13,20 @@ pub enum Action<'a> {
     Configure,
     /// Register or update users.
     ManageUsers,
-    /// Create or edit customers and contacts, log activities, create tasks.
-    RecordWork,
+    /// Create or edit a customer owned by `owner` (none: a shared account), add its
+    /// contacts, log an activity with it that concerns no deal. Editing a customer asks
+    /// twice when it changes hands: for the owner it has and the one it gets.
+    WorkCustomer {
+        /// The customer's owner.
+        owner: Option<&'a ActorId>,
+    },
     /// Create an opportunity owned by `owner`.
     CreateOpportunity {
         /// The owner of the new opportunity.
         owner: &'a ActorId,
     },
-    /// Edit, advance, move back, win, lose, reopen, submit or withdraw approvals on a deal of `owner`.
+    /// Edit, advance, move back, win, lose, reopen, submit or withdraw approvals on a deal of
+    /// `owner`, or log an activity on it.
     WorkDeal {
         /// The deal's owner.
         owner: &'a ActorId,
@@ -30,7 +36,7 @@ pub enum Action<'a> {
         /// The deal's owner.
         owner: &'a ActorId,
     },
-    /// Complete or reopen a task of `owner`.
+    /// Create (assign), complete or reopen a task of `owner`.
     WorkTask {
         /// The task's owner.
         owner: &'a ActorId,
@@ -50,6 +56,11 @@ pub enum Action<'a> {
     },
     /// Take a forecast snapshot.
     TakeForecastSnapshot,
+    /// Acknowledge, snooze or dismiss a reminder addressed to `recipient`.
+    HandleReminder {
+        /// Whom the reminder is for.
+        recipient: &'a ActorId,
+    },
 }
 
 impl Action<'_> {
@@ -58,7 +69,10 @@ impl Action<'_> {
         match self {
             Action::Configure => "configure pipelines and processes".to_owned(),
             Action::ManageUsers => "manage users".to_owned(),
-            Action::RecordWork => "record customers, activities or tasks".to_owned(),
+            Action::WorkCustomer { owner: Some(owner) } => {
+                format!("work on a customer owned by {owner}")
+            }
+            Action::WorkCustomer { owner: None } => "work on a customer".to_owned(),
             Action::CreateOpportunity { owner } => {
                 format!("create an opportunity owned by {owner}")
             }
@@ -69,6 +83,9 @@ impl Action<'_> {
             Action::SetTarget { scope } => format!("set the targets of {scope}"),
             Action::Expense { rep } => format!("submit or change an expense of {rep}"),
             Action::TakeForecastSnapshot => "take forecast snapshots".to_owned(),
+            Action::HandleReminder { recipient } => {
+                format!("handle a reminder of {recipient}")
+            }
         }
     }
 }
@@ -96,29 +113,39 @@ impl<'a> Directory<'a> {
         reporting_line(rep, |id| self.state.user(id)).any(|m| m == manager)
     }
 
-    /// True when any admin is registered.
-    pub fn has_admin(&self) -> bool {
-        self.state.users().any(|u| u.role == Role::Admin)
+    /// True when no user is registered: only the bootstrap, the registration of the first
+    /// admin, is possible then (the engine refuses every other command; see [`Policy`]).
+    pub fn is_empty(&self) -> bool {
+        self.state.users().next().is_none()
     }
 }
 
 /// Decides whether an actor may perform an action.
+///
+/// The engine asks the policy only about registered users, but for the bootstrap: on an
+/// engine without users, the one command accepted is the registration of an admin (by an
+/// actor not yet registered), and from then on every command's actor must be a registered
+/// user and there is always an admin (the last one keeps the role). A policy decides what a
+/// known user may do, never who is known.
 pub trait Policy: Send + Sync + std::fmt::Debug {
     /// True when `actor` may perform `action`.
     fn allows(&self, directory: Directory<'_>, actor: &ActorId, action: Action<'_>) -> bool;
 }
 
-/// The default policy:
-/// - configuration and user management: admins (anyone while no admin is registered, to
-///   bootstrap);
-/// - customers, contacts, activities, tasks: any registered user;
-/// - deals, tasks and expenses: the owner (the expense's rep), anyone above them in the
-///   reporting line, admins;
+/// The default policy, one rule for everything a user owns: the owner, anyone above them in
+/// the reporting line, and admins.
+/// - configuration and user management: admins (and the bootstrap: the first admin's
+///   registration on an engine without users);
+/// - customers and their contacts, activities on no deal: the customer's owner's line (a
+///   customer without owner: any user); giving a customer to someone: that someone's line;
+/// - deals and activities on them, tasks (creating one assigns it), expenses, reminders: the
+///   owner's (the expense's rep's, the reminder's recipient's) line;
 /// - forcing: managers (role manager or admin) who own the deal or are above its owner, admins;
-/// - deciding approvals: the approvers the process lists;
-/// - targets: admins (anyone while no admin is registered) for every scope; managers for the
-///   teams and reps below them (not their own team's or their own: their manager sets those);
-/// - forecast snapshots: managers and admins (anyone while no admin is registered).
+/// - deciding approvals: the approvers the process lists (never on their own deal or
+///   expense, whoever submitted it: the engine refuses that whatever the policy);
+/// - targets: admins for every scope; managers for the teams and reps below them (not their
+///   own team's or their own: their manager sets those);
+/// - forecast snapshots: managers and admins.
 ///
 /// ```
 /// use salespipe::{DefaultPolicy, Policy, Engine, User, Role, Action};
@@ -137,24 +164,23 @@ impl Policy for DefaultPolicy {
         let admin = role == Some(Role::Admin);
         let line = |owner: &ActorId| admin || actor == owner || dir.manages(actor, owner);
         match action {
-            Action::Configure | Action::ManageUsers => admin || !dir.has_admin(),
-            Action::RecordWork | Action::Decide => user.is_some(),
-            Action::CreateOpportunity { owner } => user.is_some() && line(owner),
-            Action::WorkDeal { owner }
+            Action::Configure | Action::ManageUsers => admin || dir.is_empty(),
+            Action::Decide => user.is_some(),
+            Action::WorkCustomer { owner } => user.is_some() && owner.is_none_or(line),
+            Action::CreateOpportunity { owner }
+            | Action::WorkDeal { owner }
             | Action::WorkTask { owner }
-            | Action::Expense { rep: owner } => user.is_some() && line(owner),
+            | Action::Expense { rep: owner }
+            | Action::HandleReminder { recipient: owner } => user.is_some() && line(owner),
             Action::Force { owner } => {
                 matches!(role, Some(Role::Manager | Role::Admin)) && line(owner)
             }
             Action::SetTarget { scope } => {
                 admin
-                    || !dir.has_admin()
                     || (role == Some(Role::Manager)
                         && scope.user().is_some_and(|u| dir.manages(actor, u)))
             }
-            Action::TakeForecastSnapshot => {
-                matches!(role, Some(Role::Manager | Role::Admin)) || !dir.has_admin()
-            }
+            Action::TakeForecastSnapshot => matches!(role, Some(Role::Manager | Role::Admin)),
         }
     }
 }

@@ -53,6 +53,7 @@ use super::policy::Directory;
 /// ```
 /// use salespipe::*;
 /// let mut e = Engine::new();
+/// e.register_user("root", User::new("root", "Admin", Role::Admin))?;
 /// e.define_pipeline("root", Pipeline::builder("sales", "Sales")
 ///     .stage(Stage::new("qualify", "Qualify", 0.2)).build()?)?;
 /// let sections = e.view().funnel(&"sales".into(), &FunnelOptions::default())?;
@@ -119,6 +120,7 @@ pub struct ForecastOptions {
 /// use salespipe::*;
 /// let clock = ManualClock::new("2026-03-02T01:00:00Z".parse()?);
 /// let mut e = Engine::with_clock(clock.clone());
+/// e.register_user("root", User::new("root", "Admin", Role::Admin))?;
 /// e.define_pipeline("root", Pipeline::builder("sales", "Sales")
 ///     .stage(Stage::new("qualify", "Qualify", 0.2))
 ///     .stage(Stage::new("demo", "Demo", 0.5)).build()?)?;
@@ -407,6 +409,7 @@ impl<'e> View<'e> {
     /// use salespipe::*;
     /// let clock = ManualClock::new("2026-03-02T01:00:00Z".parse()?);
     /// let mut engine = Engine::with_clock(clock.clone());
+    /// engine.register_user("boss", User::new("boss", "Admin", Role::Admin))?;
     /// engine.register_user("boss", User::new("wang", "王芳", Role::Rep).time_zone("Asia/Shanghai"))?;
     /// engine.create_customer("wang", Customer::new("acme", "Acme"))?;
     /// let day = parse_date("day", "2026-03-02")?;
@@ -463,6 +466,7 @@ impl<'e> View<'e> {
     /// use salespipe::*;
     /// use salespipe::management::target::{AttainmentQuery, Period, Scope, Target};
     /// let mut engine = Engine::new();
+    /// engine.register_user("root", User::new("root", "Admin", Role::Admin))?;
     /// engine.register_user("root", User::new("root", "Root", Role::Admin))?;
     /// engine.register_user("root", User::new("wang", "王芳", Role::Rep))?;
     /// let q1 = Period::quarter(2026, 1)?;
@@ -534,6 +538,7 @@ impl<'e> View<'e> {
     /// ```
     /// use salespipe::*;
     /// let mut e = Engine::new();
+    /// e.register_user("root", User::new("root", "Admin", Role::Admin))?;
     /// e.define_pipeline("root", Pipeline::builder("sales", "Sales")
     ///     .stage(Stage::new("qualify", "Qualify", 0.2)).build()?)?;
     /// e.register_user("root", User::new("wang", "王芳", Role::Rep))?;

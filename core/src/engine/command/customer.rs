@@ -29,8 +29,10 @@ pub(super) fn decide(cx: &Ctx<'_>, cmd: Command) -> Result<Events> {
 
 fn create_customer(cx: &Ctx<'_>, customer: Customer) -> Result<Events> {
     let st = cx.state;
-    cx.allow(Action::RecordWork)?;
-    check_customer(&customer)?;
+    check_customer(cx, &customer)?;
+    cx.allow(Action::WorkCustomer {
+        owner: customer.owner.as_ref(),
+    })?;
     if st.customer(&customer.id).is_some() {
         return Err(Error::already_exists("customer", &customer.id));
     }
@@ -41,10 +43,17 @@ fn create_customer(cx: &Ctx<'_>, customer: Customer) -> Result<Events> {
 
 fn update_customer(cx: &Ctx<'_>, customer: Customer) -> Result<Events> {
     let st = cx.state;
-    cx.allow(Action::RecordWork)?;
-    check_customer(&customer)?;
-    if st.customer(&customer.id).is_none() {
-        return Err(Error::not_found("customer", &customer.id));
+    check_customer(cx, &customer)?;
+    let before = st
+        .customer(&customer.id)
+        .ok_or_else(|| Error::not_found("customer", &customer.id))?;
+    cx.allow(Action::WorkCustomer {
+        owner: before.owner.as_ref(),
+    })?;
+    if customer.owner != before.owner {
+        cx.allow(Action::WorkCustomer {
+            owner: customer.owner.as_ref(),
+        })?;
     }
     Ok(smallvec![Event::CustomerUpdated {
         customer: Box::new(customer),
@@ -53,10 +62,12 @@ fn update_customer(cx: &Ctx<'_>, customer: Customer) -> Result<Events> {
 
 fn add_contact(cx: &Ctx<'_>, customer: CustomerId, contact: Contact) -> Result<Events> {
     let st = cx.state;
-    cx.allow(Action::RecordWork)?;
     let c = st
         .customer(&customer)
         .ok_or_else(|| Error::not_found("customer", &customer))?;
+    cx.allow(Action::WorkCustomer {
+        owner: c.owner.as_ref(),
+    })?;
     non_empty("contact.id", contact.id.as_str())?;
     non_empty("contact.name", &contact.name)?;
     if c.find_contact(&contact.id).is_some() {
@@ -70,8 +81,17 @@ fn add_contact(cx: &Ctx<'_>, customer: CustomerId, contact: Contact) -> Result<E
 
 fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
     let st = cx.state;
-    cx.allow(Action::RecordWork)?;
     non_empty("activity.id", activity.id.as_str())?;
+    // The actor recorded is the command's: nobody logs work in someone else's name.
+    if let Some(a) = activity.actor.as_ref().filter(|a| *a != cx.actor) {
+        return Err(Error::validation(
+            "activity.actor",
+            format!(
+                "{a} is not the command's actor {}: an activity is recorded as the work of whoever logs it",
+                cx.actor
+            ),
+        ));
+    }
     non_empty("activity.kind", &activity.kind)?;
     if st.activity(&activity.id).is_some() {
         return Err(Error::already_exists("activity", &activity.id));
@@ -87,14 +107,20 @@ fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
             ));
         }
     }
-    if let Some(oid) = &activity.opportunity {
-        let o = cx.opp(oid)?;
-        if o.customer != activity.customer {
-            return Err(Error::validation(
-                "activity.opportunity",
-                format!("{oid} belongs to {}, not {}", o.customer, activity.customer),
-            ));
+    match &activity.opportunity {
+        Some(oid) => {
+            let o = cx.opp(oid)?;
+            cx.allow(Action::WorkDeal { owner: &o.owner })?;
+            if o.customer != activity.customer {
+                return Err(Error::validation(
+                    "activity.opportunity",
+                    format!("{oid} belongs to {}, not {}", o.customer, activity.customer),
+                ));
+            }
         }
+        None => cx.allow(Action::WorkCustomer {
+            owner: c.owner.as_ref(),
+        })?,
     }
     activity.at.check("activity.at")?;
     if let Some(f) = activity.next_follow_up {
@@ -114,13 +140,13 @@ fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
 
 fn create_task(cx: &Ctx<'_>, task: Task) -> Result<Events> {
     let st = cx.state;
-    cx.allow(Action::RecordWork)?;
     non_empty("task.id", task.id.as_str())?;
     non_empty("task.title", &task.title)?;
     if st.task(&task.id).is_some() {
         return Err(Error::already_exists("task", &task.id));
     }
     cx.user(&task.owner, "task.owner")?;
+    cx.allow(Action::WorkTask { owner: &task.owner })?;
     task.due.check("task.due")?;
     if let Some(c) = &task.customer {
         if st.customer(c).is_none() {
@@ -141,9 +167,12 @@ fn create_task(cx: &Ctx<'_>, task: Task) -> Result<Events> {
     }])
 }
 
-fn check_customer(c: &Customer) -> Result<()> {
+fn check_customer(cx: &Ctx<'_>, c: &Customer) -> Result<()> {
     non_empty("customer.id", c.id.as_str())?;
     non_empty("customer.name", &c.name)?;
+    if let Some(owner) = &c.owner {
+        cx.user(owner, "customer.owner")?;
+    }
     if c.cadence.is_some_and(|d| d.is_zero()) {
         return Err(Error::validation(
             "customer.cadence",

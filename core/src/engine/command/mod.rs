@@ -401,8 +401,32 @@ impl From<Events> for Decided<'_> {
     }
 }
 
+/// Refuses an actor who is not a registered user, but for the very first command of an
+/// engine without users, which must register an admin (the bootstrap: it happens once, and
+/// from then on there is always an admin, see [`user::register`]). This holds whatever the
+/// [`Policy`]: a policy decides what a known user may do, not who is known.
+fn check_actor(cx: &Ctx<'_>, cmd: &Command) -> Result<()> {
+    if cx.state.user(cx.actor).is_some() {
+        return Ok(());
+    }
+    if cx.state.users().next().is_some() {
+        return Err(Error::denied(
+            cx.actor,
+            "act: not a registered user (register_user them first)",
+        ));
+    }
+    match cmd {
+        Command::RegisterUser { user } if user.role == crate::user::Role::Admin => Ok(()),
+        _ => Err(Error::denied(
+            cx.actor,
+            "act on an engine without users: its first command registers an admin",
+        )),
+    }
+}
+
 /// Decides a command: the events it produces, or why it is refused.
 pub(crate) fn decide<'a>(cx: &Ctx<'a>, cmd: Command) -> Result<Decided<'a>> {
+    check_actor(cx, &cmd)?;
     match cmd {
         cmd @ (Command::DefinePipeline { .. }
         | Command::EditPipeline { .. }

@@ -4,11 +4,10 @@ use smallvec::smallvec;
 
 use super::{misrouted, Command, Ctx, Events};
 use crate::clock::Timestamp;
-use crate::engine::policy::{Action, Directory};
+use crate::engine::policy::Action;
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::reminder::{ReminderId, ReminderRules};
-use crate::user::Role;
 
 /// Decides a reminder command.
 #[inline(never)]
@@ -41,22 +40,17 @@ fn set_rules(cx: &Ctx<'_>, rules: ReminderRules) -> Result<Events> {
 }
 
 /// Checks a mark on reminder `id` (a snooze `until` then) against the reminder index and the
-/// clock: the reminder must exist now (so its id is not empty), the actor be its recipient,
-/// above them in the reporting line, or an admin, and the policy let them record work; a
+/// clock: the reminder must exist now (so its id is not empty), the policy let the actor
+/// handle a reminder of its recipient ([`Action::HandleReminder`]); a
 /// snooze must end after now; a dismissed reminder takes no more marks.
 fn check_handle(cx: &Ctx<'_>, id: &ReminderId, until: Option<Timestamp>) -> Result<()> {
     let (r, _) = cx
         .reminder_index()
         .get(id)
         .ok_or_else(|| Error::not_found("reminder", id))?;
-    let (actor, dir) = (cx.actor, Directory::new(cx.state));
-    let admin = dir.get(actor).is_some_and(|u| u.role == Role::Admin);
-    if !(admin || actor == &r.recipient || dir.manages(actor, &r.recipient)) {
-        return Err(Error::denied(
-            actor,
-            format!("handle reminder {id} of {}", r.recipient),
-        ));
-    }
+    cx.allow(Action::HandleReminder {
+        recipient: &r.recipient,
+    })?;
     if cx.state.reminders().mark(id).dismissed {
         return Err(Error::validation("reminder", format!("{id} is dismissed")));
     }
@@ -72,5 +66,5 @@ fn check_handle(cx: &Ctx<'_>, id: &ReminderId, until: Option<Timestamp>) -> Resu
             ));
         }
     }
-    cx.allow(Action::RecordWork)
+    Ok(())
 }

@@ -7,7 +7,7 @@ use crate::engine::policy::Action;
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::id::ActorId;
-use crate::user::{reporting_line, User};
+use crate::user::{reporting_line, Role, User};
 
 /// Decides a registration (or update) of a user.
 #[inline(never)]
@@ -17,6 +17,25 @@ pub(super) fn register(cx: &Ctx<'_>, user: User) -> Result<Events> {
     non_empty("user.name", &user.name)?;
     if let Some(tz) = &user.time_zone {
         non_empty("user.time_zone", tz)?;
+    }
+    // There is always an admin: the last one keeps the role.
+    let demoted = cx
+        .state
+        .user(&user.id)
+        .is_some_and(|u| u.role == Role::Admin && user.role != Role::Admin);
+    if demoted
+        && !cx
+            .state
+            .users()
+            .any(|u| u.role == Role::Admin && u.id != user.id)
+    {
+        return Err(Error::validation(
+            "user.role",
+            format!(
+                "{} is the last admin; register another admin before changing their role",
+                user.id
+            ),
+        ));
     }
     if user.manager.as_ref() == Some(&user.id) {
         return Err(Error::validation(
