@@ -114,13 +114,18 @@ export declare class Engine {
    * recorded events. A refused command writes nothing.
    */
   execute(actor: string, command: Command): RecordedEvent[]
-  /** Answers a query (the JSON form of `salespipe::Query`) as `actor`: the plain JSON. */
-  query(actor: string, query: Query): any
+  /**
+   * Answers a query (the JSON form of `salespipe::Query`) as `actor`: the plain JSON.
+   * A user sees what the policy lets them see (a record out of sight is
+   * `PermissionDeniedError`, a list leaves it out, company-wide reports need an admin);
+   * `null` is the host, who reads everything.
+   */
+  query(actor: string | null, query: Query): any
   /**
    * `query` on libuv's thread pool: for the heavy reports (funnel, attainment, the daily
    * team report), off the event loop.
    */
-  queryAsync(actor: string, query: Query): Promise<any>
+  queryAsync(actor: string | null, query: Query): Promise<any>
   /** The engine clock's time. */
   now(): Date
   /** Folds in what other engines appended to a shared store. */

@@ -37,7 +37,7 @@ function fresh() {
   return { clock, engine }
 }
 
-const events = (engine) => engine.query('conformance', { type: 'events', after: 0, limit: 1000000 }).length
+const events = (engine) => engine.query(null, { type: 'events', after: 0, limit: 1000000 }).length
 
 test('typed commands and reads over execute and query', () => {
   const { engine, clock } = fresh()
@@ -169,8 +169,21 @@ test('async: Engine.open replays a store off the event loop, queryAsync answers 
     await assert.rejects(opened.queryAsync('wang', { type: 'opportunity', id: 'nope' }), sp.NotFoundError)
     await assert.rejects(Engine.open({ store: join(dir, 'no', 'x.sqlite') }), sp.StorageError)
     const memory = await Engine.open()
-    assert.deepEqual(memory.query('x', { type: 'users' }), [])
+    assert.deepEqual(memory.query(null, { type: 'users' }), [])
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('reads: a user sees what the policy lets them see, null reads as the host', () => {
+  const engine = new Engine({ clock: new ManualClock(START) })
+  seed(engine)
+  engine.registerUser('admin', { id: 'qian', name: '钱伟', role: 'rep', manager: 'admin' })
+  engine.createOpportunity('wang', opportunity('100 CNY'))
+  assert.throws(() => engine.query('qian', { type: 'opportunity', id: 'opp-1' }), sp.PermissionDeniedError)
+  assert.deepEqual(engine.query('qian', { type: 'opportunities' }), [])
+  assert.equal(engine.query('wang', { type: 'opportunities' }).length, 1)
+  assert.equal(engine.query(null, { type: 'opportunities' }).length, 1)
+  assert.throws(() => engine.query('mallory', { type: 'users' }), sp.PermissionDeniedError)
+  assert.throws(() => engine.query('wang', { type: 'events', after: 0 }), sp.PermissionDeniedError)
 })

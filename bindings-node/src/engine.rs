@@ -130,10 +130,15 @@ fn write(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockWriteGuard<'_, 
     engine.write().map_err(poisoned)
 }
 
-/// Answers a query (the core's JSON) as `actor`.
-fn answer(engine: &RwLock<CoreEngine>, actor: &str, query: Value) -> salespipe::Result<Value> {
+/// Answers a query (the core's JSON) as `actor` (`None`: the host, who reads everything).
+fn answer(
+    engine: &RwLock<CoreEngine>,
+    actor: Option<&str>,
+    query: Value,
+) -> salespipe::Result<Value> {
     let query: Query = from_json(query, "query")?;
-    let result = read(engine)?.query(actor, query)?;
+    let reader = actor.map_or(salespipe::Reader::Host, salespipe::Reader::from);
+    let result = read(engine)?.query(reader, query)?;
     to_json(&result)
 }
 
@@ -205,7 +210,7 @@ impl ToNapiValue for Json {
 #[derive(Debug)]
 pub struct QueryTask {
     engine: Arc<RwLock<CoreEngine>>,
-    actor: String,
+    actor: Option<String>,
     query: Option<Value>,
 }
 
@@ -215,7 +220,7 @@ impl Task for QueryTask {
 
     fn compute(&mut self) -> Result<Value> {
         let query = self.query.take().unwrap_or(Value::Null);
-        guard_task(|| answer(&self.engine, &self.actor, query))
+        guard_task(|| answer(&self.engine, self.actor.as_deref(), query))
     }
 
     fn resolve(&mut self, _env: Env, output: Value) -> Result<Json> {
@@ -267,18 +272,24 @@ impl Engine {
     }
 
     /// Answers a query (the JSON form of `salespipe::Query`) as `actor`: the plain JSON.
-    #[napi(ts_args_type = "actor: string, query: Query", ts_return_type = "any")]
-    pub fn query(&self, actor: String, query: Value) -> Result<Value, String> {
-        guard(|| answer(&self.inner, &actor, query))
+    /// A user sees what the policy lets them see (a record out of sight is
+    /// `PermissionDeniedError`, a list leaves it out, company-wide reports need an admin);
+    /// `null` is the host, who reads everything.
+    #[napi(
+        ts_args_type = "actor: string | null, query: Query",
+        ts_return_type = "any"
+    )]
+    pub fn query(&self, actor: Option<String>, query: Value) -> Result<Value, String> {
+        guard(|| answer(&self.inner, actor.as_deref(), query))
     }
 
     /// `query` on libuv's thread pool: for the heavy reports (funnel, attainment, the daily
     /// team report), off the event loop.
     #[napi(
-        ts_args_type = "actor: string, query: Query",
+        ts_args_type = "actor: string | null, query: Query",
         ts_return_type = "Promise<any>"
     )]
-    pub fn query_async(&self, actor: String, query: Value) -> AsyncTask<QueryTask> {
+    pub fn query_async(&self, actor: Option<String>, query: Value) -> AsyncTask<QueryTask> {
         AsyncTask::new(QueryTask {
             engine: Arc::clone(&self.inner),
             actor,
@@ -303,7 +314,7 @@ impl Engine {
     }
 
     fn ask(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {
-        self.query(actor.to_owned(), tagged(kind, fields))
+        self.query(Some(actor.to_owned()), tagged(kind, fields))
     }
 
     // ----- typed commands: one-liners over execute -------------------------------------

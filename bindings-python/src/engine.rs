@@ -131,32 +131,34 @@ impl Engine {
         from_json(py, &events)
     }
 
-    /// Answers a query (the JSON form of `salespipe::Query`, as a dict) as `actor`; returns
-    /// the answer's JSON (`salespipe::QueryResult`).
+    /// Answers a query (the JSON form of `salespipe::Query`, as a dict) as `actor` (`None`:
+    /// the host, who reads everything); returns the answer's JSON (`salespipe::QueryResult`).
     fn query<'py>(
         &self,
         py: Python<'py>,
-        actor: &str,
+        actor: Option<&str>,
         query: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let query: Query = from_py(query, "query")?;
+        let reader = reader(actor);
         let answer = py
-            .detach(|| self.read()?.query(actor, query).and_then(json))
+            .detach(|| self.read()?.query(reader, query).and_then(json))
             .py_err()?;
         from_json(py, &answer)
     }
 
-    /// Answers a funnel query (`{"type": "funnel", ...}`) as `actor`: one
-    /// `(currency, FunnelReport)` per currency section.
+    /// Answers a funnel query (`{"type": "funnel", ...}`) as `actor` (`None`: the host):
+    /// one `(currency, FunnelReport)` per currency section.
     fn funnel(
         &self,
         py: Python<'_>,
-        actor: &str,
+        actor: Option<&str>,
         query: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<(Option<&'static str>, FunnelReport)>> {
         let query: Query = from_py(query, "query")?;
+        let reader = reader(actor);
         let sections = py
-            .detach(|| match self.read()?.query(actor, query)? {
+            .detach(|| match self.read()?.query(reader, query)? {
                 QueryResult::Funnel(sections) => Ok(sections),
                 _ => Err(salespipe::Error::validation("type", "not a funnel query")),
             })
@@ -223,4 +225,9 @@ pub(crate) fn validate_process<'py>(
     let p: salespipe::ApprovalProcess = from_py(process, "process")?;
     p.validate().py_err()?;
     to_py(py, &p)
+}
+
+/// The core's reader for a Python `actor`: a user, or the host for `None`.
+fn reader(actor: Option<&str>) -> salespipe::Reader {
+    actor.map_or(salespipe::Reader::Host, salespipe::Reader::from)
 }

@@ -3,7 +3,7 @@
 Each command type maps to its ``Engine`` method (record inputs built as typed records when
 the command must succeed, passed as the core's JSON when it must fail, so invalid input
 reaches the core); each query is asked as data through ``Engine.query`` by the step's actor,
-else ``"conformance"``. Results are compared with the same subset-match rule as the Rust
+else by the host (``None``). Results are compared with the same subset-match rule as the Rust
 runner (``tests/src/lib.rs``).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Callable, Dict, Type
+from typing import Any, Callable, Dict, Optional, Type
 
 import pytest
 
@@ -21,8 +21,6 @@ from conftest import SCENARIOS
 from salespipe._records import _parse_datetime
 
 FILES = sorted(SCENARIOS.glob("*.json"))
-#: Who asks a query step that names no actor (the Rust runner's ``READER``).
-READER = "conformance"
 
 
 def subset_match(expected: Any, actual: Any, path: str = "$") -> None:
@@ -145,7 +143,7 @@ def run_command(engine: sp.Engine, actor: str, c: Dict[str, Any], as_json: bool)
     calls[t]()
 
 
-def run_query(engine: sp.Engine, actor: str, q: Dict[str, Any]) -> Any:
+def run_query(engine: sp.Engine, actor: Optional[str], q: Dict[str, Any]) -> Any:
     """As the Rust runner: the query as data through ``Engine.query``; errors as their code."""
     try:
         return engine.query(actor, q)
@@ -183,7 +181,7 @@ def test_scenario(path: Path) -> None:
             else:
                 assert expect is None, f"{where}: expected error {expect}, the command succeeded"
         if "query" in step:
-            actual = run_query(engine, step.get("actor", READER), step["query"])
+            actual = run_query(engine, step.get("actor"), step["query"])
             try:
                 subset_match(step["expect"], actual)
             except AssertionError as e:

@@ -17,8 +17,9 @@ def test_query_answers_records_lists_and_reports(
     assert opp["stage"] == "qualify" and opp["amount"] == {"minor": 12_000_000, "currency": "CNY"}
     assert sp.Opportunity.from_dict(opp) == engine.opportunity("opp-1")
 
-    users = engine.query("anyone", {"type": "users"})
+    users = engine.query("qian", {"type": "users"})
     assert [u["id"] for u in users] == ["admin", "li", "qian", "wang"]
+    assert engine.query(None, {"type": "users"}) == users  # the host
 
     clock.advance(timedelta(hours=1))
     engine.tick("wang", "opp-1", "budget")
@@ -30,6 +31,21 @@ def test_query_answers_records_lists_and_reports(
         "li", {"type": "daily_report", "rep": "wang", "day": date(2026, 3, 2), "as_of": START}
     )
     assert report["rep"] == "wang" and report["day"] == "2026-03-02"
+
+
+def test_reads_are_limited_to_what_the_reader_may_see(engine: sp.Engine) -> None:
+    # opp-1 is wang's: qian (a rep beside wang) may not read it, li (their manager) may
+    with pytest.raises(sp.PermissionDenied, match="opportunity opp-1"):
+        engine.query("qian", {"type": "opportunity", "id": "opp-1"})
+    assert engine.query("li", {"type": "opportunity", "id": "opp-1"})["owner"] == "wang"
+    assert engine.query("qian", {"type": "opportunities"}) == []
+    assert [o["id"] for o in engine.query("wang", {"type": "opportunities"})] == ["opp-1"]
+    # an unregistered reader reads nothing; company-wide reports need an admin
+    with pytest.raises(sp.PermissionDenied, match="not a registered user"):
+        engine.query("mallory", {"type": "users"})
+    with pytest.raises(sp.PermissionDenied, match="events"):
+        engine.query("li", {"type": "events", "after": 0})
+    assert engine.query("admin", {"type": "events", "after": 0})
 
 
 def test_a_bad_query_names_the_field_or_variant(engine: sp.Engine) -> None:

@@ -43,6 +43,12 @@ pub struct Activity {
 }
 
 impl Activity {
+    /// How far after the engine's clock an activity may be dated: one day, for clocks and
+    /// time zones that disagree. An activity is work done; work planned is a follow-up
+    /// (`next_follow_up`) or a task. Within that day, a gate counts the activity only from
+    /// its time.
+    pub const MAX_AHEAD: std::time::Duration = std::time::Duration::from_secs(86_400);
+
     /// An activity with a kind, customer and time.
     pub fn new(
         id: impl Into<ActivityId>,

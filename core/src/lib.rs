@@ -33,7 +33,8 @@ pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use customer::{Contact, Customer, CustomerKind};
 pub use engine::{
     scan, Action, Command, CurrencySection, DefaultPolicy, Directory, Engine, EngineBuilder,
-    ForecastOptions, FunnelOptions, Policy, Query, QueryResult, ReminderIndex, View,
+    ForecastOptions, FunnelOptions, Policy, Query, QueryResult, Reader, ReminderIndex, View,
+    Visibility,
 };
 pub use error::{Error, ErrorCode, Problem, Result};
 pub use event::{Event, MoveKind, NewEvent, RecordedEvent, SCHEMA_VERSION};

@@ -217,16 +217,27 @@ fn nobody_approves_their_own_deal_whoever_submitted() {
     assert!(err.to_string().contains("wang"), "{err}");
 }
 
-/// A demo "held" next year does not open the demo gate today; once its time has come, it
-/// does.
+/// A demo "held" next year is refused (an activity is work done); one dated later today,
+/// within the clock tolerance, does not open the demo gate before its time, and does after.
 #[test]
 fn a_future_dated_activity_counts_only_from_its_time() {
     let (mut e, clock) = engine();
     e.tick("wang", "o1", "budget confirmed").unwrap();
     e.advance("wang", "o1", "demo").unwrap();
+    let before = e.view().state().position();
+    let err = e
+        .log_activity(
+            "wang",
+            Activity::new("a0", "demo", "acme", t("2027-03-02T09:00:00Z")).on_opportunity("o1"),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(err.to_string().contains("activity.at"), "{err}");
+    assert_eq!(e.view().state().position(), before);
+
     e.log_activity(
         "wang",
-        Activity::new("a1", "demo", "acme", t("2027-03-02T09:00:00Z")).on_opportunity("o1"),
+        Activity::new("a1", "demo", "acme", t("2026-03-02T15:00:00Z")).on_opportunity("o1"),
     )
     .unwrap();
     let err = e.advance("wang", "o1", "resolve").unwrap_err();
@@ -236,6 +247,35 @@ fn a_future_dated_activity_counts_only_from_its_time() {
         .check(&"o1".into(), &StageId::new("resolve"))
         .unwrap();
     assert!(!report.is_met());
-    clock.set(t("2027-03-02T09:00:00Z"));
+    clock.set(t("2026-03-02T15:00:00Z"));
     e.advance("wang", "o1", "resolve").unwrap();
+}
+
+/// A follow-up planned far off delays a deal's rotting by `planned_delay_max` at most.
+#[test]
+fn a_far_off_plan_does_not_silence_a_rotting_deal() {
+    let (mut e, _) = engine();
+    let mut rules = ReminderRules::default();
+    rules.stale.in_stage = Some(std::time::Duration::from_secs(10 * 86_400));
+    e.execute("admin", Command::SetReminderRules { rules })
+        .unwrap();
+    e.log_activity(
+        "wang",
+        Activity::new("a1", "call", "acme", t("2026-03-02T09:00:00Z"))
+            .on_opportunity("o1")
+            .follow_up_at(t("2026-12-24T09:00:00Z")),
+    )
+    .unwrap();
+    let stale: Vec<Timestamp> = e
+        .view()
+        .upcoming(
+            t("2026-03-01T00:00:00Z"),
+            std::time::Duration::from_secs(400 * 86_400),
+        )
+        .into_iter()
+        .filter(|r| r.kind == ReminderKind::Stale)
+        .map(|r| r.due)
+        .collect();
+    // entered 2026-03-02T09:00 + 10 days + 14 days at most
+    assert_eq!(stale, [t("2026-03-26T09:00:00Z")]);
 }

@@ -5,10 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use salespipe::{Command, Engine, ManualClock, Query, Timestamp};
-
-/// Who asks a query step that names no actor.
-pub const READER: &str = "conformance";
+use salespipe::{Command, Engine, ManualClock, Query, Reader, Timestamp};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -93,11 +90,12 @@ pub fn subset_match(expected: &Value, actual: &Value, path: &str) -> Result<(), 
     }
 }
 
-/// Answers a query (the JSON form of [`salespipe::Query`]) as `actor`, as JSON. Errors
-/// become `{"error": code}`.
-pub fn query(engine: &Engine, actor: &str, q: &Value) -> Result<Value, String> {
+/// Answers a query (the JSON form of [`salespipe::Query`]) as `actor`, else as the host,
+/// as JSON. Errors become `{"error": code}`.
+pub fn query(engine: &Engine, actor: Option<&str>, q: &Value) -> Result<Value, String> {
     let q: Query = serde_json::from_value(q.clone()).map_err(|e| format!("bad query: {e}"))?;
-    match engine.query(actor, q) {
+    let reader = actor.map_or(Reader::Host, Reader::from);
+    match engine.query(reader, q) {
         Ok(answer) => serde_json::to_value(&answer).map_err(|e| e.to_string()),
         Err(e) => Ok(serde_json::json!({ "error": e.code().as_str() })),
     }
@@ -146,9 +144,8 @@ pub fn run(scenario: &Scenario) -> Result<(), String> {
             }
         }
         if let Some(q) = &step.query {
-            // A query is asked by the step's actor, else by the scenario's reader.
-            let actor = step.actor.as_deref().unwrap_or(READER);
-            let actual = query(&engine, actor, q).map_err(fail)?;
+            // A query is asked by the step's actor, else by the host.
+            let actual = query(&engine, step.actor.as_deref(), q).map_err(fail)?;
             let expected = step
                 .expect
                 .as_ref()

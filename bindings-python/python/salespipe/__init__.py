@@ -248,9 +248,10 @@ class Engine:
     (a registered user id, or the bootstrap admin); a refused command raises and changes
     nothing.
 
-    Every read goes through :meth:`query` (the core's ``Engine::query``); the typed read
-    methods are one-liners over it that ask as the fixed reader ``"salespipe"``, since reads
-    are not restricted per actor yet.
+    Every read goes through :meth:`query` (the core's ``Engine::query``). Asked as a user,
+    it answers what the policy lets them see (a rep their own, a manager their subtree, an
+    admin everything); the typed read methods are one-liners over it that read as the host
+    (everything): the host's own code, or a host that does its own read control.
     """
 
     __slots__ = ("_inner",)
@@ -488,13 +489,15 @@ class Engine:
 
     # ----- queries ----------------------------------------------------------------------
 
-    def query(self, actor: str, query: Mapping[str, Any]) -> Any:
+    def query(self, actor: Optional[str], query: Mapping[str, Any]) -> Any:
         """Answers a query in the core's JSON form (``{"type": "opportunity", "id": "o1"}``;
         every query takes an optional ``as_of``, an instant to ask as of; see the variants of
         ``salespipe::Query``) as ``actor``; returns the plain answer (dicts, lists, str, None:
         the core's JSON, the same in every binding). Values may be ``datetime`` (tz-aware)
-        and ``date``. Reads are not restricted per actor yet: any non-empty actor reads
-        everything; the typed methods below ask as ``"salespipe"``. A malformed query raises
+        and ``date``. ``actor`` is a registered user, who sees what the policy lets them see
+        (a record out of sight raises :class:`PermissionDenied`, a list leaves it out,
+        the funnel counts the deals in sight; company-wide reports need an admin), or
+        ``None``: the host, who reads everything, as the typed methods below do. A malformed query raises
         :class:`ValidationError` (field ``query``, the message naming the field or variant);
         a ``query`` that is not a mapping raises ``TypeError``."""
         if not isinstance(query, Mapping):
@@ -503,8 +506,8 @@ class Engine:
         return self._inner.query(actor, dict(query))
 
     def _q(self, type_: str, **fields: Any) -> Any:
-        """A query as the engine's reader (``None`` fields left out)."""
-        return self.query(_READER, _query(type_, fields))
+        """A query as the host (``None`` fields left out)."""
+        return self.query(None, _query(type_, fields))
 
     def now(self) -> _dt.datetime:
         """The engine's clock (tz-aware, UTC)."""
@@ -744,7 +747,7 @@ class Engine:
         :class:`ValidationError` on field ``currency`` naming the currencies present)."""
         w, m = _span(window), FunnelMode(mode)
         q = _query("funnel", dict(pipeline=pipeline, as_of=as_of, window=w, mode=m, by=by))
-        return FunnelReport(_section(self._inner.funnel(_READER, q), currency))
+        return FunnelReport(_section(self._inner.funnel(None, q), currency))
 
     def forecast(
         self,
@@ -806,7 +809,6 @@ class Engine:
 
 
 #: Who the typed read methods ask as (reads are not restricted per actor yet).
-_READER = "salespipe"
 
 _T = TypeVar("_T")
 

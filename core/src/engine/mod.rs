@@ -11,8 +11,8 @@ mod view;
 use std::sync::Arc;
 
 pub use command::Command;
-pub use policy::{Action, DefaultPolicy, Directory, Policy};
-pub use query::{Query, QueryResult};
+pub use policy::{Action, DefaultPolicy, Directory, Policy, Visibility};
+pub use query::{Query, QueryResult, Reader};
 pub use reminders::{scan, ReminderIndex};
 pub use view::{CurrencySection, ForecastOptions, FunnelOptions, View};
 

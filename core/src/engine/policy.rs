@@ -1,6 +1,8 @@
 //! Who may do what. The [`DefaultPolicy`] suits a small team; hosts replace it by implementing
 //! [`Policy`].
 
+use std::collections::BTreeSet;
+
 use crate::id::ActorId;
 use crate::state::State;
 use crate::user::{reporting_line, Role, User};
@@ -113,10 +115,65 @@ impl<'a> Directory<'a> {
         reporting_line(rep, |id| self.state.user(id)).any(|m| m == manager)
     }
 
+    /// Every registered user, in no particular order.
+    pub fn users(&self) -> impl Iterator<Item = &'a User> + 'a {
+        self.state.users()
+    }
+
+    /// `actor` and everyone below them in the reporting lines.
+    pub fn subtree(&self, actor: &ActorId) -> BTreeSet<ActorId> {
+        let mut out: BTreeSet<ActorId> = self
+            .users()
+            .filter(|u| self.manages(actor, &u.id))
+            .map(|u| u.id.clone())
+            .collect();
+        out.insert(actor.clone());
+        out
+    }
+
     /// True when no user is registered: only the bootstrap, the registration of the first
     /// admin, is possible then (the engine refuses every other command; see [`Policy`]).
     pub fn is_empty(&self) -> bool {
         self.state.users().next().is_none()
+    }
+}
+
+/// What a registered user may read, as a [`Policy`] decides it for each query
+/// ([`crate::Engine::query`]).
+///
+/// ```
+/// use salespipe::{Visibility, ActorId};
+/// let v = Visibility::OwnedBy([ActorId::new("wang")].into());
+/// assert!(v.sees(&"wang".into()) && !v.sees(&"qian".into()));
+/// assert!(Visibility::Everything.sees(&"qian".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Visibility {
+    /// Everything: every record, the event log and the company-wide reports.
+    Everything,
+    /// What these users own: their deals (with gate reports and timelines), tasks,
+    /// expenses, reminders addressed to them, customers they own (and those nobody owns),
+    /// the activities they logged or that concern a deal or customer in sight, their daily
+    /// reports and their team's, and the funnel, forecast and calibration over their deals.
+    /// Pipelines, processes, users and settings are readable by every user. The event log
+    /// and the company-wide reports (attainment, expense, source, competitor, forecast
+    /// snapshots and accuracy) are refused.
+    OwnedBy(BTreeSet<ActorId>),
+}
+
+impl Visibility {
+    /// True when what `owner` owns is in sight.
+    pub fn sees(&self, owner: &ActorId) -> bool {
+        match self {
+            Visibility::Everything => true,
+            Visibility::OwnedBy(owners) => owners.contains(owner),
+        }
+    }
+
+    /// True for a record with an optional owner: one without is in everyone's sight.
+    pub fn sees_opt(&self, owner: Option<&ActorId>) -> bool {
+        owner.is_none_or(|o| self.sees(o))
     }
 }
 
@@ -130,6 +187,17 @@ impl<'a> Directory<'a> {
 pub trait Policy: Send + Sync + std::fmt::Debug {
     /// True when `actor` may perform `action`.
     fn allows(&self, directory: Directory<'_>, actor: &ActorId, action: Action<'_>) -> bool;
+
+    /// What `actor`, a registered user, may read. The default: an admin everything, anyone
+    /// else what they and the people below them in the reporting lines own. A host that does
+    /// its own read control returns [`Visibility::Everything`] here, or reads as
+    /// [`crate::Reader::Host`].
+    fn visibility(&self, directory: Directory<'_>, actor: &ActorId) -> Visibility {
+        match directory.get(actor) {
+            Some(u) if u.role == Role::Admin => Visibility::Everything,
+            _ => Visibility::OwnedBy(directory.subtree(actor)),
+        }
+    }
 }
 
 /// The default policy, one rule for everything a user owns: the owner, anyone above them in

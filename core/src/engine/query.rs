@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::policy::{Directory, Visibility};
 use super::view::{CurrencySection, ForecastOptions, FunnelOptions, View};
 use super::Engine;
 use crate::activity::{Activity, Task};
@@ -452,6 +453,14 @@ impl Query {
 
     /// True for the queries whose answer is read from the event log or the daily index, not
     /// from the folded state: asked as of an instant, they need no replay of the state.
+    /// The query's `type`, as in its JSON.
+    pub fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+            .unwrap_or_default()
+    }
+
     fn reads_the_log(&self) -> bool {
         matches!(
             self,
@@ -472,7 +481,7 @@ impl Query {
 /// ```
 /// use salespipe::*;
 /// let e = Engine::new();
-/// let answer = e.query("anyone", Query::Users { as_of: None })?;
+/// let answer = e.query(Reader::Host, Query::Users { as_of: None })?;
 /// assert!(matches!(&answer, QueryResult::Users(users) if users.is_empty()));
 /// assert_eq!(serde_json::to_string(&answer).unwrap(), "[]");
 /// # Ok::<(), salespipe::Error>(())
@@ -567,26 +576,206 @@ fn owned<T: Clone>(items: Vec<&T>) -> Vec<T> {
     items.into_iter().cloned().collect()
 }
 
+/// Who reads: a user, whose reads the [`Policy`](crate::Policy) limits
+/// ([`Policy::visibility`](crate::Policy::visibility)), or the host itself, which reads
+/// everything (a host that does its own read control, or its own jobs: schedulers,
+/// exports). A string or an [`ActorId`] is a user.
+///
+/// ```
+/// use salespipe::*;
+/// let mut e = Engine::new();
+/// e.register_user("root", User::new("root", "Root", Role::Admin))?;
+/// e.register_user("root", User::new("wang", "王芳", Role::Rep))?;
+/// e.create_customer("root", Customer::new("acme", "Acme").owned_by("root"))?;
+/// let q = Query::Customer { id: "acme".into(), as_of: None };
+/// assert_eq!(e.query("wang", q.clone()).unwrap_err().code(), ErrorCode::PermissionDenied);
+/// assert!(e.query(Reader::Host, q).is_ok());
+/// # Ok::<(), salespipe::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reader {
+    /// A user: must be registered; reads what the policy lets them see.
+    User(ActorId),
+    /// The host application: reads everything.
+    Host,
+}
+
+impl From<ActorId> for Reader {
+    fn from(a: ActorId) -> Self {
+        Reader::User(a)
+    }
+}
+
+impl From<&ActorId> for Reader {
+    fn from(a: &ActorId) -> Self {
+        Reader::User(a.clone())
+    }
+}
+
+impl From<&str> for Reader {
+    fn from(a: &str) -> Self {
+        Reader::User(a.into())
+    }
+}
+
+impl From<String> for Reader {
+    fn from(a: String) -> Self {
+        Reader::User(a.into())
+    }
+}
+
 impl Engine {
-    /// Answers a query as `actor`. The actor must not be empty; what each actor may read is
-    /// not restricted yet (every registered or unregistered actor reads everything), and this
-    /// is where it will be decided.
+    /// Answers a query as `reader`: a registered user (a string or an [`ActorId`]), who sees
+    /// what the [`Policy`](crate::Policy) lets them see ([`Visibility`]: by default an admin
+    /// everything, anyone else what they and the people below them own), or
+    /// [`Reader::Host`], which sees everything. A record out of sight is refused with
+    /// `permission_denied`; a list leaves out what is out of sight; the funnel, forecast and
+    /// calibration count only the deals in sight.
     ///
     /// With `as_of`, the answer is the one [`Engine::at`] gives; the daily reports, the
     /// funnel, forecast and calibration read the event log up to that instant and replay
     /// nothing.
-    pub fn query(&self, actor: impl Into<ActorId>, query: Query) -> Result<QueryResult> {
-        let actor = actor.into();
-        if actor.as_str().trim().is_empty() {
-            return Err(Error::validation("actor", "must not be empty"));
+    pub fn query(&self, reader: impl Into<Reader>, query: Query) -> Result<QueryResult> {
+        if let Reader::User(actor) = reader.into() {
+            if actor.as_str().trim().is_empty() {
+                return Err(Error::validation("actor", "must not be empty"));
+            }
+            let dir = Directory::new(&self.state);
+            if dir.get(&actor).is_none() {
+                return Err(Error::denied(&actor, "read: not a registered user"));
+            }
+            if let Visibility::OwnedBy(owners) = self.policy.visibility(dir, &actor) {
+                return answer_restricted(self, &actor, owners, query);
+            }
         }
-        let view = match query.as_of() {
+        answer(&self.view_for(&query)?, query)
+    }
+
+    fn view_for(&self, query: &Query) -> Result<View<'_>> {
+        Ok(match query.as_of() {
             Some(at) if query.reads_the_log() => View::instant_only(self, at),
             Some(at) => self.at(at)?,
             None => self.view(),
-        };
-        answer(&view, query)
+        })
     }
+}
+
+/// Answers `query` for `actor`, who sees what `owners` own ([`Visibility::OwnedBy`]).
+fn answer_restricted(
+    engine: &Engine,
+    actor: &ActorId,
+    owners: std::collections::BTreeSet<ActorId>,
+    query: Query,
+) -> Result<QueryResult> {
+    use Query as Q;
+    use QueryResult as R;
+    let vis = Visibility::OwnedBy(owners);
+    let refuse = |what: String| Error::denied(actor, format!("read {what}"));
+    let person = |who: &ActorId, what: &str| -> Result<()> {
+        if vis.sees(who) {
+            Ok(())
+        } else {
+            Err(refuse(format!("the {what} of {who}")))
+        }
+    };
+    let view = engine.view_for(&query)?;
+    let v = &view;
+    // First what the query names: it must be in sight.
+    match &query {
+        Q::Opportunity { id, .. } | Q::Gate { id, .. } | Q::Timeline { id, .. } => {
+            let o = v.opportunity(id)?;
+            person(&o.owner, &format!("opportunity {id}, a deal"))?;
+        }
+        Q::Customer { id, .. } => {
+            let in_sight = vis.sees_opt(v.customer(id)?.owner.as_ref());
+            if !in_sight {
+                return Err(refuse(format!("customer {id}")));
+            }
+        }
+        Q::Activity { id, .. } => {
+            let in_sight = sees_activity(v, &vis, v.activity(id)?);
+            if !in_sight {
+                return Err(refuse(format!("activity {id}")));
+            }
+        }
+        Q::Task { id, .. } => person(&v.task(id)?.owner, &format!("task {id}, a task"))?,
+        Q::Reminder { id, .. } => person(&v.reminder(id)?.recipient, "reminder")?,
+        Q::Expense { id, .. } => person(&v.expense(id)?.expense.rep, &format!("expense {id}"))?,
+        Q::Due {
+            recipient: Some(r), ..
+        } => person(r, "reminders")?,
+        Q::DailyReport { rep, .. } | Q::DailyRangeReport { rep, .. } => {
+            person(rep, "daily report")?;
+        }
+        Q::DailyTeamReport { manager, .. } => person(manager, "team's daily report")?,
+        Q::Attainment(_)
+        | Q::ExpenseReport(_)
+        | Q::SourceReport { .. }
+        | Q::CompetitorReport { .. }
+        | Q::ForecastSnapshot { .. }
+        | Q::ForecastSnapshots { .. }
+        | Q::ForecastAccuracy { .. }
+        | Q::Events { .. } => {
+            return Err(refuse(format!(
+                "{}: a company-wide read, and the policy shows them part of the company",
+                query.kind()
+            )))
+        }
+        _ => {}
+    }
+    // Then lists leave out what is out of sight, and the funnel counts the deals in sight.
+    Ok(match query {
+        Q::NextDueAfter { at, .. } => R::Instant(
+            v.reminder_index()
+                .next_due_after_where(at, |r| vis.sees(&r.recipient)),
+        ),
+        q @ (Q::Funnel { .. } | Q::Forecast { .. } | Q::Calibration { .. }) => {
+            let Visibility::OwnedBy(owners) = &vis else {
+                return answer(v, q);
+            };
+            let view = engine.view_for(&q)?.owned_by(owners.clone());
+            answer(&view, q)?
+        }
+        q => match answer(v, q)? {
+            R::Customers(list) => R::Customers(
+                list.into_iter()
+                    .filter(|c| vis.sees_opt(c.owner.as_ref()))
+                    .collect(),
+            ),
+            R::Opportunities(list) => {
+                R::Opportunities(list.into_iter().filter(|o| vis.sees(&o.owner)).collect())
+            }
+            R::Activities(list) => R::Activities(
+                list.into_iter()
+                    .filter(|a| sees_activity(v, &vis, a))
+                    .collect(),
+            ),
+            R::Tasks(list) => R::Tasks(list.into_iter().filter(|t| vis.sees(&t.owner)).collect()),
+            R::Reminders(list) => R::Reminders(
+                list.into_iter()
+                    .filter(|r| vis.sees(&r.recipient))
+                    .collect(),
+            ),
+            R::Expenses(list) => R::Expenses(
+                list.into_iter()
+                    .filter(|x| vis.sees(&x.expense.rep))
+                    .collect(),
+            ),
+            other => other,
+        },
+    })
+}
+
+/// An activity is in sight when its logger is, or the deal it concerns, or (on no deal) its
+/// customer.
+fn sees_activity(v: &View<'_>, vis: &Visibility, a: &Activity) -> bool {
+    a.actor.as_ref().is_some_and(|x| vis.sees(x))
+        || match &a.opportunity {
+            Some(o) => v.opportunity(o).is_ok_and(|o| vis.sees(&o.owner)),
+            None => v
+                .customer(&a.customer)
+                .is_ok_and(|c| vis.sees_opt(c.owner.as_ref())),
+        }
 }
 
 fn answer(v: &View<'_>, query: Query) -> Result<QueryResult> {

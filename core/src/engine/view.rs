@@ -143,6 +143,9 @@ pub struct View<'e> {
     state: Cow<'e, State>,
     at: Option<Timestamp>,
     reminders: OnceLock<ReminderIndex>,
+    /// When set, the funnel, forecast and calibration count only the deals these users own
+    /// (a reader's [`crate::Visibility::OwnedBy`]).
+    owners: Option<std::collections::BTreeSet<ActorId>>,
 }
 
 impl<'e> View<'e> {
@@ -152,6 +155,15 @@ impl<'e> View<'e> {
             state: Cow::Borrowed(&engine.state),
             at: None,
             reminders: OnceLock::new(),
+            owners: None,
+        }
+    }
+
+    /// The same view, its funnel, forecast and calibration over the deals of `owners` only.
+    pub(super) fn owned_by(self, owners: std::collections::BTreeSet<ActorId>) -> Self {
+        View {
+            owners: Some(owners),
+            ..self
         }
     }
 
@@ -170,6 +182,7 @@ impl<'e> View<'e> {
             state: Cow::Owned(engine.replay_until(at)?),
             at: Some(at),
             reminders: OnceLock::new(),
+            owners: None,
         })
     }
 
@@ -691,8 +704,17 @@ impl<'e> View<'e> {
     /// The stored events stamped at or before `at`.
     fn events_until(&self, at: Timestamp) -> Result<Vec<RecordedEvent>> {
         let mut events = Vec::new();
+        // With owners, the events of the deals others own stay out (by the owner the deal
+        // has in the view's state).
+        let in_sight = |e: &RecordedEvent| match (&self.owners, e.event.opportunity()) {
+            (Some(owners), Some(o)) => self
+                .state
+                .opportunity(o)
+                .is_some_and(|o| owners.contains(&o.owner)),
+            _ => true,
+        };
         self.engine.store.scan(0, &mut |e| {
-            if e.at <= at {
+            if e.at <= at && in_sight(e) {
                 events.push(e.clone());
             }
         })?;

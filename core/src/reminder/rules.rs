@@ -108,6 +108,14 @@ pub struct StaleRule {
     /// How long a planned follow-up may be overdue before the deal counts as rotting.
     #[serde(default = "default_grace", with = "humantime_serde")]
     pub follow_up_grace: Duration,
+    /// How much a planned follow-up may delay the limits above at most (default 14 days): a
+    /// step planned far off does not silence a deal rotting in its stage.
+    #[serde(default = "default_planned_delay_max", with = "humantime_serde")]
+    pub planned_delay_max: Duration,
+}
+
+fn default_planned_delay_max() -> Duration {
+    14 * DAY
 }
 
 fn default_push_pct() -> u8 {
@@ -125,6 +133,7 @@ impl Default for StaleRule {
             idle: None,
             push_shortens_pct: default_push_pct(),
             follow_up_grace: default_grace(),
+            planned_delay_max: default_planned_delay_max(),
         }
     }
 }

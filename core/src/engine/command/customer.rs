@@ -123,6 +123,16 @@ fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
         })?,
     }
     activity.at.check("activity.at")?;
+    let latest = cx.now.plus(Activity::MAX_AHEAD);
+    if activity.at > latest {
+        return Err(Error::validation(
+            "activity.at",
+            format!(
+                "{} is more than a day after now ({}): an activity is work done; plan work as a follow-up or a task",
+                activity.at, cx.now
+            ),
+        ));
+    }
     if let Some(f) = activity.next_follow_up {
         f.check("activity.next_follow_up")?;
         if f < activity.at {

@@ -192,18 +192,21 @@ fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Cand
                     .saturating_mul(u32::from(rule.push_shortens_pct)),
             );
             let entered = o.stage_entered_at;
-            let due = match planned {
-                Some(f) => f.plus(rule.follow_up_grace),
-                None => {
-                    let by_stage = entered.plus(scale(limit, pct));
-                    match rule.idle {
-                        Some(idle) => {
-                            let since = latest.map_or(entered, |a| a.at.max(entered));
-                            by_stage.max(since.plus(scale(idle, pct)))
-                        }
-                        None => by_stage,
-                    }
+            let by_stage = entered.plus(scale(limit, pct));
+            let by_limits = match rule.idle {
+                Some(idle) => {
+                    let since = latest.map_or(entered, |a| a.at.max(entered));
+                    by_stage.max(since.plus(scale(idle, pct)))
                 }
+                None => by_stage,
+            };
+            // A planned step rots once it is overdue by the grace; planned far off, it
+            // delays the limits by `planned_delay_max` at most (it does not silence them).
+            let due = match planned {
+                Some(f) => f
+                    .plus(rule.follow_up_grace)
+                    .min(by_limits.plus(rule.planned_delay_max)),
+                None => by_limits,
             };
             let due = out.unquiet(due);
             let mut r = blank(

@@ -290,6 +290,19 @@ impl ReminderIndex {
             .map(|(t, _)| *t)
     }
 
+    /// The earliest instant after `now` at which a reminder that `keep` accepts comes due
+    /// (a reader's share of [`ReminderIndex::next_due_after`]).
+    pub fn next_due_after_where(
+        &self,
+        now: Timestamp,
+        keep: impl Fn(&Reminder) -> bool,
+    ) -> Option<Timestamp> {
+        self.timeline
+            .range((after(now), Bound::Unbounded))
+            .find(|(_, id)| self.entries.get(id).is_some_and(|e| keep(&e.reminder)))
+            .map(|(t, _)| *t)
+    }
+
     /// A reminder the state currently derives, whether or not a user hid it, with whether
     /// it is hidden.
     pub(crate) fn get(&self, id: &ReminderId) -> Option<(&Reminder, bool)> {
