@@ -808,8 +808,6 @@ class Engine:
         return ForecastAccuracy.from_dict(self._q("forecast_accuracy", as_of=as_of))
 
 
-#: Who the typed read methods ask as (reads are not restricted per actor yet).
-
 _T = TypeVar("_T")
 
 
