@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, TimestampMillisecondType, UInt16Type, UInt32Type, UInt64Type};
+use arrow_array::types::{Int64Type, TimestampMillisecondType, UInt16Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
 use arrow_buffer::ScalarBuffer;
 use arrow_schema::{DataType, TimeUnit};
@@ -193,129 +193,251 @@ fn is_text(dt: &DataType) -> bool {
     }
 }
 
-/// A text column as owned strings (`None` for nulls).
-fn strings(a: &ArrayRef, path: &str) -> PyResult<Vec<Option<String>>> {
-    let s = arrow_cast::cast(a, &DataType::Utf8).map_err(|e| validation(path, e))?;
-    let s = s.as_string::<i32>();
-    Ok((0..s.len())
-        .map(|i| (!s.is_null(i)).then(|| s.value(i).to_owned()))
-        .collect())
+/// Calls `f` with each row of a plain text column (`utf8`, `large_utf8`, `utf8_view`), the
+/// strings borrowed from the column: no allocation per row. False for another dtype.
+fn each_text<'a>(
+    a: &'a ArrayRef,
+    mut f: impl FnMut(usize, Option<&'a str>) -> PyResult<()>,
+) -> PyResult<bool> {
+    match a.data_type() {
+        DataType::Utf8 => a
+            .as_string::<i32>()
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| f(i, v))?,
+        DataType::LargeUtf8 => a
+            .as_string::<i64>()
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| f(i, v))?,
+        DataType::Utf8View => a
+            .as_string_view()
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| f(i, v))?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The code of every row of a text column (plain, or dictionary-encoded as pyarrow's
+/// `dictionary`, polars' `Categorical` / `Enum` and pandas' `category` arrive): `code` is
+/// called once per distinct dictionary value a row uses, or once per row of a plain column,
+/// on borrowed strings. A missing value is an error naming the row (`what` says what is
+/// missing). `Ok(None)` for a column that is not text.
+fn text_codes<'a, T: Copy>(
+    a: &'a ArrayRef,
+    path: &str,
+    what: &str,
+    mut code: impl FnMut(usize, &'a str) -> PyResult<T>,
+) -> PyResult<Option<Vec<T>>> {
+    let missing = |i: usize| validation(path, format!("row {i}: missing {what}"));
+    let mut out = Vec::with_capacity(a.len());
+    if let Some(dict) = a.as_any_dictionary_opt() {
+        let values = dict.values();
+        let keys = dict.normalized_keys();
+        let mut memo: Vec<Option<T>> = vec![None; values.len()];
+        let mut texts: Vec<Option<&'a str>> = Vec::with_capacity(values.len());
+        if !each_text(values, |_, v| {
+            texts.push(v);
+            Ok(())
+        })? {
+            return Ok(None);
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            if a.is_null(i) {
+                return Err(missing(i));
+            }
+            let c = match memo.get(k).copied().flatten() {
+                Some(c) => c,
+                None => {
+                    let text = texts.get(k).copied().flatten().ok_or_else(|| missing(i))?;
+                    let c = code(i, text)?;
+                    if let Some(m) = memo.get_mut(k) {
+                        *m = Some(c);
+                    }
+                    c
+                }
+            };
+            out.push(c);
+        }
+        return Ok(Some(out));
+    }
+    let text = each_text(a, |i, v| {
+        out.push(code(i, v.ok_or_else(|| missing(i))?)?);
+        Ok(())
+    })?;
+    Ok(text.then_some(out))
 }
 
 /// Opportunity ids: integers (borrowed when u64) or strings (coded densely in the order of
-/// the opportunity table).
-enum Ids {
+/// the opportunity table, borrowed from it).
+enum Ids<'a> {
     Int,
-    Text(HashMap<String, u64>),
+    Text(HashMap<&'a str, u64>),
 }
 
-fn opp_ids(a: &ArrayRef, path: &str, ids: &mut Option<Ids>) -> PyResult<ScalarBuffer<u64>> {
-    if !is_text(a.data_type()) {
-        if matches!(ids, Some(Ids::Text(_))) {
-            return Err(PyTypeError::new_err(format!(
-                "{path}: integer ids, but the opportunities table has string ids"
-            )));
-        }
-        *ids = Some(Ids::Int);
-        return primitive::<UInt64Type>(a, path);
-    }
-    let values = strings(a, path)?;
+fn opp_ids<'a>(
+    a: &'a ArrayRef,
+    path: &str,
+    ids: &mut Option<Ids<'a>>,
+) -> PyResult<ScalarBuffer<u64>> {
     match ids {
-        Some(Ids::Int) => Err(PyTypeError::new_err(format!(
-            "{path}: string ids, but the opportunities table has integer ids"
-        ))),
-        Some(Ids::Text(map)) => values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let v = v
-                    .as_deref()
-                    .ok_or_else(|| validation(path, format!("row {i}: missing id")))?;
+        Some(Ids::Text(map)) => {
+            let codes = text_codes(a, path, "id", |i, v| {
                 map.get(v).copied().ok_or_else(|| {
                     validation(
                         path,
                         format!("row {i}: opportunity {v:?} is not in the opportunities table"),
                     )
                 })
+            })?;
+            codes.map(Into::into).ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "{path}: integer ids, but the opportunities table has string ids"
+                ))
             })
-            .collect(),
+        }
+        Some(Ids::Int) if !is_text(a.data_type()) => primitive::<UInt64Type>(a, path),
+        Some(Ids::Int) => Err(PyTypeError::new_err(format!(
+            "{path}: string ids, but the opportunities table has integer ids"
+        ))),
         None => {
-            let mut map = HashMap::with_capacity(values.len());
-            let mut out = Vec::with_capacity(values.len());
-            for (i, v) in values.into_iter().enumerate() {
-                let v = v.ok_or_else(|| validation(path, format!("row {i}: missing id")))?;
-                let code = i as u64;
-                if map.insert(v.clone(), code).is_some() {
+            let mut map: HashMap<&'a str, u64> = HashMap::with_capacity(a.len());
+            let mut next = 0u64;
+            let codes = text_codes(a, path, "id", |_, v| {
+                if map.insert(v, next).is_some() {
                     return Err(validation(path, format!("duplicate opportunity {v:?}")));
                 }
-                out.push(code);
+                next += 1;
+                Ok(next - 1)
+            })?;
+            match codes {
+                Some(codes) => {
+                    *ids = Some(Ids::Text(map));
+                    Ok(codes.into())
+                }
+                None => {
+                    *ids = Some(Ids::Int);
+                    primitive::<UInt64Type>(a, path)
+                }
             }
-            *ids = Some(Ids::Text(map));
-            Ok(out.into())
         }
     }
 }
 
 /// Stage codes: u16 codes (borrowed), other integers, or stage ids of the pipeline plus
-/// `won` / `lost`.
+/// `won` / `lost` (plain or dictionary text).
 fn stage_codes(a: &ArrayRef, path: &str, stages: &[StageInfo]) -> PyResult<ScalarBuffer<u16>> {
-    if !is_text(a.data_type()) {
-        return primitive::<UInt16Type>(a, path);
-    }
-    let mut map: HashMap<&str, u16> = HashMap::new();
+    let mut map: HashMap<&str, u16> = HashMap::with_capacity(stages.len() + 2);
     for (i, s) in stages.iter().enumerate() {
         map.insert(s.id.as_str(), u16::try_from(i).unwrap_or(u16::MAX));
     }
     map.insert(salespipe::WON, WON_CODE);
     map.insert(salespipe::LOST, LOST_CODE);
-    strings(a, path)?
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let v = v
-                .as_deref()
-                .ok_or_else(|| validation(path, format!("row {i}: missing stage")))?;
-            map.get(v).copied().ok_or_else(|| {
-                validation(
-                    path,
-                    format!("row {i}: {v:?} is not a stage of the pipeline (nor won/lost)"),
-                )
-            })
+    let codes = text_codes(a, path, "stage", |i, v| {
+        map.get(v).copied().ok_or_else(|| {
+            validation(
+                path,
+                format!("row {i}: {v:?} is not a stage of the pipeline (nor won/lost)"),
+            )
         })
-        .collect()
+    })?;
+    match codes {
+        Some(codes) => Ok(codes.into()),
+        None => primitive::<UInt16Type>(a, path),
+    }
 }
 
-/// Group codes and names: u32 codes (named by their code) or keys of any text column
-/// (named by the key, coded in order of first appearance; nulls are `(none)`).
-fn groups(a: &ArrayRef, path: &str) -> PyResult<(ScalarBuffer<u32>, Vec<String>)> {
-    if !is_text(a.data_type()) {
-        if a.data_type().is_floating() {
-            return Err(wrong_dtype(
-                path,
-                a.data_type(),
-                "integer codes or text keys",
-            ));
-        }
-        if !a.data_type().is_integer() {
-            let s = arrow_cast::cast(a, &DataType::Utf8)
-                .map_err(|_| wrong_dtype(path, a.data_type(), "integer codes or text keys"))?;
-            return groups(&s, path);
-        }
-        return Ok((primitive::<UInt32Type>(a, path)?, Vec::new()));
+/// A group key: a value of the `by` column, ordered as `groupby` orders keys (numbers by
+/// value, text by code point), the missing key last.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Key<'a> {
+    Int(i128),
+    Text(&'a str),
+    Missing,
+}
+
+/// Group codes and names from the `by` column, grouped by value as pandas' `groupby` does:
+/// integer, text, dictionary (categorical) and boolean columns, nulls included (one group
+/// whose report has no key, so a real `"(none)"` stays its own group). Groups are numbered
+/// in sorted key order. Floats are refused (a float key is rarely meant; cast first).
+fn groups(a: &ArrayRef, path: &str) -> PyResult<(Vec<u32>, Vec<String>, Option<u32>)> {
+    let dt = a.data_type();
+    if dt.is_floating() {
+        return Err(wrong_dtype(path, dt, "integer, text or categorical keys"));
     }
-    let mut names: Vec<String> = Vec::new();
-    let mut codes: HashMap<String, u32> = HashMap::new();
+    // The key of each row, borrowed; then the distinct keys sorted, then the codes.
+    let keys: Vec<Key<'_>> = if dt.is_integer() {
+        let wide = arrow_cast::cast(a, &DataType::Decimal128(38, 0))
+            .map_err(|_| wrong_dtype(path, dt, "integer, text or categorical keys"))?;
+        let wide = wide.as_primitive::<arrow_array::types::Decimal128Type>();
+        wide.iter()
+            .map(|v| v.map_or(Key::Missing, Key::Int))
+            .collect()
+    } else if let Some(keys) = text_keys(a)? {
+        keys
+    } else if dt == &DataType::Boolean {
+        a.as_boolean()
+            .iter()
+            .map(|v| v.map_or(Key::Missing, |b| Key::Int(i128::from(b))))
+            .collect()
+    } else {
+        return Err(wrong_dtype(path, dt, "integer, text or categorical keys"));
+    };
+    let mut distinct: Vec<&Key<'_>> = keys.iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let code_of: HashMap<&Key<'_>, u32> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    let boolean = dt == &DataType::Boolean;
+    let names: Vec<String> = distinct
+        .iter()
+        .map(|k| match k {
+            Key::Int(v) if boolean => if *v == 1 { "True" } else { "False" }.to_owned(),
+            Key::Int(v) => v.to_string(),
+            Key::Text(t) => (*t).to_owned(),
+            Key::Missing => String::new(),
+        })
+        .collect();
+    let null_group = code_of.get(&Key::Missing).copied();
+    let codes = keys
+        .iter()
+        .map(|k| code_of.get(k).copied().unwrap_or(u32::MAX))
+        .collect();
+    Ok((codes, names, null_group))
+}
+
+/// The keys of a text column, plain or dictionary-encoded; `None` for another dtype.
+fn text_keys(a: &ArrayRef) -> PyResult<Option<Vec<Key<'_>>>> {
+    if let Some(dict) = a.as_any_dictionary_opt() {
+        let mut texts: Vec<Option<&str>> = Vec::with_capacity(dict.values().len());
+        if !each_text(dict.values(), |_, v| {
+            texts.push(v);
+            Ok(())
+        })? {
+            return Ok(None);
+        }
+        let keys = dict.normalized_keys();
+        return Ok(Some(
+            keys.iter()
+                .enumerate()
+                .map(|(i, &k)| match texts.get(k).copied().flatten() {
+                    Some(t) if !a.is_null(i) => Key::Text(t),
+                    _ => Key::Missing,
+                })
+                .collect(),
+        ));
+    }
     let mut out = Vec::with_capacity(a.len());
-    for v in strings(a, path)? {
-        let key = v.unwrap_or_else(|| "(none)".to_owned());
-        let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
-        let code = *codes.entry(key.clone()).or_insert_with(|| {
-            names.push(key);
-            next
-        });
-        out.push(code);
-    }
-    Ok((out.into(), names))
+    let text = each_text(a, |_, v| {
+        out.push(v.map_or(Key::Missing, Key::Text));
+        Ok(())
+    })?;
+    Ok(text.then_some(out))
 }
 
 /// The owned-or-borrowed columns behind a [`FunnelInput`].
@@ -330,6 +452,7 @@ struct Columns {
     created: ScalarBuffer<i64>,
     close: ScalarBuffer<i64>,
     group_names: Vec<String>,
+    null_group: Option<u32>,
     currency: Option<Currency>,
 }
 
@@ -350,6 +473,7 @@ impl Columns {
                 expected_close_ms: &self.close,
             },
             group_names: &self.group_names,
+            null_group: self.null_group,
             currency: self.currency,
         }
     }
@@ -389,9 +513,12 @@ fn columns(
         Some(c) => millis(c, &op.path("expected_close"), Some(NO_DATE))?,
         None => vec![NO_DATE; op.len()].into(),
     };
-    let (group, group_names) = match by {
-        Some(col) => groups(op.required(col)?, &op.path(col))?,
-        None => (vec![0u32; op.len()].into(), vec!["(all)".to_owned()]),
+    let (group, group_names, null_group) = match by {
+        Some(col) => {
+            let (codes, names, null) = groups(op.required(col)?, &op.path(col))?;
+            (codes.into(), names, null)
+        }
+        None => (vec![0u32; op.len()].into(), vec!["(all)".to_owned()], None),
     };
     let ev_opp = opp_ids(ev.required("opp")?, &ev.path("opp"), &mut ids)?;
     let ev_at = millis(ev.required("at")?, &ev.path("at"), None)?;
@@ -408,6 +535,7 @@ fn columns(
         created,
         close,
         group_names,
+        null_group,
         currency,
     })
 }

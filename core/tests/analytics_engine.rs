@@ -81,7 +81,8 @@ fn funnel_from_engine_events() {
     let p = e.view().pipeline(&"sales".into()).unwrap().clone();
     let t = FunnelTable::from_events(&p, &events(&e), GroupBy::Owner).unwrap();
     assert_eq!(t.opp_ids, ["o1", "o2"]);
-    assert_eq!(t.group_names, ["wang", "li"]);
+    assert_eq!(t.group_names, ["li", "wang"]); // sorted, as groupby sorts
+    assert_eq!(t.group, [1, 0]);
     assert_eq!(t.amount_minor, [100_000, 50_000]);
     assert_eq!(t.event_stage, [0, 0, 1, LOST_CODE, 2, 1, WON_CODE]);
     let r = funnel(&t.input(), &FunnelParams::new(e.now())).unwrap();

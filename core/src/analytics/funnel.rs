@@ -978,13 +978,13 @@ fn build(
     let mut groups = Vec::with_capacity(ng);
     for g in 0..ng {
         let mut r = group_report(input, sc, dwell, mode, Some(g))?;
-        r.key = Some(
+        r.key = (input.null_group != u32::try_from(g).ok()).then(|| {
             input
                 .group_names
                 .get(g)
                 .cloned()
-                .unwrap_or_else(|| g.to_string()),
-        );
+                .unwrap_or_else(|| g.to_string())
+        });
         groups.push(r);
     }
     Ok(FunnelReport {

@@ -164,6 +164,7 @@ impl StageInfo {
 ///         created_ms: &created, expected_close_ms: &close,
 ///     },
 ///     group_names: &[],
+///     null_group: None,
 ///     currency: None,
 /// };
 /// let report = funnel(&input, &FunnelParams::new(Timestamp::from_millis(2_000))).unwrap();
@@ -180,6 +181,9 @@ pub struct FunnelInput<'a> {
     /// The name of each group code; empty means groups are named by their code and number
     /// `max(group) + 1`.
     pub group_names: &'a [String],
+    /// The group code of the opportunities without a key (a missing `by` value): that
+    /// group's report has no `key` (`None`), so it never merges with a real key.
+    pub null_group: Option<u32>,
     /// The currency of the amounts, if known (reported, not used in arithmetic).
     pub currency: Option<Currency>,
 }
@@ -233,6 +237,8 @@ pub struct FunnelTable {
     pub expected_close_ms: Vec<i64>,
     /// Names of the group codes.
     pub group_names: Vec<String>,
+    /// The group code of the opportunities without a key (see [`FunnelInput::null_group`]).
+    pub null_group: Option<u32>,
     /// The original id of each opportunity code (`opp` values index this when built from events).
     pub opp_ids: Vec<String>,
     /// The currency of the amounts.
@@ -288,6 +294,7 @@ impl FunnelTable {
                 expected_close_ms: &self.expected_close_ms,
             },
             group_names: &self.group_names,
+            null_group: self.null_group,
             currency: self.currency,
         }
     }

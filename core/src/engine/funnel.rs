@@ -239,23 +239,39 @@ fn build(
                 _ => {}
             }
         }
-        for idx in 0..t.opp.len() {
-            let key = match group_by {
-                GroupBy::Owner => owners.get(idx).cloned().unwrap_or_default(),
-                GroupBy::Source => sources
-                    .get(idx)
-                    .cloned()
-                    .flatten()
-                    .unwrap_or_else(|| "(none)".to_owned()),
-            };
-            let next = group_names.len() as u32;
-            let code = *group_codes.entry(key.clone()).or_insert_with(|| {
-                group_names.push(key);
-                next
-            });
-            if let Some(g) = t.group.get_mut(idx) {
-                *g = code;
+        // Groups as `groupby` makes them: sorted by key, the deals without a source last,
+        // in the group the source report names "(none)".
+        let keys: Vec<Option<&String>> = (0..t.opp.len())
+            .map(|idx| match group_by {
+                GroupBy::Owner => owners.get(idx),
+                GroupBy::Source => sources.get(idx).and_then(Option::as_ref),
+            })
+            .collect();
+        let mut distinct: Vec<Option<&String>> = keys.clone();
+        distinct.sort_unstable_by(|a, b| match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (a, b) => b.is_some().cmp(&a.is_some()),
+        });
+        distinct.dedup();
+        let mut none = u32::MAX;
+        for (code, key) in distinct.iter().enumerate() {
+            let code = u32::try_from(code).unwrap_or(u32::MAX);
+            match key {
+                Some(k) => {
+                    group_codes.insert((*k).clone(), code);
+                    group_names.push((*k).clone());
+                }
+                None => {
+                    none = code;
+                    group_names.push("(none)".to_owned());
+                }
             }
+        }
+        for (g, key) in t.group.iter_mut().zip(&keys) {
+            *g = match key {
+                Some(k) => group_codes.get(*k).copied().unwrap_or(u32::MAX),
+                None => none,
+            };
         }
         t.group_names = group_names;
         Ok(t)
