@@ -23,6 +23,8 @@ impl FunnelTable {
     /// - A stage removed by a `PipelineEdited` is resolved through the edit's mapping (also
     ///   for entries recorded before the edit), so its history counts in the stage it maps to;
     ///   a move that becomes a move into the same stage after resolution is dropped.
+    /// - A move stamped before its opportunity's previous stage event (a log written by an
+    ///   engine before it kept time in order) counts at that event's instant.
     /// - Amounts in more than one currency are an error: see
     ///   [`FunnelTable::from_events_by_currency`] for one table per currency.
     pub fn from_events(
@@ -146,6 +148,8 @@ fn build(
         let skip = |id: &OpportunityId| only.is_some_and(|(_, accept)| !accept(id));
         let mut codes: HashMap<OpportunityId, u64> = HashMap::new();
         let mut last_stage: Vec<u16> = Vec::new();
+        // the latest stamp of each opportunity's stage events so far
+        let mut last_at: Vec<i64> = Vec::new();
         let mut group_names: Vec<String> = Vec::new();
         let mut group_codes: HashMap<String, u32> = HashMap::new();
         let mut owners: Vec<String> = Vec::new();
@@ -187,6 +191,7 @@ fn build(
                     owners.push(o.owner.as_str().to_owned());
                     sources.push(o.source.clone());
                     last_stage.push(stage);
+                    last_at.push(rec.at.as_millis());
                     t.push_event(code, rec.at.as_millis(), stage);
                 }
                 Event::Moved {
@@ -203,7 +208,16 @@ fn build(
                     if let Some(s) = last_stage.get_mut(idx) {
                         *s = stage;
                     }
-                    t.push_event(code, rec.at.as_millis(), stage);
+                    // A log written before the engine kept time in order may hold a move
+                    // stamped before the opportunity's previous event: it counts at that
+                    // event's instant, as the engine stamps it today, instead of making the
+                    // whole funnel fail.
+                    let mut at = rec.at.as_millis();
+                    if let Some(prev) = last_at.get_mut(idx) {
+                        at = at.max(*prev);
+                        *prev = at;
+                    }
+                    t.push_event(code, at, stage);
                 }
                 Event::OpportunityUpdated {
                     opportunity,

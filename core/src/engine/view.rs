@@ -171,9 +171,11 @@ impl<'e> View<'e> {
         })
     }
 
-    /// The view's instant: the one given to [`Engine::at`], else the clock's now.
+    /// The view's instant: the one given to [`Engine::at`], else the clock's now, but no
+    /// earlier than the latest event in the state (a clock set back does not hide events).
     pub fn instant(&self) -> Timestamp {
-        self.at.unwrap_or_else(|| self.engine.now())
+        self.at
+            .unwrap_or_else(|| self.engine.now().max(self.engine.latest()))
     }
 
     /// The folded state the view reads.
