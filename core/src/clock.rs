@@ -197,6 +197,55 @@ impl Clock for ManualClock {
     }
 }
 
+/// The longest duration the engine accepts in a definition or rule (a stage's
+/// `rotting_after`, a customer's `cadence`, an approval process's `sla`, every duration of the
+/// reminder rules): 3650 days, about ten years. Every later read adds such a duration to an
+/// instant, formats it as text and parses it back (the bindings turn it into a Python
+/// `timedelta` or a number of milliseconds); this bound keeps all of them exact.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(3650 * 86_400);
+
+/// Checks that a duration is at most [`MAX_DURATION`]; the error is a [`Error::Validation`]
+/// naming `field`.
+///
+/// ```
+/// use std::time::Duration;
+/// use salespipe::clock::{check_duration, MAX_DURATION};
+/// assert!(check_duration("cadence", Duration::from_secs(14 * 86_400)).is_ok());
+/// let err = check_duration("cadence", MAX_DURATION + Duration::from_secs(1)).unwrap_err();
+/// assert!(err.to_string().contains("cadence"));
+/// ```
+pub fn check_duration(field: &str, d: std::time::Duration) -> Result<std::time::Duration> {
+    if d > MAX_DURATION {
+        Err(Error::validation(field, duration_too_long(d)))
+    } else {
+        Ok(d)
+    }
+}
+
+/// Reads a stored duration above [`MAX_DURATION`] (written before the engine checked it) as
+/// [`MAX_DURATION`]: longer than any deal, cadence or SLA, and every binding can read it.
+pub(crate) fn cap_duration(d: &mut std::time::Duration) {
+    if *d > MAX_DURATION {
+        *d = MAX_DURATION;
+    }
+}
+
+/// [`cap_duration`] of an optional duration.
+pub(crate) fn cap_opt_duration(d: &mut Option<std::time::Duration>) {
+    if let Some(d) = d {
+        cap_duration(d);
+    }
+}
+
+/// The message of a duration above [`MAX_DURATION`].
+pub(crate) fn duration_too_long(d: std::time::Duration) -> String {
+    format!(
+        "{} s is longer than the limit of 3650 days ({} s)",
+        d.as_secs(),
+        MAX_DURATION.as_secs()
+    )
+}
+
 /// Parses a date `YYYY-MM-DD` for a named field; the error is a [`Error::Validation`] naming
 /// `field`.
 ///

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::{Pipeline, LOST, WON};
+use crate::clock::{duration_too_long, MAX_DURATION};
 use crate::error::Problem;
 use crate::gate::{FieldOp, Requirement};
 
@@ -54,6 +55,9 @@ pub(super) fn problems(p: &Pipeline) -> Vec<Problem> {
                 at("rotting_after"),
                 "must be longer than zero",
             ));
+        }
+        if let Some(d) = s.rotting_after.filter(|&d| d > MAX_DURATION) {
+            out.push(Problem::new(at("rotting_after"), duration_too_long(d)));
         }
         for (g, guide) in s.guidance.iter().enumerate() {
             if guide.title.trim().is_empty() {

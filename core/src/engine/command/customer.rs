@@ -6,6 +6,7 @@ use smallvec::smallvec;
 
 use super::{misrouted, non_empty, Command, Ctx, Events};
 use crate::activity::{Activity, Task};
+use crate::clock::check_duration;
 use crate::customer::{Contact, Customer};
 use crate::engine::policy::Action;
 use crate::error::{Error, Result};
@@ -149,6 +150,9 @@ fn check_customer(c: &Customer) -> Result<()> {
             "customer.cadence",
             "must be longer than zero",
         ));
+    }
+    if let Some(d) = c.cadence {
+        check_duration("customer.cadence", d)?;
     }
     let mut seen = HashSet::new();
     for (i, k) in c.contacts.iter().enumerate() {
