@@ -397,3 +397,95 @@ fn a_huge_duration_already_in_the_log_does_not_break_the_reads() {
     let back: Vec<Pipeline> = serde_json::from_value(pipelines).unwrap();
     assert_eq!(back[0].stages[0].rotting_after, Some(clock::MAX_DURATION));
 }
+
+#[test]
+fn an_unknown_user_time_zone_is_refused() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let mut e = engine(&clock);
+    for tz in ["Mars/Olympus", "", "+08:00"] {
+        let r = cmd(
+            &mut e,
+            "admin",
+            json!({"type": "register_user", "user": {"id": "qian", "name": "Qian", "role": "rep",
+                "manager": "li", "time_zone": tz}}),
+        );
+        refused_naming(r, "user.time_zone");
+    }
+    ask(
+        &e,
+        json!({"type": "daily_team_report", "manager": "li", "day": "2026-03-02"}),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_bad_time_zone_already_in_the_log_leaves_only_that_rep_out_of_the_team_report() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let store = InMemoryStore::new();
+    let mut e = Engine::builder()
+        .store(store.clone())
+        .clock(clock)
+        .build()
+        .unwrap();
+    for c in [
+        json!({"type": "register_user", "user": {"id": "admin", "name": "Admin", "role": "admin"}}),
+        json!({"type": "register_user", "user": {"id": "li", "name": "Li", "role": "manager"}}),
+        json!({"type": "register_user", "user": {"id": "wang", "name": "Wang", "role": "rep",
+            "manager": "li", "time_zone": "Asia/Shanghai"}}),
+    ] {
+        cmd(&mut e, "admin", c).unwrap();
+    }
+    legacy(
+        &store,
+        "2026-03-02T01:00:00Z",
+        Event::UserRegistered {
+            user: User::new("qian", "Qian", Role::Rep)
+                .managed_by("li")
+                .time_zone("Mars/Olympus"),
+        },
+    );
+    cmd(
+        &mut e,
+        "wang",
+        json!({"type": "create_customer", "customer": {"id": "acme", "name": "Acme"}}),
+    )
+    .unwrap();
+    let team = ask(
+        &e,
+        json!({"type": "daily_team_report", "manager": "li", "day": "2026-03-02"}),
+    )
+    .unwrap();
+    let rows = team["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{team}");
+    assert_eq!(rows[0]["rep"], json!("wang"));
+    assert_eq!(team["totals"]["new_customers"], json!(1), "{team}");
+    let left_out = team["left_out"].as_array().unwrap();
+    assert_eq!(left_out.len(), 1, "{team}");
+    assert_eq!(left_out[0]["rep"], json!("qian"));
+    assert!(
+        left_out[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Mars/Olympus"),
+        "{team}"
+    );
+    // the rep's own report is an error naming the zone; everyone else's stands
+    let err = ask(
+        &e,
+        json!({"type": "daily_report", "rep": "qian", "day": "2026-03-02"}),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+    ask(
+        &e,
+        json!({"type": "daily_report", "rep": "wang", "day": "2026-03-02"}),
+    )
+    .unwrap();
+    // a clean team report keeps its JSON shape: no `left_out`
+    let li_alone = ask(
+        &e,
+        json!({"type": "daily_team_report", "manager": "wang", "day": "2026-03-02"}),
+    )
+    .unwrap();
+    assert!(li_alone.get("left_out").is_none(), "{li_alone}");
+}
