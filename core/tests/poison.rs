@@ -489,3 +489,138 @@ fn a_bad_time_zone_already_in_the_log_leaves_only_that_rep_out_of_the_team_repor
     .unwrap();
     assert!(li_alone.get("left_out").is_none(), "{li_alone}");
 }
+
+#[test]
+fn amounts_beyond_the_maximum_are_refused_and_deals_at_the_maximum_sum() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let mut e = engine(&clock);
+    let max = Money::MAX_MINOR;
+    refused_naming(cmd(&mut e, "wang", new_deal("huge", i64::MAX)), "amount");
+    refused_naming(cmd(&mut e, "wang", new_deal("huge", max + 1)), "amount");
+    refused_naming(
+        cmd(
+            &mut e,
+            "wang",
+            json!({"type": "create_opportunity", "opportunity": {"id": "lines", "pipeline": "sales",
+                "customer": "acme", "owner": "wang", "name": "lines",
+                "amount": {"minor": 0, "currency": "CNY"}, "amount_from_products": true,
+                "products": [{"product": "erp", "quantity": 2,
+                              "unit_price": {"minor": max, "currency": "CNY"}}]}}),
+        ),
+        "products[0].total",
+    );
+    for i in 0..4 {
+        cmd(&mut e, "wang", new_deal(&format!("m{i}"), max)).unwrap();
+    }
+    refused_naming(
+        cmd(
+            &mut e,
+            "wang",
+            json!({"type": "update_opportunity", "opportunity": "m0",
+                "patch": {"amount": {"minor": max + 1, "currency": "CNY"}}}),
+        ),
+        "amount",
+    );
+    refused_naming(
+        cmd(
+            &mut e,
+            "admin",
+            json!({"type": "set_target", "target": {"id": "t", "scope": "rep:wang", "period": "2026-Q1",
+                "revenue": {"minor": i64::MAX, "currency": "CNY"}}}),
+        ),
+        "target.revenue",
+    );
+    cmd(
+        &mut e,
+        "admin",
+        json!({"type": "set_target", "target": {"id": "t", "scope": "rep:wang", "period": "2026-Q1",
+            "revenue": {"minor": max, "currency": "CNY"}}}),
+    )
+    .unwrap();
+    cmd(
+        &mut e,
+        "admin",
+        json!({"type": "set_target", "target": {"id": "t2", "scope": "rep:li", "period": "2026-Q1",
+            "revenue": {"minor": max, "currency": "CNY"}}}),
+    )
+    .unwrap();
+    for id in ["m1", "m2"] {
+        cmd(&mut e, "wang", json!({"type": "win", "opportunity": id})).unwrap();
+    }
+    cmd(
+        &mut e,
+        "wang",
+        json!({"type": "lose", "opportunity": "m3", "reason": "price", "competitor": "Rival"}),
+    )
+    .unwrap();
+    for q in [
+        json!({"type": "funnel", "pipeline": "sales"}),
+        json!({"type": "forecast", "pipeline": "sales"}),
+        json!({"type": "calibration", "pipeline": "sales"}),
+        json!({"type": "attainment", "period": "2026-Q1", "currency": "CNY", "time_zone": "UTC"}),
+        json!({"type": "daily_report", "rep": "wang", "day": "2026-03-02"}),
+        json!({"type": "daily_team_report", "manager": "li", "day": "2026-03-02"}),
+        json!({"type": "source_report", "pipeline": "sales"}),
+        json!({"type": "competitor_report"}),
+    ] {
+        ask(&e, q.clone()).unwrap_or_else(|err| panic!("{q}: {err}"));
+    }
+    let f = ask(&e, json!({"type": "funnel", "pipeline": "sales"})).unwrap();
+    assert_eq!(
+        f[0]["report"]["total"]["pipeline"]["won_amount"],
+        json!(2 * max),
+        "{f}"
+    );
+}
+
+#[test]
+fn a_pipeline_with_more_stages_than_the_funnel_reads_is_refused() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let mut e = engine(&clock);
+    let stages = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"id": format!("s{i}"), "name": format!("S{i}"), "probability": 0.5}))
+            .collect()
+    };
+    let r = cmd(
+        &mut e,
+        "admin",
+        json!({"type": "define_pipeline", "pipeline": {"id": "long", "name": "Long", "stages": stages(65)}}),
+    );
+    let err = r.expect_err("65 stages must be refused");
+    assert_eq!(err.code(), ErrorCode::InvalidDefinition, "{err}");
+    assert!(err.to_string().contains("stages: 65 open stages"), "{err}");
+    let r = cmd(
+        &mut e,
+        "admin",
+        json!({"type": "edit_pipeline", "pipeline": {"id": "sales", "name": "Sales", "stages": stages(65)}}),
+    );
+    refused_naming(r, "65 open stages");
+    cmd(
+        &mut e,
+        "admin",
+        json!({"type": "define_pipeline", "pipeline": {"id": "long", "name": "Long", "stages": stages(64),
+            "allow_skip": true}}),
+    )
+    .unwrap();
+    cmd(
+        &mut e,
+        "wang",
+        json!({"type": "create_opportunity", "opportunity": {"id": "o1", "pipeline": "long",
+            "customer": "acme", "owner": "wang", "name": "o1",
+            "amount": {"minor": 1, "currency": "CNY"}}}),
+    )
+    .unwrap();
+    cmd(
+        &mut e,
+        "wang",
+        json!({"type": "advance", "opportunity": "o1", "to": "s63"}),
+    )
+    .unwrap();
+    let f = ask(&e, json!({"type": "funnel", "pipeline": "long"})).unwrap();
+    assert_eq!(
+        f[0]["report"]["total"]["stages"][63]["entered"],
+        json!(1),
+        "{f}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Pipeline, LOST, WON};
+use super::{Pipeline, LOST, MAX_STAGES, WON};
 use crate::clock::{duration_too_long, MAX_DURATION};
 use crate::error::Problem;
 use crate::gate::{FieldOp, Requirement};
@@ -22,6 +22,15 @@ pub(super) fn problems(p: &Pipeline) -> Vec<Problem> {
         out.push(Problem::new(
             "stages",
             "a pipeline needs at least one open stage",
+        ));
+    }
+    if p.stages.len() > MAX_STAGES {
+        out.push(Problem::new(
+            "stages",
+            format!(
+                "{} open stages, at most {MAX_STAGES} are supported (the funnel's limit)",
+                p.stages.len()
+            ),
         ));
     }
     let mut ids = HashSet::new();

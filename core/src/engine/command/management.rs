@@ -241,6 +241,7 @@ fn check_expense_fields(state: &State, e: &Expense) -> Result<ProcessId> {
             format!("{} is not above zero", e.amount),
         ));
     }
+    e.amount.check("expense.amount")?;
     if state.user(&e.rep).is_none() {
         return Err(Error::not_found_at("user", &e.rep, "expense.rep"));
     }
@@ -338,6 +339,7 @@ fn check_new_target(state: &State, t: &Target) -> Result<()> {
             format!("{} is negative", t.revenue),
         ));
     }
+    t.revenue.check("target.revenue")?;
     if let Some(other) = state.targets().find(|o| {
         o.id != t.id
             && o.scope == t.scope
