@@ -29,6 +29,43 @@ impl Timestamp {
     /// The latest instant RFC 3339 can write: 9999-12-31T23:59:59.999Z.
     pub const MAX_RFC3339: Timestamp = Timestamp(253_402_300_799_999);
 
+    /// The earliest instant the engine accepts from its clock or in a command:
+    /// 0000-01-03T00:00:00.000Z, two days after [`Timestamp::MIN_RFC3339`].
+    pub const MIN_INPUT: Timestamp = Timestamp(-62_167_046_400_000);
+    /// The latest instant the engine accepts from its clock or in a command:
+    /// 9999-12-30T00:00:00.000Z, two days before the end of [`Timestamp::MAX_RFC3339`]. The
+    /// margin keeps every later read of an accepted instant inside the years 0000 to 9999:
+    /// its local day in any time zone (offsets up to ±14 h), that day's end and the start of
+    /// the day after it.
+    pub const MAX_INPUT: Timestamp = Timestamp(253_402_128_000_000);
+
+    /// Checks that an instant given to the engine (by its clock or in a command) lies in
+    /// [`Timestamp::MIN_INPUT`]..=[`Timestamp::MAX_INPUT`]; the error is a
+    /// [`Error::Validation`] naming `field`.
+    ///
+    /// ```
+    /// use salespipe::Timestamp;
+    /// assert_eq!(Timestamp::MIN_INPUT.to_string(), "0000-01-03T00:00:00.000Z");
+    /// assert_eq!(Timestamp::MAX_INPUT.to_string(), "9999-12-30T00:00:00.000Z");
+    /// assert!(Timestamp::MAX_INPUT.check_input("due").is_ok());
+    /// assert!(Timestamp::MAX_INPUT.plus_millis(1).check_input("due").is_err());
+    /// ```
+    pub fn check_input(self, field: &str) -> Result<Self> {
+        if (Self::MIN_INPUT..=Self::MAX_INPUT).contains(&self) {
+            Ok(self)
+        } else {
+            Err(Error::validation(
+                field,
+                format!(
+                    "{} is outside {} to {}, the instants the engine accepts",
+                    self,
+                    Self::MIN_INPUT,
+                    Self::MAX_INPUT
+                ),
+            ))
+        }
+    }
+
     /// Checks that the instant can be stored and read back (years 0000 to 9999); the error
     /// names `field`.
     ///

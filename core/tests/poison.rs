@@ -624,3 +624,50 @@ fn a_pipeline_with_more_stages_than_the_funnel_reads_is_refused() {
         "{f}"
     );
 }
+
+#[test]
+fn deals_in_two_currencies_leave_the_minority_out_of_the_source_report() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let mut e = engine(&clock);
+    cmd(&mut e, "wang", new_deal("c1", 100)).unwrap();
+    cmd(&mut e, "wang", new_deal("c2", 100)).unwrap();
+    cmd(
+        &mut e,
+        "wang",
+        json!({"type": "create_opportunity", "opportunity": {"id": "j1", "pipeline": "sales",
+            "customer": "acme", "owner": "wang", "name": "j1",
+            "amount": {"minor": 5, "currency": "JPY"}, "source": "web"}}),
+    )
+    .unwrap();
+    let r = ask(&e, json!({"type": "source_report", "pipeline": "sales"})).unwrap();
+    assert_eq!(r["currency"], json!("CNY"), "{r}");
+    assert_eq!(r["left_out"], json!(1), "{r}");
+    assert_eq!(r["sources"][0]["created"], json!(2), "{r}");
+}
+
+#[test]
+fn the_targets_of_a_period_share_a_currency() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let mut e = engine(&clock);
+    cmd(
+        &mut e,
+        "admin",
+        json!({"type": "set_target", "target": {"id": "a", "scope": "rep:wang", "period": "2026-Q1",
+            "revenue": {"minor": 100, "currency": "CNY"}}}),
+    )
+    .unwrap();
+    refused_naming(
+        cmd(
+            &mut e,
+            "admin",
+            json!({"type": "set_target", "target": {"id": "b", "scope": "team:li", "period": "2026-03",
+                "revenue": {"minor": 100, "currency": "JPY"}}}),
+        ),
+        "target.revenue",
+    );
+    ask(
+        &e,
+        json!({"type": "attainment", "period": "2026-Q1", "time_zone": "UTC"}),
+    )
+    .unwrap();
+}

@@ -255,7 +255,7 @@ impl Engine {
         self.catch_up()?;
         // Time never goes backwards in the log: a clock behind the latest event stamps the
         // new events at that event's instant instead (see "Time order" on `Engine`).
-        let now = self.clock.now().check("clock")?.max(self.latest());
+        let now = self.clock.now().check_input("clock")?.max(self.latest());
         let cx = command::Ctx {
             state: &self.state,
             policy: &*self.policy,

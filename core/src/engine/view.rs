@@ -552,12 +552,32 @@ impl<'e> View<'e> {
         let as_of = self.instant();
         let p = self.pipeline(pipeline)?;
         let events = self.events_until(as_of)?;
-        let table = FunnelTable::from_events(p, &events, GroupBy::Source)?;
+        // Revenue is in one currency: the one most of the pipeline's deals carry (the first
+        // by code on a tie); deals in other currencies are counted in `left_out`, instead of
+        // the report failing for everyone.
+        let mut tables = FunnelTable::from_events_by_currency(p, &events, GroupBy::Source)?;
+        let main = (0..tables.len())
+            .rev()
+            .max_by_key(|&i| tables.get(i).map_or(0, |t| t.opp.len()))
+            .unwrap_or(0);
+        let left_out: usize = tables
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != main)
+            .map(|(_, t)| t.opp.len())
+            .sum();
+        let table = if main < tables.len() {
+            tables.swap_remove(main)
+        } else {
+            FunnelTable::from_events(p, &[], GroupBy::Source)?
+        };
         let funnel =
             crate::analytics::funnel(&table.input(), &FunnelParams::new(as_of).window(window))?;
         let costs = rows::source_costs(&self.state, window)?;
         let configured = self.state.sources().map(<[_]>::to_vec).unwrap_or_default();
-        Ok(source_report_from(&funnel, &costs, &configured))
+        let mut report = source_report_from(&funnel, &costs, &configured);
+        report.left_out = left_out as u64;
+        Ok(report)
     }
 
     /// Every forecast snapshot, by id.

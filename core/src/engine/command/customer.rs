@@ -97,9 +97,9 @@ fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
             ));
         }
     }
-    activity.at.check("activity.at")?;
+    activity.at.check_input("activity.at")?;
     if let Some(f) = activity.next_follow_up {
-        f.check("activity.next_follow_up")?;
+        f.check_input("activity.next_follow_up")?;
         if f < activity.at {
             return Err(Error::validation(
                 "activity.next_follow_up",
@@ -122,7 +122,7 @@ fn create_task(cx: &Ctx<'_>, task: Task) -> Result<Events> {
         return Err(Error::already_exists("task", &task.id));
     }
     cx.user(&task.owner, "task.owner")?;
-    task.due.check("task.due")?;
+    task.due.check_input("task.due")?;
     if let Some(c) = &task.customer {
         if st.customer(c).is_none() {
             return Err(Error::not_found("customer", c));

@@ -340,6 +340,21 @@ fn check_new_target(state: &State, t: &Target) -> Result<()> {
         ));
     }
     t.revenue.check("target.revenue")?;
+    // the attainment of a period is in one currency: a target in another would fail it
+    if let Some(other) = state.targets().find(|o| {
+        o.id != t.id && o.period.overlaps(&t.period) && o.revenue.currency() != t.revenue.currency()
+    }) {
+        return Err(Error::validation(
+            "target.revenue",
+            format!(
+                "is in {}, target {} of {} is in {}: the targets of a period share a currency",
+                t.revenue.currency(),
+                other.id,
+                other.period,
+                other.revenue.currency()
+            ),
+        ));
+    }
     if let Some(other) = state.targets().find(|o| {
         o.id != t.id
             && o.scope == t.scope
