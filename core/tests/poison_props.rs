@@ -31,6 +31,13 @@ const DURATIONS: [&str; 6] = [
     "0s",
 ];
 const CURRENCIES: [&str; 2] = ["CNY", "JPY"];
+const DATES: [&str; 5] = [
+    "2026-04-30",
+    "9999-12-31",
+    "0000-01-01",
+    "+200000-01-01",
+    "-0001-12-31",
+];
 /// Instants the clock is set to: ordinary ones, going back, and the ends of time.
 const INSTANTS: [&str; 7] = [
     "2026-03-02T01:00:00Z",
@@ -82,10 +89,12 @@ fn step() -> impl Strategy<Value = (&'static str, Value)> {
         (pick(&CUSTOMERS), pick(&DURATIONS), prop::bool::ANY).prop_map(|(c, d, new)| ("wang", json!({
             "type": if new { "create_customer" } else { "update_customer" },
             "customer": {"id": c, "name": c, "key": true, "cadence": d}}))),
-        (opp(), amounts(), pick(&CURRENCIES), pick(&CUSTOMERS)).prop_map(|(o, a, cur, c)| ("wang", json!({
+        (opp(), amounts(), pick(&CURRENCIES), pick(&CUSTOMERS), pick(&DATES)).prop_map(|(o, a, cur, c, d)| ("wang", json!({
             "type": "create_opportunity", "opportunity": {"id": o, "pipeline": "p0", "customer": c,
             "owner": "wang", "name": o, "amount": {"minor": a, "currency": cur},
-            "expected_close": "2026-04-30", "source": "web"}}))),
+            "expected_close": d, "source": "web"}}))),
+        (opp(), pick(&DATES)).prop_map(|(o, d)| ("wang", json!({
+            "type": "update_opportunity", "opportunity": o, "patch": {"expected_close": d}}))),
         (opp(), amounts(), pick(&CURRENCIES)).prop_map(|(o, a, cur)| ("wang", json!({
             "type": "update_opportunity", "opportunity": o,
             "patch": {"amount": {"minor": a, "currency": cur}}}))),
@@ -115,6 +124,10 @@ fn step() -> impl Strategy<Value = (&'static str, Value)> {
         (amounts(), 0..2u8).prop_map(|(a, i)| ("wang", json!({"type": "submit_expense", "expense": {
             "id": format!("e{i}"), "customer": "acme", "rep": "wang", "category": "travel",
             "amount": {"minor": a, "currency": "CNY"}, "date": "2026-03-03"}}))),
+        (0..2u8).prop_map(|i| ("li", json!({"type": "decide_expense", "expense": format!("e{i}"),
+            "decision": "approve"}))),
+        (0..3usize).prop_map(|i| ("admin", json!({"type": "take_forecast_snapshot",
+            "id": format!("s{i}"), "period": (["2026-Q1", "2026-Q2", "2026-03"][i]), "currency": "CNY"}))),
     ]
 }
 
@@ -219,6 +232,7 @@ fn queries(at: Timestamp, target_currency: Option<&str>) -> Vec<Value> {
         json!({"type": "sources"}),
         json!({"type": "source_report", "pipeline": "p0"}),
         json!({"type": "competitor_report"}),
+        json!({"type": "forecast_snapshot", "id": "s0"}),
         json!({"type": "forecast_snapshots"}),
         json!({"type": "forecast_accuracy"}),
         json!({"type": "funnel", "pipeline": "p0"}),
@@ -231,11 +245,11 @@ fn queries(at: Timestamp, target_currency: Option<&str>) -> Vec<Value> {
 }
 
 /// The errors that answer a question about one record rather than fail for everyone: a
-/// reminder or expense the commands never made is `not_found`; the gate of a closed deal is
+/// reminder, expense or snapshot the commands never made is `not_found`; the gate of a closed deal is
 /// an `invalid_transition`, towards a stage an edit removed `not_found`.
 fn is_an_answer(q: &Value, code: ErrorCode) -> bool {
     match q["type"].as_str() {
-        Some("reminder" | "expense") => code == ErrorCode::NotFound,
+        Some("reminder" | "expense" | "forecast_snapshot") => code == ErrorCode::NotFound,
         Some("gate") => matches!(code, ErrorCode::InvalidTransition | ErrorCode::NotFound),
         _ => false,
     }
