@@ -671,3 +671,80 @@ fn the_targets_of_a_period_share_a_currency() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_amount_beyond_the_limit_already_in_the_log_is_left_out_of_the_funnel_and_counted() {
+    let clock = ManualClock::new(t("2026-03-02T01:00:00Z"));
+    let store = InMemoryStore::new();
+    let mut e = Engine::builder()
+        .store(store.clone())
+        .clock(clock)
+        .build()
+        .unwrap();
+    for c in [
+        json!({"type": "register_user", "user": {"id": "wang", "name": "Wang", "role": "admin"}}),
+        json!({"type": "define_pipeline", "pipeline": {"id": "sales", "name": "Sales",
+            "stages": [{"id": "qualify", "name": "Q", "probability": 0.1},
+                       {"id": "demo", "name": "D", "probability": 0.3}]}}),
+        json!({"type": "create_customer", "customer": {"id": "acme", "name": "Acme"}}),
+        new_deal("o1", 100),
+        new_deal("o2", 100),
+        new_deal("o3", 100),
+    ] {
+        cmd(&mut e, "wang", c).unwrap();
+    }
+    // two deals an older engine let grow to i64::MAX minor units
+    for id in ["o1", "o2"] {
+        let huge = cny(i64::MAX);
+        let stream = e
+            .view()
+            .events(0, 100)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.event.opportunity().is_some_and(|o| o.as_str() == id))
+            .unwrap()
+            .stream;
+        let version = store.read_stream(&stream, 0).unwrap().len() as u64;
+        store
+            .append(
+                &stream,
+                version,
+                vec![NewEvent {
+                    at: t("2026-03-02T01:00:00Z"),
+                    actor: "wang".into(),
+                    event: Event::OpportunityUpdated {
+                        opportunity: id.into(),
+                        patch: Box::new(OpportunityPatch {
+                            amount: Some(huge),
+                            ..OpportunityPatch::default()
+                        }),
+                        amount: huge,
+                    },
+                }],
+            )
+            .unwrap();
+    }
+    let fresh = Engine::builder().store(store).build().unwrap();
+    let f = ask(&fresh, json!({"type": "funnel", "pipeline": "sales"})).unwrap();
+    assert_eq!(f[0]["left_out"], json!(2), "{f}");
+    assert_eq!(f[0]["report"]["total"]["opportunities"], json!(1), "{f}");
+    assert_eq!(
+        f[0]["report"]["total"]["pipeline"]["open_amount"],
+        json!(100),
+        "{f}"
+    );
+    let forecast = ask(&fresh, json!({"type": "forecast", "pipeline": "sales"})).unwrap();
+    assert_eq!(forecast[0]["left_out"], json!(2), "{forecast}");
+    ask(&fresh, json!({"type": "calibration", "pipeline": "sales"})).unwrap();
+    let s = ask(
+        &fresh,
+        json!({"type": "source_report", "pipeline": "sales"}),
+    )
+    .unwrap();
+    assert_eq!(s["left_out"], json!(2), "{s}");
+    // a clean section keeps its JSON shape
+    let mut clean = engine(&ManualClock::new(t("2026-03-02T01:00:00Z")));
+    cmd(&mut clean, "wang", new_deal("o1", 100)).unwrap();
+    let f = ask(&clean, json!({"type": "funnel", "pipeline": "sales"})).unwrap();
+    assert!(f[0].get("left_out").is_none(), "{f}");
+}

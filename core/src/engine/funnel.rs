@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::event::{Event, RecordedEvent};
 use crate::id::{OpportunityId, StageId};
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 use crate::pipeline::{Pipeline, LOST, WON};
 
 impl FunnelTable {
@@ -61,36 +61,64 @@ impl FunnelTable {
         events: &[RecordedEvent],
         group_by: GroupBy,
     ) -> Result<Vec<FunnelTable>> {
-        let mut last: HashMap<&OpportunityId, Currency> = HashMap::new();
-        for rec in events {
-            match &rec.event {
-                Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
-                    last.insert(&o.id, o.amount.currency());
-                }
-                Event::OpportunityUpdated {
-                    opportunity,
-                    amount,
-                    ..
-                } => {
-                    if let Some(c) = last.get_mut(opportunity) {
-                        *c = amount.currency();
-                    }
-                }
-                _ => {}
-            }
-        }
-        let currencies: BTreeMap<&str, Currency> = last.values().map(|c| (c.code(), *c)).collect();
-        if currencies.is_empty() {
-            return Ok(vec![build(pipeline, events, group_by, None)?]);
-        }
-        currencies
-            .into_values()
-            .map(|c| {
-                let only = |id: &OpportunityId| last.get(id) == Some(&c);
-                build(pipeline, events, group_by, Some((c, &only)))
-            })
-            .collect()
+        Ok(by_currency(pipeline, events, group_by, false)?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect())
     }
+}
+
+/// The tables of [`FunnelTable::from_events_by_currency`]; with `within_limit`, a deal whose
+/// last amount is beyond [`Money::MAX_MINOR`] (stored before the engine checked that limit)
+/// is left out of its currency's table and counted beside it, so that the sums of the others
+/// still fit.
+pub(crate) fn by_currency(
+    pipeline: &Pipeline,
+    events: &[RecordedEvent],
+    group_by: GroupBy,
+    within_limit: bool,
+) -> Result<Vec<(FunnelTable, u64)>> {
+    let mut last: HashMap<&OpportunityId, Money> = HashMap::new();
+    for rec in events {
+        match &rec.event {
+            Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
+                last.insert(&o.id, o.amount);
+            }
+            Event::OpportunityUpdated {
+                opportunity,
+                amount,
+                ..
+            } => {
+                if let Some(m) = last.get_mut(opportunity) {
+                    *m = *amount;
+                }
+            }
+            _ => {}
+        }
+    }
+    let over = |m: &Money| within_limit && m.check("amount").is_err();
+    let currencies: BTreeMap<&str, Currency> = last
+        .values()
+        .map(|m| (m.currency().code(), m.currency()))
+        .collect();
+    if currencies.is_empty() {
+        return Ok(vec![(build(pipeline, events, group_by, None)?, 0)]);
+    }
+    currencies
+        .into_values()
+        .map(|c| {
+            let only =
+                |id: &OpportunityId| last.get(id).is_some_and(|m| m.currency() == c && !over(m));
+            let left_out = last
+                .values()
+                .filter(|m| m.currency() == c && over(m))
+                .count() as u64;
+            Ok((
+                build(pipeline, events, group_by, Some((c, &only)))?,
+                left_out,
+            ))
+        })
+        .collect()
 }
 
 /// Which opportunities a table of one currency holds.

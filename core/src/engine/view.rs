@@ -66,6 +66,15 @@ pub struct CurrencySection<T> {
     pub currency: Option<Currency>,
     /// The report over them.
     pub report: T,
+    /// Deals of this currency left out of the report because their amount is beyond
+    /// [`Money::MAX_MINOR`](crate::Money::MAX_MINOR) (stored before the engine checked that
+    /// limit). Absent from the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How the engine's funnel counts: the cohort window, the mode and the grouping.
@@ -555,19 +564,25 @@ impl<'e> View<'e> {
         // Revenue is in one currency: the one most of the pipeline's deals carry (the first
         // by code on a tie); deals in other currencies are counted in `left_out`, instead of
         // the report failing for everyone.
-        let mut tables = FunnelTable::from_events_by_currency(p, &events, GroupBy::Source)?;
+        // Deals beyond the amount limit (stored before it was checked) are counted there too.
+        let mut tables = super::funnel::by_currency(p, &events, GroupBy::Source, true)?;
         let main = (0..tables.len())
             .rev()
-            .max_by_key(|&i| tables.get(i).map_or(0, |t| t.opp.len()))
+            .max_by_key(|&i| tables.get(i).map_or(0, |(t, _)| t.opp.len()))
             .unwrap_or(0);
-        let left_out: usize = tables
+        let left_out: u64 = tables
             .iter()
             .enumerate()
-            .filter(|&(i, _)| i != main)
-            .map(|(_, t)| t.opp.len())
+            .map(|(i, (t, over))| {
+                if i == main {
+                    *over
+                } else {
+                    t.opp.len() as u64 + over
+                }
+            })
             .sum();
         let table = if main < tables.len() {
-            tables.swap_remove(main)
+            tables.swap_remove(main).0
         } else {
             FunnelTable::from_events(p, &[], GroupBy::Source)?
         };
@@ -576,7 +591,7 @@ impl<'e> View<'e> {
         let costs = rows::source_costs(&self.state, window)?;
         let configured = self.state.sources().map(<[_]>::to_vec).unwrap_or_default();
         let mut report = source_report_from(&funnel, &costs, &configured);
-        report.left_out = left_out as u64;
+        report.left_out = left_out;
         Ok(report)
     }
 
@@ -694,12 +709,13 @@ impl<'e> View<'e> {
                 _ => None,
             })
             .ok_or_else(|| Error::not_found("pipeline", pipeline))?;
-        FunnelTable::from_events_by_currency(p, &events, by)?
+        super::funnel::by_currency(p, &events, by, true)?
             .iter()
-            .map(|t| {
+            .map(|(t, left_out)| {
                 Ok(CurrencySection {
                     currency: t.currency,
                     report: report(t)?,
+                    left_out: *left_out,
                 })
             })
             .collect()
