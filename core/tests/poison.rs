@@ -724,7 +724,11 @@ fn an_amount_beyond_the_limit_already_in_the_log_is_left_out_of_the_funnel_and_c
             )
             .unwrap();
     }
-    let fresh = Engine::builder().store(store).build().unwrap();
+    let mut fresh = Engine::builder()
+        .store(store)
+        .clock(ManualClock::new(t("2026-03-03T00:00:00Z")))
+        .build()
+        .unwrap();
     let f = ask(&fresh, json!({"type": "funnel", "pipeline": "sales"})).unwrap();
     assert_eq!(f[0]["left_out"], json!(2), "{f}");
     assert_eq!(f[0]["report"]["total"]["opportunities"], json!(1), "{f}");
@@ -742,6 +746,29 @@ fn an_amount_beyond_the_limit_already_in_the_log_is_left_out_of_the_funnel_and_c
     )
     .unwrap();
     assert_eq!(s["left_out"], json!(2), "{s}");
+    // won, they are left out of the attainment and counted
+    for id in ["o1", "o2"] {
+        cmd(
+            &mut fresh,
+            "wang",
+            json!({"type": "advance", "opportunity": id, "to": "demo"}),
+        )
+        .unwrap();
+        cmd(
+            &mut fresh,
+            "wang",
+            json!({"type": "win", "opportunity": id}),
+        )
+        .unwrap();
+    }
+    let a = ask(
+        &fresh,
+        json!({"type": "attainment", "period": "2026-Q1", "currency": "CNY", "time_zone": "UTC"}),
+    )
+    .unwrap();
+    assert_eq!(a["left_out"], json!(2), "{a}");
+    let f = ask(&fresh, json!({"type": "funnel", "pipeline": "sales"})).unwrap();
+    assert_eq!(f[0]["left_out"], json!(2), "{f}");
     // a clean section keeps its JSON shape
     let mut clean = engine(&ManualClock::new(t("2026-03-02T01:00:00Z")));
     cmd(&mut clean, "wang", new_deal("o1", 100)).unwrap();

@@ -489,20 +489,27 @@ impl<'e> View<'e> {
         if let Some(at) = query.as_of.filter(|t| Some(*t) != self.at) {
             return self.engine.at(at)?.attainment(query);
         }
-        let (users, targets, deals) = rows::attainment_input(&self.state);
+        let (users, targets, mut deals) = rows::attainment_input(&self.state);
+        // a deal whose amount is beyond the limit (stored before it was checked) is left out
+        // and counted, so that the sums of everyone else's still fit
+        let before = deals.len();
+        deals.retain(|d| d.amount.check("amount").is_ok());
+        let left_out = (before - deals.len()) as u64;
         let mut q = query.clone();
         q.as_of = Some(self.instant());
         if q.time_zone.is_none() {
             q.time_zone = Some(self.state.reminders().rules().time_zone.clone());
         }
-        attainment(
+        let mut report = attainment(
             &AttainmentInput {
                 users: &users,
                 targets: &targets,
                 deals: &deals,
             },
             &q,
-        )
+        )?;
+        report.left_out = left_out;
+        Ok(report)
     }
 
     /// An expense and its approval request.
