@@ -98,7 +98,9 @@ function minorUnits(v, path, depth) {
     if (!Number.isSafeInteger(v)) {
       throw validation(path, `${v} is not money: minor units are a bigint or an integer string, never a float`)
     }
-    return v
+    // as a bigint: napi hands a number beyond 32 bits to the core as a float, which is not
+    // minor units (10^14, the largest amount, was refused so)
+    return BigInt(v)
   }
   return wire(v, path, false, depth)
 }

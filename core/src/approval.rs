@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Timestamp;
+use crate::clock::{duration_too_long, Timestamp, MAX_DURATION};
 use crate::error::{Error, Problem, Result};
 use crate::id::{ActorId, ProcessId, RequestId};
 
@@ -101,6 +101,9 @@ impl ApprovalProcess {
         }
         if self.steps.is_empty() {
             problems.push(Problem::new("steps", "a process needs at least one step"));
+        }
+        if let Some(d) = self.sla.filter(|&d| d > MAX_DURATION) {
+            problems.push(Problem::new("sla", duration_too_long(d)));
         }
         for (i, s) in self.steps.iter().enumerate() {
             if s.name.trim().is_empty() {

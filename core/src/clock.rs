@@ -29,6 +29,43 @@ impl Timestamp {
     /// The latest instant RFC 3339 can write: 9999-12-31T23:59:59.999Z.
     pub const MAX_RFC3339: Timestamp = Timestamp(253_402_300_799_999);
 
+    /// The earliest instant the engine accepts from its clock or in a command:
+    /// 0000-01-03T00:00:00.000Z, two days after [`Timestamp::MIN_RFC3339`].
+    pub const MIN_INPUT: Timestamp = Timestamp(-62_167_046_400_000);
+    /// The latest instant the engine accepts from its clock or in a command:
+    /// 9999-12-30T00:00:00.000Z, two days before the end of [`Timestamp::MAX_RFC3339`]. The
+    /// margin keeps every later read of an accepted instant inside the years 0000 to 9999:
+    /// its local day in any time zone (offsets up to ±14 h), that day's end and the start of
+    /// the day after it.
+    pub const MAX_INPUT: Timestamp = Timestamp(253_402_128_000_000);
+
+    /// Checks that an instant given to the engine (by its clock or in a command) lies in
+    /// [`Timestamp::MIN_INPUT`]..=[`Timestamp::MAX_INPUT`]; the error is a
+    /// [`Error::Validation`] naming `field`.
+    ///
+    /// ```
+    /// use salespipe::Timestamp;
+    /// assert_eq!(Timestamp::MIN_INPUT.to_string(), "0000-01-03T00:00:00.000Z");
+    /// assert_eq!(Timestamp::MAX_INPUT.to_string(), "9999-12-30T00:00:00.000Z");
+    /// assert!(Timestamp::MAX_INPUT.check_input("due").is_ok());
+    /// assert!(Timestamp::MAX_INPUT.plus_millis(1).check_input("due").is_err());
+    /// ```
+    pub fn check_input(self, field: &str) -> Result<Self> {
+        if (Self::MIN_INPUT..=Self::MAX_INPUT).contains(&self) {
+            Ok(self)
+        } else {
+            Err(Error::validation(
+                field,
+                format!(
+                    "{} is outside {} to {}, the instants the engine accepts",
+                    self,
+                    Self::MIN_INPUT,
+                    Self::MAX_INPUT
+                ),
+            ))
+        }
+    }
+
     /// Checks that the instant can be stored and read back (years 0000 to 9999); the error
     /// names `field`.
     ///
@@ -195,6 +232,55 @@ impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         Timestamp(self.0.load(Ordering::SeqCst))
     }
+}
+
+/// The longest duration the engine accepts in a definition or rule (a stage's
+/// `rotting_after`, a customer's `cadence`, an approval process's `sla`, every duration of the
+/// reminder rules): 3650 days, about ten years. Every later read adds such a duration to an
+/// instant, formats it as text and parses it back (the bindings turn it into a Python
+/// `timedelta` or a number of milliseconds); this bound keeps all of them exact.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(3650 * 86_400);
+
+/// Checks that a duration is at most [`MAX_DURATION`]; the error is a [`Error::Validation`]
+/// naming `field`.
+///
+/// ```
+/// use std::time::Duration;
+/// use salespipe::clock::{check_duration, MAX_DURATION};
+/// assert!(check_duration("cadence", Duration::from_secs(14 * 86_400)).is_ok());
+/// let err = check_duration("cadence", MAX_DURATION + Duration::from_secs(1)).unwrap_err();
+/// assert!(err.to_string().contains("cadence"));
+/// ```
+pub fn check_duration(field: &str, d: std::time::Duration) -> Result<std::time::Duration> {
+    if d > MAX_DURATION {
+        Err(Error::validation(field, duration_too_long(d)))
+    } else {
+        Ok(d)
+    }
+}
+
+/// Reads a stored duration above [`MAX_DURATION`] (written before the engine checked it) as
+/// [`MAX_DURATION`]: longer than any deal, cadence or SLA, and every binding can read it.
+pub(crate) fn cap_duration(d: &mut std::time::Duration) {
+    if *d > MAX_DURATION {
+        *d = MAX_DURATION;
+    }
+}
+
+/// [`cap_duration`] of an optional duration.
+pub(crate) fn cap_opt_duration(d: &mut Option<std::time::Duration>) {
+    if let Some(d) = d {
+        cap_duration(d);
+    }
+}
+
+/// The message of a duration above [`MAX_DURATION`].
+pub(crate) fn duration_too_long(d: std::time::Duration) -> String {
+    format!(
+        "{} s is longer than the limit of 3650 days ({} s)",
+        d.as_secs(),
+        MAX_DURATION.as_secs()
+    )
 }
 
 /// Parses a date `YYYY-MM-DD` for a named field; the error is a [`Error::Validation`] naming

@@ -47,7 +47,9 @@ pub use management::competitor::{
     competitor_report, CompetitorFigures, CompetitorOutcome, CompetitorParams, CompetitorReport,
     CompetitorRow, StageLoss,
 };
-pub use management::daily::{DailyFigures, DailyIndex, DailyReport, RangeReport, TeamDailyReport};
+pub use management::daily::{
+    DailyFigures, DailyIndex, DailyReport, LeftOutRep, RangeReport, TeamDailyReport,
+};
 pub use management::snapshot::{
     forecast_accuracy, forecast_snapshot, ForecastAccuracy, ForecastSnapshot, RepSnapshot,
 };

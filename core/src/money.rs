@@ -98,6 +98,41 @@ pub struct Money {
 }
 
 impl Money {
+    /// The largest amount, in minor units, the engine accepts in any one money value of a
+    /// command (a deal's amount, a product line's unit price and total, a target's revenue,
+    /// an expense): 10^14, e.g. one trillion yuan (1 万亿 CNY). Chosen so that
+    ///
+    /// - a sum of up to 92,233 such amounts (every deal of a report at the maximum) still
+    ///   fits the `i64` every report total is; the sums the reports take are checked as well
+    ///   (or taken in `i128`), so a larger total is a `money` error, never a wrong number;
+    /// - every amount is exact as a JSON number in JavaScript and as an `f64` (below 2^53).
+    ///
+    /// ```
+    /// use salespipe::{Currency, Money};
+    /// let cny = Currency::new("CNY")?;
+    /// assert!(Money::from_minor(Money::MAX_MINOR, cny).check("amount").is_ok());
+    /// let err = Money::from_minor(Money::MAX_MINOR + 1, cny).check("amount").unwrap_err();
+    /// assert!(err.to_string().contains("amount"));
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub const MAX_MINOR: i64 = 100_000_000_000_000;
+
+    /// Checks that the amount's magnitude is at most [`Money::MAX_MINOR`]; the error is a
+    /// [`Error::Validation`] naming `field`.
+    pub fn check(self, field: &str) -> Result<Self> {
+        if self.minor.unsigned_abs() > Self::MAX_MINOR.unsigned_abs() {
+            Err(Error::validation(
+                field,
+                format!(
+                    "{self} is beyond the limit of {} minor units",
+                    Self::MAX_MINOR
+                ),
+            ))
+        } else {
+            Ok(self)
+        }
+    }
+
     /// `minor` minor units of `currency`.
     pub const fn from_minor(minor: i64, currency: Currency) -> Self {
         Money { minor, currency }

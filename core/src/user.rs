@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use crate::id::ActorId;
+use crate::zone::parse_tz;
 
 /// What a user may do under the default policy.
 #[derive(
@@ -69,6 +71,22 @@ impl User {
     pub fn time_zone(mut self, tz: impl Into<String>) -> Self {
         self.time_zone = Some(tz.into());
         self
+    }
+
+    /// Checks what every later read of the user relies on: the time zone, if any, is an IANA
+    /// name (their daily reports are days of that zone). The error names `user.time_zone`.
+    ///
+    /// ```
+    /// use salespipe::{Role, User};
+    /// assert!(User::new("wang", "王芳", Role::Rep).time_zone("Asia/Shanghai").validate().is_ok());
+    /// let err = User::new("wang", "王芳", Role::Rep).time_zone("Mars/Olympus").validate().unwrap_err();
+    /// assert!(err.to_string().contains("user.time_zone"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if let Some(tz) = &self.time_zone {
+            parse_tz("user.time_zone", tz)?;
+        }
+        Ok(())
     }
 }
 

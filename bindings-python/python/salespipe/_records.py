@@ -721,14 +721,27 @@ class RangeReport(Record):
 
 
 @dataclasses.dataclass(frozen=True)
+class LeftOutRep(Record):
+    """A rep left out of a team's daily report, and why (the core's error text)."""
+
+    rep: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class TeamDailyReport(Record):
-    """A manager's team for one day: a report per rep (each in their own zone) and totals."""
+    """A manager's team for one day: a report per rep (each in their own zone) and totals.
+
+    ``left_out`` lists the reps whose row could not be made (say, a time zone stored before
+    the engine checked it); the rest of the report stands.
+    """
 
     day: _dt.date
     as_of: _dt.datetime
     rows: List[DailyReport]
     totals: DailyFigures
     team: Optional[str] = None
+    left_out: List[LeftOutRep] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -51,6 +51,8 @@ class SourceReport(Record):
     sources: List[SourceRow]
     currency: Optional[str] = None
     window: Dict[str, Optional[str]] = _f(default_factory=dict)
+    #: Deals left out because their amount is in another currency than ``currency``.
+    left_out: int = 0
 
     def row(self, source: str) -> Optional[SourceRow]:
         """The row of a source, if any."""

@@ -123,6 +123,8 @@ class AttainmentReport(Record):
     rows: List[AttainmentRow]
     decomposition: List[DecompositionIssue] = _f(default_factory=list)
     as_of: Optional[_dt.datetime] = None
+    #: Deals left out because their stored amount is beyond the limit of 10^14 minor units.
+    left_out: int = 0
 
     def row(self, scope: str) -> Optional[AttainmentRow]:
         """The row of a scope (``"company"``, ``"team:li"``, ``"rep:wang"``), if any."""

@@ -15,8 +15,9 @@ pub const WON_CODE: u16 = u16::MAX - 1;
 pub const LOST_CODE: u16 = u16::MAX;
 /// The value of [`Opportunities::expected_close_ms`] for "no expected close date".
 pub const NO_DATE: i64 = i64::MIN;
-/// The most open stages a funnel handles (stage sets are kept in 64-bit masks).
-pub const MAX_STAGES: usize = 64;
+/// The most open stages a funnel handles (stage sets are kept in 64-bit masks); a pipeline
+/// may not have more ([`crate::pipeline::MAX_STAGES`]).
+pub const MAX_STAGES: usize = crate::pipeline::MAX_STAGES;
 
 /// The stage-event table: one row per stage change, as three columns of equal length.
 ///

@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::event::{Event, RecordedEvent};
 use crate::id::{OpportunityId, StageId};
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 use crate::pipeline::{Pipeline, LOST, WON};
 
 impl FunnelTable {
@@ -23,6 +23,8 @@ impl FunnelTable {
     /// - A stage removed by a `PipelineEdited` is resolved through the edit's mapping (also
     ///   for entries recorded before the edit), so its history counts in the stage it maps to;
     ///   a move that becomes a move into the same stage after resolution is dropped.
+    /// - A move stamped before its opportunity's previous stage event (a log written by an
+    ///   engine before it kept time in order) counts at that event's instant.
     /// - Amounts in more than one currency are an error: see
     ///   [`FunnelTable::from_events_by_currency`] for one table per currency.
     pub fn from_events(
@@ -60,36 +62,64 @@ impl FunnelTable {
         events: &[RecordedEvent],
         group_by: GroupBy,
     ) -> Result<Vec<FunnelTable>> {
-        let mut last: HashMap<&OpportunityId, Currency> = HashMap::new();
-        for rec in events {
-            match &rec.event {
-                Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
-                    last.insert(&o.id, o.amount.currency());
-                }
-                Event::OpportunityUpdated {
-                    opportunity,
-                    amount,
-                    ..
-                } => {
-                    if let Some(c) = last.get_mut(opportunity) {
-                        *c = amount.currency();
-                    }
-                }
-                _ => {}
-            }
-        }
-        let currencies: BTreeMap<&str, Currency> = last.values().map(|c| (c.code(), *c)).collect();
-        if currencies.is_empty() {
-            return Ok(vec![build(pipeline, events, group_by, None)?]);
-        }
-        currencies
-            .into_values()
-            .map(|c| {
-                let only = |id: &OpportunityId| last.get(id) == Some(&c);
-                build(pipeline, events, group_by, Some((c, &only)))
-            })
-            .collect()
+        Ok(by_currency(pipeline, events, group_by, false)?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect())
     }
+}
+
+/// The tables of [`FunnelTable::from_events_by_currency`]; with `within_limit`, a deal whose
+/// last amount is beyond [`Money::MAX_MINOR`] (stored before the engine checked that limit)
+/// is left out of its currency's table and counted beside it, so that the sums of the others
+/// still fit.
+pub(crate) fn by_currency(
+    pipeline: &Pipeline,
+    events: &[RecordedEvent],
+    group_by: GroupBy,
+    within_limit: bool,
+) -> Result<Vec<(FunnelTable, u64)>> {
+    let mut last: HashMap<&OpportunityId, Money> = HashMap::new();
+    for rec in events {
+        match &rec.event {
+            Event::OpportunityCreated { opportunity: o } if o.pipeline == pipeline.id => {
+                last.insert(&o.id, o.amount);
+            }
+            Event::OpportunityUpdated {
+                opportunity,
+                amount,
+                ..
+            } => {
+                if let Some(m) = last.get_mut(opportunity) {
+                    *m = *amount;
+                }
+            }
+            _ => {}
+        }
+    }
+    let over = |m: &Money| within_limit && m.check("amount").is_err();
+    let currencies: BTreeMap<&str, Currency> = last
+        .values()
+        .map(|m| (m.currency().code(), m.currency()))
+        .collect();
+    if currencies.is_empty() {
+        return Ok(vec![(build(pipeline, events, group_by, None)?, 0)]);
+    }
+    currencies
+        .into_values()
+        .map(|c| {
+            let only =
+                |id: &OpportunityId| last.get(id).is_some_and(|m| m.currency() == c && !over(m));
+            let left_out = last
+                .values()
+                .filter(|m| m.currency() == c && over(m))
+                .count() as u64;
+            Ok((
+                build(pipeline, events, group_by, Some((c, &only)))?,
+                left_out,
+            ))
+        })
+        .collect()
 }
 
 /// Which opportunities a table of one currency holds.
@@ -147,6 +177,8 @@ fn build(
         let skip = |id: &OpportunityId| only.is_some_and(|(_, accept)| !accept(id));
         let mut codes: HashMap<OpportunityId, u64> = HashMap::new();
         let mut last_stage: Vec<u16> = Vec::new();
+        // the latest stamp of each opportunity's stage events so far
+        let mut last_at: Vec<i64> = Vec::new();
         let mut group_names: Vec<String> = Vec::new();
         let mut group_codes: HashMap<String, u32> = HashMap::new();
         let mut owners: Vec<String> = Vec::new();
@@ -188,6 +220,7 @@ fn build(
                     owners.push(o.owner.as_str().to_owned());
                     sources.push(o.source.clone());
                     last_stage.push(stage);
+                    last_at.push(rec.at.as_millis());
                     t.push_event(code, rec.at.as_millis(), stage);
                 }
                 Event::Moved {
@@ -204,7 +237,16 @@ fn build(
                     if let Some(s) = last_stage.get_mut(idx) {
                         *s = stage;
                     }
-                    t.push_event(code, rec.at.as_millis(), stage);
+                    // A log written before the engine kept time in order may hold a move
+                    // stamped before the opportunity's previous event: it counts at that
+                    // event's instant, as the engine stamps it today, instead of making the
+                    // whole funnel fail.
+                    let mut at = rec.at.as_millis();
+                    if let Some(prev) = last_at.get_mut(idx) {
+                        at = at.max(*prev);
+                        *prev = at;
+                    }
+                    t.push_event(code, at, stage);
                 }
                 Event::OpportunityUpdated {
                     opportunity,

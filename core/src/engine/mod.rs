@@ -40,6 +40,18 @@ use crate::user::User;
 /// stay consistent: when both change the same opportunity, one wins and the other gets
 /// [`Error::Conflict`].
 ///
+/// # Time order
+///
+/// Time never goes backwards in the log. Each command's events are stamped with the clock's
+/// now, but never earlier than the latest event this engine has folded in (after catching up
+/// with the store): a clock that is behind, or set back, stamps the new events at the instant
+/// of that latest event instead, and the command is not refused. Within a stream this holds
+/// across engines sharing a store too, because an append names the stream's expected version.
+/// So a move is never recorded before its opportunity's creation, and `as_of` reads see
+/// every event together with the ones before it. A clock far ahead drags the stamps of later
+/// events with it; the instant must still lie in the years 0000 to 9999 (a `validation`
+/// error on field `clock` otherwise).
+///
 /// ```
 /// use salespipe::*;
 /// let clock = ManualClock::new("2026-03-02T01:00:00Z".parse()?);
@@ -200,6 +212,12 @@ impl Engine {
         self.clock.now()
     }
 
+    /// The instant of the latest event folded in (the earliest instant otherwise): nothing
+    /// this engine stamps or observes "now" lies before it.
+    fn latest(&self) -> Timestamp {
+        self.state.latest().unwrap_or(Timestamp::MIN_RFC3339)
+    }
+
     /// Folds in events other engines appended to the shared store since the last command.
     pub fn catch_up(&mut self) -> Result<()> {
         let head = self.store.head()?;
@@ -235,7 +253,9 @@ impl Engine {
             return Err(Error::validation("actor", "must not be empty"));
         }
         self.catch_up()?;
-        let now = self.clock.now().check("clock")?;
+        // Time never goes backwards in the log: a clock behind the latest event stamps the
+        // new events at that event's instant instead (see "Time order" on `Engine`).
+        let now = self.clock.now().check_input("clock")?.max(self.latest());
         let cx = command::Ctx {
             state: &self.state,
             policy: &*self.policy,

@@ -67,6 +67,15 @@ pub struct CurrencySection<T> {
     pub currency: Option<Currency>,
     /// The report over them.
     pub report: T,
+    /// Deals of this currency left out of the report because their amount is beyond
+    /// [`Money::MAX_MINOR`](crate::Money::MAX_MINOR) (stored before the engine checked that
+    /// limit). Absent from the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How the engine's funnel counts: the cohort window, the mode and the grouping.
@@ -186,9 +195,11 @@ impl<'e> View<'e> {
         })
     }
 
-    /// The view's instant: the one given to [`Engine::at`], else the clock's now.
+    /// The view's instant: the one given to [`Engine::at`], else the clock's now, but no
+    /// earlier than the latest event in the state (a clock set back does not hide events).
     pub fn instant(&self) -> Timestamp {
-        self.at.unwrap_or_else(|| self.engine.now())
+        self.at
+            .unwrap_or_else(|| self.engine.now().max(self.engine.latest()))
     }
 
     /// The folded state the view reads.
@@ -495,20 +506,27 @@ impl<'e> View<'e> {
         if let Some(at) = query.as_of.filter(|t| Some(*t) != self.at) {
             return self.engine.at(at)?.attainment(query);
         }
-        let (users, targets, deals) = rows::attainment_input(&self.state);
+        let (users, targets, mut deals) = rows::attainment_input(&self.state);
+        // a deal whose amount is beyond the limit (stored before it was checked) is left out
+        // and counted, so that the sums of everyone else's still fit
+        let before = deals.len();
+        deals.retain(|d| d.amount.check("amount").is_ok());
+        let left_out = (before - deals.len()) as u64;
         let mut q = query.clone();
         q.as_of = Some(self.instant());
         if q.time_zone.is_none() {
             q.time_zone = Some(self.state.reminders().rules().time_zone.clone());
         }
-        attainment(
+        let mut report = attainment(
             &AttainmentInput {
                 users: &users,
                 targets: &targets,
                 deals: &deals,
             },
             &q,
-        )
+        )?;
+        report.left_out = left_out;
+        Ok(report)
     }
 
     /// An expense and its approval request.
@@ -568,12 +586,38 @@ impl<'e> View<'e> {
         let as_of = self.instant();
         let p = self.pipeline(pipeline)?;
         let events = self.events_until(as_of)?;
-        let table = FunnelTable::from_events(p, &events, GroupBy::Source)?;
+        // Revenue is in one currency: the one most of the pipeline's deals carry (the first
+        // by code on a tie); deals in other currencies are counted in `left_out`, instead of
+        // the report failing for everyone.
+        // Deals beyond the amount limit (stored before it was checked) are counted there too.
+        let mut tables = super::funnel::by_currency(p, &events, GroupBy::Source, true)?;
+        let main = (0..tables.len())
+            .rev()
+            .max_by_key(|&i| tables.get(i).map_or(0, |(t, _)| t.opp.len()))
+            .unwrap_or(0);
+        let left_out: u64 = tables
+            .iter()
+            .enumerate()
+            .map(|(i, (t, over))| {
+                if i == main {
+                    *over
+                } else {
+                    t.opp.len() as u64 + over
+                }
+            })
+            .sum();
+        let table = if main < tables.len() {
+            tables.swap_remove(main).0
+        } else {
+            FunnelTable::from_events(p, &[], GroupBy::Source)?
+        };
         let funnel =
             crate::analytics::funnel(&table.input(), &FunnelParams::new(as_of).window(window))?;
         let costs = rows::source_costs(&self.state, window)?;
         let configured = self.state.sources().map(<[_]>::to_vec).unwrap_or_default();
-        Ok(source_report_from(&funnel, &costs, &configured))
+        let mut report = source_report_from(&funnel, &costs, &configured);
+        report.left_out = left_out;
+        Ok(report)
     }
 
     /// Every forecast snapshot, by id.
@@ -690,12 +734,13 @@ impl<'e> View<'e> {
                 _ => None,
             })
             .ok_or_else(|| Error::not_found("pipeline", pipeline))?;
-        FunnelTable::from_events_by_currency(p, &events, by)?
+        super::funnel::by_currency(p, &events, by, true)?
             .iter()
-            .map(|t| {
+            .map(|(t, left_out)| {
                 Ok(CurrencySection {
                     currency: t.currency,
                     report: report(t)?,
+                    left_out: *left_out,
                 })
             })
             .collect()

@@ -164,6 +164,20 @@ pub struct TeamDailyReport {
     pub rows: Vec<DailyReport>,
     /// The sum of the rows.
     pub totals: DailyFigures,
+    /// The reps whose row could not be made (a time zone stored before the engine checked
+    /// it, a sum that overflows), left out of `rows` and `totals`, each with the reason; the
+    /// report of everyone else stands. Absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOutRep>,
+}
+
+/// A rep left out of a [`TeamDailyReport`], and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOutRep {
+    /// The rep.
+    pub rep: ActorId,
+    /// Why their row could not be made: the error's text, naming the field.
+    pub reason: String,
 }
 
 // ----- rows --------------------------------------------------------------------------
@@ -451,10 +465,24 @@ impl DailyIndex {
     ) -> Result<TeamDailyReport> {
         let mut rows = Vec::with_capacity(reps.len());
         let mut totals = DailyFigures::default();
+        let mut left_out = Vec::new();
         for (rep, tz) in reps {
-            let r = self.report(rep, day, tz, as_of)?;
-            totals.add(&r.figures)?;
-            rows.push(r);
+            // one rep's bad row leaves that rep out, not the whole team
+            let row = self.report(rep, day, tz, as_of).and_then(|r| {
+                let mut sum = totals.clone();
+                sum.add(&r.figures)?;
+                Ok((r, sum))
+            });
+            match row {
+                Ok((r, sum)) => {
+                    totals = sum;
+                    rows.push(r);
+                }
+                Err(e) => left_out.push(LeftOutRep {
+                    rep: rep.clone(),
+                    reason: e.to_string(),
+                }),
+            }
         }
         Ok(TeamDailyReport {
             team,
@@ -462,6 +490,7 @@ impl DailyIndex {
             as_of,
             rows,
             totals,
+            left_out,
         })
     }
 

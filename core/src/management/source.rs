@@ -177,6 +177,14 @@ pub struct SourceReport {
     pub currency: Option<String>,
     /// Configured sources in their order, then the others by name, `(none)` last.
     pub sources: Vec<SourceRow>,
+    /// Deals of the pipeline left out because their amount is in another currency than
+    /// `currency` (the one most deals carry). Absent from the JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl SourceReport {
@@ -255,6 +263,7 @@ pub fn source_report_from(
         window: funnel.window,
         currency: funnel.currency.clone(),
         sources: rows,
+        left_out: 0,
     }
 }
 

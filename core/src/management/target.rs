@@ -596,6 +596,15 @@ pub struct AttainmentReport {
     pub rows: Vec<AttainmentRow>,
     /// Wholes whose parts do not add up.
     pub decomposition: Vec<DecompositionIssue>,
+    /// Deals the caller left out of the input and counts here (the engine: deals whose
+    /// amount is beyond [`Money::MAX_MINOR`], stored before that limit was checked). Absent
+    /// from the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AttainmentReport {
@@ -1133,6 +1142,7 @@ pub fn attainment(
         currency,
         rows,
         decomposition,
+        left_out: 0,
     })
 }
 

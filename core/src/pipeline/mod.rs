@@ -20,6 +20,11 @@ pub const WON: &str = "won";
 /// The reserved id of the lost outcome.
 pub const LOST: &str = "lost";
 
+/// The most open stages a pipeline may have: the funnel keeps a deal's stages in a 64-bit
+/// mask ([`crate::analytics::MAX_STAGES`] is this value), so a longer pipeline could be
+/// defined but never reported on; [`Pipeline::validate`] refuses it.
+pub const MAX_STAGES: usize = 64;
+
 /// A sales pipeline: ordered open stages and the two outcomes `won` and `lost`.
 ///
 /// ```

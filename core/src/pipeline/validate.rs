@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use super::{Pipeline, LOST, WON};
+use super::{Pipeline, LOST, MAX_STAGES, WON};
+use crate::clock::{duration_too_long, MAX_DURATION};
 use crate::error::Problem;
 use crate::gate::{FieldOp, Requirement};
 
@@ -21,6 +22,15 @@ pub(super) fn problems(p: &Pipeline) -> Vec<Problem> {
         out.push(Problem::new(
             "stages",
             "a pipeline needs at least one open stage",
+        ));
+    }
+    if p.stages.len() > MAX_STAGES {
+        out.push(Problem::new(
+            "stages",
+            format!(
+                "{} open stages, at most {MAX_STAGES} are supported (the funnel's limit)",
+                p.stages.len()
+            ),
         ));
     }
     let mut ids = HashSet::new();
@@ -54,6 +64,9 @@ pub(super) fn problems(p: &Pipeline) -> Vec<Problem> {
                 at("rotting_after"),
                 "must be longer than zero",
             ));
+        }
+        if let Some(d) = s.rotting_after.filter(|&d| d > MAX_DURATION) {
+            out.push(Problem::new(at("rotting_after"), duration_too_long(d)));
         }
         for (g, guide) in s.guidance.iter().enumerate() {
             if guide.title.trim().is_empty() {

@@ -8,7 +8,7 @@ use chrono::{Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Timestamp;
+use crate::clock::{cap_duration, cap_opt_duration, check_duration, Timestamp};
 use crate::error::{Error, Result};
 use crate::id::{PipelineId, StageId};
 use crate::pipeline::Pipeline;
@@ -253,17 +253,32 @@ impl Default for ReminderRules {
     }
 }
 
+/// A duration of the rules: longer than zero, and at most [`MAX_DURATION`].
 fn positive(field: &str, d: Option<Duration>) -> Result<()> {
-    if d.is_some_and(|d| d.is_zero()) {
-        Err(Error::validation(field, "must be longer than zero"))
-    } else {
-        Ok(())
+    match d {
+        Some(d) if d.is_zero() => Err(Error::validation(field, "must be longer than zero")),
+        Some(d) => check_duration(field, d).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// The lead of "task due soon": a positive duration or a number of days, both at most
+/// [`MAX_DURATION`](crate::clock::MAX_DURATION).
+fn check_lead(field: &str, lead: TaskLead) -> Result<()> {
+    match lead {
+        TaskLead::Before(d) => positive(&format!("{field}.before"), Some(d)),
+        TaskLead::Local { days_before, .. } => check_duration(
+            &format!("{field}.local.days_before"),
+            DAY.saturating_mul(days_before),
+        )
+        .map(|_| ()),
     }
 }
 
 fn check_stale(field: &str, r: &StaleRule) -> Result<()> {
     positive(&format!("{field}.in_stage"), r.in_stage)?;
     positive(&format!("{field}.idle"), r.idle)?;
+    check_duration(&format!("{field}.follow_up_grace"), r.follow_up_grace)?;
     if r.push_shortens_pct > 100 {
         return Err(Error::validation(
             format!("{field}.push_shortens_pct"),
@@ -282,9 +297,7 @@ impl ReminderRules {
         positive("key_cadence", self.key_cadence)?;
         positive("approval_sla", self.approval_sla)?;
         check_stale("stale", &self.stale)?;
-        if let TaskLead::Before(d) = self.task_lead {
-            positive("task_lead.before", Some(d))?;
-        }
+        check_lead("task_lead", self.task_lead)?;
         if let Some(q) = self.quiet_hours {
             if q.from == q.to {
                 return Err(Error::validation(
@@ -302,8 +315,8 @@ impl ReminderRules {
                 parse_tz(&format!("{field}.time_zone"), tz)?;
             }
             positive(&format!("{field}.escalate_after"), p.escalate_after)?;
-            if let Some(TaskLead::Before(d)) = p.task_lead {
-                positive(&format!("{field}.task_lead.before"), Some(d))?;
+            if let Some(lead) = p.task_lead {
+                check_lead(&format!("{field}.task_lead"), lead)?;
             }
             if let Some(s) = &p.stale {
                 check_stale(&format!("{field}.stale"), s)?;
@@ -317,6 +330,36 @@ impl ReminderRules {
             }
         }
         Ok(())
+    }
+
+    /// Caps every duration at [`MAX_DURATION`](crate::clock::MAX_DURATION): how the state
+    /// reads rules stored before the engine checked that limit.
+    pub(crate) fn cap_durations(&mut self) {
+        fn stale(s: &mut StaleRule) {
+            cap_opt_duration(&mut s.in_stage);
+            cap_opt_duration(&mut s.idle);
+            cap_duration(&mut s.follow_up_grace);
+        }
+        fn lead(l: &mut TaskLead) {
+            if let TaskLead::Before(d) = l {
+                cap_duration(d);
+            }
+        }
+        lead(&mut self.task_lead);
+        cap_opt_duration(&mut self.escalate_after);
+        cap_opt_duration(&mut self.key_cadence);
+        cap_opt_duration(&mut self.approval_sla);
+        stale(&mut self.stale);
+        for p in self.pipelines.values_mut() {
+            if let Some(l) = &mut p.task_lead {
+                lead(l);
+            }
+            cap_opt_duration(&mut p.escalate_after);
+            if let Some(s) = &mut p.stale {
+                stale(s);
+            }
+            p.stages.values_mut().for_each(stale);
+        }
     }
 
     /// The time zone for a deal of `pipeline` (or engine-wide), UTC if unparseable.

@@ -16,6 +16,7 @@ impl State {
     /// an event naming something unknown (possible only in a hand-edited store) is skipped.
     pub fn apply(&mut self, rec: &RecordedEvent) {
         self.position = self.position.max(rec.position);
+        self.latest = self.latest.max(Some(rec.at));
         // Opportunity streams keep their version on the opportunity itself (one lookup less
         // on the hottest path); every other stream's version lives in `versions`.
         if !rec.stream.starts_with(OPPORTUNITY_STREAM_PREFIX) {

@@ -21,6 +21,7 @@ pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 use crate::activity::{Activity, Task};
 use crate::approval::ApprovalProcess;
+use crate::clock::Timestamp;
 use crate::customer::Customer;
 use crate::event::{Event, OPPORTUNITY_STREAM_PREFIX};
 use crate::id::{
@@ -58,6 +59,7 @@ impl std::ops::Deref for StreamName {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
     position: u64,
+    latest: Option<Timestamp>,
     versions: Map<std::sync::Arc<str>, u64>,
     pipelines: Map<PipelineId, Vec<Pipeline>>,
     processes: Map<ProcessId, ApprovalProcess>,
@@ -79,6 +81,12 @@ impl State {
     /// The position of the last event folded in.
     pub fn position(&self) -> u64 {
         self.position
+    }
+
+    /// The latest instant stamped on an event folded in (`None` before the first): the engine
+    /// stamps a new event no earlier than this, so time never goes backwards in the log.
+    pub fn latest(&self) -> Option<Timestamp> {
+        self.latest
     }
 
     /// The version of a stream as this state knows it.
@@ -217,7 +225,7 @@ impl State {
     pub(crate) fn gate_context<'a>(
         &'a self,
         o: &'a Opportunity,
-        now: crate::clock::Timestamp,
+        now: Timestamp,
     ) -> crate::gate::GateContext<'a> {
         crate::gate::GateContext {
             opportunity: o,

@@ -67,7 +67,10 @@ impl ReminderState {
     /// Folds in a reminder event.
     pub(crate) fn apply(&mut self, event: &Event) {
         match event {
-            Event::ReminderRulesSet { rules } => self.rules = (**rules).clone(),
+            Event::ReminderRulesSet { rules } => {
+                self.rules = (**rules).clone();
+                self.rules.cap_durations();
+            }
             Event::ReminderAcknowledged { reminder } => {
                 self.marks.entry(reminder.clone()).or_default().acknowledged = true;
             }

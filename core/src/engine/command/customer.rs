@@ -6,6 +6,7 @@ use smallvec::smallvec;
 
 use super::{misrouted, non_empty, Command, Ctx, Events};
 use crate::activity::{Activity, Task};
+use crate::clock::check_duration;
 use crate::customer::{Contact, Customer};
 use crate::engine::policy::Action;
 use crate::error::{Error, Result};
@@ -122,7 +123,7 @@ fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
             owner: c.owner.as_ref(),
         })?,
     }
-    activity.at.check("activity.at")?;
+    activity.at.check_input("activity.at")?;
     let latest = cx.now.plus(Activity::MAX_AHEAD);
     if activity.at > latest {
         return Err(Error::validation(
@@ -134,7 +135,7 @@ fn log_activity(cx: &Ctx<'_>, mut activity: Activity) -> Result<Events> {
         ));
     }
     if let Some(f) = activity.next_follow_up {
-        f.check("activity.next_follow_up")?;
+        f.check_input("activity.next_follow_up")?;
         if f < activity.at {
             return Err(Error::validation(
                 "activity.next_follow_up",
@@ -157,7 +158,7 @@ fn create_task(cx: &Ctx<'_>, task: Task) -> Result<Events> {
     }
     cx.user(&task.owner, "task.owner")?;
     cx.allow(Action::WorkTask { owner: &task.owner })?;
-    task.due.check("task.due")?;
+    task.due.check_input("task.due")?;
     if let Some(c) = &task.customer {
         if st.customer(c).is_none() {
             return Err(Error::not_found("customer", c));
@@ -188,6 +189,9 @@ fn check_customer(cx: &Ctx<'_>, c: &Customer) -> Result<()> {
             "customer.cadence",
             "must be longer than zero",
         ));
+    }
+    if let Some(d) = c.cadence {
+        check_duration("customer.cadence", d)?;
     }
     let mut seen = HashSet::new();
     for (i, k) in c.contacts.iter().enumerate() {

@@ -241,6 +241,7 @@ fn check_expense_fields(state: &State, e: &Expense) -> Result<ProcessId> {
             format!("{} is not above zero", e.amount),
         ));
     }
+    e.amount.check("expense.amount")?;
     if state.user(&e.rep).is_none() {
         return Err(Error::not_found_at("user", &e.rep, "expense.rep"));
     }
@@ -336,6 +337,22 @@ fn check_new_target(state: &State, t: &Target) -> Result<()> {
         return Err(Error::validation(
             "target.revenue",
             format!("{} is negative", t.revenue),
+        ));
+    }
+    t.revenue.check("target.revenue")?;
+    // the attainment of a period is in one currency: a target in another would fail it
+    if let Some(other) = state.targets().find(|o| {
+        o.id != t.id && o.period.overlaps(&t.period) && o.revenue.currency() != t.revenue.currency()
+    }) {
+        return Err(Error::validation(
+            "target.revenue",
+            format!(
+                "is in {}, target {} of {} is in {}: the targets of a period share a currency",
+                t.revenue.currency(),
+                other.id,
+                other.period,
+                other.revenue.currency()
+            ),
         ));
     }
     if let Some(other) = state.targets().find(|o| {

@@ -94,6 +94,7 @@ fn create(cx: &Ctx<'_>, mut n: NewOpportunity) -> Result<Events> {
             format!("{} is negative", n.amount),
         ));
     }
+    n.amount.check("amount")?;
     check_contacts(st, &n.customer, &n.contacts)?;
     check_fields(n.fields.iter().map(|(k, v)| (k, Some(v))))?;
     for (i, c) in n.competitors.iter().enumerate() {
@@ -143,6 +144,7 @@ fn update<'a>(
     if amount.is_negative() {
         return Err(Error::validation("amount", format!("{amount} is negative")));
     }
+    amount.check("amount")?;
     if let Some(contacts) = &patch.contacts {
         check_contacts(st, &o.customer, contacts)?;
     }
@@ -422,6 +424,11 @@ fn products_total(
         let at = format!("{field}[{i}]");
         let line = l.total().map_err(|e| e.at(&at))?;
         total = total.checked_add(line).map_err(|e| e.at(field))?;
+    }
+    // within i64, each line within the limit of one amount (`Money::MAX_MINOR`)
+    for (i, l) in products.iter().enumerate() {
+        l.unit_price.check(&format!("{field}[{i}].unit_price"))?;
+        l.total()?.check(&format!("{field}[{i}].total"))?;
     }
     Ok(total)
 }

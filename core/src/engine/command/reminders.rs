@@ -55,7 +55,7 @@ fn check_handle(cx: &Ctx<'_>, id: &ReminderId, until: Option<Timestamp>) -> Resu
         return Err(Error::validation("reminder", format!("{id} is dismissed")));
     }
     if let Some(until) = until {
-        until.check("until")?;
+        until.check_input("until")?;
         if until <= cx.now {
             return Err(Error::validation(
                 "until",

@@ -15,9 +15,7 @@ pub(super) fn register(cx: &Ctx<'_>, user: User) -> Result<Events> {
     cx.allow(Action::ManageUsers)?;
     non_empty("user.id", user.id.as_str())?;
     non_empty("user.name", &user.name)?;
-    if let Some(tz) = &user.time_zone {
-        non_empty("user.time_zone", tz)?;
-    }
+    user.validate()?;
     // There is always an admin: the last one keeps the role.
     let demoted = cx
         .state

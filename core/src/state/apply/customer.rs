@@ -1,5 +1,6 @@
 //! The fold of the customer events: customers and their contacts, activities and tasks.
 
+use crate::clock::cap_opt_duration;
 use crate::event::{Event, RecordedEvent};
 use crate::state::State;
 
@@ -9,8 +10,9 @@ impl State {
         match &rec.event {
             Event::CustomerCreated { customer } => {
                 self.reminders.observe(&self.customers, rec);
-                self.customers
-                    .insert(customer.id.clone(), (**customer).clone());
+                let mut customer = (**customer).clone();
+                cap_opt_duration(&mut customer.cadence);
+                self.customers.insert(customer.id.clone(), customer);
             }
             Event::CustomerUpdated { customer } => {
                 self.reminders.observe(&self.customers, rec);
@@ -18,6 +20,7 @@ impl State {
                     let contacts = std::mem::take(&mut c.contacts);
                     *c = (**customer).clone();
                     c.contacts = contacts;
+                    cap_opt_duration(&mut c.cadence);
                 }
             }
             Event::ContactAdded { customer, contact } => {

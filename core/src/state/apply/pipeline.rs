@@ -2,17 +2,28 @@
 
 use std::collections::BTreeMap;
 
+use crate::clock::cap_opt_duration;
 use crate::event::{Event, RecordedEvent};
 use crate::id::StageId;
 use crate::pipeline::Pipeline;
 use crate::state::{State, TimelineKind};
+
+/// A pipeline as the state keeps it: a `rotting_after` stored before the engine checked its
+/// limit is read as the limit.
+fn capped(pipeline: &Pipeline) -> Pipeline {
+    let mut p = pipeline.clone();
+    for s in &mut p.stages {
+        cap_opt_duration(&mut s.rotting_after);
+    }
+    p
+}
 
 impl State {
     pub(super) fn apply_pipeline(&mut self, rec: &RecordedEvent) {
         match &rec.event {
             Event::PipelineDefined { pipeline } => {
                 self.pipelines
-                    .insert(pipeline.id.clone(), vec![(**pipeline).clone()]);
+                    .insert(pipeline.id.clone(), vec![capped(pipeline)]);
                 // Opportunities come after their pipeline; only a hand-edited store has any.
                 for r in self.opportunities.records_mut() {
                     if r.opportunity.pipeline == pipeline.id {
@@ -24,7 +35,9 @@ impl State {
                 self.pipeline_edited(rec, pipeline, mapping);
             }
             Event::ProcessDefined { process } => {
-                self.processes.insert(process.id.clone(), process.clone());
+                let mut process = process.clone();
+                cap_opt_duration(&mut process.sla);
+                self.processes.insert(process.id.clone(), process);
             }
             _ => {} // folded by another aggregate
         }
@@ -41,7 +54,7 @@ impl State {
         self.pipelines
             .entry(pipeline.id.clone())
             .or_default()
-            .push(pipeline.clone());
+            .push(capped(pipeline));
         for r in self
             .opportunities
             .records_mut()
