@@ -51,3 +51,36 @@ def test_a_store_from_a_newer_salespipe_is_refused(tmp_path: Path) -> None:
     with pytest.raises(sp.UnsupportedVersion) as info:
         sp.Engine(store=db)
     assert info.value.code == "unsupported_version"
+
+
+def test_pythons_own_sqlite3_peeking_at_the_file_loses_no_acknowledged_write(
+    tmp_path: Path,
+) -> None:
+    """The POSIX lock trap (issue 16): Python's ``sqlite3`` module opens and closes the
+    store's file in the same process, which drops the engine's locks, and its close deletes
+    the write-ahead log. The engine notices: the next command is refused with a storage
+    error instead of being acknowledged and lost, and every acknowledged command is in the
+    file when it is opened again."""
+    import sqlite3
+
+    db = tmp_path / "crm.sqlite"
+    clock = sp.ManualClock(START)
+    a = sp.Engine(clock=clock, store=db)
+    a.register_user("admin", sp.User("admin", "Admin", role=sp.Role.ADMIN))
+    a.register_user("admin", sp.User("wang", "王芳"))
+    a.define_pipeline("admin", sp.Pipeline("s", "S", [sp.Stage("a", "A", 0.1)]))
+    a.create_customer("wang", sp.Customer("acme", "Acme"))
+    acknowledged = len(a.events_after())
+
+    peek = sqlite3.connect(db)
+    assert peek.execute("select count(*) from sqlite_master").fetchone()[0] > 0
+    peek.close()
+
+    with pytest.raises(sp.StorageError, match="wal|log|lock"):
+        a.create_opportunity(
+            "wang", sp.NewOpportunity("o1", "s", "acme", "wang", "ERP", sp.Money("10", "CNY"))
+        )
+    del a
+    b = sp.Engine(clock=clock, store=db)
+    assert len(b.events_after()) == acknowledged
+    assert b.customer("acme").name == "Acme"
