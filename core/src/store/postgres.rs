@@ -412,18 +412,19 @@ impl PostgresStore {
         if guard.as_ref().is_some_and(Client::is_closed) {
             *guard = None;
         }
-        let client = match &mut *guard {
-            Some(client) => client,
-            None => {
-                let listen = format!("LISTEN \"{}\"", self.inner.names.channel);
-                let Ok(mut client) = self.inner.connect_client() else {
-                    return false;
-                };
-                if client.batch_execute(&listen).is_err() {
-                    return false;
-                }
-                guard.insert(client)
+        let Some(client) = guard.as_mut() else {
+            let listen = format!("LISTEN \"{}\"", self.inner.names.channel);
+            let Ok(mut client) = self.inner.connect_client() else {
+                return false;
+            };
+            if client.batch_execute(&listen).is_err() {
+                return false;
             }
+            // An append that committed between the caller's look at the head and the
+            // LISTEN sent no notification here: return at once so that the caller looks at
+            // the head again, now that later appends will notify.
+            *guard = Some(client);
+            return true;
         };
         {
             let mut notifications = client.notifications();
