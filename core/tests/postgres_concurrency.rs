@@ -422,3 +422,108 @@ fn a_reader_tailing_scan_never_skips_an_event_of_a_slow_commit() {
     }
     println!("{RUNS} runs, {events} events tailed in {scans} scans, none skipped");
 }
+
+/// The choreography that makes a `bigserial` log skip, run against a plain `bigserial`
+/// table and against the store: A takes a position and holds its commit back for 300 ms; B
+/// appends 50 ms later and commits at once; a reader tails the log in between and after.
+/// With `bigserial` the reader sees B's event, moves past A's lower position and never sees
+/// A's event. With the store, B waits for A (the append lock), takes the next position, and
+/// the reader's tail is the whole log in order.
+#[test]
+fn the_skip_a_bigserial_log_allows_cannot_happen_in_the_store() {
+    let Some(url) = server() else { return };
+    let schema = fresh_schema("choreo");
+    let _cleanup = Cleanup {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let s = format!("\"{schema}\"");
+    let store = open(&url, &schema);
+    raw(&url)
+        .batch_execute(&format!(
+            "CREATE TABLE {s}.naive (id bigserial PRIMARY KEY, who text NOT NULL)"
+        ))
+        .unwrap();
+
+    // A plain bigserial table: the reader skips A's row.
+    let tail_naive = |c: &mut Client, after: &mut i64, seen: &mut Vec<String>| {
+        for row in c
+            .query(
+                &format!("SELECT id, who FROM {s}.naive WHERE id > $1 ORDER BY id"),
+                &[&*after],
+            )
+            .unwrap()
+        {
+            *after = row.get(0);
+            seen.push(row.get(1));
+        }
+    };
+    let mut seen = Vec::new();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut a = raw(&url);
+            let mut tx = a.transaction().unwrap();
+            tx.execute(&format!("INSERT INTO {s}.naive (who) VALUES ('a')"), &[])
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            tx.commit().unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        raw(&url)
+            .execute(&format!("INSERT INTO {s}.naive (who) VALUES ('b')"), &[])
+            .unwrap();
+        let mut reader = raw(&url);
+        let mut after = 0;
+        tail_naive(&mut reader, &mut after, &mut seen);
+        std::thread::sleep(Duration::from_millis(500)); // A has committed by now
+        tail_naive(&mut reader, &mut after, &mut seen);
+    });
+    assert_eq!(seen, ["b"], "the naive log was expected to skip A's row");
+
+    // The store: B's append waits for A's commit and comes after it; nothing is skipped.
+    let mut tailed = Vec::new();
+    let mut b_waited = Duration::ZERO;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut a = raw(&url);
+            let mut tx = a.transaction().unwrap();
+            let data = serde_json::to_string(&task_done(1).event).unwrap();
+            tx.query_one(
+                &format!("SELECT {s}.append('a', 0, ARRAY[1]::bigint[], ARRAY['a'], 1, ARRAY[$1])"),
+                &[&data],
+            )
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            tx.commit().unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let b = scope.spawn(|| {
+            let t = Instant::now();
+            store.append("b", 0, vec![task_done(2)]).unwrap();
+            t.elapsed()
+        });
+        let reader = open(&url, &schema);
+        let mut after = 0;
+        std::thread::sleep(Duration::from_millis(50));
+        after = reader
+            .scan(after, &mut |e| tailed.push(e.stream.to_string()))
+            .unwrap();
+        b_waited = b.join().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        reader
+            .scan(after, &mut |e| tailed.push(e.stream.to_string()))
+            .unwrap();
+    });
+    assert_eq!(tailed, ["a", "b"]);
+    assert!(
+        b_waited >= Duration::from_millis(150),
+        "B did not wait for A's commit: {b_waited:?}"
+    );
+    let all: Vec<(u64, String)> = store
+        .read_all(0, 10)
+        .unwrap()
+        .iter()
+        .map(|e| (e.position, e.stream.to_string()))
+        .collect();
+    assert_eq!(all, [(1, "a".to_owned()), (2, "b".to_owned())]);
+}
