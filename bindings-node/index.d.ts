@@ -130,6 +130,12 @@ export declare class Engine {
   now(): Date
   /** Folds in what other engines appended to a shared store. */
   catchUp(): void
+  /**
+   * `Engine::wait_for_events` off the event loop: waits up to `timeoutMs` for events other
+   * engines append to the shared store, folds them in and resolves to how many (0 when the
+   * time ran out). A PostgreSQL store is woken by `LISTEN`/`NOTIFY`; others are polled.
+   */
+  waitForEvents(timeoutMs: number): Promise<number>
   /** Defines a pipeline (`define_pipeline`). */
   definePipeline(actor: string, pipeline: object): RecordedEvent[]
   /** Defines an approval process (`define_process`). */
@@ -194,7 +200,11 @@ export declare class ManualClock {
 
 /** How to build an `Engine`. */
 export interface EngineOptions {
-  /** A SQLite file (created if missing, replayed if it exists); in memory when absent. */
+  /**
+   * A `postgres://` (or `postgresql://`) URL of a PostgreSQL database (`?schema=` picks
+   * the schema), or a SQLite file (created if missing, replayed if it exists); in memory
+   * when absent.
+   */
   store?: string
   /** A manual clock; the system clock when absent. */
   clock?: ManualClock

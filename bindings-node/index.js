@@ -149,6 +149,7 @@ const ARGUMENTS = {
   timeline: ['actor', 'id', 'asOf'],
   due: ['actor', 'at'],
   nextDueAfter: ['actor', 'at'],
+  waitForEvents: ['timeoutMs'],
   open: ['options'],
 }
 const CLOCK_ARGUMENTS = { set: ['at'], advance: ['ms'] }

@@ -76,7 +76,9 @@ impl ManualClock {
 #[napi(object)]
 #[allow(missing_debug_implementations)]
 pub struct EngineOptions<'env> {
-    /// A SQLite file (created if missing, replayed if it exists); in memory when absent.
+    /// A `postgres://` (or `postgresql://`) URL of a PostgreSQL database (`?schema=` picks
+    /// the schema), or a SQLite file (created if missing, replayed if it exists); in memory
+    /// when absent.
     pub store: Option<String>,
     /// A manual clock; the system clock when absent.
     pub clock: Option<ClassInstance<'env, ManualClock>>,
@@ -110,6 +112,9 @@ impl Setup {
             None => builder,
         };
         let builder = match self.store {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                builder.store(salespipe::store::PostgresStore::open(&url)?)
+            }
             Some(path) => builder.store(salespipe::store::SqliteStore::open(path)?),
             None => builder,
         };
@@ -228,6 +233,47 @@ impl Task for QueryTask {
     }
 }
 
+/// Waits on libuv's thread pool for what other engines append, then folds it in.
+#[derive(Debug)]
+pub struct WaitTask {
+    engine: Arc<RwLock<CoreEngine>>,
+    timeout_ms: f64,
+}
+
+impl Task for WaitTask {
+    type Output = f64;
+    type JsValue = f64;
+
+    fn compute(&mut self) -> Result<f64> {
+        guard_task(|| {
+            let ms = self.timeout_ms;
+            if !(ms.is_finite() && ms >= 0.0) {
+                return Err(Error::validation(
+                    "timeoutMs",
+                    format!("{ms} is not a non-negative number of milliseconds"),
+                ));
+            }
+            // The wait holds no lock: the engine stays usable meanwhile.
+            let (store, before) = {
+                let e = read(&self.engine)?;
+                (Arc::clone(e.store()), e.view().state().position())
+            };
+            let timeout = std::time::Duration::from_micros((ms * 1000.0) as u64);
+            if store.wait_for_events(before, timeout)? <= before {
+                return Ok(0.0);
+            }
+            let mut e = write(&self.engine)?;
+            let from = e.view().state().position();
+            e.catch_up()?;
+            Ok(e.view().state().position().saturating_sub(from) as f64)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: f64) -> Result<f64> {
+        Ok(output)
+    }
+}
+
 /// The sales-pipeline engine: in memory unless `store` names a SQLite file.
 #[napi]
 #[derive(Debug)]
@@ -307,6 +353,17 @@ impl Engine {
     #[napi]
     pub fn catch_up(&self) -> Result<(), String> {
         guard(|| write(&self.inner)?.catch_up())
+    }
+
+    /// `Engine::wait_for_events` off the event loop: waits up to `timeoutMs` for events other
+    /// engines append to the shared store, folds them in and resolves to how many (0 when the
+    /// time ran out). A PostgreSQL store is woken by `LISTEN`/`NOTIFY`; others are polled.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn wait_for_events(&self, timeout_ms: f64) -> AsyncTask<WaitTask> {
+        AsyncTask::new(WaitTask {
+            engine: Arc::clone(&self.inner),
+            timeout_ms,
+        })
     }
 
     fn run(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {

@@ -16,6 +16,11 @@ use crate::analytics::FunnelReport;
 use crate::convert::{datetime, from_json, from_py, timestamp, to_py};
 use crate::error::IntoPy;
 
+/// Whether a `store` argument names a PostgreSQL database rather than a SQLite file.
+fn is_postgres_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
 /// A clock that moves only when told to; share it with an `Engine` to control time in tests.
 #[pyclass(module = "salespipe._salespipe", name = "ManualClock", frozen)]
 #[derive(Debug, Clone)]
@@ -89,8 +94,9 @@ impl Engine {
 
 #[pymethods]
 impl Engine {
-    /// `store`: a path to a SQLite file (created if missing; replayed if it exists), or
-    /// None for an in-memory store. `clock`: a `ManualClock`, or None for the system clock.
+    /// `store`: a `postgres://` (or `postgresql://`) URL of a PostgreSQL database (its
+    /// `?schema=` parameter picks the schema), a path to a SQLite file (created if missing;
+    /// replayed if it exists), or None for an in-memory store. `clock`: a `ManualClock`, or None for the system clock.
     #[new]
     #[pyo3(signature = (clock = None, store = None))]
     fn new(
@@ -106,7 +112,10 @@ impl Engine {
                 None => builder,
             };
             let builder = match store {
-                Some(path) => builder.store(salespipe::store::SqliteStore::open(path)?),
+                Some(path) => match path.to_str().filter(|s| is_postgres_url(s)) {
+                    Some(url) => builder.store(salespipe::store::PostgresStore::open(url)?),
+                    None => builder.store(salespipe::store::SqliteStore::open(path)?),
+                },
                 None => builder,
             };
             builder.build()
@@ -178,6 +187,34 @@ impl Engine {
     /// Folds in events other engines appended to a shared store.
     fn catch_up(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| self.write()?.catch_up()).py_err()
+    }
+
+    /// `Engine::wait_for_events`: waits up to `timeout` seconds for events other engines
+    /// append, folds them in and returns how many. The wait holds neither the GIL nor the
+    /// engine's lock (other threads keep using the engine); only the fold takes the lock.
+    fn wait_for_events(&self, py: Python<'_>, timeout: f64) -> PyResult<u64> {
+        let timeout = std::time::Duration::try_from_secs_f64(timeout).map_err(|_| {
+            salespipe::Error::validation("timeout", format!("{timeout} is not a number of seconds"))
+        });
+        py.detach(|| {
+            let timeout = timeout?;
+            let (store, before) = {
+                let e = self.read()?;
+                (
+                    std::sync::Arc::clone(e.store()),
+                    e.view().state().position(),
+                )
+            };
+            let head = store.wait_for_events(before, timeout)?;
+            if head <= before {
+                return Ok(0);
+            }
+            let mut e = self.write()?;
+            let from = e.view().state().position();
+            e.catch_up()?;
+            Ok(e.view().state().position().saturating_sub(from))
+        })
+        .py_err()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

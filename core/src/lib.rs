@@ -65,6 +65,8 @@ pub use reminder::{
 };
 pub use state::{ReminderState, State, TimelineEntry, TimelineKind};
 pub use store::{EventStore, InMemoryStore};
+#[cfg(feature = "postgres")]
+pub use store::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use store::{SqliteOptions, SqliteStore, Synchronous};
 pub use user::{Role, User};

@@ -140,3 +140,39 @@ fn an_engine_sees_what_another_wrote_before_its_next_command() {
         .checklist
         .contains("budget confirmed"));
 }
+
+/// `Engine::wait_for_events` on a store without notifications (the trait's polling
+/// default): it times out with 0 when nothing comes, and is woken by another engine's
+/// append, folding it in.
+#[test]
+fn wait_for_events_polls_a_shared_store() {
+    let store = InMemoryStore::new();
+    let mut a = Engine::builder().store(store.clone()).build().unwrap();
+    a.register_user("admin", User::new("admin", "Admin", Role::Admin))
+        .unwrap();
+    let mut b = Engine::builder().store(store.clone()).build().unwrap();
+    let t = std::time::Instant::now();
+    assert_eq!(
+        b.wait_for_events(std::time::Duration::from_millis(30))
+            .unwrap(),
+        0
+    );
+    assert!(t.elapsed() >= std::time::Duration::from_millis(30));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let mut c = Engine::builder().store(store.clone()).build().unwrap();
+            c.register_user("admin", User::new("wang", "王芳", Role::Rep))
+                .unwrap();
+        });
+        let t = std::time::Instant::now();
+        assert_eq!(
+            b.wait_for_events(std::time::Duration::from_secs(10))
+                .unwrap(),
+            1
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    });
+    let fresh = Engine::builder().store(store).build().unwrap();
+    assert_eq!(b.view().state(), fresh.view().state());
+}

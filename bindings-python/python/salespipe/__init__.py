@@ -246,7 +246,9 @@ class Engine:
 
     ``Engine()`` uses an in-memory store and the system clock; pass ``clock=ManualClock(...)``
     to control time and ``store="crm.sqlite"`` for the durable SQLite store (replayed when
-    the file exists; several engines may share one file). Every command names its ``actor``
+    the file exists; several engines may share one file), or
+    ``store="postgres://user@host/db?schema=tenant"`` for a PostgreSQL database that engines
+    on several servers share. Every command names its ``actor``
     (a registered user id, or the bootstrap admin); a refused command raises and changes
     nothing.
 
@@ -518,6 +520,14 @@ class Engine:
     def catch_up(self) -> None:
         """Folds in events other engines appended to a shared store."""
         self._inner.catch_up()
+
+    def wait_for_events(self, timeout: float) -> int:
+        """Waits up to ``timeout`` seconds for events other engines append to the shared
+        store, folds them in and returns how many (0 when the time ran out). A PostgreSQL
+        store is woken by ``LISTEN``/``NOTIFY``; other stores are polled. Call it in a loop
+        on a thread of your own to keep projections current; it releases the GIL and does
+        not block the engine's other users while it waits."""
+        return self._inner.wait_for_events(timeout)
 
     def pipeline(self, id: str) -> Pipeline:
         """The current version of a pipeline."""

@@ -229,6 +229,20 @@ impl Engine {
         Ok(())
     }
 
+    /// Waits up to `timeout` for events that other engines append to the shared store, folds
+    /// them in and returns how many there were (0 when the time ran out). A host that keeps
+    /// projections current calls it in a loop on a thread of its own; the engine itself
+    /// starts no thread. With a `PostgresStore` an append on any server wakes it within a
+    /// round trip (`LISTEN`/`NOTIFY`, with polling as the fallback); other stores are polled.
+    pub fn wait_for_events(&mut self, timeout: std::time::Duration) -> Result<u64> {
+        let before = self.state.position();
+        let head = self.store.wait_for_events(before, timeout)?;
+        if head > before {
+            self.catch_up()?;
+        }
+        Ok(self.state.position().saturating_sub(before))
+    }
+
     /// Runs a command as `actor`: validates it, appends its events atomically and folds them
     /// in. Returns the recorded events. On any error nothing is written.
     pub fn execute(

@@ -1,19 +1,26 @@
 //! Event stores: where events live. [`InMemoryStore`] is the default; durable stores implement
 //! the same [`EventStore`] trait and pass the same `conformance` suite (feature `testing`).
 //! `SqliteStore` (cargo feature `sqlite`, on by default) is the durable embedded store: one
-//! SQLite file.
+//! SQLite file. `PostgresStore` (cargo feature `postgres`, off by default) is the store several
+//! engines on several servers share: one schema of a PostgreSQL database.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 
-use crate::error::Result;
-use crate::event::{NewEvent, RecordedEvent};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::event::{Event, NewEvent, RecordedEvent};
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore, DEFAULT_SCHEMA};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{IntegrityCheck, OpportunityRow, SqliteOptions, SqliteStore, Synchronous};
 
@@ -98,4 +105,43 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
 
     /// The current version of `stream` (0 when it does not exist).
     fn stream_version(&self, stream: &str) -> Result<u64>;
+
+    /// Blocks until the head is past `after` or `timeout` has passed, and returns the head
+    /// (so a result `<= after` means the time ran out). Lets a host keep an engine current
+    /// with what other engines append (see
+    /// [`Engine::wait_for_events`](crate::Engine::wait_for_events)). The default polls
+    /// [`EventStore::head`], sleeping 1 ms at first and up to 50 ms between polls; a store
+    /// that can be told of appends (as `PostgresStore` through `LISTEN`) overrides it.
+    fn wait_for_events(&self, after: u64, timeout: Duration) -> Result<u64> {
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let head = self.head()?;
+            let now = Instant::now();
+            if head > after || now >= deadline {
+                return Ok(head);
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The JSON of an event, checked to read back as the same event: an event the log could not
+/// return (a `NaN` number, a timestamp outside the years 0000-9999) is refused here, before
+/// anything is written, instead of making every later read of the log fail.
+pub(crate) fn encode(event: &Event) -> Result<String> {
+    let data = serde_json::to_string(event)
+        .map_err(|e| Error::validation("event", format!("cannot be encoded: {e}")))?;
+    match serde_json::from_str::<Event>(&data) {
+        Ok(back) if &back == event => Ok(data),
+        Ok(_) => Err(Error::validation(
+            "event",
+            format!("does not read back as written (a NaN number?): {data}"),
+        )),
+        Err(e) => Err(Error::validation(
+            "event",
+            format!("does not read back as written: {e}"),
+        )),
+    }
 }

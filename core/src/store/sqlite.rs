@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::EventStore;
+use super::{encode, EventStore};
 use crate::activity::{Activity, Task};
 use crate::error::{Error, Result};
 use crate::event::{check_schema, Event, NewEvent, RecordedEvent, SCHEMA_VERSION};
@@ -615,25 +615,6 @@ impl EventStore for SqliteStore {
 
     fn stream_version(&self, stream: &str) -> Result<u64> {
         stream_version_in(&self.conn(), stream)
-    }
-}
-
-/// The JSON of an event, checked to read back as the same event: an event the log could not
-/// return (a `NaN` number, a timestamp outside the years 0000-9999) is refused here, before
-/// anything is written, instead of making every later read of the log fail.
-fn encode(event: &Event) -> Result<String> {
-    let data = serde_json::to_string(event)
-        .map_err(|e| Error::validation("event", format!("cannot be encoded: {e}")))?;
-    match serde_json::from_str::<Event>(&data) {
-        Ok(back) if &back == event => Ok(data),
-        Ok(_) => Err(Error::validation(
-            "event",
-            format!("does not read back as written (a NaN number?): {data}"),
-        )),
-        Err(e) => Err(Error::validation(
-            "event",
-            format!("does not read back as written: {e}"),
-        )),
     }
 }
 
