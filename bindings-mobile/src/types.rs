@@ -1,0 +1,540 @@
+//! Mirror records and enums of the core's types (bdk-ffi's `types.rs`): Kotlin data classes
+//! and enums, Swift structs and enums. Each is built from the core value it mirrors; what a
+//! record does not spell out is in its `json` (the core's own JSON of the value).
+//!
+//! The core's enums are `#[non_exhaustive]`, so a mirror enum is read through the value's
+//! serde name: a name this binding does not know yet is an `Internal` error saying so, not
+//! a silently wrong value.
+
+use std::time::{Duration, SystemTime};
+
+use crate::convert::{serde_name, system_time, to_text};
+use crate::error::{Result, SalespipeError};
+
+/// Money: integer minor units of an ISO 4217 currency (`12000000` `CNY` is ¥120,000.00).
+/// Never a float; [`money_parse`] and [`money_to_decimal`] convert decimal text.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Money {
+    /// Minor units (cents, fen ...).
+    pub minor: i64,
+    /// The ISO 4217 code.
+    pub currency: String,
+}
+
+impl From<salespipe::Money> for Money {
+    fn from(m: salespipe::Money) -> Self {
+        Money {
+            minor: m.minor(),
+            currency: m.currency().code().to_owned(),
+        }
+    }
+}
+
+impl Money {
+    /// The core's money (the currency checked).
+    pub fn to_core(&self) -> Result<salespipe::Money> {
+        let currency = salespipe::Currency::new(&self.currency).map_err(|e| e.at("currency"))?;
+        Ok(salespipe::Money::from_minor(self.minor, currency))
+    }
+}
+
+/// Money from decimal text in a currency: `moneyParse("1200.50", "CNY")` is 120050 minor
+/// units; more decimals than the currency has are refused.
+#[uniffi::export]
+pub fn money_parse(amount: String, currency: String) -> Result<Money> {
+    crate::error::guard(|| Ok(salespipe::Money::parse(&amount, &currency)?.into()))
+}
+
+/// Money as decimal text with the currency's exponent: `"1200.50"`.
+#[uniffi::export]
+pub fn money_to_decimal(money: Money) -> Result<String> {
+    crate::error::guard(|| Ok(money.to_core()?.to_decimal_string()))
+}
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    /// A sales rep.
+    Rep,
+    /// A manager (of the reps whose `manager` they are).
+    Manager,
+    /// An administrator.
+    Admin,
+}
+
+impl Role {
+    /// The core's JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Rep => "rep",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A user to register.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct User {
+    /// The id (the actor name of their commands).
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+    /// The manager above them.
+    #[uniffi(default)]
+    pub manager: Option<String>,
+    /// Their IANA time zone (`Asia/Shanghai`).
+    #[uniffi(default)]
+    pub time_zone: Option<String>,
+}
+
+/// A customer kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CustomerKind {
+    /// A company.
+    B2b,
+    /// A person.
+    B2c,
+}
+
+/// A contact person of a customer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Contact {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The job title.
+    #[uniffi(default)]
+    pub title: Option<String>,
+    /// The e-mail address.
+    #[uniffi(default)]
+    pub email: Option<String>,
+    /// The phone number.
+    #[uniffi(default)]
+    pub phone: Option<String>,
+}
+
+/// A customer to create.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewCustomer {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// B2B or B2C.
+    pub kind: CustomerKind,
+    /// The owner (a rep).
+    #[uniffi(default)]
+    pub owner: Option<String>,
+    /// A key customer (gets a reminder past its contact cadence).
+    #[uniffi(default)]
+    pub key: bool,
+    /// How long a key customer may go without contact.
+    #[uniffi(default)]
+    pub cadence: Option<Duration>,
+    /// The contacts.
+    #[uniffi(default)]
+    pub contacts: Vec<Contact>,
+}
+
+/// An opportunity to create (the common fields; `Engine.execute` takes every field of
+/// `create_opportunity`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewOpportunity {
+    /// The id.
+    pub id: String,
+    /// The pipeline.
+    pub pipeline: String,
+    /// The customer.
+    pub customer: String,
+    /// The owner.
+    pub owner: String,
+    /// The name.
+    pub name: String,
+    /// The amount.
+    pub amount: Money,
+    /// The expected close date, `YYYY-MM-DD`.
+    #[uniffi(default)]
+    pub expected_close: Option<String>,
+    /// The source (来源).
+    #[uniffi(default)]
+    pub source: Option<String>,
+    /// The stage to start in (default: the pipeline's first).
+    #[uniffi(default)]
+    pub stage: Option<String>,
+    /// The contacts (ids of the customer's contacts).
+    #[uniffi(default)]
+    pub contacts: Vec<String>,
+}
+
+/// Where an opportunity stands.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum OpportunityStatus {
+    /// Open, in a stage.
+    Open,
+    /// Won.
+    Won,
+    /// Lost, for a reason, maybe to a competitor.
+    Lost {
+        /// Why.
+        reason: String,
+        /// The competitor who won.
+        competitor: Option<String>,
+    },
+}
+
+impl TryFrom<&salespipe::Status> for OpportunityStatus {
+    type Error = SalespipeError;
+    fn try_from(s: &salespipe::Status) -> Result<Self> {
+        match s {
+            salespipe::Status::Open => Ok(OpportunityStatus::Open),
+            salespipe::Status::Won => Ok(OpportunityStatus::Won),
+            salespipe::Status::Lost { reason, competitor } => Ok(OpportunityStatus::Lost {
+                reason: reason.clone(),
+                competitor: competitor.clone(),
+            }),
+            #[allow(unreachable_patterns)]
+            other => Err(unknown("status", other)),
+        }
+    }
+}
+
+/// An opportunity as it stands.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Opportunity {
+    /// The id.
+    pub id: String,
+    /// The pipeline.
+    pub pipeline: String,
+    /// The customer.
+    pub customer: String,
+    /// The owner.
+    pub owner: String,
+    /// The name.
+    pub name: String,
+    /// The amount.
+    pub amount: Money,
+    /// The expected close date, `YYYY-MM-DD`.
+    pub expected_close: Option<String>,
+    /// The source.
+    pub source: Option<String>,
+    /// The current stage (an open stage, `won` or `lost`).
+    pub stage: String,
+    /// When it entered the stage.
+    pub stage_entered_at: SystemTime,
+    /// Open, won or lost.
+    pub status: OpportunityStatus,
+    /// When it was won or lost.
+    pub closed_at: Option<SystemTime>,
+    /// When it was created.
+    pub created_at: SystemTime,
+    /// The ticked checklist items.
+    pub checklist: Vec<String>,
+    /// The version of its stream.
+    pub version: u64,
+    /// Everything, as the core's JSON (products, competitors, fields, approvals ...).
+    pub json: String,
+}
+
+impl TryFrom<&salespipe::Opportunity> for Opportunity {
+    type Error = SalespipeError;
+    fn try_from(o: &salespipe::Opportunity) -> Result<Self> {
+        Ok(Opportunity {
+            id: o.id.to_string(),
+            pipeline: o.pipeline.to_string(),
+            customer: o.customer.to_string(),
+            owner: o.owner.to_string(),
+            name: o.name.clone(),
+            amount: o.amount.into(),
+            expected_close: o.expected_close.map(|d| d.to_string()),
+            source: o.source.clone(),
+            stage: o.stage.to_string(),
+            stage_entered_at: system_time(o.stage_entered_at),
+            status: OpportunityStatus::try_from(&o.status)?,
+            closed_at: o.closed_at.map(system_time),
+            created_at: system_time(o.created_at),
+            checklist: o.checklist.iter().map(str::to_owned).collect(),
+            version: o.version,
+            json: to_text(o)?,
+        })
+    }
+}
+
+/// One problem of an invalid definition.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Problem {
+    /// Where (`stages[2].exit[0]`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<salespipe::Problem> for Problem {
+    fn from(p: salespipe::Problem) -> Self {
+        Problem {
+            path: p.path,
+            message: p.message,
+        }
+    }
+}
+
+/// One exit requirement on the way to a target stage, met or not.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GateItem {
+    /// The stage whose exit requirement it is.
+    pub stage: String,
+    /// The stage's display name.
+    pub stage_name: String,
+    /// The requirement, as the core's JSON (`{"type": "checklist", "item": ...}`).
+    pub requirement: String,
+    /// Whether it holds.
+    pub met: bool,
+    /// Why it holds or not (`2 of 3 contacts`).
+    pub reason: String,
+}
+
+/// What is met and what is missing to move an opportunity to a target stage.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GateReport {
+    /// The opportunity.
+    pub opportunity: String,
+    /// Its current stage.
+    pub from: String,
+    /// The target (an open stage or `won`).
+    pub target: String,
+    /// True when every requirement on the way is met.
+    pub met: bool,
+    /// One line: what is missing, or `all requirements met`.
+    pub summary: String,
+    /// Every requirement on the way, in stage order.
+    pub items: Vec<GateItem>,
+}
+
+impl From<salespipe::GateReport> for GateReport {
+    fn from(r: salespipe::GateReport) -> Self {
+        let met = r.is_met();
+        let summary = r.summary();
+        GateReport {
+            opportunity: r.opportunity.to_string(),
+            from: r.from.to_string(),
+            target: r.target.to_string(),
+            met,
+            summary,
+            items: r
+                .items
+                .into_iter()
+                .map(|i| GateItem {
+                    // a requirement is plain serde data; its JSON cannot fail
+                    requirement: serde_json::to_string(&i.requirement).unwrap_or_default(),
+                    stage: i.stage.to_string(),
+                    stage_name: i.stage_name,
+                    met: i.met,
+                    reason: i.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How an opportunity moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TimelineKind {
+    /// Created into its first stage.
+    Created,
+    /// Forward, no requirements.
+    Simple,
+    /// Forward, sub-goals met.
+    SubGoal,
+    /// Forward, approval granted.
+    Approved,
+    /// Forced past unmet requirements.
+    Forced,
+    /// Moved back.
+    Back,
+    /// Lost.
+    Lost,
+    /// Reopened.
+    Reopened,
+    /// Moved by a pipeline edit.
+    Remapped,
+}
+
+impl TryFrom<&salespipe::TimelineKind> for TimelineKind {
+    type Error = SalespipeError;
+    fn try_from(k: &salespipe::TimelineKind) -> Result<Self> {
+        Ok(match serde_name(k)?.as_str() {
+            "created" => TimelineKind::Created,
+            "simple" => TimelineKind::Simple,
+            "sub_goal" => TimelineKind::SubGoal,
+            "approved" => TimelineKind::Approved,
+            "forced" => TimelineKind::Forced,
+            "back" => TimelineKind::Back,
+            "lost" => TimelineKind::Lost,
+            "reopened" => TimelineKind::Reopened,
+            "remapped" => TimelineKind::Remapped,
+            _ => return Err(unknown("timeline kind", k)),
+        })
+    }
+}
+
+/// One stage change of an opportunity (推进).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: SystemTime,
+    /// Who.
+    pub actor: String,
+    /// From (absent for the creation).
+    pub from: Option<String>,
+    /// To (an open stage, `won` or `lost`).
+    pub to: String,
+    /// How.
+    pub how: TimelineKind,
+    /// Why.
+    pub reason: Option<String>,
+    /// The competitor who won, for a loss.
+    pub competitor: Option<String>,
+    /// The pipeline version in force then.
+    pub pipeline_version: u32,
+}
+
+impl TryFrom<&salespipe::TimelineEntry> for TimelineEntry {
+    type Error = SalespipeError;
+    fn try_from(e: &salespipe::TimelineEntry) -> Result<Self> {
+        Ok(TimelineEntry {
+            at: system_time(e.at),
+            actor: e.actor.to_string(),
+            from: e.from.as_ref().map(ToString::to_string),
+            to: e.to.to_string(),
+            how: TimelineKind::try_from(&e.how)?,
+            reason: e.reason.clone(),
+            competitor: e.competitor.clone(),
+            pipeline_version: e.pipeline_version,
+        })
+    }
+}
+
+/// What a reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ReminderKind {
+    /// A follow-up an activity planned.
+    FollowUp,
+    /// A task due soon.
+    TaskDueSoon,
+    /// A task overdue.
+    TaskOverdue,
+    /// An opportunity rotting in its stage.
+    Stale,
+    /// An open opportunity past its expected close date.
+    CloseDatePassed,
+    /// A key customer not contacted within its cadence.
+    KeyCustomerCadence,
+    /// An approval waiting past its SLA.
+    ApprovalWaiting,
+}
+
+impl TryFrom<&salespipe::ReminderKind> for ReminderKind {
+    type Error = SalespipeError;
+    fn try_from(k: &salespipe::ReminderKind) -> Result<Self> {
+        Ok(match serde_name(k)?.as_str() {
+            "follow_up" => ReminderKind::FollowUp,
+            "task_due_soon" => ReminderKind::TaskDueSoon,
+            "task_overdue" => ReminderKind::TaskOverdue,
+            "stale" => ReminderKind::Stale,
+            "close_date_passed" => ReminderKind::CloseDatePassed,
+            "key_customer_cadence" => ReminderKind::KeyCustomerCadence,
+            "approval_waiting" => ReminderKind::ApprovalWaiting,
+            _ => return Err(unknown("reminder kind", k)),
+        })
+    }
+}
+
+/// A reminder (derived from the engine's state, never stored as truth).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Reminder {
+    /// The stable id (`task_overdue/task-1`), for acknowledge, snooze and dismiss.
+    pub id: String,
+    /// What it is about.
+    pub kind: ReminderKind,
+    /// Who should act.
+    pub recipient: String,
+    /// When escalated: the original recipient.
+    pub escalated_from: Option<String>,
+    /// When it is due.
+    pub due: SystemTime,
+    /// When it stops applying by itself.
+    pub until: Option<SystemTime>,
+    /// The opportunity concerned.
+    pub opportunity: Option<String>,
+    /// The customer concerned.
+    pub customer: Option<String>,
+    /// The task concerned.
+    pub task: Option<String>,
+    /// The activity that planned the follow-up.
+    pub activity: Option<String>,
+    /// The approval request concerned.
+    pub request: Option<String>,
+}
+
+impl TryFrom<&salespipe::Reminder> for Reminder {
+    type Error = SalespipeError;
+    fn try_from(r: &salespipe::Reminder) -> Result<Self> {
+        Ok(Reminder {
+            id: r.id.to_string(),
+            kind: ReminderKind::try_from(&r.kind)?,
+            recipient: r.recipient.to_string(),
+            escalated_from: r.escalated_from.as_ref().map(ToString::to_string),
+            due: system_time(r.due),
+            until: r.until.map(system_time),
+            opportunity: r.opportunity.as_ref().map(ToString::to_string),
+            customer: r.customer.as_ref().map(ToString::to_string),
+            task: r.task.as_ref().map(ToString::to_string),
+            activity: r.activity.as_ref().map(ToString::to_string),
+            request: r.request.as_ref().map(ToString::to_string),
+        })
+    }
+}
+
+/// An event as recorded in the store.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecordedEvent {
+    /// Position in the global log, from 1, gap-free.
+    pub position: u64,
+    /// The stream (`opportunity/opp-1`).
+    pub stream: String,
+    /// Version within the stream, from 1.
+    pub version: u64,
+    /// When it happened (the engine's clock).
+    pub at: SystemTime,
+    /// Who did it.
+    pub actor: String,
+    /// The event's type (`moved`, `opportunity_created` ...).
+    pub kind: String,
+    /// The whole recorded event, as the core's JSON.
+    pub json: String,
+}
+
+impl TryFrom<&salespipe::RecordedEvent> for RecordedEvent {
+    type Error = SalespipeError;
+    fn try_from(e: &salespipe::RecordedEvent) -> Result<Self> {
+        Ok(RecordedEvent {
+            position: e.position,
+            stream: e.stream.to_string(),
+            version: e.version,
+            at: system_time(e.at),
+            actor: e.actor.to_string(),
+            kind: serde_name(&e.event)?,
+            json: to_text(e)?,
+        })
+    }
+}
+
+/// The error for a core value this binding does not mirror yet.
+fn unknown<T: std::fmt::Debug>(what: &str, v: &T) -> SalespipeError {
+    SalespipeError::internal(format!(
+        "this binding does not know the {what} {v:?} yet: update salespipe-mobile"
+    ))
+}
