@@ -1,0 +1,324 @@
+// The Kotlin tests of salespipe-mobile, run by scripts/test-mobile against the cdylib (JNA):
+// every conformance scenario in tests/scenarios/ replayed through Engine.execute and
+// Engine.query with the Rust runner's rules (tests/src/lib.rs), every error class, a SQLite
+// file reopened from a second Engine, and one Engine called from two threads.
+// A tiny runner with plain checks: `java ... dev.salespipe.tests.TestSalespipeKt <scenarios dir>`.
+package dev.salespipe.tests
+
+import dev.salespipe.*
+import java.io.File
+import java.nio.file.Files
+import java.time.Duration
+import java.time.Instant
+import kotlin.system.exitProcess
+
+class Failure(message: String) : AssertionError(message)
+
+fun check(cond: Boolean, message: () -> String) {
+    if (!cond) throw Failure(message())
+}
+
+fun <T> equal(expected: T, actual: T, what: String) {
+    check(expected == actual) { "$what: expected $expected, got $actual" }
+}
+
+inline fun <reified E : SalespipeException> throws(what: String, block: () -> Unit): E {
+    try {
+        block()
+    } catch (e: SalespipeException) {
+        check(e is E) { "$what: expected ${E::class.simpleName}, got ${e::class.simpleName}: $e" }
+        return e as E
+    }
+    throw Failure("$what: expected ${E::class.simpleName}, nothing was thrown")
+}
+
+// ----- the conformance runner (the rules of tests/src/lib.rs) -----------------------------
+
+/** True when `actual` contains `expected` (tests/scenarios/README.md, "Matching"). */
+fun subsetMatch(expected: Any?, actual: Any?, path: String) {
+    when (expected) {
+        is Map<*, *> -> {
+            check(actual is Map<*, *>) { "$path: expected ${Json.write(expected)}, got ${Json.write(actual)}" }
+            val a = actual as Map<*, *>
+            for ((k, ev) in expected) subsetMatch(ev, a[k], "$path.$k")
+        }
+        is List<*> -> {
+            check(actual is List<*> && actual.size == expected.size) {
+                "$path: expected ${expected.size} items, got ${Json.write(actual)}"
+            }
+            val a = actual as List<*>
+            expected.forEachIndexed { i, ev -> subsetMatch(ev, a[i], "$path[$i]") }
+        }
+        is Number -> check(actual is Number && actual.toDouble() == expected.toDouble()) {
+            "$path: expected $expected, got ${Json.write(actual)}"
+        }
+        else -> check(expected == actual) { "$path: expected ${Json.write(expected)}, got ${Json.write(actual)}" }
+    }
+}
+
+/** A query as `actor`, else as the host (null); a failed query is {"error": code}. */
+fun ask(engine: Engine, actor: String?, query: Any?): Any? =
+    try {
+        Json.parse(engine.query(actor, Json.write(query)))
+    } catch (e: SalespipeException) {
+        mapOf("error" to e.code())
+    }
+
+fun runScenario(file: File) {
+    @Suppress("UNCHECKED_CAST")
+    val scenario = Json.parse(file.readText()) as Map<String, Any?>
+    val name = scenario["name"] as String
+    val clock = ManualClock(Instant.parse(scenario["start"] as String))
+    val engine = Engine(clock = clock)
+    @Suppress("UNCHECKED_CAST")
+    val steps = scenario["steps"] as List<Map<String, Any?>>
+    steps.forEachIndexed { i, step ->
+        val where = "$name: steps[$i]"
+        (step["at"] as String?)?.let { clock.set(Instant.parse(it)) }
+        val command = step["command"]
+        val actor = step["actor"] as String?
+        val expectError = step["expect_error"] as String?
+        if (command != null) {
+            check(actor != null) { "$where: a command needs an actor" }
+            val before = engine.head()
+            var error: SalespipeException? = null
+            try {
+                engine.execute(actor!!, Json.write(command))
+            } catch (e: SalespipeException) {
+                error = e
+            }
+            if (error != null) {
+                // A refused command writes nothing.
+                check(engine.head() == before) { "$where: a refused command wrote to the store" }
+                check(expectError != null) { "$where: unexpected error ${error.code()}: $error" }
+                check(error.code() == expectError) { "$where: expected error $expectError, got ${error.code()}: $error" }
+            } else {
+                check(expectError == null) { "$where: expected error $expectError, the command succeeded" }
+            }
+        }
+        if (step.containsKey("query")) {
+            check(step.containsKey("expect")) { "$where: a query needs \"expect\"" }
+            // A query is asked by the step's actor, else by the host.
+            val actual = ask(engine, actor, step["query"])
+            try {
+                subsetMatch(step["expect"], actual, "$")
+            } catch (f: Failure) {
+                throw Failure("$where: ${f.message}")
+            }
+        }
+        check(command != null || step.containsKey("query") || step.containsKey("at")) {
+            "$where: a step needs a command, a query or a time"
+        }
+    }
+    engine.close()
+    clock.close()
+}
+
+// ----- a small world for the other tests ----------------------------------------------
+
+const val PIPELINE = """{"id": "sales", "name": "Sales", "lost_reasons": ["price"],
+  "stages": [
+    {"id": "qualify", "name": "识别潜在客户", "probability": 0.1,
+     "exit": [{"type": "checklist", "item": "budget confirmed"}]},
+    {"id": "demo", "name": "产品演示", "probability": 0.3,
+     "exit": [{"type": "approval", "process": "quote"}]},
+    {"id": "quote", "name": "报价", "probability": 0.6}]}"""
+
+val START: Instant = Instant.parse("2026-03-02T01:00:00Z")
+
+fun world(path: String? = null, clock: ManualClock = ManualClock(START)): Engine {
+    val engine = Engine(path, clock)
+    engine.registerUser("boss", User("boss", "Boss", Role.ADMIN, null, null))
+    engine.registerUser("boss", User("li", "李经理", Role.MANAGER, "boss", "Asia/Shanghai"))
+    engine.registerUser("boss", User("wang", "王芳", Role.REP, "li", null))
+    engine.defineProcess("boss", """{"id": "quote", "name": "报价审批", "steps": [{"name": "Manager", "approvers": ["li"]}]}""")
+    engine.definePipeline("boss", PIPELINE)
+    engine.createCustomer(
+        "wang",
+        NewCustomer("acme", "Acme 科技", CustomerKind.B2B, "wang", true, Duration.ofDays(14), listOf(Contact("c1", "赵总", "CTO", null, null))),
+    )
+    engine.createOpportunity(
+        "wang",
+        NewOpportunity("opp-1", "sales", "acme", "wang", "Acme ERP", moneyParse("120000", "CNY"), "2026-06-30", "referral", null, listOf("c1")),
+    )
+    return engine
+}
+
+fun testTypedWalk() {
+    val clock = ManualClock(START)
+    val engine = world(clock = clock)
+    val gate = throws<SalespipeException.GateNotMet>("advance before the tick") {
+        engine.advance("wang", "opp-1", "demo")
+    }
+    equal(false, gate.report.met, "report.met")
+    equal("识别潜在客户", gate.report.items[0].stageName, "stage name")
+    check(gate.toString().contains("budget confirmed")) { "message: $gate" }
+    equal("gate_not_met", gate.code(), "code")
+    engine.tick("wang", "opp-1", "budget confirmed")
+    equal(true, engine.check("opp-1", "demo").met, "check after the tick")
+    clock.advance(Duration.ofHours(1))
+    val events = engine.advance("wang", "opp-1", "demo")
+    equal(1, events.size, "events of an advance")
+    equal(Instant.parse("2026-03-02T02:00:00Z"), events[0].at, "event time")
+    val o = engine.opportunity("opp-1")
+    equal("demo", o.stage, "stage")
+    equal(Money(12000000L, "CNY"), o.amount, "amount")
+    equal("120000.00", moneyToDecimal(o.amount), "decimal")
+    equal(OpportunityStatus.Open, o.status, "status")
+    equal("qualify", engine.opportunity("opp-1", asOf = Instant.parse("2026-03-02T01:30:00Z")).stage, "as of")
+    engine.lose("wang", "opp-1", "price", competitor = "Rival")
+    equal(OpportunityStatus.Lost("price", "Rival"), engine.opportunity("opp-1").status, "lost")
+    val hows = engine.timeline("opp-1").map { it.how }
+    equal(listOf(TimelineKind.CREATED, TimelineKind.SUB_GOAL, TimelineKind.LOST), hows, "timeline")
+    // as a user: the owner sees the deal
+    equal("opp-1", engine.opportunity("opp-1", reader = "wang").id, "reader wang")
+    engine.close()
+}
+
+fun testReminders() {
+    val engine = world()
+    val next = engine.nextDueAfter(START)
+    check(next != null && next.isAfter(START)) { "next due after start: $next" }
+    equal(0, engine.due(START).size, "nothing due at the start")
+    val due = engine.due(next!!)
+    check(due.any { it.kind == ReminderKind.KEY_CUSTOMER_CADENCE && it.customer == "acme" }) { "due: $due" }
+    check(engine.due(next, recipient = "wang", limit = 1u).size == 1) { "a recipient's first" }
+    engine.close()
+}
+
+/** Every error class, each raised by the engine (or its code path), each with its code. */
+fun testEveryErrorClass() {
+    val engine = world()
+    val head = engine.head()
+    fun <E : SalespipeException> refused(e: E, code: String): E {
+        equal(code, e.code(), "code of ${e::class.simpleName}")
+        equal(head, engine.head(), "${e::class.simpleName}: a refused command writes nothing")
+        check(e.toString().isNotBlank()) { "a message" }
+        return e
+    }
+    refused(throws<SalespipeException.GateNotMet>("gate") { engine.advance("wang", "opp-1", "demo") }, "gate_not_met")
+    refused(throws<SalespipeException.InvalidTransition>("back to a later stage") {
+        engine.execute("wang", """{"type": "move_back", "opportunity": "opp-1", "to": "quote"}""")
+    }, "invalid_transition")
+    val nf = refused(throws<SalespipeException.NotFound>("unknown deal") { engine.opportunity("nope") }, "not_found")
+    equal("nope", nf.id, "not found id")
+    equal("opportunity", nf.kind, "not found kind")
+    val ae = refused(throws<SalespipeException.AlreadyExists>("customer again") {
+        engine.createCustomer("wang", NewCustomer("acme", "Again", CustomerKind.B2C, null, false, null, emptyList()))
+    }, "already_exists")
+    equal("acme", ae.id, "already exists id")
+    val def = refused(throws<SalespipeException.InvalidDefinition>("duplicate stage") {
+        engine.definePipeline("boss", """{"id": "p2", "name": "P2", "stages": [{"id": "a", "name": "A", "probability": 0.1}, {"id": "a", "name": "A", "probability": 0.2}]}""")
+    }, "invalid_definition")
+    check(def.problems.isNotEmpty()) { "problems" }
+    val v = refused(throws<SalespipeException.Validation>("bad json") { engine.execute("wang", "{") }, "validation")
+    equal("command", v.field, "validation field")
+    refused(throws<SalespipeException.Money>("mixed currencies") {
+        engine.execute("wang", """{"type": "create_opportunity", "opportunity": {"id": "opp-2", "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "Mixed", "amount": {"minor": 1000, "currency": "CNY"}, "amount_from_products": true, "products": [{"product": "x", "quantity": 1, "unit_price": {"minor": 500, "currency": "USD"}}]}}""")
+    }, "money")
+    val pd = refused(throws<SalespipeException.PermissionDenied>("a rep defines a pipeline") {
+        engine.definePipeline("wang", """{"id": "p3", "name": "P3", "stages": [{"id": "a", "name": "A", "probability": 0.1}]}""")
+    }, "permission_denied")
+    equal("wang", pd.actor, "permission actor")
+    // approval pending: submit, then a second submission of the same process waits on it
+    engine.tick("wang", "opp-1", "budget confirmed")
+    engine.advance("wang", "opp-1", "demo")
+    engine.execute("wang", """{"type": "submit_approval", "opportunity": "opp-1", "process": "quote", "request": "r-1"}""")
+    val head2 = engine.head()
+    val pending = throws<SalespipeException>("advance while the approval is pending") {
+        engine.advance("wang", "opp-1", "quote")
+    }
+    check(pending is SalespipeException.ApprovalPending || pending is SalespipeException.GateNotMet) { "pending: $pending" }
+    equal(head2, engine.head(), "nothing written")
+    val pending2 = throws<SalespipeException.ApprovalPending>("resubmit a pending request") {
+        engine.execute("wang", """{"type": "resubmit_approval", "opportunity": "opp-1", "request": "r-1"}""")
+    }
+    equal("approval_pending", pending2.code(), "approval pending code")
+    equal(head2, engine.head(), "nothing written")
+    val st = throws<SalespipeException.Storage>("a file in a missing directory") {
+        Engine.open(File(Files.createTempDirectory("sp").toFile(), "no/such/dir/x.sqlite").path)
+    }
+    equal("storage", st.code(), "storage code")
+    engine.close()
+}
+
+fun testTimeErrors() {
+    val v = throws<SalespipeException.Validation>("an instant past 9999") {
+        ManualClock(Instant.parse("+12000-01-01T00:00:00Z"))
+    }
+    equal("at", v.field, "field of the instant")
+    // (uniffi's wire format loses the sign of instants less than a second before 1970: see README)
+    val before1970 = Instant.parse("1969-07-20T20:17:40.250Z")
+    equal(before1970, ManualClock(before1970).now(), "an instant before 1970")
+}
+
+fun testSqliteReopen() {
+    val path = File(Files.createTempDirectory("salespipe").toFile(), "pipe.sqlite").path
+    val first = world(path)
+    first.tick("wang", "opp-1", "budget confirmed")
+    val head = first.head()
+    // a second engine on the same file, while the first is open
+    val second = Engine.open(path)
+    equal(head, second.head(), "head of the second engine")
+    equal(listOf("budget confirmed"), second.opportunity("opp-1").checklist, "checklist read back")
+    first.advance("wang", "opp-1", "demo")
+    second.catchUp()
+    equal("demo", second.opportunity("opp-1").stage, "caught up")
+    first.close()
+    second.close()
+    val third = Engine(path)
+    equal("demo", third.opportunity("opp-1").stage, "reopened")
+    third.close()
+}
+
+fun testTwoThreads() {
+    val engine = world()
+    val errors = java.util.concurrent.ConcurrentLinkedQueue<Throwable>()
+    val threads = (0 until 2).map { t ->
+        Thread {
+            try {
+                repeat(25) { i ->
+                    engine.tick("wang", "opp-1", "item $t-$i")
+                    engine.opportunity("opp-1")
+                    engine.query(null, """{"type": "timeline", "id": "opp-1"}""")
+                }
+            } catch (e: Throwable) {
+                errors.add(e)
+            }
+        }
+    }
+    threads.forEach { it.start() }
+    threads.forEach { it.join() }
+    check(errors.isEmpty()) { "errors in threads: $errors" }
+    equal(50, engine.opportunity("opp-1").checklist.size, "ticks from both threads")
+    engine.close()
+}
+
+fun main(args: Array<String>) {
+    val dir = File(if (args.isNotEmpty()) args[0] else "tests/scenarios")
+    val files = (dir.listFiles() ?: emptyArray()).filter { it.name.endsWith(".json") }.sortedBy { it.name }
+    val tests = mutableListOf<Pair<String, () -> Unit>>()
+    tests.add("there are scenarios" to { check(files.size >= 10) { "found ${files.size} in $dir" } })
+    files.forEach { f -> tests.add("scenario ${f.name}" to { runScenario(f) }) }
+    tests.add("typed commands and reads walk a deal" to ::testTypedWalk)
+    tests.add("reminders: due and nextDueAfter" to ::testReminders)
+    tests.add("every error class" to ::testEveryErrorClass)
+    tests.add("instants: range and before 1970" to ::testTimeErrors)
+    tests.add("a SQLite file reopened from a second Engine" to ::testSqliteReopen)
+    tests.add("one Engine from two threads" to ::testTwoThreads)
+    var failed = 0
+    val started = System.nanoTime()
+    for ((name, test) in tests) {
+        try {
+            test()
+            println("ok   $name")
+        } catch (e: Throwable) {
+            failed++
+            println("FAIL $name: ${e.message ?: e}")
+            if (e !is Failure) e.printStackTrace()
+        }
+    }
+    val ms = (System.nanoTime() - started) / 1_000_000
+    println("${tests.size - failed} passed, $failed failed (${ms} ms)")
+    exitProcess(if (failed == 0) 0 else 1)
+}
