@@ -245,3 +245,66 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
         ))),
     }
 }
+
+/// Throws a sample error of `code` (`gate_not_met` … `storage`, or `internal`: a panic caught
+/// at the boundary). For the bindings' own tests: every error class crosses the FFI with its
+/// fields, also the ones no single engine can provoke on demand (`conflict`,
+/// `unsupported_version`). An unknown code is a `Validation` error on `code`.
+#[uniffi::export]
+pub fn sample_error(code: String) -> Result<()> {
+    guard(|| {
+        let e = match code.as_str() {
+            "gate_not_met" => Error::GateNotMet {
+                report: Box::new(salespipe::GateReport {
+                    opportunity: "opp-1".into(),
+                    from: "qualify".into(),
+                    target: "demo".into(),
+                    items: vec![salespipe::GateItem {
+                        stage: "qualify".into(),
+                        stage_name: "识别潜在客户".into(),
+                        requirement: salespipe::Requirement::checklist("budget confirmed"),
+                        met: false,
+                        reason: "\"budget confirmed\" not ticked".into(),
+                    }],
+                }),
+            },
+            "approval_pending" => Error::ApprovalPending {
+                request: "r-1".into(),
+                message: "step 1 of 2 waits on li".into(),
+            },
+            "invalid_transition" => Error::InvalidTransition {
+                message: "opp-1 is won".into(),
+            },
+            "not_found" => Error::not_found("opportunity", "opp-9"),
+            "already_exists" => Error::AlreadyExists {
+                kind: "customer",
+                id: "acme".into(),
+            },
+            "conflict" => Error::Conflict {
+                stream: "opportunity/opp-1".into(),
+                expected: 3,
+                actual: 4,
+            },
+            "invalid_definition" => Error::InvalidDefinition {
+                problems: vec![salespipe::Problem::new("stages[1].id", "duplicate stage a")],
+            },
+            "validation" => Error::validation("amount", "\"12,00\" is not a decimal amount"),
+            "money" => Error::Money {
+                message: "cannot add USD to CNY".into(),
+            },
+            "permission_denied" => Error::PermissionDenied {
+                actor: "wang".into(),
+                action: "define a pipeline".into(),
+            },
+            "unsupported_version" => Error::UnsupportedVersion {
+                what: "event 7".into(),
+                found: 9,
+                supported: 1,
+            },
+            "storage" => Error::storage("disk full"),
+            INTERNAL => panic!("a sample panic"),
+            other => Error::validation("code", format!("{other:?} is not an error code")),
+        };
+        Err(e.into())
+    })
+}

@@ -289,3 +289,23 @@ fn two_threads_share_one_engine() {
     let o = engine.opportunity("opp-1".into(), None, None).unwrap();
     assert_eq!(o.checklist.len(), 40);
 }
+
+#[test]
+fn every_core_code_has_its_variant() {
+    for code in salespipe::ErrorCode::ALL {
+        let err = crate::error::sample_error(code.as_str().into()).unwrap_err();
+        assert_eq!(err.code_str(), code.as_str(), "{err:?}");
+        assert!(!err.to_string().is_empty());
+    }
+    let err = crate::error::sample_error("internal".into()).unwrap_err();
+    assert!(matches!(err, SalespipeError::Internal { .. }));
+    let err = crate::error::sample_error("nope".into()).unwrap_err();
+    assert!(matches!(err, SalespipeError::Validation { ref field, .. } if field == "code"));
+    match crate::error::sample_error("gate_not_met".into()).unwrap_err() {
+        SalespipeError::GateNotMet { report, .. } => {
+            assert_eq!(report.items[0].stage, "qualify");
+            assert!(!report.met);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -242,6 +242,40 @@ fun testEveryErrorClass() {
     engine.close()
 }
 
+/** Every class once more through sampleError: the codes no engine provokes on demand too. */
+fun testSampleErrors() {
+    val classes = mapOf(
+        "gate_not_met" to SalespipeException.GateNotMet::class,
+        "approval_pending" to SalespipeException.ApprovalPending::class,
+        "invalid_transition" to SalespipeException.InvalidTransition::class,
+        "not_found" to SalespipeException.NotFound::class,
+        "already_exists" to SalespipeException.AlreadyExists::class,
+        "conflict" to SalespipeException.Conflict::class,
+        "invalid_definition" to SalespipeException.InvalidDefinition::class,
+        "validation" to SalespipeException.Validation::class,
+        "money" to SalespipeException.Money::class,
+        "permission_denied" to SalespipeException.PermissionDenied::class,
+        "unsupported_version" to SalespipeException.UnsupportedVersion::class,
+        "storage" to SalespipeException.Storage::class,
+        "internal" to SalespipeException.Internal::class,
+    )
+    for ((code, cls) in classes) {
+        val e = throws<SalespipeException>(code) { sampleError(code) }
+        check(cls.isInstance(e)) { "$code: expected ${cls.simpleName}, got ${e::class.simpleName}" }
+        equal(code, e.code(), "code of ${cls.simpleName}")
+        check(e.toString().isNotBlank()) { "$code: a message" }
+    }
+    val conflict = throws<SalespipeException.Conflict>("conflict") { sampleError("conflict") }
+    equal("opportunity/opp-1", conflict.stream, "conflict stream")
+    equal(3UL, conflict.expected, "conflict expected")
+    equal(4UL, conflict.actual, "conflict actual")
+    val gate = throws<SalespipeException.GateNotMet>("gate") { sampleError("gate_not_met") }
+    equal("识别潜在客户", gate.report.items.single().stageName, "sample report")
+    val panic = throws<SalespipeException.Internal>("panic") { sampleError("internal") }
+    check(panic.detail.contains("a sample panic")) { "panic detail: ${panic.detail}" }
+    throws<SalespipeException.Validation>("an unknown code") { sampleError("nope") }
+}
+
 fun testTimeErrors() {
     val v = throws<SalespipeException.Validation>("an instant past 9999") {
         ManualClock(Instant.parse("+12000-01-01T00:00:00Z"))
@@ -303,6 +337,7 @@ fun main(args: Array<String>) {
     tests.add("typed commands and reads walk a deal" to ::testTypedWalk)
     tests.add("reminders: due and nextDueAfter" to ::testReminders)
     tests.add("every error class" to ::testEveryErrorClass)
+    tests.add("every error class through sampleError" to ::testSampleErrors)
     tests.add("instants: range and before 1970" to ::testTimeErrors)
     tests.add("a SQLite file reopened from a second Engine" to ::testSqliteReopen)
     tests.add("one Engine from two threads" to ::testTwoThreads)

@@ -3995,6 +3995,19 @@ fileprivate struct FfiConverterSequenceTypeTimelineEntry: FfiConverterRustBuffer
     }
 }
 /**
+ * Throws a sample error of `code` (`gate_not_met` … `storage`, or `internal`: a panic caught
+ * at the boundary). For the bindings' own tests: every error class crosses the FFI with its
+ * fields, also the ones no single engine can provoke on demand (`conflict`,
+ * `unsupported_version`). An unknown code is a `Validation` error on `code`.
+ */
+public func sampleError(code: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_func_sample_error(
+        FfiConverterString.lower(code),uniffiCallStatus
+    )
+}
+}
+/**
  * Money from decimal text in a currency: `moneyParse("1200.50", "CNY")` is 120050 minor
  * units; more decimals than the currency has are refused.
  */
@@ -4033,6 +4046,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_salespipe_mobile_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_func_sample_error() != 63595) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_func_money_parse() != 26425) {
         return InitializationResult.apiChecksumMismatch

@@ -404,6 +404,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_salespipeerror_code(RustBuffer ptr,
 RustBuffer uniffi_salespipe_mobile_fn_method_salespipeerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_FUNC_SAMPLE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_FUNC_SAMPLE_ERROR
+void uniffi_salespipe_mobile_fn_func_sample_error(RustBuffer code, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_FUNC_MONEY_PARSE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_FUNC_MONEY_PARSE
 RustBuffer uniffi_salespipe_mobile_fn_func_money_parse(RustBuffer amount, RustBuffer currency, RustCallStatus *_Nonnull out_status
@@ -672,6 +677,12 @@ void ffi_salespipe_mobile_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_SALESPIPE_MOBILE_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_SALESPIPE_MOBILE_RUST_FUTURE_COMPLETE_VOID
 void ffi_salespipe_mobile_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_FUNC_SAMPLE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_FUNC_SAMPLE_ERROR
+uint16_t uniffi_salespipe_mobile_checksum_func_sample_error(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_FUNC_MONEY_PARSE

@@ -187,6 +187,23 @@ final class SalespipeTests: XCTestCase {
         }
     }
 
+    func testSampleErrors() {
+        let codes = ["gate_not_met", "approval_pending", "invalid_transition", "not_found",
+                     "already_exists", "conflict", "invalid_definition", "validation", "money",
+                     "permission_denied", "unsupported_version", "storage", "internal"]
+        for code in codes {
+            XCTAssertThrowsError(try sampleError(code: code)) { e in
+                XCTAssertEqual((e as? SalespipeError)?.code(), code)
+            }
+        }
+        XCTAssertThrowsError(try sampleError(code: "conflict")) { e in
+            guard case let SalespipeError.Conflict(_, stream, expected, actual) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(stream, "opportunity/opp-1")
+            XCTAssertEqual(expected, 3)
+            XCTAssertEqual(actual, 4)
+        }
+    }
+
     func testSqliteReopen() throws {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
