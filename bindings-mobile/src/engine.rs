@@ -20,8 +20,8 @@ use crate::convert::{
 };
 use crate::error::{guard, Result, SalespipeError};
 use crate::types::{
-    GateReport, NewCustomer, NewOpportunity, Opportunity, RecordedEvent, Reminder, TimelineEntry,
-    User,
+    Decision, GateReport, NewActivity, NewCustomer, NewOpportunity, NewTask, Opportunity,
+    RecordedEvent, Reminder, TimelineEntry, User,
 };
 
 /// A clock that moves only when told to; give it to an `Engine` to control time (tests,
@@ -335,6 +335,259 @@ impl Engine {
         })
     }
 
+    /// Unticks a checklist item.
+    pub fn untick(
+        &self,
+        actor: String,
+        opportunity: String,
+        item: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "untick",
+                    json!({ "opportunity": opportunity, "item": item }),
+                ),
+            )
+        })
+    }
+
+    /// Changes some of an opportunity's data: `patchJson` is the `patch` of
+    /// `update_opportunity` (an absent field stays, `null` clears).
+    pub fn update_opportunity(
+        &self,
+        actor: String,
+        opportunity: String,
+        patch_json: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let patch: Value = from_text(&patch_json, "patch")?;
+            self.run(
+                &actor,
+                tagged(
+                    "update_opportunity",
+                    json!({ "opportunity": opportunity, "patch": patch }),
+                ),
+            )
+        })
+    }
+
+    /// Forces a move past unmet requirements (a manager above the owner, with a reason).
+    pub fn force_advance(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+        reason: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "force_advance",
+                    json!({ "opportunity": opportunity, "to": to, "reason": reason }),
+                ),
+            )
+        })
+    }
+
+    /// Moves back to an earlier stage.
+    #[uniffi::method(default(reason = None))]
+    pub fn move_back(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+        reason: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "move_back",
+                    json!({ "opportunity": opportunity, "to": to, "reason": reason }),
+                ),
+            )
+        })
+    }
+
+    /// Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
+    #[uniffi::method(default(stage = None))]
+    pub fn reopen(
+        &self,
+        actor: String,
+        opportunity: String,
+        reason: String,
+        stage: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "reopen",
+                    json!({ "opportunity": opportunity, "reason": reason, "stage": stage }),
+                ),
+            )
+        })
+    }
+
+    /// Submits an approval request of `process`; the host chooses the request id.
+    pub fn submit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        process: String,
+        request: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "submit_approval",
+                    json!({ "opportunity": opportunity, "process": process,
+                            "request": request }),
+                ),
+            )
+        })
+    }
+
+    /// Approves or rejects the current step of a request.
+    #[uniffi::method(default(comment = None))]
+    pub fn decide_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "decide_approval",
+                    json!({ "opportunity": opportunity, "request": request,
+                            "decision": decision.as_str(), "comment": comment }),
+                ),
+            )
+        })
+    }
+
+    /// Withdraws a pending request.
+    pub fn withdraw_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "withdraw_approval",
+                    json!({ "opportunity": opportunity, "request": request }),
+                ),
+            )
+        })
+    }
+
+    /// Resubmits a rejected, withdrawn or lapsed request (from step one).
+    pub fn resubmit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "resubmit_approval",
+                    json!({ "opportunity": opportunity, "request": request }),
+                ),
+            )
+        })
+    }
+
+    /// Logs an activity, perhaps planning the next follow-up.
+    pub fn log_activity(&self, actor: String, activity: NewActivity) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let at = timestamp(activity.at, "activity.at")?;
+            let next = opt_timestamp(activity.next_follow_up, "activity.next_follow_up")?;
+            let a = compact(json!({ "id": activity.id, "kind": activity.kind,
+                "customer": activity.customer, "at": at, "actor": activity.actor,
+                "contact": activity.contact, "opportunity": activity.opportunity,
+                "notes": activity.notes, "next_follow_up": next }));
+            self.run(&actor, tagged("log_activity", json!({ "activity": a })))
+        })
+    }
+
+    /// Creates a task.
+    pub fn create_task(&self, actor: String, task: NewTask) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let due = timestamp(task.due, "task.due")?;
+            let t = compact(
+                json!({ "id": task.id, "title": task.title, "owner": task.owner,
+                "due": due, "customer": task.customer, "opportunity": task.opportunity }),
+            );
+            self.run(&actor, tagged("create_task", json!({ "task": t })))
+        })
+    }
+
+    /// Marks a task done.
+    pub fn complete_task(&self, actor: String, task: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| self.run(&actor, tagged("complete_task", json!({ "task": task }))))
+    }
+
+    /// Reopens a done task.
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| self.run(&actor, tagged("reopen_task", json!({ "task": task }))))
+    }
+
+    /// Acknowledges a reminder (seen; its escalation stays).
+    pub fn acknowledge_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged("acknowledge_reminder", json!({ "reminder": reminder })),
+            )
+        })
+    }
+
+    /// Snoozes a reminder until a later instant.
+    pub fn snooze_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+        until: SystemTime,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let until = timestamp(until, "until")?;
+            self.run(
+                &actor,
+                tagged(
+                    "snooze_reminder",
+                    json!({ "reminder": reminder, "until": until }),
+                ),
+            )
+        })
+    }
+
+    /// Dismisses a reminder and its escalation.
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged("dismiss_reminder", json!({ "reminder": reminder })),
+            )
+        })
+    }
+
     // ----- typed reads: the query JSON, answered by the one query path -------------------
 
     /// An opportunity, as `reader` sees it (`None`: the host), now or as of an instant.
@@ -414,6 +667,27 @@ impl Engine {
             )? {
                 QueryResult::Reminders(due) => due.iter().map(Reminder::try_from).collect(),
                 _ => Err(shape("due")),
+            }
+        })
+    }
+
+    /// The reminders coming due after `at` and up to `until`.
+    #[uniffi::method(default(reader = None))]
+    pub fn upcoming(
+        &self,
+        at: SystemTime,
+        until: SystemTime,
+        reader: Option<String>,
+    ) -> Result<Vec<Reminder>> {
+        guard(|| {
+            let at = timestamp(at, "at")?;
+            let until = timestamp(until, "until")?;
+            match self.ask(
+                reader,
+                tagged("upcoming", json!({ "at": at, "until": until })),
+            )? {
+                QueryResult::Reminders(soon) => soon.iter().map(Reminder::try_from).collect(),
+                _ => Err(shape("upcoming")),
             }
         })
     }

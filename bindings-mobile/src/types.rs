@@ -538,3 +538,69 @@ fn unknown<T: std::fmt::Debug>(what: &str, v: &T) -> SalespipeError {
         "this binding does not know the {what} {v:?} yet: update salespipe-mobile"
     ))
 }
+
+/// A decision on the current step of an approval request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Decision {
+    /// Approve the current step.
+    Approve,
+    /// Reject the request.
+    Reject,
+}
+
+impl Decision {
+    /// The core's JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+        }
+    }
+}
+
+/// An activity to log (a call, a visit, a demo … any kind).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewActivity {
+    /// The id.
+    pub id: String,
+    /// The kind (`call`, `visit`, `demo` …).
+    pub kind: String,
+    /// The customer.
+    pub customer: String,
+    /// When it happened (at most a day after the engine's clock).
+    pub at: SystemTime,
+    /// Who did it (default: the command's actor).
+    #[uniffi(default)]
+    pub actor: Option<String>,
+    /// The contact met.
+    #[uniffi(default)]
+    pub contact: Option<String>,
+    /// The opportunity it was about.
+    #[uniffi(default)]
+    pub opportunity: Option<String>,
+    /// Notes.
+    #[uniffi(default)]
+    pub notes: Option<String>,
+    /// The next follow-up it plans (a reminder comes due then).
+    #[uniffi(default)]
+    pub next_follow_up: Option<SystemTime>,
+}
+
+/// A task to create.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewTask {
+    /// The id.
+    pub id: String,
+    /// What to do.
+    pub title: String,
+    /// Who does it.
+    pub owner: String,
+    /// When it is due.
+    pub due: SystemTime,
+    /// The customer it is about.
+    #[uniffi(default)]
+    pub customer: Option<String>,
+    /// The opportunity it is about.
+    #[uniffi(default)]
+    pub opportunity: Option<String>,
+}

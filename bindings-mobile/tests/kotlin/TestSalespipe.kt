@@ -175,6 +175,58 @@ fun testTypedWalk() {
     engine.close()
 }
 
+fun testWorkflowVerbs() {
+    val clock = ManualClock(START)
+    val engine = world(clock = clock)
+    engine.tick("wang", "opp-1", "budget confirmed")
+    engine.untick("wang", "opp-1", "budget confirmed")
+    equal(false, engine.check("opp-1", "demo").met, "unticked")
+    engine.tick("wang", "opp-1", "budget confirmed")
+    engine.advance("wang", "opp-1", "demo")
+    engine.submitApproval("wang", "opp-1", "quote", "r-1")
+    throws<SalespipeException>("advance while pending") { engine.advance("wang", "opp-1", "quote") }
+    engine.decideApproval("li", "opp-1", "r-1", Decision.APPROVE)
+    engine.advance("wang", "opp-1", "quote")
+    engine.moveBack("wang", "opp-1", "demo", reason = "new stakeholder")
+    engine.forceAdvance("li", "opp-1", "quote", "CEO signed off")
+    engine.win("wang", "opp-1")
+    engine.reopen("wang", "opp-1", "contract cancelled")
+    engine.updateOpportunity("wang", "opp-1", """{"name": "Acme ERP, phase 1", "source": null}""")
+    val o = engine.opportunity("opp-1")
+    equal("Acme ERP, phase 1", o.name, "patched name")
+    equal(null, o.source, "cleared source")
+    equal(
+        listOf(TimelineKind.CREATED, TimelineKind.SUB_GOAL, TimelineKind.APPROVED, TimelineKind.BACK,
+            TimelineKind.FORCED, TimelineKind.SIMPLE, TimelineKind.REOPENED),
+        engine.timeline("opp-1").map { it.how },
+        "timeline of every verb",
+    )
+    val week = START.plus(Duration.ofDays(7))
+    engine.logActivity("wang", NewActivity("act-1", "visit", "acme", START, contact = "c1", opportunity = "opp-1", notes = "met the CTO", nextFollowUp = week))
+    engine.createTask("wang", NewTask("task-1", "Send the quote", "wang", START.plus(Duration.ofDays(2)), customer = "acme", opportunity = "opp-1"))
+    val soon = engine.upcoming(START, START.plus(Duration.ofDays(30))).map { it.id }
+    check("follow_up/act-1" in soon && soon.any { it.startsWith("task_") }) { "upcoming: $soon" }
+    val later = week.plus(Duration.ofHours(1))
+    check(engine.due(later, recipient = "wang").any { it.id == "follow_up/act-1" && it.kind == ReminderKind.FOLLOW_UP }) { "follow-up due" }
+    clock.set(later)
+    engine.snoozeReminder("wang", "follow_up/act-1", later.plus(Duration.ofDays(1)))
+    check(engine.due(later).none { it.id == "follow_up/act-1" }) { "snoozed away" }
+    val overdue = engine.due(later).single { it.kind == ReminderKind.TASK_OVERDUE }
+    engine.acknowledgeReminder("wang", overdue.id)
+    engine.dismissReminder("wang", overdue.id)
+    check(engine.due(later).none { it.id == overdue.id }) { "dismissed" }
+    engine.completeTask("wang", "task-1")
+    engine.reopenTask("wang", "task-1")
+    engine.defineProcess("boss", """{"id": "legal", "name": "法务审批", "steps": [{"name": "Legal", "approvers": ["li"]}]}""")
+    engine.submitApproval("wang", "opp-1", "legal", "r-2")
+    engine.withdrawApproval("wang", "opp-1", "r-2")
+    engine.resubmitApproval("wang", "opp-1", "r-2")
+    engine.decideApproval("li", "opp-1", "r-2", Decision.REJECT, comment = "discount too deep")
+    val rejected = Json.parse(engine.query(null, """{"type": "opportunity", "id": "opp-1"}""")) as Map<*, *>
+    check(Json.write(rejected["approvals"]).contains("discount too deep")) { "the rejection's comment: ${rejected["approvals"]}" }
+    engine.close()
+}
+
 fun testReminders() {
     val engine = world()
     val next = engine.nextDueAfter(START)
@@ -336,6 +388,7 @@ fun main(args: Array<String>) {
     files.forEach { f -> tests.add("scenario ${f.name}" to { runScenario(f) }) }
     tests.add("typed commands and reads walk a deal" to ::testTypedWalk)
     tests.add("reminders: due and nextDueAfter" to ::testReminders)
+    tests.add("every typed verb: approvals, moves, activities, tasks, reminders" to ::testWorkflowVerbs)
     tests.add("every error class" to ::testEveryErrorClass)
     tests.add("every error class through sampleError" to ::testSampleErrors)
     tests.add("instants: range and before 1970" to ::testTimeErrors)

@@ -683,6 +683,11 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
 public protocol EngineProtocol: AnyObject, Sendable {
     
     /**
+     * Acknowledges a reminder (seen; its escalation stays).
+     */
+    func acknowledgeReminder(actor: String, reminder: String) throws  -> [RecordedEvent]
+    
+    /**
      * Advances through the gates to a later stage or `won`.
      */
     func advance(actor: String, opportunity: String, to: String) throws  -> [RecordedEvent]
@@ -698,6 +703,11 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func check(id: String, target: String, reader: String?) throws  -> GateReport
     
     /**
+     * Marks a task done.
+     */
+    func completeTask(actor: String, task: String) throws  -> [RecordedEvent]
+    
+    /**
      * Creates a customer.
      */
     func createCustomer(actor: String, customer: NewCustomer) throws  -> [RecordedEvent]
@@ -706,6 +716,16 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Creates an opportunity (in its pipeline's first stage unless `stage` says otherwise).
      */
     func createOpportunity(actor: String, opportunity: NewOpportunity) throws  -> [RecordedEvent]
+    
+    /**
+     * Creates a task.
+     */
+    func createTask(actor: String, task: NewTask) throws  -> [RecordedEvent]
+    
+    /**
+     * Approves or rejects the current step of a request.
+     */
+    func decideApproval(actor: String, opportunity: String, request: String, decision: Decision, comment: String?) throws  -> [RecordedEvent]
     
     /**
      * Defines a pipeline from its JSON (the `pipeline` of `define_pipeline`).
@@ -717,6 +737,11 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * `define_process`).
      */
     func defineProcess(actor: String, processJson: String) throws  -> [RecordedEvent]
+    
+    /**
+     * Dismisses a reminder and its escalation.
+     */
+    func dismissReminder(actor: String, reminder: String) throws  -> [RecordedEvent]
     
     /**
      * The reminders due at `at`, by due time then id: every one, or up to `limit`
@@ -731,14 +756,29 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func execute(actor: String, command: String) throws  -> String
     
     /**
+     * Forces a move past unmet requirements (a manager above the owner, with a reason).
+     */
+    func forceAdvance(actor: String, opportunity: String, to: String, reason: String) throws  -> [RecordedEvent]
+    
+    /**
      * The position of the last stored event (0 when empty): a refused command leaves it.
      */
     func head() throws  -> UInt64
     
     /**
+     * Logs an activity, perhaps planning the next follow-up.
+     */
+    func logActivity(actor: String, activity: NewActivity) throws  -> [RecordedEvent]
+    
+    /**
      * Loses, for one of the pipeline's lost reasons, maybe to a competitor.
      */
     func lose(actor: String, opportunity: String, reason: String, competitor: String?) throws  -> [RecordedEvent]
+    
+    /**
+     * Moves back to an earlier stage.
+     */
+    func moveBack(actor: String, opportunity: String, to: String, reason: String?) throws  -> [RecordedEvent]
     
     /**
      * The next instant after `at` at which a reminder comes due, or `null` / `nil`: when
@@ -769,6 +809,31 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func registerUser(actor: String, user: User) throws  -> [RecordedEvent]
     
     /**
+     * Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
+     */
+    func reopen(actor: String, opportunity: String, reason: String, stage: String?) throws  -> [RecordedEvent]
+    
+    /**
+     * Reopens a done task.
+     */
+    func reopenTask(actor: String, task: String) throws  -> [RecordedEvent]
+    
+    /**
+     * Resubmits a rejected, withdrawn or lapsed request (from step one).
+     */
+    func resubmitApproval(actor: String, opportunity: String, request: String) throws  -> [RecordedEvent]
+    
+    /**
+     * Snoozes a reminder until a later instant.
+     */
+    func snoozeReminder(actor: String, reminder: String, until: Date) throws  -> [RecordedEvent]
+    
+    /**
+     * Submits an approval request of `process`; the host chooses the request id.
+     */
+    func submitApproval(actor: String, opportunity: String, process: String, request: String) throws  -> [RecordedEvent]
+    
+    /**
      * Ticks a checklist item.
      */
     func tick(actor: String, opportunity: String, item: String) throws  -> [RecordedEvent]
@@ -779,9 +844,30 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func timeline(id: String, reader: String?, asOf: Date?) throws  -> [TimelineEntry]
     
     /**
+     * Unticks a checklist item.
+     */
+    func untick(actor: String, opportunity: String, item: String) throws  -> [RecordedEvent]
+    
+    /**
+     * The reminders coming due after `at` and up to `until`.
+     */
+    func upcoming(at: Date, until: Date, reader: String?) throws  -> [Reminder]
+    
+    /**
+     * Changes some of an opportunity's data: `patchJson` is the `patch` of
+     * `update_opportunity` (an absent field stays, `null` clears).
+     */
+    func updateOpportunity(actor: String, opportunity: String, patchJson: String) throws  -> [RecordedEvent]
+    
+    /**
      * Wins: an advance to `won` through every remaining gate.
      */
     func win(actor: String, opportunity: String) throws  -> [RecordedEvent]
+    
+    /**
+     * Withdraws a pending request.
+     */
+    func withdrawApproval(actor: String, opportunity: String, request: String) throws  -> [RecordedEvent]
     
 }
 /**
@@ -880,6 +966,20 @@ public static func `open`(path: String)throws  -> Engine  {
 
     
     /**
+     * Acknowledges a reminder (seen; its escalation stays).
+     */
+open func acknowledgeReminder(actor: String, reminder: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_acknowledge_reminder(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(reminder),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Advances through the gates to a later stage or `won`.
      */
 open func advance(actor: String, opportunity: String, to: String)throws  -> [RecordedEvent]  {
@@ -921,6 +1021,20 @@ open func check(id: String, target: String, reader: String? = nil)throws  -> Gat
 }
     
     /**
+     * Marks a task done.
+     */
+open func completeTask(actor: String, task: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_complete_task(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(task),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Creates a customer.
      */
 open func createCustomer(actor: String, customer: NewCustomer)throws  -> [RecordedEvent]  {
@@ -944,6 +1058,37 @@ open func createOpportunity(actor: String, opportunity: NewOpportunity)throws  -
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeNewOpportunity_lower(opportunity),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Creates a task.
+     */
+open func createTask(actor: String, task: NewTask)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_create_task(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterTypeNewTask_lower(task),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Approves or rejects the current step of a request.
+     */
+open func decideApproval(actor: String, opportunity: String, request: String, decision: Decision, comment: String? = nil)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_decide_approval(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(request),
+        FfiConverterTypeDecision_lower(decision),
+        FfiConverterOptionString.lower(comment),uniffiCallStatus
     )
 })
 }
@@ -973,6 +1118,20 @@ open func defineProcess(actor: String, processJson: String)throws  -> [RecordedE
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(processJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Dismisses a reminder and its escalation.
+     */
+open func dismissReminder(actor: String, reminder: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_dismiss_reminder(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(reminder),uniffiCallStatus
     )
 })
 }
@@ -1010,6 +1169,22 @@ open func execute(actor: String, command: String)throws  -> String  {
 }
     
     /**
+     * Forces a move past unmet requirements (a manager above the owner, with a reason).
+     */
+open func forceAdvance(actor: String, opportunity: String, to: String, reason: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_force_advance(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(to),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The position of the last stored event (0 when empty): a refused command leaves it.
      */
 open func head()throws  -> UInt64  {
@@ -1017,6 +1192,20 @@ open func head()throws  -> UInt64  {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_head(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Logs an activity, perhaps planning the next follow-up.
+     */
+open func logActivity(actor: String, activity: NewActivity)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_log_activity(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterTypeNewActivity_lower(activity),uniffiCallStatus
     )
 })
 }
@@ -1033,6 +1222,22 @@ open func lose(actor: String, opportunity: String, reason: String, competitor: S
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(reason),
         FfiConverterOptionString.lower(competitor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Moves back to an earlier stage.
+     */
+open func moveBack(actor: String, opportunity: String, to: String, reason: String? = nil)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_move_back(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(to),
+        FfiConverterOptionString.lower(reason),uniffiCallStatus
     )
 })
 }
@@ -1110,6 +1315,82 @@ open func registerUser(actor: String, user: User)throws  -> [RecordedEvent]  {
 }
     
     /**
+     * Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
+     */
+open func reopen(actor: String, opportunity: String, reason: String, stage: String? = nil)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_reopen(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(reason),
+        FfiConverterOptionString.lower(stage),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reopens a done task.
+     */
+open func reopenTask(actor: String, task: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_reopen_task(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(task),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Resubmits a rejected, withdrawn or lapsed request (from step one).
+     */
+open func resubmitApproval(actor: String, opportunity: String, request: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_resubmit_approval(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Snoozes a reminder until a later instant.
+     */
+open func snoozeReminder(actor: String, reminder: String, until: Date)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_snooze_reminder(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(reminder),
+        FfiConverterTimestamp.lower(until),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Submits an approval request of `process`; the host chooses the request id.
+     */
+open func submitApproval(actor: String, opportunity: String, process: String, request: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_submit_approval(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(process),
+        FfiConverterString.lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Ticks a checklist item.
      */
 open func tick(actor: String, opportunity: String, item: String)throws  -> [RecordedEvent]  {
@@ -1140,6 +1421,52 @@ open func timeline(id: String, reader: String? = nil, asOf: Date? = nil)throws  
 }
     
     /**
+     * Unticks a checklist item.
+     */
+open func untick(actor: String, opportunity: String, item: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_untick(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(item),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The reminders coming due after `at` and up to `until`.
+     */
+open func upcoming(at: Date, until: Date, reader: String? = nil)throws  -> [Reminder]  {
+    return try  FfiConverterSequenceTypeReminder.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_upcoming(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(at),
+        FfiConverterTimestamp.lower(until),
+        FfiConverterOptionString.lower(reader),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes some of an opportunity's data: `patchJson` is the `patch` of
+     * `update_opportunity` (an absent field stays, `null` clears).
+     */
+open func updateOpportunity(actor: String, opportunity: String, patchJson: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_update_opportunity(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(patchJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Wins: an advance to `won` through every remaining gate.
      */
 open func win(actor: String, opportunity: String)throws  -> [RecordedEvent]  {
@@ -1149,6 +1476,21 @@ open func win(actor: String, opportunity: String)throws  -> [RecordedEvent]  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(opportunity),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Withdraws a pending request.
+     */
+open func withdrawApproval(actor: String, opportunity: String, request: String)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_withdraw_approval(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterString.lower(request),uniffiCallStatus
     )
 })
 }
@@ -1756,6 +2098,145 @@ public func FfiConverterTypeMoney_lift(_ buf: RustBuffer) throws -> Money {
 
 
 /**
+ * An activity to log (a call, a visit, a demo … any kind).
+ */
+public struct NewActivity: Equatable, Hashable {
+    /**
+     * The id.
+     */
+    public var id: String
+    /**
+     * The kind (`call`, `visit`, `demo` …).
+     */
+    public var kind: String
+    /**
+     * The customer.
+     */
+    public var customer: String
+    /**
+     * When it happened (at most a day after the engine's clock).
+     */
+    public var at: Date
+    /**
+     * Who did it (default: the command's actor).
+     */
+    public var actor: String?
+    /**
+     * The contact met.
+     */
+    public var contact: String?
+    /**
+     * The opportunity it was about.
+     */
+    public var opportunity: String?
+    /**
+     * Notes.
+     */
+    public var notes: String?
+    /**
+     * The next follow-up it plans (a reminder comes due then).
+     */
+    public var nextFollowUp: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id.
+         */id: String, 
+        /**
+         * The kind (`call`, `visit`, `demo` …).
+         */kind: String, 
+        /**
+         * The customer.
+         */customer: String, 
+        /**
+         * When it happened (at most a day after the engine's clock).
+         */at: Date, 
+        /**
+         * Who did it (default: the command's actor).
+         */actor: String? = nil, 
+        /**
+         * The contact met.
+         */contact: String? = nil, 
+        /**
+         * The opportunity it was about.
+         */opportunity: String? = nil, 
+        /**
+         * Notes.
+         */notes: String? = nil, 
+        /**
+         * The next follow-up it plans (a reminder comes due then).
+         */nextFollowUp: Date? = nil) {
+        self.id = id
+        self.kind = kind
+        self.customer = customer
+        self.at = at
+        self.actor = actor
+        self.contact = contact
+        self.opportunity = opportunity
+        self.notes = notes
+        self.nextFollowUp = nextFollowUp
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewActivity: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewActivity: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewActivity {
+        return
+            try NewActivity(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                customer: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                actor: FfiConverterOptionString.read(from: &buf), 
+                contact: FfiConverterOptionString.read(from: &buf), 
+                opportunity: FfiConverterOptionString.read(from: &buf), 
+                notes: FfiConverterOptionString.read(from: &buf), 
+                nextFollowUp: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewActivity, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterOptionString.write(value.actor, into: &buf)
+        FfiConverterOptionString.write(value.contact, into: &buf)
+        FfiConverterOptionString.write(value.opportunity, into: &buf)
+        FfiConverterOptionString.write(value.notes, into: &buf)
+        FfiConverterOptionTimestamp.write(value.nextFollowUp, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewActivity_lift(_ buf: RustBuffer) throws -> NewActivity {
+    return try FfiConverterTypeNewActivity.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeNewActivity_lower(_ value: NewActivity) -> RustBuffer {
+    return FfiConverterTypeNewActivity.lower(value)
+}
+
+
+/**
  * A customer to create.
  */
 public struct NewCustomer: Equatable, Hashable {
@@ -2021,6 +2502,115 @@ public func FfiConverterTypeNewOpportunity_lift(_ buf: RustBuffer) throws -> New
 #endif
 @Sendable public func FfiConverterTypeNewOpportunity_lower(_ value: NewOpportunity) -> RustBuffer {
     return FfiConverterTypeNewOpportunity.lower(value)
+}
+
+
+/**
+ * A task to create.
+ */
+public struct NewTask: Equatable, Hashable {
+    /**
+     * The id.
+     */
+    public var id: String
+    /**
+     * What to do.
+     */
+    public var title: String
+    /**
+     * Who does it.
+     */
+    public var owner: String
+    /**
+     * When it is due.
+     */
+    public var due: Date
+    /**
+     * The customer it is about.
+     */
+    public var customer: String?
+    /**
+     * The opportunity it is about.
+     */
+    public var opportunity: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id.
+         */id: String, 
+        /**
+         * What to do.
+         */title: String, 
+        /**
+         * Who does it.
+         */owner: String, 
+        /**
+         * When it is due.
+         */due: Date, 
+        /**
+         * The customer it is about.
+         */customer: String? = nil, 
+        /**
+         * The opportunity it is about.
+         */opportunity: String? = nil) {
+        self.id = id
+        self.title = title
+        self.owner = owner
+        self.due = due
+        self.customer = customer
+        self.opportunity = opportunity
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewTask: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewTask: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewTask {
+        return
+            try NewTask(
+                id: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                due: FfiConverterTimestamp.read(from: &buf), 
+                customer: FfiConverterOptionString.read(from: &buf), 
+                opportunity: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewTask, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterTimestamp.write(value.due, into: &buf)
+        FfiConverterOptionString.write(value.customer, into: &buf)
+        FfiConverterOptionString.write(value.opportunity, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewTask_lift(_ buf: RustBuffer) throws -> NewTask {
+    return try FfiConverterTypeNewTask.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeNewTask_lower(_ value: NewTask) -> RustBuffer {
+    return FfiConverterTypeNewTask.lower(value)
 }
 
 
@@ -2879,6 +3469,81 @@ public func FfiConverterTypeCustomerKind_lift(_ buf: RustBuffer) throws -> Custo
 #endif
 @Sendable public func FfiConverterTypeCustomerKind_lower(_ value: CustomerKind) -> RustBuffer {
     return FfiConverterTypeCustomerKind.lower(value)
+}
+
+
+
+/**
+ * A decision on the current step of an approval request.
+ */
+
+public enum Decision: Equatable, Hashable {
+    
+    /**
+     * Approve the current step.
+     */
+    case approve
+    /**
+     * Reject the request.
+     */
+    case reject
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Decision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecision: FfiConverterRustBuffer {
+    typealias SwiftType = Decision
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Decision {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .approve
+        
+        case 2: return .reject
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Decision, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .approve:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .reject:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision {
+    return try FfiConverterTypeDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
+    return FfiConverterTypeDecision.lower(value)
 }
 
 
@@ -4056,6 +4721,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_func_money_to_decimal() != 13226) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_acknowledge_reminder() != 60227) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_advance() != 40357) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4065,10 +4733,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_check() != 47785) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_complete_task() != 30771) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_create_customer() != 27549) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_create_opportunity() != 13184) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_create_task() != 38308) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_decide_approval() != 16447) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_define_pipeline() != 62276) {
@@ -4077,16 +4754,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_define_process() != 25611) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_dismiss_reminder() != 3696) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_due() != 37227) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_execute() != 31215) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_force_advance() != 59863) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_head() != 15047) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_log_activity() != 26137) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_lose() != 22711) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_move_back() != 55777) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_next_due_after() != 22683) {
@@ -4104,13 +4793,40 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_register_user() != 13489) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_reopen() != 31825) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_reopen_task() != 17510) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_resubmit_approval() != 58104) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_snooze_reminder() != 10118) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_submit_approval() != 53438) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_tick() != 46117) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_timeline() != 42607) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_untick() != 6772) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_upcoming() != 1785) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_update_opportunity() != 42192) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_win() != 42295) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_withdraw_approval() != 49418) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_manualclock_advance() != 63357) {

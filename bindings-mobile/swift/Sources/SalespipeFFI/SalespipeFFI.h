@@ -269,6 +269,11 @@ uint64_t uniffi_salespipe_mobile_fn_constructor_engine_new(RustBuffer path, Rust
 uint64_t uniffi_salespipe_mobile_fn_constructor_engine_open(RustBuffer path, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ACKNOWLEDGE_REMINDER
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ACKNOWLEDGE_REMINDER
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_acknowledge_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ADVANCE
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustCallStatus *_Nonnull out_status
@@ -284,6 +289,11 @@ void uniffi_salespipe_mobile_fn_method_engine_catch_up(uint64_t ptr, RustCallSta
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_check(uint64_t ptr, RustBuffer id, RustBuffer target, RustBuffer reader, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPLETE_TASK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPLETE_TASK
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_complete_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_CUSTOMER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_CUSTOMER
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_customer(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustCallStatus *_Nonnull out_status
@@ -292,6 +302,16 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_customer(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_OPPORTUNITY
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_OPPORTUNITY
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_TASK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_TASK
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_decide_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustBuffer decision, RustBuffer comment, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DEFINE_PIPELINE
@@ -304,6 +324,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_define_pipeline(uint64_t ptr
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_define_process(uint64_t ptr, RustBuffer actor, RustBuffer process_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DISMISS_REMINDER
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DISMISS_REMINDER
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_dismiss_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DUE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DUE
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_due(uint64_t ptr, RustBuffer at, RustBuffer recipient, RustBuffer limit, RustBuffer reader, RustCallStatus *_Nonnull out_status
@@ -314,14 +339,29 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_due(uint64_t ptr, RustBuffer
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_execute(uint64_t ptr, RustBuffer actor, RustBuffer command, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORCE_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORCE_ADVANCE
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_force_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_HEAD
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_HEAD
 uint64_t uniffi_salespipe_mobile_fn_method_engine_head(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOG_ACTIVITY
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOG_ACTIVITY
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_log_activity(uint64_t ptr, RustBuffer actor, RustBuffer activity, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOSE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOSE
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_lose(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer reason, RustBuffer competitor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_MOVE_BACK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_MOVE_BACK
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_move_back(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_NEXT_DUE_AFTER
@@ -349,6 +389,31 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_query(uint64_t ptr, RustBuff
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_register_user(uint64_t ptr, RustBuffer actor, RustBuffer user, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_reopen(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer reason, RustBuffer stage, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN_TASK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN_TASK
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_reopen_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_RESUBMIT_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_RESUBMIT_APPROVAL
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_resubmit_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SNOOZE_REMINDER
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SNOOZE_REMINDER
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_snooze_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustBuffer until, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SUBMIT_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SUBMIT_APPROVAL
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_submit_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer process, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_TICK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_TICK
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_tick(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer item, RustCallStatus *_Nonnull out_status
@@ -359,9 +424,29 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_tick(uint64_t ptr, RustBuffe
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_timeline(uint64_t ptr, RustBuffer id, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UNTICK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UNTICK
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_untick(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer item, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPCOMING
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPCOMING
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_upcoming(uint64_t ptr, RustBuffer at, RustBuffer until, RustBuffer reader, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPDATE_OPPORTUNITY
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPDATE_OPPORTUNITY
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_update_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer patch_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WIN
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WIN
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_win(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WITHDRAW_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WITHDRAW_APPROVAL
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_withdraw_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_CLONE_MANUALCLOCK
@@ -697,6 +782,12 @@ uint16_t uniffi_salespipe_mobile_checksum_func_money_to_decimal(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ACKNOWLEDGE_REMINDER
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ACKNOWLEDGE_REMINDER
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_acknowledge_reminder(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ADVANCE
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_advance(void
@@ -715,6 +806,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_check(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_COMPLETE_TASK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_COMPLETE_TASK
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_complete_task(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_CUSTOMER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_CUSTOMER
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_customer(void
@@ -724,6 +821,18 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_customer(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_OPPORTUNITY
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_OPPORTUNITY
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_opportunity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_TASK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_TASK
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_task(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DECIDE_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DECIDE_APPROVAL
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_decide_approval(void
     
 );
 #endif
@@ -739,6 +848,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_define_process(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DISMISS_REMINDER
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DISMISS_REMINDER
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_dismiss_reminder(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DUE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DUE
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_due(void
@@ -751,15 +866,33 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_execute(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORCE_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORCE_ADVANCE
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_force_advance(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_HEAD
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_HEAD
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_head(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_LOG_ACTIVITY
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_LOG_ACTIVITY
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_log_activity(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_LOSE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_LOSE
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_lose(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_MOVE_BACK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_MOVE_BACK
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_move_back(void
     
 );
 #endif
@@ -793,6 +926,36 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_register_user(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_REOPEN
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_REOPEN
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_reopen(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_REOPEN_TASK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_REOPEN_TASK
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_reopen_task(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_RESUBMIT_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_RESUBMIT_APPROVAL
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_resubmit_approval(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SNOOZE_REMINDER
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SNOOZE_REMINDER
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_snooze_reminder(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SUBMIT_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SUBMIT_APPROVAL
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_submit_approval(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_TICK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_TICK
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_tick(void
@@ -805,9 +968,33 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_timeline(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_UNTICK
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_UNTICK
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_untick(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_UPCOMING
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_UPCOMING
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_upcoming(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_UPDATE_OPPORTUNITY
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_UPDATE_OPPORTUNITY
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_update_opportunity(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_WIN
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_WIN
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_win(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_WITHDRAW_APPROVAL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_WITHDRAW_APPROVAL
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_withdraw_approval(void
     
 );
 #endif

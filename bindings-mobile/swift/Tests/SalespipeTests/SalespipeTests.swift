@@ -152,6 +152,42 @@ final class SalespipeTests: XCTestCase {
         XCTAssertEqual(try engine.timeline(id: "opp-1").map { $0.how }, [.created, .subGoal, .lost])
     }
 
+    func testWorkflowVerbs() throws {
+        let clock = try ManualClock(at: start)
+        let engine = try world(clock: clock)
+        _ = try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        _ = try engine.untick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        XCTAssertFalse(try engine.check(id: "opp-1", target: "demo").met)
+        _ = try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        _ = try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+        _ = try engine.submitApproval(actor: "wang", opportunity: "opp-1", process: "quote", request: "r-1")
+        XCTAssertThrowsError(try engine.advance(actor: "wang", opportunity: "opp-1", to: "quote"))
+        _ = try engine.decideApproval(actor: "li", opportunity: "opp-1", request: "r-1", decision: .approve)
+        _ = try engine.advance(actor: "wang", opportunity: "opp-1", to: "quote")
+        _ = try engine.moveBack(actor: "wang", opportunity: "opp-1", to: "demo", reason: "new stakeholder")
+        _ = try engine.forceAdvance(actor: "li", opportunity: "opp-1", to: "quote", reason: "CEO signed off")
+        _ = try engine.win(actor: "wang", opportunity: "opp-1")
+        _ = try engine.reopen(actor: "wang", opportunity: "opp-1", reason: "contract cancelled")
+        _ = try engine.updateOpportunity(actor: "wang", opportunity: "opp-1", patchJson: #"{"name": "Acme ERP, phase 1", "source": null}"#)
+        XCTAssertEqual(try engine.opportunity(id: "opp-1").name, "Acme ERP, phase 1")
+        XCTAssertEqual(try engine.timeline(id: "opp-1").map { $0.how },
+                       [.created, .subGoal, .approved, .back, .forced, .simple, .reopened])
+        let week = start.addingTimeInterval(7 * 86_400)
+        _ = try engine.logActivity(actor: "wang", activity: NewActivity(
+            id: "act-1", kind: "visit", customer: "acme", at: start, contact: "c1",
+            opportunity: "opp-1", notes: "met the CTO", nextFollowUp: week))
+        _ = try engine.createTask(actor: "wang", task: NewTask(
+            id: "task-1", title: "Send the quote", owner: "wang",
+            due: start.addingTimeInterval(2 * 86_400), customer: "acme", opportunity: "opp-1"))
+        let later = week.addingTimeInterval(3600)
+        XCTAssertTrue(try engine.due(at: later, recipient: "wang").contains { $0.id == "follow_up/act-1" })
+        try clock.set(at: later)
+        _ = try engine.snoozeReminder(actor: "wang", reminder: "follow_up/act-1", until: later.addingTimeInterval(86_400))
+        XCTAssertFalse(try engine.due(at: later).contains { $0.id == "follow_up/act-1" })
+        _ = try engine.completeTask(actor: "wang", task: "task-1")
+        _ = try engine.reopenTask(actor: "wang", task: "task-1")
+    }
+
     func testReminders() throws {
         let engine = try world()
         let next = try XCTUnwrap(try engine.nextDueAfter(at: start))
