@@ -20,8 +20,8 @@ use crate::convert::{
 };
 use crate::error::{guard, Result, SalespipeError};
 use crate::types::{
-    Decision, GateReport, NewActivity, NewCustomer, NewOpportunity, NewTask, Opportunity,
-    RecordedEvent, Reminder, TimelineEntry, User,
+    DailyReport, Decision, GateReport, NewActivity, NewCustomer, NewOpportunity, NewTask,
+    Opportunity, RecordedEvent, Reminder, TimelineEntry, User,
 };
 
 /// A clock that moves only when told to; give it to an `Engine` to control time (tests,
@@ -688,6 +688,31 @@ impl Engine {
             )? {
                 QueryResult::Reminders(soon) => soon.iter().map(Reminder::try_from).collect(),
                 _ => Err(shape("upcoming")),
+            }
+        })
+    }
+
+    /// A rep's daily report (销售日报) for a local day (`YYYY-MM-DD`, the rep's time zone),
+    /// now or as of an instant. The other management reports are answered by `query`.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn daily_report(
+        &self,
+        rep: String,
+        day: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<DailyReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "daily_report",
+                    json!({ "rep": rep, "day": day, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::DailyReport(report) => Ok(DailyReport::from(&*report)),
+                _ => Err(shape("daily_report")),
             }
         })
     }

@@ -604,3 +604,128 @@ pub struct NewTask {
     #[uniffi(default)]
     pub opportunity: Option<String>,
 }
+
+/// Money per currency, from the core's `{currency: minor}` maps, by currency code.
+fn money_list(map: &std::collections::BTreeMap<String, i64>) -> Vec<Money> {
+    map.iter()
+        .map(|(currency, minor)| Money {
+            minor: *minor,
+            currency: currency.clone(),
+        })
+        .collect()
+}
+
+/// A weighted amount per currency: minor units × probability, an expectation (so a
+/// fraction), never a price to book.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Weighted {
+    /// The ISO 4217 code.
+    pub currency: String,
+    /// Minor units, weighted by the stage's probability.
+    pub minor: f64,
+}
+
+fn weighted_list(map: &std::collections::BTreeMap<String, f64>) -> Vec<Weighted> {
+    map.iter()
+        .map(|(currency, minor)| Weighted {
+            currency: currency.clone(),
+            minor: *minor,
+        })
+        .collect()
+}
+
+/// The figures of a rep's day (销售日报).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DailyFigures {
+    /// Customers created.
+    pub new_customers: u64,
+    /// Contacts added.
+    pub new_contacts: u64,
+    /// Opportunities created.
+    pub new_opportunities: u64,
+    /// Their amounts, per currency.
+    pub new_opportunity_amount: Vec<Money>,
+    /// Forward moves to a later open stage or to `won`.
+    pub advances: u64,
+    /// Moves back.
+    pub moves_back: u64,
+    /// Σ amount × probability of the stage left, over the advances, per currency.
+    pub weighted_before: Vec<Weighted>,
+    /// Σ amount × probability of the stage entered, over the advances, per currency.
+    pub weighted_after: Vec<Weighted>,
+    /// `weighted_after − weighted_before`, per currency.
+    pub weighted_change: Vec<Weighted>,
+    /// Deals won.
+    pub won: u64,
+    /// Their amounts, per currency.
+    pub won_amount: Vec<Money>,
+    /// Deals lost.
+    pub lost: u64,
+    /// Their amounts, per currency.
+    pub lost_amount: Vec<Money>,
+    /// Activities logged, per kind.
+    pub activities: std::collections::HashMap<String, u64>,
+    /// Tasks completed.
+    pub tasks_completed: u64,
+    /// Tasks overdue at the observation instant.
+    pub tasks_overdue: u64,
+    /// Follow-ups due in the local day after.
+    pub follow_ups_next_day: u64,
+}
+
+impl From<&salespipe::DailyFigures> for DailyFigures {
+    fn from(f: &salespipe::DailyFigures) -> Self {
+        DailyFigures {
+            new_customers: f.new_customers,
+            new_contacts: f.new_contacts,
+            new_opportunities: f.new_opportunities,
+            new_opportunity_amount: money_list(&f.new_opportunity_amount),
+            advances: f.advances,
+            moves_back: f.moves_back,
+            weighted_before: weighted_list(&f.weighted_before),
+            weighted_after: weighted_list(&f.weighted_after),
+            weighted_change: weighted_list(&f.weighted_change),
+            won: f.won,
+            won_amount: money_list(&f.won_amount),
+            lost: f.lost,
+            lost_amount: money_list(&f.lost_amount),
+            activities: f.activities.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            tasks_completed: f.tasks_completed,
+            tasks_overdue: f.tasks_overdue,
+            follow_ups_next_day: f.follow_ups_next_day,
+        }
+    }
+}
+
+/// A rep's daily report (销售日报) for one local day.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DailyReport {
+    /// The rep.
+    pub rep: String,
+    /// The local day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The time zone it is a day in.
+    pub time_zone: String,
+    /// Its first instant.
+    pub from: SystemTime,
+    /// The first instant of the next day.
+    pub to: SystemTime,
+    /// The report's observation time.
+    pub as_of: SystemTime,
+    /// The figures.
+    pub figures: DailyFigures,
+}
+
+impl From<&salespipe::DailyReport> for DailyReport {
+    fn from(r: &salespipe::DailyReport) -> Self {
+        DailyReport {
+            rep: r.rep.to_string(),
+            day: r.day.to_string(),
+            time_zone: r.time_zone.clone(),
+            from: system_time(r.from),
+            to: system_time(r.to),
+            as_of: system_time(r.as_of),
+            figures: DailyFigures::from(&r.figures),
+        }
+    }
+}

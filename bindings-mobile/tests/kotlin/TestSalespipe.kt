@@ -217,6 +217,20 @@ fun testWorkflowVerbs() {
     check(engine.due(later).none { it.id == overdue.id }) { "dismissed" }
     engine.completeTask("wang", "task-1")
     engine.reopenTask("wang", "task-1")
+    // the typed daily report is the query's answer, as records
+    val daily = engine.dailyReport("wang", "2026-03-02")
+    equal("2026-03-02", daily.day, "daily day")
+    equal(1UL, daily.figures.newOpportunities, "daily new deals")
+    equal(listOf(Money(12000000L, "CNY")), daily.figures.newOpportunityAmount, "daily new amount")
+    equal(1UL, daily.figures.won, "daily won")
+    equal(1UL, daily.figures.activities["visit"], "daily visits")
+    val json = Json.parse(engine.query(null, """{"type": "daily_report", "rep": "wang", "day": "2026-03-02"}""")) as Map<*, *>
+    subsetMatch(
+        mapOf("figures" to mapOf("new_opportunities" to 1L, "advances" to daily.figures.advances.toLong(), "moves_back" to daily.figures.movesBack.toLong())),
+        json,
+        "daily_report",
+    )
+    equal(daily.from, Instant.parse(json["from"] as String), "daily from")
     engine.defineProcess("boss", """{"id": "legal", "name": "法务审批", "steps": [{"name": "Legal", "approvers": ["li"]}]}""")
     engine.submitApproval("wang", "opp-1", "legal", "r-2")
     engine.withdrawApproval("wang", "opp-1", "r-2")

@@ -535,6 +535,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -721,6 +737,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Creates a task.
      */
     func createTask(actor: String, task: NewTask) throws  -> [RecordedEvent]
+    
+    /**
+     * A rep's daily report (销售日报) for a local day (`YYYY-MM-DD`, the rep's time zone),
+     * now or as of an instant. The other management reports are answered by `query`.
+     */
+    func dailyReport(rep: String, day: String, reader: String?, asOf: Date?) throws  -> DailyReport
     
     /**
      * Approves or rejects the current step of a request.
@@ -1072,6 +1094,23 @@ open func createTask(actor: String, task: NewTask)throws  -> [RecordedEvent]  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeNewTask_lower(task),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A rep's daily report (销售日报) for a local day (`YYYY-MM-DD`, the rep's time zone),
+     * now or as of an instant. The other management reports are answered by `query`.
+     */
+open func dailyReport(rep: String, day: String, reader: String? = nil, asOf: Date? = nil)throws  -> DailyReport  {
+    return try  FfiConverterTypeDailyReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_daily_report(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(rep),
+        FfiConverterString.lower(day),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
     )
 })
 }
@@ -1816,6 +1855,344 @@ public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
 #endif
 @Sendable public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
     return FfiConverterTypeContact.lower(value)
+}
+
+
+/**
+ * The figures of a rep's day (销售日报).
+ */
+public struct DailyFigures: Equatable, Hashable {
+    /**
+     * Customers created.
+     */
+    public var newCustomers: UInt64
+    /**
+     * Contacts added.
+     */
+    public var newContacts: UInt64
+    /**
+     * Opportunities created.
+     */
+    public var newOpportunities: UInt64
+    /**
+     * Their amounts, per currency.
+     */
+    public var newOpportunityAmount: [Money]
+    /**
+     * Forward moves to a later open stage or to `won`.
+     */
+    public var advances: UInt64
+    /**
+     * Moves back.
+     */
+    public var movesBack: UInt64
+    /**
+     * Σ amount × probability of the stage left, over the advances, per currency.
+     */
+    public var weightedBefore: [Weighted]
+    /**
+     * Σ amount × probability of the stage entered, over the advances, per currency.
+     */
+    public var weightedAfter: [Weighted]
+    /**
+     * `weighted_after − weighted_before`, per currency.
+     */
+    public var weightedChange: [Weighted]
+    /**
+     * Deals won.
+     */
+    public var won: UInt64
+    /**
+     * Their amounts, per currency.
+     */
+    public var wonAmount: [Money]
+    /**
+     * Deals lost.
+     */
+    public var lost: UInt64
+    /**
+     * Their amounts, per currency.
+     */
+    public var lostAmount: [Money]
+    /**
+     * Activities logged, per kind.
+     */
+    public var activities: [String: UInt64]
+    /**
+     * Tasks completed.
+     */
+    public var tasksCompleted: UInt64
+    /**
+     * Tasks overdue at the observation instant.
+     */
+    public var tasksOverdue: UInt64
+    /**
+     * Follow-ups due in the local day after.
+     */
+    public var followUpsNextDay: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Customers created.
+         */newCustomers: UInt64, 
+        /**
+         * Contacts added.
+         */newContacts: UInt64, 
+        /**
+         * Opportunities created.
+         */newOpportunities: UInt64, 
+        /**
+         * Their amounts, per currency.
+         */newOpportunityAmount: [Money], 
+        /**
+         * Forward moves to a later open stage or to `won`.
+         */advances: UInt64, 
+        /**
+         * Moves back.
+         */movesBack: UInt64, 
+        /**
+         * Σ amount × probability of the stage left, over the advances, per currency.
+         */weightedBefore: [Weighted], 
+        /**
+         * Σ amount × probability of the stage entered, over the advances, per currency.
+         */weightedAfter: [Weighted], 
+        /**
+         * `weighted_after − weighted_before`, per currency.
+         */weightedChange: [Weighted], 
+        /**
+         * Deals won.
+         */won: UInt64, 
+        /**
+         * Their amounts, per currency.
+         */wonAmount: [Money], 
+        /**
+         * Deals lost.
+         */lost: UInt64, 
+        /**
+         * Their amounts, per currency.
+         */lostAmount: [Money], 
+        /**
+         * Activities logged, per kind.
+         */activities: [String: UInt64], 
+        /**
+         * Tasks completed.
+         */tasksCompleted: UInt64, 
+        /**
+         * Tasks overdue at the observation instant.
+         */tasksOverdue: UInt64, 
+        /**
+         * Follow-ups due in the local day after.
+         */followUpsNextDay: UInt64) {
+        self.newCustomers = newCustomers
+        self.newContacts = newContacts
+        self.newOpportunities = newOpportunities
+        self.newOpportunityAmount = newOpportunityAmount
+        self.advances = advances
+        self.movesBack = movesBack
+        self.weightedBefore = weightedBefore
+        self.weightedAfter = weightedAfter
+        self.weightedChange = weightedChange
+        self.won = won
+        self.wonAmount = wonAmount
+        self.lost = lost
+        self.lostAmount = lostAmount
+        self.activities = activities
+        self.tasksCompleted = tasksCompleted
+        self.tasksOverdue = tasksOverdue
+        self.followUpsNextDay = followUpsNextDay
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DailyFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDailyFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DailyFigures {
+        return
+            try DailyFigures(
+                newCustomers: FfiConverterUInt64.read(from: &buf), 
+                newContacts: FfiConverterUInt64.read(from: &buf), 
+                newOpportunities: FfiConverterUInt64.read(from: &buf), 
+                newOpportunityAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                advances: FfiConverterUInt64.read(from: &buf), 
+                movesBack: FfiConverterUInt64.read(from: &buf), 
+                weightedBefore: FfiConverterSequenceTypeWeighted.read(from: &buf), 
+                weightedAfter: FfiConverterSequenceTypeWeighted.read(from: &buf), 
+                weightedChange: FfiConverterSequenceTypeWeighted.read(from: &buf), 
+                won: FfiConverterUInt64.read(from: &buf), 
+                wonAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                lost: FfiConverterUInt64.read(from: &buf), 
+                lostAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                activities: FfiConverterDictionaryStringUInt64.read(from: &buf), 
+                tasksCompleted: FfiConverterUInt64.read(from: &buf), 
+                tasksOverdue: FfiConverterUInt64.read(from: &buf), 
+                followUpsNextDay: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DailyFigures, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.newCustomers, into: &buf)
+        FfiConverterUInt64.write(value.newContacts, into: &buf)
+        FfiConverterUInt64.write(value.newOpportunities, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.newOpportunityAmount, into: &buf)
+        FfiConverterUInt64.write(value.advances, into: &buf)
+        FfiConverterUInt64.write(value.movesBack, into: &buf)
+        FfiConverterSequenceTypeWeighted.write(value.weightedBefore, into: &buf)
+        FfiConverterSequenceTypeWeighted.write(value.weightedAfter, into: &buf)
+        FfiConverterSequenceTypeWeighted.write(value.weightedChange, into: &buf)
+        FfiConverterUInt64.write(value.won, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.wonAmount, into: &buf)
+        FfiConverterUInt64.write(value.lost, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.lostAmount, into: &buf)
+        FfiConverterDictionaryStringUInt64.write(value.activities, into: &buf)
+        FfiConverterUInt64.write(value.tasksCompleted, into: &buf)
+        FfiConverterUInt64.write(value.tasksOverdue, into: &buf)
+        FfiConverterUInt64.write(value.followUpsNextDay, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDailyFigures_lift(_ buf: RustBuffer) throws -> DailyFigures {
+    return try FfiConverterTypeDailyFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeDailyFigures_lower(_ value: DailyFigures) -> RustBuffer {
+    return FfiConverterTypeDailyFigures.lower(value)
+}
+
+
+/**
+ * A rep's daily report (销售日报) for one local day.
+ */
+public struct DailyReport: Equatable, Hashable {
+    /**
+     * The rep.
+     */
+    public var rep: String
+    /**
+     * The local day, `YYYY-MM-DD`.
+     */
+    public var day: String
+    /**
+     * The time zone it is a day in.
+     */
+    public var timeZone: String
+    /**
+     * Its first instant.
+     */
+    public var from: Date
+    /**
+     * The first instant of the next day.
+     */
+    public var to: Date
+    /**
+     * The report's observation time.
+     */
+    public var asOf: Date
+    /**
+     * The figures.
+     */
+    public var figures: DailyFigures
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rep.
+         */rep: String, 
+        /**
+         * The local day, `YYYY-MM-DD`.
+         */day: String, 
+        /**
+         * The time zone it is a day in.
+         */timeZone: String, 
+        /**
+         * Its first instant.
+         */from: Date, 
+        /**
+         * The first instant of the next day.
+         */to: Date, 
+        /**
+         * The report's observation time.
+         */asOf: Date, 
+        /**
+         * The figures.
+         */figures: DailyFigures) {
+        self.rep = rep
+        self.day = day
+        self.timeZone = timeZone
+        self.from = from
+        self.to = to
+        self.asOf = asOf
+        self.figures = figures
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DailyReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDailyReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DailyReport {
+        return
+            try DailyReport(
+                rep: FfiConverterString.read(from: &buf), 
+                day: FfiConverterString.read(from: &buf), 
+                timeZone: FfiConverterString.read(from: &buf), 
+                from: FfiConverterTimestamp.read(from: &buf), 
+                to: FfiConverterTimestamp.read(from: &buf), 
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                figures: FfiConverterTypeDailyFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DailyReport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rep, into: &buf)
+        FfiConverterString.write(value.day, into: &buf)
+        FfiConverterString.write(value.timeZone, into: &buf)
+        FfiConverterTimestamp.write(value.from, into: &buf)
+        FfiConverterTimestamp.write(value.to, into: &buf)
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterTypeDailyFigures.write(value.figures, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDailyReport_lift(_ buf: RustBuffer) throws -> DailyReport {
+    return try FfiConverterTypeDailyReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeDailyReport_lower(_ value: DailyReport) -> RustBuffer {
+    return FfiConverterTypeDailyReport.lower(value)
 }
 
 
@@ -3399,6 +3776,76 @@ public func FfiConverterTypeUser_lift(_ buf: RustBuffer) throws -> User {
 
 
 /**
+ * A weighted amount per currency: minor units × probability, an expectation (so a
+ * fraction), never a price to book.
+ */
+public struct Weighted: Equatable, Hashable {
+    /**
+     * The ISO 4217 code.
+     */
+    public var currency: String
+    /**
+     * Minor units, weighted by the stage's probability.
+     */
+    public var minor: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The ISO 4217 code.
+         */currency: String, 
+        /**
+         * Minor units, weighted by the stage's probability.
+         */minor: Double) {
+        self.currency = currency
+        self.minor = minor
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Weighted: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeighted: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Weighted {
+        return
+            try Weighted(
+                currency: FfiConverterString.read(from: &buf), 
+                minor: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Weighted, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterDouble.write(value.minor, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeighted_lift(_ buf: RustBuffer) throws -> Weighted {
+    return try FfiConverterTypeWeighted.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeWeighted_lower(_ value: Weighted) -> RustBuffer {
+    return FfiConverterTypeWeighted.lower(value)
+}
+
+
+/**
  * A customer kind.
  */
 
@@ -4563,6 +5010,31 @@ fileprivate struct FfiConverterSequenceTypeGateItem: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMoney: FfiConverterRustBuffer {
+    typealias SwiftType = [Money]
+
+    public static func write(_ value: [Money], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMoney.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Money] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Money]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMoney.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeProblem: FfiConverterRustBuffer {
     typealias SwiftType = [Problem]
 
@@ -4659,6 +5131,57 @@ fileprivate struct FfiConverterSequenceTypeTimelineEntry: FfiConverterRustBuffer
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWeighted: FfiConverterRustBuffer {
+    typealias SwiftType = [Weighted]
+
+    public static func write(_ value: [Weighted], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWeighted.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Weighted] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Weighted]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWeighted.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringUInt64: FfiConverterRustBuffer {
+    public static func write(_ value: [String: UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterUInt64.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: UInt64]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterUInt64.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 /**
  * Throws a sample error of `code` (`gate_not_met` … `storage`, or `internal`: a panic caught
  * at the boundary). For the bindings' own tests: every error class crosses the FFI with its
@@ -4743,6 +5266,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_create_task() != 38308) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_daily_report() != 32318) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_decide_approval() != 16447) {

@@ -309,6 +309,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_opportunity(uint64_t 
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_REPORT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_daily_report(uint64_t ptr, RustBuffer rep, RustBuffer day, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_decide_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustBuffer decision, RustBuffer comment, RustCallStatus *_Nonnull out_status
@@ -827,6 +832,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_opportunity(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_TASK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CREATE_TASK
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_task(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_REPORT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_daily_report(void
     
 );
 #endif

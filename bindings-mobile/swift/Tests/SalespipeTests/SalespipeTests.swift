@@ -186,6 +186,11 @@ final class SalespipeTests: XCTestCase {
         XCTAssertFalse(try engine.due(at: later).contains { $0.id == "follow_up/act-1" })
         _ = try engine.completeTask(actor: "wang", task: "task-1")
         _ = try engine.reopenTask(actor: "wang", task: "task-1")
+        let daily = try engine.dailyReport(rep: "wang", day: "2026-03-02")
+        XCTAssertEqual(daily.figures.newOpportunities, 1)
+        XCTAssertEqual(daily.figures.newOpportunityAmount, [Money(minor: 12_000_000, currency: "CNY")])
+        XCTAssertEqual(daily.figures.won, 1)
+        XCTAssertEqual(daily.figures.activities["visit"], 1)
     }
 
     func testReminders() throws {
