@@ -717,6 +717,27 @@ impl Engine {
         })
     }
 
+    /// The stored events after position `after` (default 0), at most `limit` (default
+    /// 1000), oldest first: what a sync to a server reads. The host reads them; a user
+    /// needs the policy's `Everything` visibility.
+    #[uniffi::method(default(after = 0, limit = 1000, reader = None))]
+    pub fn events(
+        &self,
+        after: u64,
+        limit: u32,
+        reader: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            match self.ask(
+                reader,
+                tagged("events", json!({ "after": after, "limit": limit })),
+            )? {
+                QueryResult::Events(events) => events.iter().map(RecordedEvent::try_from).collect(),
+                _ => Err(shape("events")),
+            }
+        })
+    }
+
     /// The next instant after `at` at which a reminder comes due, or `null` / `nil`: when
     /// to wake up next.
     #[uniffi::method(default(reader = None))]

@@ -231,6 +231,13 @@ fun testWorkflowVerbs() {
         "daily_report",
     )
     equal(daily.from, Instant.parse(json["from"] as String), "daily from")
+    // the event log, typed, in pages
+    val all = engine.events(limit = 100000u)
+    equal(engine.head(), all.last().position, "events up to the head")
+    val page = engine.events(after = 3UL, limit = 2u)
+    equal(listOf(4UL, 5UL), page.map { it.position }, "a page of events")
+    check(all.any { it.kind == "moved" }) { "kinds: ${all.map { it.kind }.toSet()}" }
+    throws<SalespipeException.PermissionDenied>("a rep reads the event log") { engine.events(reader = "wang") }
     engine.defineProcess("boss", """{"id": "legal", "name": "法务审批", "steps": [{"name": "Legal", "approvers": ["li"]}]}""")
     engine.submitApproval("wang", "opp-1", "legal", "r-2")
     engine.withdrawApproval("wang", "opp-1", "r-2")

@@ -772,6 +772,13 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func due(at: Date, recipient: String?, limit: UInt32?, reader: String?) throws  -> [Reminder]
     
     /**
+     * The stored events after position `after` (default 0), at most `limit` (default
+     * 1000), oldest first: what a sync to a server reads. The host reads them; a user
+     * needs the policy's `Everything` visibility.
+     */
+    func events(after: UInt64, limit: UInt32, reader: String?) throws  -> [RecordedEvent]
+    
+    /**
      * Runs a command (the JSON of `salespipe::Command`, `docs/json.md`) as `actor`;
      * returns the recorded events as a JSON array. A refused command writes nothing.
      */
@@ -1187,6 +1194,23 @@ open func due(at: Date, recipient: String? = nil, limit: UInt32? = nil, reader: 
         FfiConverterTimestamp.lower(at),
         FfiConverterOptionString.lower(recipient),
         FfiConverterOptionUInt32.lower(limit),
+        FfiConverterOptionString.lower(reader),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The stored events after position `after` (default 0), at most `limit` (default
+     * 1000), oldest first: what a sync to a server reads. The host reads them; a user
+     * needs the policy's `Everything` visibility.
+     */
+open func events(after: UInt64 = UInt64(0), limit: UInt32 = UInt32(1000), reader: String? = nil)throws  -> [RecordedEvent]  {
+    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_events(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(after),
+        FfiConverterUInt32.lower(limit),
         FfiConverterOptionString.lower(reader),uniffiCallStatus
     )
 })
@@ -5284,6 +5308,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_due() != 37227) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_events() != 30582) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_execute() != 31215) {

@@ -339,6 +339,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_dismiss_reminder(uint64_t pt
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_due(uint64_t ptr, RustBuffer at, RustBuffer recipient, RustBuffer limit, RustBuffer reader, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_EVENTS
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_events(uint64_t ptr, uint64_t after, uint32_t limit, RustBuffer reader, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_EXECUTE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_EXECUTE
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_execute(uint64_t ptr, RustBuffer actor, RustBuffer command, RustCallStatus *_Nonnull out_status
@@ -868,6 +873,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_dismiss_reminder(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DUE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DUE
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_due(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_EVENTS
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_events(void
     
 );
 #endif
