@@ -20,8 +20,8 @@ use crate::convert::{
 };
 use crate::error::{guard, Result, SalespipeError};
 use crate::types::{
-    DailyReport, Decision, GateReport, NewActivity, NewCustomer, NewOpportunity, NewTask,
-    Opportunity, RecordedEvent, Reminder, TimelineEntry, User,
+    AttainmentReport, DailyReport, Decision, GateReport, NewActivity, NewCustomer, NewOpportunity,
+    NewTask, Opportunity, RecordedEvent, Reminder, TimelineEntry, User,
 };
 
 /// A clock that moves only when told to; give it to an `Engine` to control time (tests,
@@ -713,6 +713,35 @@ impl Engine {
             )? {
                 QueryResult::DailyReport(report) => Ok(DailyReport::from(&*report)),
                 _ => Err(shape("daily_report")),
+            }
+        })
+    }
+
+    /// Attainment of the company, every team and every rep for a period (`2026-Q1`,
+    /// `2026-03`, `2026`, `2026-04-01..2027-04-01`): won against target, open pipeline,
+    /// forecast; in one currency (default: the one the period's targets share) and time
+    /// zone (default: the reminder rules'). Needs a reader who sees everything (the host).
+    #[uniffi::method(default(currency = None, time_zone = None, reader = None, as_of = None))]
+    pub fn attainment(
+        &self,
+        period: String,
+        currency: Option<String>,
+        time_zone: Option<String>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<AttainmentReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "attainment",
+                    json!({ "period": period, "currency": currency, "time_zone": time_zone,
+                            "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::Attainment(report) => AttainmentReport::try_from(&*report),
+                _ => Err(shape("attainment")),
             }
         })
     }

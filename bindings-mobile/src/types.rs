@@ -729,3 +729,139 @@ impl From<&salespipe::DailyReport> for DailyReport {
         }
     }
 }
+
+/// One scope's attainment (the company, a team, a rep) for a period, in the report's
+/// currency. Ratios are fractions (`0.75` is 75 %); money is minor units.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AttainmentRow {
+    /// `company`, `team:<manager>` or `rep:<user>`.
+    pub scope: String,
+    /// The display name.
+    pub name: String,
+    /// The scope above (a rep's team, a team's company).
+    pub parent: Option<String>,
+    /// The target set for the scope, if any.
+    pub target_id: Option<String>,
+    /// Its revenue.
+    pub target: Option<Money>,
+    /// Its number of deals.
+    pub target_deals: Option<u32>,
+    /// Won in the period.
+    pub closed_won: Money,
+    /// Deals won in the period.
+    pub deals_won: u64,
+    /// `closed_won / target`.
+    pub attainment: Option<f64>,
+    /// `deals_won / target_deals`.
+    pub deal_attainment: Option<f64>,
+    /// Open deals expected to close in the period.
+    pub open_pipeline: Money,
+    /// Their number.
+    pub open_deals: u64,
+    /// Σ amount × probability over them (minor units, an expectation).
+    pub weighted_pipeline: f64,
+    /// Won plus the open deals in the commit category.
+    pub commit: Money,
+    /// Commit plus best case.
+    pub best_case: Money,
+    /// Open deals the forecast omits.
+    pub omitted: Money,
+    /// `commit / target`.
+    pub commit_attainment: Option<f64>,
+    /// What is left to the target.
+    pub gap: Option<Money>,
+    /// `open_pipeline / gap`.
+    pub coverage: Option<f64>,
+    /// Open deals without an expected close date (not counted).
+    pub open_without_close_date: u64,
+    /// The row as the core's JSON (with the deals kept apart in other currencies).
+    pub json: String,
+}
+
+/// A target whose parts do not add up to it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DecompositionIssue {
+    /// The target.
+    pub target: String,
+    /// Its scope.
+    pub scope: String,
+    /// The whole.
+    pub whole: Money,
+    /// The sum of the parts.
+    pub parts: Money,
+    /// The scopes below without a target.
+    pub missing: Vec<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Attainment of the company, every team and every rep for a period.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AttainmentReport {
+    /// The period (`2026-Q1`, `2026-03`, `2026`, `2026-04-01..2027-04-01`).
+    pub period: String,
+    /// The observation time, when asked as of an instant.
+    pub as_of: Option<SystemTime>,
+    /// The time zone the period's days are in.
+    pub time_zone: String,
+    /// The currency of every figure.
+    pub currency: String,
+    /// Company, teams and reps.
+    pub rows: Vec<AttainmentRow>,
+    /// Targets whose parts do not add up.
+    pub decomposition: Vec<DecompositionIssue>,
+}
+
+impl TryFrom<&salespipe::management::target::AttainmentReport> for AttainmentReport {
+    type Error = SalespipeError;
+    fn try_from(r: &salespipe::management::target::AttainmentReport) -> Result<Self> {
+        let rows = r
+            .rows
+            .iter()
+            .map(|row| {
+                Ok(AttainmentRow {
+                    scope: row.scope.to_string(),
+                    name: row.name.clone(),
+                    parent: row.parent.as_ref().map(ToString::to_string),
+                    target_id: row.target_id.as_ref().map(ToString::to_string),
+                    target: row.target.map(Money::from),
+                    target_deals: row.target_deals,
+                    closed_won: row.closed_won.into(),
+                    deals_won: row.deals_won,
+                    attainment: row.attainment,
+                    deal_attainment: row.deal_attainment,
+                    open_pipeline: row.open_pipeline.into(),
+                    open_deals: row.open_deals,
+                    weighted_pipeline: row.weighted_pipeline,
+                    commit: row.commit.into(),
+                    best_case: row.best_case.into(),
+                    omitted: row.omitted.into(),
+                    commit_attainment: row.commit_attainment,
+                    gap: row.gap.map(Money::from),
+                    coverage: row.coverage,
+                    open_without_close_date: row.open_without_close_date,
+                    json: to_text(row)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(AttainmentReport {
+            period: r.period.to_string(),
+            as_of: r.as_of.map(system_time),
+            time_zone: r.time_zone.clone(),
+            currency: r.currency.code().to_owned(),
+            rows,
+            decomposition: r
+                .decomposition
+                .iter()
+                .map(|d| DecompositionIssue {
+                    target: d.target.to_string(),
+                    scope: d.scope.to_string(),
+                    whole: d.whole.into(),
+                    parts: d.parts.into(),
+                    missing: d.missing.iter().map(ToString::to_string).collect(),
+                    message: d.message.clone(),
+                })
+                .collect(),
+        })
+    }
+}

@@ -349,6 +349,52 @@ fun testSampleErrors() {
     throws<SalespipeException.Validation>("an unknown code") { sampleError("nope") }
 }
 
+/** The typed attainment report is the query's answer as records: every attainment query of
+ *  mgmt_targets_attainment.json, asked both ways after replaying its commands. */
+fun testTypedAttainment(dir: File) {
+    @Suppress("UNCHECKED_CAST")
+    val scenario = Json.parse(File(dir, "mgmt_targets_attainment.json").readText()) as Map<String, Any?>
+    val clock = ManualClock(Instant.parse(scenario["start"] as String))
+    val engine = Engine(clock = clock)
+    var compared = 0
+    @Suppress("UNCHECKED_CAST")
+    for (step in scenario["steps"] as List<Map<String, Any?>>) {
+        (step["at"] as String?)?.let { clock.set(Instant.parse(it)) }
+        val actor = step["actor"] as String?
+        step["command"]?.let { c ->
+            try { engine.execute(actor!!, Json.write(c)) } catch (e: SalespipeException) { /* refused as the scenario expects */ }
+        }
+        val q = step["query"] as Map<String, Any?>? ?: continue
+        if (q["type"] != "attainment") continue
+        val json = ask(engine, actor, q) as Map<*, *>
+        val asOf = (q["as_of"] as String?)?.let { Instant.parse(it) }
+        val call = { engine.attainment(q["period"] as String, q["currency"] as String?, q["time_zone"] as String?, actor, asOf) }
+        if (json.containsKey("error")) {
+            val e = throws<SalespipeException>("typed attainment refused like the query") { call() }
+            equal(json["error"], e.code(), "typed attainment's error")
+            continue
+        }
+        val typed = call()
+        equal(json["period"], typed.period, "period")
+        equal(json["currency"], typed.currency, "currency")
+        val rows = json["rows"] as List<*>
+        equal(rows.size, typed.rows.size, "rows")
+        rows.forEachIndexed { i, r ->
+            r as Map<*, *>
+            val t = typed.rows[i]
+            equal(r["scope"], t.scope, "rows[$i].scope")
+            equal(((r["closed_won"] as Map<*, *>)["minor"] as Number).toLong(), t.closedWon.minor, "rows[$i].closed_won")
+            equal((r["attainment"] as Number?)?.toDouble(), t.attainment, "rows[$i].attainment")
+            equal((r["weighted_pipeline"] as Number).toDouble(), t.weightedPipeline, "rows[$i].weighted_pipeline")
+            subsetMatch(r, Json.parse(t.json), "rows[$i].json")
+        }
+        equal((json["decomposition"] as List<*>).size, typed.decomposition.size, "decomposition")
+        compared++
+    }
+    check(compared >= 2) { "compared $compared attainment answers" }
+    engine.close()
+}
+
 fun testTimeErrors() {
     val v = throws<SalespipeException.Validation>("an instant past 9999") {
         ManualClock(Instant.parse("+12000-01-01T00:00:00Z"))
@@ -412,6 +458,7 @@ fun main(args: Array<String>) {
     tests.add("every typed verb: approvals, moves, activities, tasks, reminders" to ::testWorkflowVerbs)
     tests.add("every error class" to ::testEveryErrorClass)
     tests.add("every error class through sampleError" to ::testSampleErrors)
+    tests.add("typed attainment = the attainment query's answer" to { testTypedAttainment(dir) })
     tests.add("instants: range and before 1970" to ::testTimeErrors)
     tests.add("a SQLite file reopened from a second Engine" to ::testSqliteReopen)
     tests.add("one Engine from two threads" to ::testTwoThreads)

@@ -709,6 +709,14 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func advance(actor: String, opportunity: String, to: String) throws  -> [RecordedEvent]
     
     /**
+     * Attainment of the company, every team and every rep for a period (`2026-Q1`,
+     * `2026-03`, `2026`, `2026-04-01..2027-04-01`): won against target, open pipeline,
+     * forecast; in one currency (default: the one the period's targets share) and time
+     * zone (default: the reminder rules'). Needs a reader who sees everything (the host).
+     */
+    func attainment(period: String, currency: String?, timeZone: String?, reader: String?, asOf: Date?) throws  -> AttainmentReport
+    
+    /**
      * Folds in what other engines appended to a shared store.
      */
     func catchUp() throws 
@@ -1019,6 +1027,26 @@ open func advance(actor: String, opportunity: String, to: String)throws  -> [Rec
         FfiConverterString.lower(actor),
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(to),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Attainment of the company, every team and every rep for a period (`2026-Q1`,
+     * `2026-03`, `2026`, `2026-04-01..2027-04-01`): won against target, open pipeline,
+     * forecast; in one currency (default: the one the period's targets share) and time
+     * zone (default: the reminder rules'). Needs a reader who sees everything (the host).
+     */
+open func attainment(period: String, currency: String? = nil, timeZone: String? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> AttainmentReport  {
+    return try  FfiConverterTypeAttainmentReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_attainment(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(period),
+        FfiConverterOptionString.lower(currency),
+        FfiConverterOptionString.lower(timeZone),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
     )
 })
 }
@@ -1784,6 +1812,375 @@ public func FfiConverterTypeManualClock_lift(_ handle: UInt64) throws -> ManualC
 
 
 /**
+ * Attainment of the company, every team and every rep for a period.
+ */
+public struct AttainmentReport: Equatable, Hashable {
+    /**
+     * The period (`2026-Q1`, `2026-03`, `2026`, `2026-04-01..2027-04-01`).
+     */
+    public var period: String
+    /**
+     * The observation time, when asked as of an instant.
+     */
+    public var asOf: Date?
+    /**
+     * The time zone the period's days are in.
+     */
+    public var timeZone: String
+    /**
+     * The currency of every figure.
+     */
+    public var currency: String
+    /**
+     * Company, teams and reps.
+     */
+    public var rows: [AttainmentRow]
+    /**
+     * Targets whose parts do not add up.
+     */
+    public var decomposition: [DecompositionIssue]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The period (`2026-Q1`, `2026-03`, `2026`, `2026-04-01..2027-04-01`).
+         */period: String, 
+        /**
+         * The observation time, when asked as of an instant.
+         */asOf: Date?, 
+        /**
+         * The time zone the period's days are in.
+         */timeZone: String, 
+        /**
+         * The currency of every figure.
+         */currency: String, 
+        /**
+         * Company, teams and reps.
+         */rows: [AttainmentRow], 
+        /**
+         * Targets whose parts do not add up.
+         */decomposition: [DecompositionIssue]) {
+        self.period = period
+        self.asOf = asOf
+        self.timeZone = timeZone
+        self.currency = currency
+        self.rows = rows
+        self.decomposition = decomposition
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AttainmentReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttainmentReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttainmentReport {
+        return
+            try AttainmentReport(
+                period: FfiConverterString.read(from: &buf), 
+                asOf: FfiConverterOptionTimestamp.read(from: &buf), 
+                timeZone: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                rows: FfiConverterSequenceTypeAttainmentRow.read(from: &buf), 
+                decomposition: FfiConverterSequenceTypeDecompositionIssue.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AttainmentReport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.period, into: &buf)
+        FfiConverterOptionTimestamp.write(value.asOf, into: &buf)
+        FfiConverterString.write(value.timeZone, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterSequenceTypeAttainmentRow.write(value.rows, into: &buf)
+        FfiConverterSequenceTypeDecompositionIssue.write(value.decomposition, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttainmentReport_lift(_ buf: RustBuffer) throws -> AttainmentReport {
+    return try FfiConverterTypeAttainmentReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeAttainmentReport_lower(_ value: AttainmentReport) -> RustBuffer {
+    return FfiConverterTypeAttainmentReport.lower(value)
+}
+
+
+/**
+ * One scope's attainment (the company, a team, a rep) for a period, in the report's
+ * currency. Ratios are fractions (`0.75` is 75 %); money is minor units.
+ */
+public struct AttainmentRow: Equatable, Hashable {
+    /**
+     * `company`, `team:<manager>` or `rep:<user>`.
+     */
+    public var scope: String
+    /**
+     * The display name.
+     */
+    public var name: String
+    /**
+     * The scope above (a rep's team, a team's company).
+     */
+    public var parent: String?
+    /**
+     * The target set for the scope, if any.
+     */
+    public var targetId: String?
+    /**
+     * Its revenue.
+     */
+    public var target: Money?
+    /**
+     * Its number of deals.
+     */
+    public var targetDeals: UInt32?
+    /**
+     * Won in the period.
+     */
+    public var closedWon: Money
+    /**
+     * Deals won in the period.
+     */
+    public var dealsWon: UInt64
+    /**
+     * `closed_won / target`.
+     */
+    public var attainment: Double?
+    /**
+     * `deals_won / target_deals`.
+     */
+    public var dealAttainment: Double?
+    /**
+     * Open deals expected to close in the period.
+     */
+    public var openPipeline: Money
+    /**
+     * Their number.
+     */
+    public var openDeals: UInt64
+    /**
+     * Σ amount × probability over them (minor units, an expectation).
+     */
+    public var weightedPipeline: Double
+    /**
+     * Won plus the open deals in the commit category.
+     */
+    public var commit: Money
+    /**
+     * Commit plus best case.
+     */
+    public var bestCase: Money
+    /**
+     * Open deals the forecast omits.
+     */
+    public var omitted: Money
+    /**
+     * `commit / target`.
+     */
+    public var commitAttainment: Double?
+    /**
+     * What is left to the target.
+     */
+    public var gap: Money?
+    /**
+     * `open_pipeline / gap`.
+     */
+    public var coverage: Double?
+    /**
+     * Open deals without an expected close date (not counted).
+     */
+    public var openWithoutCloseDate: UInt64
+    /**
+     * The row as the core's JSON (with the deals kept apart in other currencies).
+     */
+    public var json: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `company`, `team:<manager>` or `rep:<user>`.
+         */scope: String, 
+        /**
+         * The display name.
+         */name: String, 
+        /**
+         * The scope above (a rep's team, a team's company).
+         */parent: String?, 
+        /**
+         * The target set for the scope, if any.
+         */targetId: String?, 
+        /**
+         * Its revenue.
+         */target: Money?, 
+        /**
+         * Its number of deals.
+         */targetDeals: UInt32?, 
+        /**
+         * Won in the period.
+         */closedWon: Money, 
+        /**
+         * Deals won in the period.
+         */dealsWon: UInt64, 
+        /**
+         * `closed_won / target`.
+         */attainment: Double?, 
+        /**
+         * `deals_won / target_deals`.
+         */dealAttainment: Double?, 
+        /**
+         * Open deals expected to close in the period.
+         */openPipeline: Money, 
+        /**
+         * Their number.
+         */openDeals: UInt64, 
+        /**
+         * Σ amount × probability over them (minor units, an expectation).
+         */weightedPipeline: Double, 
+        /**
+         * Won plus the open deals in the commit category.
+         */commit: Money, 
+        /**
+         * Commit plus best case.
+         */bestCase: Money, 
+        /**
+         * Open deals the forecast omits.
+         */omitted: Money, 
+        /**
+         * `commit / target`.
+         */commitAttainment: Double?, 
+        /**
+         * What is left to the target.
+         */gap: Money?, 
+        /**
+         * `open_pipeline / gap`.
+         */coverage: Double?, 
+        /**
+         * Open deals without an expected close date (not counted).
+         */openWithoutCloseDate: UInt64, 
+        /**
+         * The row as the core's JSON (with the deals kept apart in other currencies).
+         */json: String) {
+        self.scope = scope
+        self.name = name
+        self.parent = parent
+        self.targetId = targetId
+        self.target = target
+        self.targetDeals = targetDeals
+        self.closedWon = closedWon
+        self.dealsWon = dealsWon
+        self.attainment = attainment
+        self.dealAttainment = dealAttainment
+        self.openPipeline = openPipeline
+        self.openDeals = openDeals
+        self.weightedPipeline = weightedPipeline
+        self.commit = commit
+        self.bestCase = bestCase
+        self.omitted = omitted
+        self.commitAttainment = commitAttainment
+        self.gap = gap
+        self.coverage = coverage
+        self.openWithoutCloseDate = openWithoutCloseDate
+        self.json = json
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AttainmentRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttainmentRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttainmentRow {
+        return
+            try AttainmentRow(
+                scope: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                parent: FfiConverterOptionString.read(from: &buf), 
+                targetId: FfiConverterOptionString.read(from: &buf), 
+                target: FfiConverterOptionTypeMoney.read(from: &buf), 
+                targetDeals: FfiConverterOptionUInt32.read(from: &buf), 
+                closedWon: FfiConverterTypeMoney.read(from: &buf), 
+                dealsWon: FfiConverterUInt64.read(from: &buf), 
+                attainment: FfiConverterOptionDouble.read(from: &buf), 
+                dealAttainment: FfiConverterOptionDouble.read(from: &buf), 
+                openPipeline: FfiConverterTypeMoney.read(from: &buf), 
+                openDeals: FfiConverterUInt64.read(from: &buf), 
+                weightedPipeline: FfiConverterDouble.read(from: &buf), 
+                commit: FfiConverterTypeMoney.read(from: &buf), 
+                bestCase: FfiConverterTypeMoney.read(from: &buf), 
+                omitted: FfiConverterTypeMoney.read(from: &buf), 
+                commitAttainment: FfiConverterOptionDouble.read(from: &buf), 
+                gap: FfiConverterOptionTypeMoney.read(from: &buf), 
+                coverage: FfiConverterOptionDouble.read(from: &buf), 
+                openWithoutCloseDate: FfiConverterUInt64.read(from: &buf), 
+                json: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AttainmentRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.scope, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.parent, into: &buf)
+        FfiConverterOptionString.write(value.targetId, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.target, into: &buf)
+        FfiConverterOptionUInt32.write(value.targetDeals, into: &buf)
+        FfiConverterTypeMoney.write(value.closedWon, into: &buf)
+        FfiConverterUInt64.write(value.dealsWon, into: &buf)
+        FfiConverterOptionDouble.write(value.attainment, into: &buf)
+        FfiConverterOptionDouble.write(value.dealAttainment, into: &buf)
+        FfiConverterTypeMoney.write(value.openPipeline, into: &buf)
+        FfiConverterUInt64.write(value.openDeals, into: &buf)
+        FfiConverterDouble.write(value.weightedPipeline, into: &buf)
+        FfiConverterTypeMoney.write(value.commit, into: &buf)
+        FfiConverterTypeMoney.write(value.bestCase, into: &buf)
+        FfiConverterTypeMoney.write(value.omitted, into: &buf)
+        FfiConverterOptionDouble.write(value.commitAttainment, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.gap, into: &buf)
+        FfiConverterOptionDouble.write(value.coverage, into: &buf)
+        FfiConverterUInt64.write(value.openWithoutCloseDate, into: &buf)
+        FfiConverterString.write(value.json, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttainmentRow_lift(_ buf: RustBuffer) throws -> AttainmentRow {
+    return try FfiConverterTypeAttainmentRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeAttainmentRow_lower(_ value: AttainmentRow) -> RustBuffer {
+    return FfiConverterTypeAttainmentRow.lower(value)
+}
+
+
+/**
  * A contact person of a customer.
  */
 public struct Contact: Equatable, Hashable {
@@ -2217,6 +2614,115 @@ public func FfiConverterTypeDailyReport_lift(_ buf: RustBuffer) throws -> DailyR
 #endif
 @Sendable public func FfiConverterTypeDailyReport_lower(_ value: DailyReport) -> RustBuffer {
     return FfiConverterTypeDailyReport.lower(value)
+}
+
+
+/**
+ * A target whose parts do not add up to it.
+ */
+public struct DecompositionIssue: Equatable, Hashable {
+    /**
+     * The target.
+     */
+    public var target: String
+    /**
+     * Its scope.
+     */
+    public var scope: String
+    /**
+     * The whole.
+     */
+    public var whole: Money
+    /**
+     * The sum of the parts.
+     */
+    public var parts: Money
+    /**
+     * The scopes below without a target.
+     */
+    public var missing: [String]
+    /**
+     * What is wrong.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The target.
+         */target: String, 
+        /**
+         * Its scope.
+         */scope: String, 
+        /**
+         * The whole.
+         */whole: Money, 
+        /**
+         * The sum of the parts.
+         */parts: Money, 
+        /**
+         * The scopes below without a target.
+         */missing: [String], 
+        /**
+         * What is wrong.
+         */message: String) {
+        self.target = target
+        self.scope = scope
+        self.whole = whole
+        self.parts = parts
+        self.missing = missing
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DecompositionIssue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecompositionIssue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DecompositionIssue {
+        return
+            try DecompositionIssue(
+                target: FfiConverterString.read(from: &buf), 
+                scope: FfiConverterString.read(from: &buf), 
+                whole: FfiConverterTypeMoney.read(from: &buf), 
+                parts: FfiConverterTypeMoney.read(from: &buf), 
+                missing: FfiConverterSequenceString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DecompositionIssue, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.target, into: &buf)
+        FfiConverterString.write(value.scope, into: &buf)
+        FfiConverterTypeMoney.write(value.whole, into: &buf)
+        FfiConverterTypeMoney.write(value.parts, into: &buf)
+        FfiConverterSequenceString.write(value.missing, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecompositionIssue_lift(_ buf: RustBuffer) throws -> DecompositionIssue {
+    return try FfiConverterTypeDecompositionIssue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeDecompositionIssue_lower(_ value: DecompositionIssue) -> RustBuffer {
+    return FfiConverterTypeDecompositionIssue.lower(value)
 }
 
 
@@ -4863,6 +5369,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -4959,6 +5489,30 @@ fileprivate struct FfiConverterOptionTypeManualClock: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
+    typealias SwiftType = Money?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMoney.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMoney.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4984,6 +5538,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAttainmentRow: FfiConverterRustBuffer {
+    typealias SwiftType = [AttainmentRow]
+
+    public static func write(_ value: [AttainmentRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAttainmentRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AttainmentRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AttainmentRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAttainmentRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
     typealias SwiftType = [Contact]
 
@@ -5001,6 +5580,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeContact.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDecompositionIssue: FfiConverterRustBuffer {
+    typealias SwiftType = [DecompositionIssue]
+
+    public static func write(_ value: [DecompositionIssue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDecompositionIssue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DecompositionIssue] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DecompositionIssue]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDecompositionIssue.read(from: &buf))
         }
         return seq
     }
@@ -5272,6 +5876,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_advance() != 40357) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_attainment() != 13218) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_catch_up() != 23861) {

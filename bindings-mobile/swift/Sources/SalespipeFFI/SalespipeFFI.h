@@ -279,6 +279,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_acknowledge_reminder(uint64_
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ATTAINMENT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ATTAINMENT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_attainment(uint64_t ptr, RustBuffer period, RustBuffer currency, RustBuffer time_zone, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CATCH_UP
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CATCH_UP
 void uniffi_salespipe_mobile_fn_method_engine_catch_up(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -801,6 +806,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_acknowledge_reminder(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ADVANCE
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ATTAINMENT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_ATTAINMENT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_attainment(void
     
 );
 #endif
