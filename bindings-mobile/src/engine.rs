@@ -20,8 +20,9 @@ use crate::convert::{
 };
 use crate::error::{guard, Result, SalespipeError};
 use crate::types::{
-    AttainmentReport, DailyReport, Decision, GateReport, NewActivity, NewCustomer, NewOpportunity,
-    NewTask, Opportunity, RecordedEvent, Reminder, TimelineEntry, User,
+    AttainmentReport, DailyRangeReport, DailyReport, Decision, GateReport, NewActivity,
+    NewCustomer, NewOpportunity, NewTask, Opportunity, RecordedEvent, Reminder, TeamDailyReport,
+    TimelineEntry, User,
 };
 
 /// A clock that moves only when told to; give it to an `Engine` to control time (tests,
@@ -713,6 +714,56 @@ impl Engine {
             )? {
                 QueryResult::DailyReport(report) => Ok(DailyReport::from(&*report)),
                 _ => Err(shape("daily_report")),
+            }
+        })
+    }
+
+    /// A rep's daily reports for the local days `first..=last` (`YYYY-MM-DD`), and their
+    /// sum.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn daily_range_report(
+        &self,
+        rep: String,
+        first: String,
+        last: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<DailyRangeReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "daily_range_report",
+                    json!({ "rep": rep, "first": first, "last": last, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::DailyRangeReport(report) => Ok(DailyRangeReport::from(&*report)),
+                _ => Err(shape("daily_range_report")),
+            }
+        })
+    }
+
+    /// The daily report of everyone below `manager` for `day`, and the totals.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn daily_team_report(
+        &self,
+        manager: String,
+        day: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<TeamDailyReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "daily_team_report",
+                    json!({ "manager": manager, "day": day, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::DailyTeamReport(report) => Ok(TeamDailyReport::from(&*report)),
+                _ => Err(shape("daily_team_report")),
             }
         })
     }

@@ -865,3 +865,69 @@ impl TryFrom<&salespipe::management::target::AttainmentReport> for AttainmentRep
         })
     }
 }
+
+/// A rep's daily reports for the local days `first..=last`, and their sum.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DailyRangeReport {
+    /// The rep.
+    pub rep: String,
+    /// The first local day, `YYYY-MM-DD`.
+    pub first: String,
+    /// The last local day.
+    pub last: String,
+    /// The time zone the days are in.
+    pub time_zone: String,
+    /// The first instant of the first day.
+    pub from: SystemTime,
+    /// The first instant after the last day.
+    pub to: SystemTime,
+    /// The observation time.
+    pub as_of: SystemTime,
+    /// One report per day.
+    pub days: Vec<DailyReport>,
+    /// Their sum (the overdue tasks and next-day follow-ups are the last day's).
+    pub total: DailyFigures,
+}
+
+impl From<&salespipe::RangeReport> for DailyRangeReport {
+    fn from(r: &salespipe::RangeReport) -> Self {
+        DailyRangeReport {
+            rep: r.rep.to_string(),
+            first: r.first.to_string(),
+            last: r.last.to_string(),
+            time_zone: r.time_zone.clone(),
+            from: system_time(r.from),
+            to: system_time(r.to),
+            as_of: system_time(r.as_of),
+            days: r.days.iter().map(DailyReport::from).collect(),
+            total: DailyFigures::from(&r.total),
+        }
+    }
+}
+
+/// The daily reports of everyone below a manager, and their totals.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TeamDailyReport {
+    /// The manager (absent: the whole company).
+    pub team: Option<String>,
+    /// The day, `YYYY-MM-DD` (each rep's own local day).
+    pub day: String,
+    /// The observation time.
+    pub as_of: SystemTime,
+    /// One report per rep.
+    pub rows: Vec<DailyReport>,
+    /// Their totals.
+    pub totals: DailyFigures,
+}
+
+impl From<&salespipe::TeamDailyReport> for TeamDailyReport {
+    fn from(r: &salespipe::TeamDailyReport) -> Self {
+        TeamDailyReport {
+            team: r.team.as_ref().map(ToString::to_string),
+            day: r.day.to_string(),
+            as_of: system_time(r.as_of),
+            rows: r.rows.iter().map(DailyReport::from).collect(),
+            totals: DailyFigures::from(&r.totals),
+        }
+    }
+}

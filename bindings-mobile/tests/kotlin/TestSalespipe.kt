@@ -395,6 +395,78 @@ fun testTypedAttainment(dir: File) {
     engine.close()
 }
 
+fun figuresMatch(json: Map<*, *>, f: DailyFigures, path: String) {
+    fun n(key: String) = (json[key] as Number).toLong().toULong()
+    equal(n("new_customers"), f.newCustomers, "$path.new_customers")
+    equal(n("new_contacts"), f.newContacts, "$path.new_contacts")
+    equal(n("new_opportunities"), f.newOpportunities, "$path.new_opportunities")
+    equal(n("advances"), f.advances, "$path.advances")
+    equal(n("moves_back"), f.movesBack, "$path.moves_back")
+    equal(n("won"), f.won, "$path.won")
+    equal(n("lost"), f.lost, "$path.lost")
+    equal(n("tasks_completed"), f.tasksCompleted, "$path.tasks_completed")
+    equal(n("tasks_overdue"), f.tasksOverdue, "$path.tasks_overdue")
+    equal(n("follow_ups_next_day"), f.followUpsNextDay, "$path.follow_ups_next_day")
+    fun money(key: String, typed: List<Money>) {
+        val m = json[key] as Map<*, *>
+        equal(m.map { (c, v) -> Money((v as Number).toLong(), c as String) }, typed, "$path.$key")
+    }
+    money("new_opportunity_amount", f.newOpportunityAmount)
+    money("won_amount", f.wonAmount)
+    money("lost_amount", f.lostAmount)
+    val w = json["weighted_change"] as Map<*, *>
+    equal(w.map { (c, v) -> Weighted(c as String, (v as Number).toDouble()) }, f.weightedChange, "$path.weighted_change")
+    equal((json["activities"] as Map<*, *>).map { (k, v) -> (k as String) to (v as Number).toLong().toULong() }.toMap(), f.activities, "$path.activities")
+}
+
+/** The typed daily reports are the queries' answers as records: every daily step of
+ *  mgmt_daily_report.json asked both ways, and ranges that agree with the days. */
+fun testTypedDailyReports(dir: File) {
+    @Suppress("UNCHECKED_CAST")
+    val scenario = Json.parse(File(dir, "mgmt_daily_report.json").readText()) as Map<String, Any?>
+    val clock = ManualClock(Instant.parse(scenario["start"] as String))
+    val engine = Engine(clock = clock)
+    var compared = 0
+    @Suppress("UNCHECKED_CAST")
+    for (step in scenario["steps"] as List<Map<String, Any?>>) {
+        (step["at"] as String?)?.let { clock.set(Instant.parse(it)) }
+        val actor = step["actor"] as String?
+        step["command"]?.let { c ->
+            try { engine.execute(actor!!, Json.write(c)) } catch (e: SalespipeException) { /* refused as the scenario expects */ }
+        }
+        val q = step["query"] as Map<String, Any?>? ?: continue
+        val asOf = (q["as_of"] as String?)?.let { Instant.parse(it) }
+        val json = ask(engine, actor, q) as Map<*, *>
+        if (json.containsKey("error")) continue
+        when (q["type"]) {
+            "daily_report" -> {
+                val typed = engine.dailyReport(q["rep"] as String, q["day"] as String, actor, asOf)
+                equal(json["time_zone"], typed.timeZone, "time zone")
+                equal(Instant.parse(json["from"] as String), typed.from, "from")
+                figuresMatch(json["figures"] as Map<*, *>, typed.figures, "daily_report")
+                val day = q["day"] as String
+                val one = engine.dailyRangeReport(q["rep"] as String, day, day, actor, asOf)
+                equal(typed.figures, one.total, "a one-day range is that day")
+                val next = java.time.LocalDate.parse(day).plusDays(1).toString()
+                val two = engine.dailyRangeReport(q["rep"] as String, day, next, actor, asOf)
+                equal(listOf(day, next), two.days.map { it.day }, "the days of a range")
+                equal(typed.figures, two.days[0].figures, "the range's first day is the day's report")
+                compared++
+            }
+            "daily_team_report" -> {
+                val typed = engine.dailyTeamReport(q["manager"] as String, q["day"] as String, actor, asOf)
+                val rows = json["rows"] as List<*>
+                equal(rows.size, typed.rows.size, "team rows")
+                rows.forEachIndexed { i, r -> figuresMatch((r as Map<*, *>)["figures"] as Map<*, *>, typed.rows[i].figures, "rows[$i]") }
+                figuresMatch(json["totals"] as Map<*, *>, typed.totals, "totals")
+                compared++
+            }
+        }
+    }
+    check(compared >= 3) { "compared $compared daily answers" }
+    engine.close()
+}
+
 fun testTimeErrors() {
     val v = throws<SalespipeException.Validation>("an instant past 9999") {
         ManualClock(Instant.parse("+12000-01-01T00:00:00Z"))
@@ -459,6 +531,7 @@ fun main(args: Array<String>) {
     tests.add("every error class" to ::testEveryErrorClass)
     tests.add("every error class through sampleError" to ::testSampleErrors)
     tests.add("typed attainment = the attainment query's answer" to { testTypedAttainment(dir) })
+    tests.add("typed daily reports = the daily queries' answers" to { testTypedDailyReports(dir) })
     tests.add("instants: range and before 1970" to ::testTimeErrors)
     tests.add("a SQLite file reopened from a second Engine" to ::testSqliteReopen)
     tests.add("one Engine from two threads" to ::testTwoThreads)

@@ -747,10 +747,21 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func createTask(actor: String, task: NewTask) throws  -> [RecordedEvent]
     
     /**
+     * A rep's daily reports for the local days `first..=last` (`YYYY-MM-DD`), and their
+     * sum.
+     */
+    func dailyRangeReport(rep: String, first: String, last: String, reader: String?, asOf: Date?) throws  -> DailyRangeReport
+    
+    /**
      * A rep's daily report (销售日报) for a local day (`YYYY-MM-DD`, the rep's time zone),
      * now or as of an instant. The other management reports are answered by `query`.
      */
     func dailyReport(rep: String, day: String, reader: String?, asOf: Date?) throws  -> DailyReport
+    
+    /**
+     * The daily report of everyone below `manager` for `day`, and the totals.
+     */
+    func dailyTeamReport(manager: String, day: String, reader: String?, asOf: Date?) throws  -> TeamDailyReport
     
     /**
      * Approves or rejects the current step of a request.
@@ -1134,6 +1145,24 @@ open func createTask(actor: String, task: NewTask)throws  -> [RecordedEvent]  {
 }
     
     /**
+     * A rep's daily reports for the local days `first..=last` (`YYYY-MM-DD`), and their
+     * sum.
+     */
+open func dailyRangeReport(rep: String, first: String, last: String, reader: String? = nil, asOf: Date? = nil)throws  -> DailyRangeReport  {
+    return try  FfiConverterTypeDailyRangeReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_daily_range_report(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(rep),
+        FfiConverterString.lower(first),
+        FfiConverterString.lower(last),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A rep's daily report (销售日报) for a local day (`YYYY-MM-DD`, the rep's time zone),
      * now or as of an instant. The other management reports are answered by `query`.
      */
@@ -1143,6 +1172,22 @@ open func dailyReport(rep: String, day: String, reader: String? = nil, asOf: Dat
     uniffi_salespipe_mobile_fn_method_engine_daily_report(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(rep),
+        FfiConverterString.lower(day),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The daily report of everyone below `manager` for `day`, and the totals.
+     */
+open func dailyTeamReport(manager: String, day: String, reader: String? = nil, asOf: Date? = nil)throws  -> TeamDailyReport  {
+    return try  FfiConverterTypeTeamDailyReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_daily_team_report(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(manager),
         FfiConverterString.lower(day),
         FfiConverterOptionString.lower(reader),
         FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
@@ -2495,6 +2540,145 @@ public func FfiConverterTypeDailyFigures_lift(_ buf: RustBuffer) throws -> Daily
 #endif
 @Sendable public func FfiConverterTypeDailyFigures_lower(_ value: DailyFigures) -> RustBuffer {
     return FfiConverterTypeDailyFigures.lower(value)
+}
+
+
+/**
+ * A rep's daily reports for the local days `first..=last`, and their sum.
+ */
+public struct DailyRangeReport: Equatable, Hashable {
+    /**
+     * The rep.
+     */
+    public var rep: String
+    /**
+     * The first local day, `YYYY-MM-DD`.
+     */
+    public var first: String
+    /**
+     * The last local day.
+     */
+    public var last: String
+    /**
+     * The time zone the days are in.
+     */
+    public var timeZone: String
+    /**
+     * The first instant of the first day.
+     */
+    public var from: Date
+    /**
+     * The first instant after the last day.
+     */
+    public var to: Date
+    /**
+     * The observation time.
+     */
+    public var asOf: Date
+    /**
+     * One report per day.
+     */
+    public var days: [DailyReport]
+    /**
+     * Their sum (the overdue tasks and next-day follow-ups are the last day's).
+     */
+    public var total: DailyFigures
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rep.
+         */rep: String, 
+        /**
+         * The first local day, `YYYY-MM-DD`.
+         */first: String, 
+        /**
+         * The last local day.
+         */last: String, 
+        /**
+         * The time zone the days are in.
+         */timeZone: String, 
+        /**
+         * The first instant of the first day.
+         */from: Date, 
+        /**
+         * The first instant after the last day.
+         */to: Date, 
+        /**
+         * The observation time.
+         */asOf: Date, 
+        /**
+         * One report per day.
+         */days: [DailyReport], 
+        /**
+         * Their sum (the overdue tasks and next-day follow-ups are the last day's).
+         */total: DailyFigures) {
+        self.rep = rep
+        self.first = first
+        self.last = last
+        self.timeZone = timeZone
+        self.from = from
+        self.to = to
+        self.asOf = asOf
+        self.days = days
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DailyRangeReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDailyRangeReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DailyRangeReport {
+        return
+            try DailyRangeReport(
+                rep: FfiConverterString.read(from: &buf), 
+                first: FfiConverterString.read(from: &buf), 
+                last: FfiConverterString.read(from: &buf), 
+                timeZone: FfiConverterString.read(from: &buf), 
+                from: FfiConverterTimestamp.read(from: &buf), 
+                to: FfiConverterTimestamp.read(from: &buf), 
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                days: FfiConverterSequenceTypeDailyReport.read(from: &buf), 
+                total: FfiConverterTypeDailyFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DailyRangeReport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rep, into: &buf)
+        FfiConverterString.write(value.first, into: &buf)
+        FfiConverterString.write(value.last, into: &buf)
+        FfiConverterString.write(value.timeZone, into: &buf)
+        FfiConverterTimestamp.write(value.from, into: &buf)
+        FfiConverterTimestamp.write(value.to, into: &buf)
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterSequenceTypeDailyReport.write(value.days, into: &buf)
+        FfiConverterTypeDailyFigures.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDailyRangeReport_lift(_ buf: RustBuffer) throws -> DailyRangeReport {
+    return try FfiConverterTypeDailyRangeReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeDailyRangeReport_lower(_ value: DailyRangeReport) -> RustBuffer {
+    return FfiConverterTypeDailyRangeReport.lower(value)
 }
 
 
@@ -4078,6 +4262,105 @@ public func FfiConverterTypeReminder_lift(_ buf: RustBuffer) throws -> Reminder 
 
 
 /**
+ * The daily reports of everyone below a manager, and their totals.
+ */
+public struct TeamDailyReport: Equatable, Hashable {
+    /**
+     * The manager (absent: the whole company).
+     */
+    public var team: String?
+    /**
+     * The day, `YYYY-MM-DD` (each rep's own local day).
+     */
+    public var day: String
+    /**
+     * The observation time.
+     */
+    public var asOf: Date
+    /**
+     * One report per rep.
+     */
+    public var rows: [DailyReport]
+    /**
+     * Their totals.
+     */
+    public var totals: DailyFigures
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The manager (absent: the whole company).
+         */team: String?, 
+        /**
+         * The day, `YYYY-MM-DD` (each rep's own local day).
+         */day: String, 
+        /**
+         * The observation time.
+         */asOf: Date, 
+        /**
+         * One report per rep.
+         */rows: [DailyReport], 
+        /**
+         * Their totals.
+         */totals: DailyFigures) {
+        self.team = team
+        self.day = day
+        self.asOf = asOf
+        self.rows = rows
+        self.totals = totals
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TeamDailyReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTeamDailyReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TeamDailyReport {
+        return
+            try TeamDailyReport(
+                team: FfiConverterOptionString.read(from: &buf), 
+                day: FfiConverterString.read(from: &buf), 
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                rows: FfiConverterSequenceTypeDailyReport.read(from: &buf), 
+                totals: FfiConverterTypeDailyFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TeamDailyReport, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.team, into: &buf)
+        FfiConverterString.write(value.day, into: &buf)
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterSequenceTypeDailyReport.write(value.rows, into: &buf)
+        FfiConverterTypeDailyFigures.write(value.totals, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTeamDailyReport_lift(_ buf: RustBuffer) throws -> TeamDailyReport {
+    return try FfiConverterTypeTeamDailyReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeTeamDailyReport_lower(_ value: TeamDailyReport) -> RustBuffer {
+    return FfiConverterTypeTeamDailyReport.lower(value)
+}
+
+
+/**
  * One stage change of an opportunity (推进).
  */
 public struct TimelineEntry: Equatable, Hashable {
@@ -5588,6 +5871,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeDailyReport: FfiConverterRustBuffer {
+    typealias SwiftType = [DailyReport]
+
+    public static func write(_ value: [DailyReport], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDailyReport.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DailyReport] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DailyReport]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDailyReport.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeDecompositionIssue: FfiConverterRustBuffer {
     typealias SwiftType = [DecompositionIssue]
 
@@ -5899,7 +6207,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_create_task() != 38308) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_daily_range_report() != 18599) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_daily_report() != 32318) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_daily_team_report() != 40383) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_decide_approval() != 16447) {

@@ -314,9 +314,19 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_opportunity(uint64_t 
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_RANGE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_RANGE_REPORT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_daily_range_report(uint64_t ptr, RustBuffer rep, RustBuffer first, RustBuffer last, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_REPORT
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_daily_report(uint64_t ptr, RustBuffer rep, RustBuffer day, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_TEAM_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_TEAM_REPORT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_daily_team_report(uint64_t ptr, RustBuffer manager, RustBuffer day, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
@@ -851,9 +861,21 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_create_task(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_RANGE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_RANGE_REPORT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_daily_range_report(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_REPORT
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_daily_report(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_TEAM_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_DAILY_TEAM_REPORT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_daily_team_report(void
     
 );
 #endif
