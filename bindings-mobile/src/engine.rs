@@ -1,0 +1,837 @@
+//! `Engine` and `ManualClock`: the core engine behind a read-write lock, spoken to in the
+//! core's JSON, with typed sugar.
+//!
+//! Commands take the lock alone, queries share it, so one `Engine` may be called from any
+//! thread (Android's main thread and a worker, Swift tasks); the calls are synchronous:
+//! run heavy reports off the UI thread. Every exported call runs inside
+//! [`guard`](crate::error::guard): a panic becomes `SalespipeError.Internal`.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, SystemTime};
+
+use salespipe::{
+    Clock, Command, Engine as CoreEngine, ManualClock as CoreClock, Query, QueryResult, Reader,
+};
+use serde_json::{json, Value};
+
+use crate::convert::{
+    compact, duration_text, from_text, from_value, opt_timestamp, system_time, tagged, timestamp,
+    to_text, to_value,
+};
+use crate::error::{guard, Result, SalespipeError};
+use crate::types::{
+    AttainmentReport, DailyRangeReport, DailyReport, Decision, GateReport, NewActivity,
+    NewCustomer, NewOpportunity, NewTask, Opportunity, RecordedEvent, Reminder, TeamDailyReport,
+    TimelineEntry, User,
+};
+
+/// A clock that moves only when told to; give it to an `Engine` to control time (tests,
+/// simulations, replays).
+#[derive(Debug, uniffi::Object)]
+pub struct ManualClock {
+    inner: CoreClock,
+}
+
+#[uniffi::export]
+impl ManualClock {
+    /// A clock standing at `at`.
+    #[uniffi::constructor]
+    pub fn new(at: SystemTime) -> Result<Arc<Self>> {
+        guard(|| {
+            Ok(Arc::new(ManualClock {
+                inner: CoreClock::new(timestamp(at, "at")?),
+            }))
+        })
+    }
+
+    /// The clock's time.
+    pub fn now(&self) -> SystemTime {
+        system_time(self.inner.now())
+    }
+
+    /// Sets the time.
+    pub fn set(&self, at: SystemTime) -> Result<()> {
+        guard(|| {
+            self.inner.set(timestamp(at, "at")?);
+            Ok(())
+        })
+    }
+
+    /// Moves the time forward by `by`.
+    pub fn advance(&self, by: Duration) -> Result<()> {
+        guard(|| {
+            let to = self.inner.now().plus(by).check("by")?;
+            self.inner.set(to);
+            Ok(())
+        })
+    }
+}
+
+/// The sales-pipeline engine: in memory, or on a SQLite file (created if missing, replayed
+/// if it exists).
+#[derive(Debug, uniffi::Object)]
+pub struct Engine {
+    inner: RwLock<CoreEngine>,
+}
+
+fn poisoned<T>(_: T) -> SalespipeError {
+    salespipe::Error::storage("the engine's lock is poisoned").into()
+}
+
+impl Engine {
+    fn read(&self) -> Result<RwLockReadGuard<'_, CoreEngine>> {
+        self.inner.read().map_err(poisoned)
+    }
+
+    fn write(&self) -> Result<RwLockWriteGuard<'_, CoreEngine>> {
+        self.inner.write().map_err(poisoned)
+    }
+
+    fn build(path: Option<String>, clock: Option<Arc<ManualClock>>) -> Result<Arc<Self>> {
+        let builder = CoreEngine::builder();
+        let builder = match clock {
+            Some(c) => builder.clock(c.inner.clone()),
+            None => builder,
+        };
+        let builder = match path {
+            Some(path) => builder.store(salespipe::store::SqliteStore::open(path)?),
+            None => builder,
+        };
+        Ok(Arc::new(Engine {
+            inner: RwLock::new(builder.build()?),
+        }))
+    }
+
+    /// Runs a core command as `actor`.
+    fn run(&self, actor: &str, command: Value) -> Result<Vec<RecordedEvent>> {
+        let command: Command = from_value(command, "command")?;
+        let events = self.write()?.execute(actor, command)?;
+        events.iter().map(RecordedEvent::try_from).collect()
+    }
+
+    /// Answers a core query as `reader` (`None`: the host).
+    fn ask(&self, reader: Option<String>, query: Value) -> Result<QueryResult> {
+        let query: Query = from_value(query, "query")?;
+        let reader = reader.map_or(Reader::Host, Reader::from);
+        Ok(self.read()?.query(reader, query)?)
+    }
+}
+
+/// The error for a query answered with another shape than its kind promises (a bug).
+fn shape(what: &str) -> SalespipeError {
+    SalespipeError::internal(format!("the {what} query answered another shape"))
+}
+
+#[uniffi::export]
+impl Engine {
+    /// An engine: on the SQLite file `path` when given (created if missing, replayed if it
+    /// exists), else in memory; on `clock` when given, else the system clock.
+    #[uniffi::constructor(default(path = None, clock = None))]
+    pub fn new(path: Option<String>, clock: Option<Arc<ManualClock>>) -> Result<Arc<Self>> {
+        guard(|| Engine::build(path, clock))
+    }
+
+    /// An in-memory engine on the system clock.
+    #[uniffi::constructor]
+    pub fn in_memory() -> Result<Arc<Self>> {
+        guard(|| Engine::build(None, None))
+    }
+
+    /// An engine on the SQLite file `path` (created if missing, replayed if it exists), on
+    /// the system clock.
+    #[uniffi::constructor]
+    pub fn open(path: String) -> Result<Arc<Self>> {
+        guard(|| Engine::build(Some(path), None))
+    }
+
+    /// Runs a command (the JSON of `salespipe::Command`, `docs/json.md`) as `actor`;
+    /// returns the recorded events as a JSON array. A refused command writes nothing.
+    pub fn execute(&self, actor: String, command: String) -> Result<String> {
+        guard(|| {
+            let command: Command = from_text(&command, "command")?;
+            let events = self.write()?.execute(actor.as_str(), command)?;
+            to_text(&events)
+        })
+    }
+
+    /// Answers a query (the JSON of `salespipe::Query`) as `reader`: the result's plain
+    /// JSON. A user reads what the policy lets them see; `null` / `nil` is the host, who
+    /// reads everything.
+    pub fn query(&self, reader: Option<String>, query: String) -> Result<String> {
+        guard(|| {
+            let query: Query = from_text(&query, "query")?;
+            let reader = reader.map_or(Reader::Host, Reader::from);
+            let result = self.read()?.query(reader, query)?;
+            to_text(&result)
+        })
+    }
+
+    /// The position of the last stored event (0 when empty): a refused command leaves it.
+    pub fn head(&self) -> Result<u64> {
+        guard(|| Ok(self.read()?.store().head()?))
+    }
+
+    /// The engine clock's time.
+    pub fn now(&self) -> Result<SystemTime> {
+        guard(|| Ok(system_time(self.read()?.now())))
+    }
+
+    /// Folds in what other engines appended to a shared store.
+    pub fn catch_up(&self) -> Result<()> {
+        guard(|| Ok(self.write()?.catch_up()?))
+    }
+
+    // ----- typed commands: the command JSON, run through the one command path ----------
+
+    /// Defines a pipeline from its JSON (the `pipeline` of `define_pipeline`).
+    pub fn define_pipeline(
+        &self,
+        actor: String,
+        pipeline_json: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let pipeline: Value = from_text(&pipeline_json, "pipeline")?;
+            self.run(
+                &actor,
+                tagged("define_pipeline", json!({ "pipeline": pipeline })),
+            )
+        })
+    }
+
+    /// Defines or replaces an approval process from its JSON (the `process` of
+    /// `define_process`).
+    pub fn define_process(
+        &self,
+        actor: String,
+        process_json: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let process: Value = from_text(&process_json, "process")?;
+            self.run(
+                &actor,
+                tagged("define_process", json!({ "process": process })),
+            )
+        })
+    }
+
+    /// Registers or updates a user.
+    pub fn register_user(&self, actor: String, user: User) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let user = compact(
+                json!({ "id": user.id, "name": user.name, "role": user.role.as_str(),
+                        "manager": user.manager, "time_zone": user.time_zone }),
+            );
+            self.run(&actor, tagged("register_user", json!({ "user": user })))
+        })
+    }
+
+    /// Creates a customer.
+    pub fn create_customer(
+        &self,
+        actor: String,
+        customer: NewCustomer,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let contacts: Vec<Value> = customer
+                .contacts
+                .iter()
+                .map(|c| {
+                    compact(json!({ "id": c.id, "name": c.name, "title": c.title,
+                                "email": c.email, "phone": c.phone }))
+                })
+                .collect();
+            let kind = match customer.kind {
+                crate::types::CustomerKind::B2b => "b2b",
+                crate::types::CustomerKind::B2c => "b2c",
+            };
+            let customer = compact(
+                json!({ "id": customer.id, "name": customer.name, "kind": kind,
+                        "owner": customer.owner, "key": customer.key,
+                        "cadence": customer.cadence.map(duration_text),
+                        "contacts": contacts }),
+            );
+            self.run(
+                &actor,
+                tagged("create_customer", json!({ "customer": customer })),
+            )
+        })
+    }
+
+    /// Creates an opportunity (in its pipeline's first stage unless `stage` says otherwise).
+    pub fn create_opportunity(
+        &self,
+        actor: String,
+        opportunity: NewOpportunity,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let amount = to_value(&opportunity.amount.to_core()?)?;
+            let o = compact(
+                json!({ "id": opportunity.id, "pipeline": opportunity.pipeline,
+                        "customer": opportunity.customer, "owner": opportunity.owner,
+                        "name": opportunity.name, "amount": amount,
+                        "expected_close": opportunity.expected_close,
+                        "source": opportunity.source, "stage": opportunity.stage,
+                        "contacts": opportunity.contacts }),
+            );
+            self.run(
+                &actor,
+                tagged("create_opportunity", json!({ "opportunity": o })),
+            )
+        })
+    }
+
+    /// Ticks a checklist item.
+    pub fn tick(
+        &self,
+        actor: String,
+        opportunity: String,
+        item: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged("tick", json!({ "opportunity": opportunity, "item": item })),
+            )
+        })
+    }
+
+    /// Advances through the gates to a later stage or `won`.
+    pub fn advance(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged("advance", json!({ "opportunity": opportunity, "to": to })),
+            )
+        })
+    }
+
+    /// Wins: an advance to `won` through every remaining gate.
+    pub fn win(&self, actor: String, opportunity: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| self.run(&actor, tagged("win", json!({ "opportunity": opportunity }))))
+    }
+
+    /// Loses, for one of the pipeline's lost reasons, maybe to a competitor.
+    #[uniffi::method(default(competitor = None))]
+    pub fn lose(
+        &self,
+        actor: String,
+        opportunity: String,
+        reason: String,
+        competitor: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "lose",
+                    json!({ "opportunity": opportunity, "reason": reason,
+                            "competitor": competitor }),
+                ),
+            )
+        })
+    }
+
+    /// Unticks a checklist item.
+    pub fn untick(
+        &self,
+        actor: String,
+        opportunity: String,
+        item: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "untick",
+                    json!({ "opportunity": opportunity, "item": item }),
+                ),
+            )
+        })
+    }
+
+    /// Changes some of an opportunity's data: `patchJson` is the `patch` of
+    /// `update_opportunity` (an absent field stays, `null` clears).
+    pub fn update_opportunity(
+        &self,
+        actor: String,
+        opportunity: String,
+        patch_json: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let patch: Value = from_text(&patch_json, "patch")?;
+            self.run(
+                &actor,
+                tagged(
+                    "update_opportunity",
+                    json!({ "opportunity": opportunity, "patch": patch }),
+                ),
+            )
+        })
+    }
+
+    /// Forces a move past unmet requirements (a manager above the owner, with a reason).
+    pub fn force_advance(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+        reason: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "force_advance",
+                    json!({ "opportunity": opportunity, "to": to, "reason": reason }),
+                ),
+            )
+        })
+    }
+
+    /// Moves back to an earlier stage.
+    #[uniffi::method(default(reason = None))]
+    pub fn move_back(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+        reason: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "move_back",
+                    json!({ "opportunity": opportunity, "to": to, "reason": reason }),
+                ),
+            )
+        })
+    }
+
+    /// Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
+    #[uniffi::method(default(stage = None))]
+    pub fn reopen(
+        &self,
+        actor: String,
+        opportunity: String,
+        reason: String,
+        stage: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "reopen",
+                    json!({ "opportunity": opportunity, "reason": reason, "stage": stage }),
+                ),
+            )
+        })
+    }
+
+    /// Submits an approval request of `process`; the host chooses the request id.
+    pub fn submit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        process: String,
+        request: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "submit_approval",
+                    json!({ "opportunity": opportunity, "process": process,
+                            "request": request }),
+                ),
+            )
+        })
+    }
+
+    /// Approves or rejects the current step of a request.
+    #[uniffi::method(default(comment = None))]
+    pub fn decide_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "decide_approval",
+                    json!({ "opportunity": opportunity, "request": request,
+                            "decision": decision.as_str(), "comment": comment }),
+                ),
+            )
+        })
+    }
+
+    /// Withdraws a pending request.
+    pub fn withdraw_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "withdraw_approval",
+                    json!({ "opportunity": opportunity, "request": request }),
+                ),
+            )
+        })
+    }
+
+    /// Resubmits a rejected, withdrawn or lapsed request (from step one).
+    pub fn resubmit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged(
+                    "resubmit_approval",
+                    json!({ "opportunity": opportunity, "request": request }),
+                ),
+            )
+        })
+    }
+
+    /// Logs an activity, perhaps planning the next follow-up.
+    pub fn log_activity(&self, actor: String, activity: NewActivity) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let at = timestamp(activity.at, "activity.at")?;
+            let next = opt_timestamp(activity.next_follow_up, "activity.next_follow_up")?;
+            let a = compact(json!({ "id": activity.id, "kind": activity.kind,
+                "customer": activity.customer, "at": at, "actor": activity.actor,
+                "contact": activity.contact, "opportunity": activity.opportunity,
+                "notes": activity.notes, "next_follow_up": next }));
+            self.run(&actor, tagged("log_activity", json!({ "activity": a })))
+        })
+    }
+
+    /// Creates a task.
+    pub fn create_task(&self, actor: String, task: NewTask) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let due = timestamp(task.due, "task.due")?;
+            let t = compact(
+                json!({ "id": task.id, "title": task.title, "owner": task.owner,
+                "due": due, "customer": task.customer, "opportunity": task.opportunity }),
+            );
+            self.run(&actor, tagged("create_task", json!({ "task": t })))
+        })
+    }
+
+    /// Marks a task done.
+    pub fn complete_task(&self, actor: String, task: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| self.run(&actor, tagged("complete_task", json!({ "task": task }))))
+    }
+
+    /// Reopens a done task.
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| self.run(&actor, tagged("reopen_task", json!({ "task": task }))))
+    }
+
+    /// Acknowledges a reminder (seen; its escalation stays).
+    pub fn acknowledge_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged("acknowledge_reminder", json!({ "reminder": reminder })),
+            )
+        })
+    }
+
+    /// Snoozes a reminder until a later instant.
+    pub fn snooze_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+        until: SystemTime,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            let until = timestamp(until, "until")?;
+            self.run(
+                &actor,
+                tagged(
+                    "snooze_reminder",
+                    json!({ "reminder": reminder, "until": until }),
+                ),
+            )
+        })
+    }
+
+    /// Dismisses a reminder and its escalation.
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            self.run(
+                &actor,
+                tagged("dismiss_reminder", json!({ "reminder": reminder })),
+            )
+        })
+    }
+
+    // ----- typed reads: the query JSON, answered by the one query path -------------------
+
+    /// An opportunity, as `reader` sees it (`None`: the host), now or as of an instant.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn opportunity(
+        &self,
+        id: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<Opportunity> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged("opportunity", json!({ "id": id, "as_of": as_of })),
+            )? {
+                QueryResult::Opportunity(o) => Opportunity::try_from(&*o),
+                _ => Err(shape("opportunity")),
+            }
+        })
+    }
+
+    /// An opportunity's timeline (推进), oldest first.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn timeline(
+        &self,
+        id: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<Vec<TimelineEntry>> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged("timeline", json!({ "id": id, "as_of": as_of })),
+            )? {
+                QueryResult::Timeline(entries) => {
+                    entries.iter().map(TimelineEntry::try_from).collect()
+                }
+                _ => Err(shape("timeline")),
+            }
+        })
+    }
+
+    /// The gate report: what is met and missing to move `id` to `target`.
+    #[uniffi::method(default(reader = None))]
+    pub fn check(&self, id: String, target: String, reader: Option<String>) -> Result<GateReport> {
+        guard(|| {
+            match self.ask(
+                reader,
+                tagged("gate", json!({ "id": id, "target": target })),
+            )? {
+                QueryResult::Gate(report) => Ok(GateReport::from(*report)),
+                _ => Err(shape("gate")),
+            }
+        })
+    }
+
+    /// The reminders due at `at`, by due time then id: every one, or up to `limit`
+    /// (default 100) of one recipient.
+    #[uniffi::method(default(recipient = None, limit = None, reader = None))]
+    pub fn due(
+        &self,
+        at: SystemTime,
+        recipient: Option<String>,
+        limit: Option<u32>,
+        reader: Option<String>,
+    ) -> Result<Vec<Reminder>> {
+        guard(|| {
+            let at = timestamp(at, "at")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "due",
+                    json!({ "at": at, "recipient": recipient, "limit": limit }),
+                ),
+            )? {
+                QueryResult::Reminders(due) => due.iter().map(Reminder::try_from).collect(),
+                _ => Err(shape("due")),
+            }
+        })
+    }
+
+    /// The reminders coming due after `at` and up to `until`.
+    #[uniffi::method(default(reader = None))]
+    pub fn upcoming(
+        &self,
+        at: SystemTime,
+        until: SystemTime,
+        reader: Option<String>,
+    ) -> Result<Vec<Reminder>> {
+        guard(|| {
+            let at = timestamp(at, "at")?;
+            let until = timestamp(until, "until")?;
+            match self.ask(
+                reader,
+                tagged("upcoming", json!({ "at": at, "until": until })),
+            )? {
+                QueryResult::Reminders(soon) => soon.iter().map(Reminder::try_from).collect(),
+                _ => Err(shape("upcoming")),
+            }
+        })
+    }
+
+    /// A rep's daily report (销售日报) for a local day (`YYYY-MM-DD`, the rep's time zone),
+    /// now or as of an instant. The other management reports are answered by `query`.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn daily_report(
+        &self,
+        rep: String,
+        day: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<DailyReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "daily_report",
+                    json!({ "rep": rep, "day": day, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::DailyReport(report) => Ok(DailyReport::from(&*report)),
+                _ => Err(shape("daily_report")),
+            }
+        })
+    }
+
+    /// A rep's daily reports for the local days `first..=last` (`YYYY-MM-DD`), and their
+    /// sum.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn daily_range_report(
+        &self,
+        rep: String,
+        first: String,
+        last: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<DailyRangeReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "daily_range_report",
+                    json!({ "rep": rep, "first": first, "last": last, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::DailyRangeReport(report) => Ok(DailyRangeReport::from(&*report)),
+                _ => Err(shape("daily_range_report")),
+            }
+        })
+    }
+
+    /// The daily report of everyone below `manager` for `day`, and the totals.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn daily_team_report(
+        &self,
+        manager: String,
+        day: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<TeamDailyReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "daily_team_report",
+                    json!({ "manager": manager, "day": day, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::DailyTeamReport(report) => Ok(TeamDailyReport::from(&*report)),
+                _ => Err(shape("daily_team_report")),
+            }
+        })
+    }
+
+    /// Attainment of the company, every team and every rep for a period (`2026-Q1`,
+    /// `2026-03`, `2026`, `2026-04-01..2027-04-01`): won against target, open pipeline,
+    /// forecast; in one currency (default: the one the period's targets share) and time
+    /// zone (default: the reminder rules'). Needs a reader who sees everything (the host).
+    #[uniffi::method(default(currency = None, time_zone = None, reader = None, as_of = None))]
+    pub fn attainment(
+        &self,
+        period: String,
+        currency: Option<String>,
+        time_zone: Option<String>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<AttainmentReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "attainment",
+                    json!({ "period": period, "currency": currency, "time_zone": time_zone,
+                            "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::Attainment(report) => AttainmentReport::try_from(&*report),
+                _ => Err(shape("attainment")),
+            }
+        })
+    }
+
+    /// The stored events after position `after` (default 0), at most `limit` (default
+    /// 1000), oldest first: what a sync to a server reads. The host reads them; a user
+    /// needs the policy's `Everything` visibility.
+    #[uniffi::method(default(after = 0, limit = 1000, reader = None))]
+    pub fn events(
+        &self,
+        after: u64,
+        limit: u32,
+        reader: Option<String>,
+    ) -> Result<Vec<RecordedEvent>> {
+        guard(|| {
+            match self.ask(
+                reader,
+                tagged("events", json!({ "after": after, "limit": limit })),
+            )? {
+                QueryResult::Events(events) => events.iter().map(RecordedEvent::try_from).collect(),
+                _ => Err(shape("events")),
+            }
+        })
+    }
+
+    /// The next instant after `at` at which a reminder comes due, or `null` / `nil`: when
+    /// to wake up next.
+    #[uniffi::method(default(reader = None))]
+    pub fn next_due_after(
+        &self,
+        at: SystemTime,
+        reader: Option<String>,
+    ) -> Result<Option<SystemTime>> {
+        guard(|| {
+            let at = timestamp(at, "at")?;
+            match self.ask(reader, tagged("next_due_after", json!({ "at": at })))? {
+                QueryResult::Instant(next) => Ok(next.map(system_time)),
+                _ => Err(shape("next_due_after")),
+            }
+        })
+    }
+}

@@ -1,0 +1,311 @@
+//! Rust-side tests of the FFI layer (bdk-ffi's `src/tests/`): the exported objects called as
+//! Rust, before any foreign language is involved.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::convert::{system_time, timestamp};
+use crate::engine::{Engine, ManualClock};
+use crate::error::{guard, SalespipeError};
+use crate::types::{
+    Money, NewCustomer, NewOpportunity, OpportunityStatus, ReminderKind, Role, TimelineKind, User,
+};
+
+const PIPELINE: &str = r#"{"id": "sales", "name": "Sales", "lost_reasons": ["price"],
+  "stages": [
+    {"id": "qualify", "name": "识别潜在客户", "probability": 0.1,
+     "exit": [{"type": "checklist", "item": "budget confirmed"}]},
+    {"id": "demo", "name": "产品演示", "probability": 0.3}]}"#;
+
+fn at(text: &str) -> SystemTime {
+    system_time(text.parse().expect("a test instant"))
+}
+
+fn user(id: &str, role: Role, manager: Option<&str>) -> User {
+    User {
+        id: id.into(),
+        name: id.to_uppercase(),
+        role,
+        manager: manager.map(Into::into),
+        time_zone: None,
+    }
+}
+
+/// An engine with a boss, a rep, the pipeline, a customer and `opp-1` in `qualify`.
+fn engine_with_deal(path: Option<String>) -> (Arc<Engine>, Arc<ManualClock>) {
+    let clock = ManualClock::new(at("2026-03-02T01:00:00Z")).unwrap();
+    let engine = Engine::new(path, Some(clock.clone())).unwrap();
+    engine
+        .register_user("boss".into(), user("boss", Role::Admin, None))
+        .unwrap();
+    engine
+        .register_user("boss".into(), user("wang", Role::Rep, Some("boss")))
+        .unwrap();
+    engine
+        .define_pipeline("boss".into(), PIPELINE.into())
+        .unwrap();
+    engine
+        .create_customer(
+            "wang".into(),
+            NewCustomer {
+                id: "acme".into(),
+                name: "Acme".into(),
+                kind: crate::types::CustomerKind::B2b,
+                owner: Some("wang".into()),
+                key: true,
+                cadence: Some(Duration::from_secs(14 * 86_400)),
+                contacts: vec![],
+            },
+        )
+        .unwrap();
+    engine
+        .create_opportunity(
+            "wang".into(),
+            NewOpportunity {
+                id: "opp-1".into(),
+                pipeline: "sales".into(),
+                customer: "acme".into(),
+                owner: "wang".into(),
+                name: "Acme ERP".into(),
+                amount: Money {
+                    minor: 12_000_000,
+                    currency: "CNY".into(),
+                },
+                expected_close: Some("2026-06-30".into()),
+                source: None,
+                stage: None,
+                contacts: vec![],
+            },
+        )
+        .unwrap();
+    (engine, clock)
+}
+
+#[test]
+fn typed_commands_and_reads_walk_a_deal() {
+    let (engine, clock) = engine_with_deal(None);
+    let err = engine
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap_err();
+    match &err {
+        SalespipeError::GateNotMet { report, detail } => {
+            assert!(!report.met);
+            assert_eq!(report.items.len(), 1);
+            assert_eq!(report.items[0].stage_name, "识别潜在客户");
+            assert!(report.items[0].requirement.contains("budget confirmed"));
+            assert!(detail.contains("budget confirmed"), "{detail}");
+        }
+        other => panic!("expected GateNotMet, got {other:?}"),
+    }
+    assert_eq!(err.code(), "gate_not_met");
+    engine
+        .tick("wang".into(), "opp-1".into(), "budget confirmed".into())
+        .unwrap();
+    let report = engine
+        .check("opp-1".into(), "demo".into(), Some("wang".into()))
+        .unwrap();
+    assert!(report.met);
+    clock.advance(Duration::from_secs(3600)).unwrap();
+    let events = engine
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].at, at("2026-03-02T02:00:00Z"));
+    let o = engine.opportunity("opp-1".into(), None, None).unwrap();
+    assert_eq!(o.stage, "demo");
+    assert_eq!(o.amount.minor, 12_000_000);
+    assert_eq!(o.checklist, vec!["budget confirmed".to_owned()]);
+    assert_eq!(o.expected_close.as_deref(), Some("2026-06-30"));
+    let before = engine
+        .opportunity("opp-1".into(), None, Some(at("2026-03-02T01:30:00Z")))
+        .unwrap();
+    assert_eq!(before.stage, "qualify");
+    engine
+        .lose(
+            "wang".into(),
+            "opp-1".into(),
+            "price".into(),
+            Some("Rival".into()),
+        )
+        .unwrap();
+    let timeline = engine.timeline("opp-1".into(), None, None).unwrap();
+    let hows: Vec<TimelineKind> = timeline.iter().map(|e| e.how).collect();
+    assert_eq!(
+        hows,
+        vec![
+            TimelineKind::Created,
+            TimelineKind::SubGoal,
+            TimelineKind::Lost
+        ]
+    );
+    let o = engine.opportunity("opp-1".into(), None, None).unwrap();
+    assert_eq!(
+        o.status,
+        OpportunityStatus::Lost {
+            reason: "price".into(),
+            competitor: Some("Rival".into())
+        }
+    );
+}
+
+#[test]
+fn reminders_come_due_and_say_when_next() {
+    let (engine, _clock) = engine_with_deal(None);
+    let next = engine
+        .next_due_after(at("2026-03-02T01:00:00Z"), None)
+        .unwrap()
+        .expect("the key customer's cadence comes due");
+    assert!(next > at("2026-03-02T01:00:00Z"));
+    let due = engine.due(next, None, None, None).unwrap();
+    assert!(!due.is_empty());
+    assert!(due
+        .iter()
+        .any(|r| r.kind == ReminderKind::KeyCustomerCadence));
+    assert!(engine
+        .due(at("2026-03-02T01:00:00Z"), None, None, None)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn json_paths_and_refusals_write_nothing() {
+    let (engine, _clock) = engine_with_deal(None);
+    let head = engine.head().unwrap();
+    let err = engine
+        .execute(
+            "wang".into(),
+            r#"{"type": "advance", "opportunity": "opp-9", "to": "demo"}"#.into(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    assert!(matches!(err, SalespipeError::NotFound { ref id, .. } if id == "opp-9"));
+    let err = engine
+        .execute("wang".into(), r#"{"type": "advance"}"#.into())
+        .unwrap_err();
+    assert_eq!(err.code(), "validation");
+    let err = engine.execute("wang".into(), "{".into()).unwrap_err();
+    assert!(matches!(err, SalespipeError::Validation { ref field, .. } if field == "command"));
+    assert_eq!(engine.head().unwrap(), head);
+    let answer = engine
+        .query(None, r#"{"type": "opportunity", "id": "opp-1"}"#.into())
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(v["amount"]["minor"], 12_000_000);
+    let err = engine
+        .query(
+            Some("nobody".into()),
+            r#"{"type": "opportunity", "id": "opp-1"}"#.into(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err.code_str(), "permission_denied" | "not_found"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn money_crosses_as_minor_units() {
+    let m = crate::types::money_parse("1200.50".into(), "CNY".into()).unwrap();
+    assert_eq!(
+        m,
+        Money {
+            minor: 120_050,
+            currency: "CNY".into()
+        }
+    );
+    assert_eq!(crate::types::money_to_decimal(m).unwrap(), "1200.50");
+    let err = crate::types::money_parse("12.345".into(), "CNY".into()).unwrap_err();
+    assert!(matches!(err.code_str(), "validation" | "money"), "{err:?}");
+    let err = crate::types::money_to_decimal(Money {
+        minor: 1,
+        currency: "XXQ".into(),
+    })
+    .unwrap_err();
+    assert!(matches!(err.code_str(), "validation" | "money"), "{err:?}");
+}
+
+#[test]
+fn instants_round_trip_before_and_after_1970() {
+    for ms in [0_i64, 1, -1, 1_772_413_200_123, -86_400_001] {
+        let t = salespipe::Timestamp::from_millis(ms);
+        assert_eq!(timestamp(system_time(t), "at").unwrap(), t);
+    }
+    let half_ms_before = UNIX_EPOCH - Duration::from_micros(500);
+    assert_eq!(
+        timestamp(half_ms_before, "at").unwrap().as_millis(),
+        -1,
+        "rounded down"
+    );
+    let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+    let err = timestamp(far, "at").unwrap_err();
+    assert!(matches!(err, SalespipeError::Validation { ref field, .. } if field == "at"));
+}
+
+#[test]
+fn a_panic_becomes_an_internal_error() {
+    let r: Result<(), SalespipeError> = guard(|| panic!("boom"));
+    let err = r.unwrap_err();
+    assert_eq!(err.code(), "internal");
+    assert!(err.to_string().contains("boom"));
+}
+
+#[test]
+fn a_sqlite_file_reopens_in_a_second_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join("pipe.sqlite")
+        .to_string_lossy()
+        .into_owned();
+    let (engine, _clock) = engine_with_deal(Some(path.clone()));
+    let head = engine.head().unwrap();
+    drop(engine);
+    let again = Engine::open(path).unwrap();
+    assert_eq!(again.head().unwrap(), head);
+    assert_eq!(
+        again.opportunity("opp-1".into(), None, None).unwrap().name,
+        "Acme ERP"
+    );
+}
+
+#[test]
+fn two_threads_share_one_engine() {
+    let (engine, _clock) = engine_with_deal(None);
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let engine = Arc::clone(&engine);
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let item = format!("item {t}-{i}");
+                    engine.tick("wang".into(), "opp-1".into(), item).unwrap();
+                    engine.opportunity("opp-1".into(), None, None).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let o = engine.opportunity("opp-1".into(), None, None).unwrap();
+    assert_eq!(o.checklist.len(), 40);
+}
+
+#[test]
+fn every_core_code_has_its_variant() {
+    for code in salespipe::ErrorCode::ALL {
+        let err = crate::error::sample_error(code.as_str().into()).unwrap_err();
+        assert_eq!(err.code_str(), code.as_str(), "{err:?}");
+        assert!(!err.to_string().is_empty());
+    }
+    let err = crate::error::sample_error("internal".into()).unwrap_err();
+    assert!(matches!(err, SalespipeError::Internal { .. }));
+    let err = crate::error::sample_error("nope".into()).unwrap_err();
+    assert!(matches!(err, SalespipeError::Validation { ref field, .. } if field == "code"));
+    match crate::error::sample_error("gate_not_met".into()).unwrap_err() {
+        SalespipeError::GateNotMet { report, .. } => {
+            assert_eq!(report.items[0].stage, "qualify");
+            assert!(!report.met);
+        }
+        other => panic!("{other:?}"),
+    }
+}
