@@ -274,6 +274,7 @@ impl Engine {
             state: &self.state,
             policy: &*self.policy,
             actor: &actor,
+            user: self.state.user(&actor),
             now,
             reminders: &self.indexes.reminders,
         };

@@ -96,16 +96,29 @@ impl Action<'_> {
 #[derive(Debug, Clone, Copy)]
 pub struct Directory<'a> {
     state: &'a State,
+    /// A user already looked up (the command's actor), answered without a second lookup.
+    known: Option<&'a User>,
 }
 
 impl<'a> Directory<'a> {
     pub(crate) fn new(state: &'a State) -> Self {
-        Directory { state }
+        Directory { state, known: None }
+    }
+
+    /// The directory, with `user` (looked up already) at hand.
+    pub(crate) fn knowing(state: &'a State, user: &'a User) -> Self {
+        Directory {
+            state,
+            known: Some(user),
+        }
     }
 
     /// A user by id.
     pub fn get(&self, id: &ActorId) -> Option<&'a User> {
-        self.state.user(id)
+        match self.known {
+            Some(u) if u.id == *id => Some(u),
+            _ => self.state.user(id),
+        }
     }
 
     /// True when `manager` is in `rep`'s reporting line: their manager, or their manager's

@@ -308,6 +308,8 @@ pub(crate) struct Ctx<'a> {
     pub state: &'a State,
     pub policy: &'a dyn Policy,
     pub actor: &'a ActorId,
+    /// The actor's user, looked up once per command (`None`: not registered).
+    pub user: Option<&'a User>,
     pub now: crate::clock::Timestamp,
     /// The engine's reminder index, built on first use: only the reminder commands read it.
     pub reminders: &'a OnceLock<ReminderIndex>,
@@ -315,10 +317,11 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn allow(&self, action: Action<'_>) -> Result<()> {
-        if self
-            .policy
-            .allows(Directory::new(self.state), self.actor, action)
-        {
+        let dir = match self.user {
+            Some(u) => Directory::knowing(self.state, u),
+            None => Directory::new(self.state),
+        };
+        if self.policy.allows(dir, self.actor, action) {
             Ok(())
         } else {
             Err(Error::denied(self.actor, action.describe()))
@@ -406,7 +409,7 @@ impl From<Events> for Decided<'_> {
 /// from then on there is always an admin, see [`user::register`]). This holds whatever the
 /// [`Policy`]: a policy decides what a known user may do, not who is known.
 fn check_actor(cx: &Ctx<'_>, cmd: &Command) -> Result<()> {
-    if cx.state.user(cx.actor).is_some() {
+    if cx.user.is_some() {
         return Ok(());
     }
     if cx.state.users().next().is_some() {
