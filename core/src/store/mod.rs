@@ -127,6 +127,19 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// A position or version as the SQL integer both database stores keep (`i64`), saturating:
+/// past `i64::MAX` there is nothing anyway.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn saturating_sql_int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A position or version read back from a database store; negative means a damaged file.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn from_sql_int(what: &str, v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| Error::storage(format!("negative {what} {v} in the database")))
+}
+
 /// The JSON of an event, checked to read back as the same event: an event the log could not
 /// return (a `NaN` number, a timestamp outside the years 0000-9999) is refused here, before
 /// anything is written, instead of making every later read of the log fail.

@@ -74,7 +74,7 @@ use std::time::{Duration, Instant};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls, Statement};
 
-use super::{encode, EventStore};
+use super::{encode, from_sql_int, saturating_sql_int, EventStore};
 use crate::error::{Error, Result};
 use crate::event::{check_schema, Event, NewEvent, RecordedEvent, SCHEMA_VERSION};
 use crate::id::ActorId;
@@ -728,14 +728,6 @@ impl RowDecoder {
             event,
         })
     }
-}
-
-fn saturating_sql_int(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn from_sql_int(what: &str, v: i64) -> Result<u64> {
-    u64::try_from(v).map_err(|_| Error::storage(format!("negative {what} {v} in the database")))
 }
 
 /// The server's message (with its detail) or the client's.

@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{encode, EventStore};
+use super::{encode, from_sql_int, saturating_sql_int, EventStore};
 use crate::activity::{Activity, Task};
 use crate::error::{Error, Result};
 use crate::event::{check_schema, Event, NewEvent, RecordedEvent, SCHEMA_VERSION};
@@ -686,14 +686,6 @@ impl RowDecoder {
 
 fn to_sql_int(what: &str, v: u64) -> Result<i64> {
     i64::try_from(v).map_err(|_| Error::validation(what, format!("{v} is too large")))
-}
-
-fn saturating_sql_int(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn from_sql_int(what: &str, v: i64) -> Result<u64> {
-    u64::try_from(v).map_err(|_| Error::storage(format!("negative {what} {v} in the database")))
 }
 
 /// Maps a SQLite failure to [`Error::Storage`] with a message that says what happened.
