@@ -7,12 +7,11 @@
 //! unit, dates and string ids / stage ids / group keys are converted once. Floats are refused
 //! as money and as time. The computation runs with the GIL released.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMillisecondType, UInt16Type, UInt64Type};
-use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType};
 use arrow_buffer::ScalarBuffer;
 use arrow_schema::{DataType, TimeUnit};
 use pyo3::exceptions::PyTypeError;
@@ -20,18 +19,14 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 use salespipe::analytics::{
     self as an, FunnelInput, FunnelParams, Mode, Opportunities, StageEvents, StageInfo, Window,
-    LOST_CODE, NO_DATE, WON_CODE,
+    NO_DATE,
 };
+use salespipe::frame::Values;
 use salespipe::{Currency, Pipeline};
 
+use crate::columns::{groups, Column, Frame, OppIds, StageIds};
 use crate::convert::{from_py, timestamp, to_py};
 use crate::error::{validation, IntoPy};
-
-/// One input table, as one record batch.
-struct Frame {
-    name: &'static str,
-    batch: RecordBatch,
-}
 
 fn wrong_dtype(path: &str, dt: &DataType, want: &str) -> PyErr {
     PyTypeError::new_err(format!(
@@ -39,86 +34,35 @@ fn wrong_dtype(path: &str, dt: &DataType, want: &str) -> PyErr {
     ))
 }
 
-impl Frame {
-    fn load(obj: &Bound<'_, PyAny>, name: &'static str) -> PyResult<Frame> {
-        let table: PyTable = obj.extract().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "{name}: expected a pandas, polars or pyarrow table (an object with \
-                 __arrow_c_stream__), got {}",
-                obj.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            ))
-        })?;
-        let (batches, schema) = table.into_inner();
-        let batch = match batches.as_slice() {
-            [one] => one.clone(),
-            _ => arrow_select::concat::concat_batches(&schema, &batches)
-                .map_err(|e| validation(name, e))?,
-        };
-        Ok(Frame { name, batch })
-    }
-
-    fn len(&self) -> usize {
-        self.batch.num_rows()
-    }
-
-    fn path(&self, col: &str) -> String {
-        format!("{}.{col}", self.name)
-    }
-
-    fn column(&self, col: &str) -> PyResult<Option<&ArrayRef>> {
-        Ok(self.batch.column_by_name(col))
-    }
-
-    fn required(&self, col: &str) -> PyResult<&ArrayRef> {
-        self.column(col)?.ok_or_else(|| {
-            let names: Vec<String> = self
-                .batch
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect();
-            validation(
-                &self.path(col),
-                format!("missing column (columns: {})", names.join(", ")),
-            )
-        })
+fn no_nulls(col: &Column<'_>) -> PyResult<()> {
+    match col.first_null() {
+        Some(i) => Err(validation(&col.at(i), "missing value")),
+        None => Ok(()),
     }
 }
 
-fn no_nulls(a: &ArrayRef, path: &str) -> PyResult<()> {
-    if a.null_count() > 0 {
-        return Err(validation(
-            path,
-            format!("{} missing values", a.null_count()),
-        ));
-    }
-    Ok(())
-}
-
-/// The values of a primitive column: borrowed when the dtype matches, else cast (integers
-/// only; a value that does not fit is an error, not a wrap).
-fn primitive<T: ArrowPrimitiveType>(a: &ArrayRef, path: &str) -> PyResult<ScalarBuffer<T::Native>> {
-    if a.data_type() == &T::DATA_TYPE {
-        no_nulls(a, path)?;
-        return Ok(a.as_primitive::<T>().values().clone());
-    }
-    if !a.data_type().is_integer() {
+/// The values of a primitive column: borrowed when the dtype matches and it is one chunk,
+/// else cast (integers only; a value that does not fit is an error naming its row, not a
+/// wrap).
+fn primitive<T: ArrowPrimitiveType>(col: &Column<'_>) -> PyResult<ScalarBuffer<T::Native>> {
+    let dt = col.data_type();
+    if !dt.is_integer() {
         return Err(wrong_dtype(
-            path,
-            a.data_type(),
+            &col.path,
+            &dt,
             &format!("integers ({})", T::DATA_TYPE),
         ));
     }
-    no_nulls(a, path)?;
-    let cast = arrow_cast::cast(a, &T::DATA_TYPE).map_err(|e| validation(path, e))?;
-    if cast.null_count() > 0 {
+    no_nulls(col)?;
+    let a = col.single()?;
+    if dt == T::DATA_TYPE {
+        return Ok(a.as_primitive::<T>().values().clone());
+    }
+    let cast = arrow_cast::cast(&a, &T::DATA_TYPE).map_err(|e| validation(&col.path, e))?;
+    if let Some(i) = (0..cast.len()).find(|&i| cast.is_null(i)) {
         return Err(validation(
-            path,
-            format!("values out of range for {}", T::DATA_TYPE),
+            &col.at(i),
+            format!("value out of range for {}", T::DATA_TYPE),
         ));
     }
     Ok(cast.as_primitive::<T>().values().clone())
@@ -126,8 +70,13 @@ fn primitive<T: ArrowPrimitiveType>(a: &ArrayRef, path: &str) -> PyResult<Scalar
 
 /// A time column as UTC milliseconds: tz-aware timestamps of any unit, dates, or int64
 /// milliseconds. Naive timestamps are refused, as naive datetimes are. Nulls become `null_as`
-/// when given, else are an error.
-fn millis(a: &ArrayRef, path: &str, null_as: Option<i64>) -> PyResult<ScalarBuffer<i64>> {
+/// when given, else are an error naming the row.
+fn millis(col: &Column<'_>, null_as: Option<i64>) -> PyResult<ScalarBuffer<i64>> {
+    let path = col.path.as_str();
+    if null_as.is_none() {
+        no_nulls(col)?;
+    }
+    let a = col.single()?;
     let ms: ArrayRef = match a.data_type() {
         DataType::Timestamp(_, None) => {
             return Err(validation(
@@ -138,12 +87,12 @@ fn millis(a: &ArrayRef, path: &str, null_as: Option<i64>) -> PyResult<ScalarBuff
         }
         DataType::Timestamp(TimeUnit::Millisecond, Some(_)) => a.clone(),
         DataType::Timestamp(_, Some(tz)) => arrow_cast::cast(
-            a,
+            &a,
             &DataType::Timestamp(TimeUnit::Millisecond, Some(tz.clone())),
         )
         .map_err(|e| validation(path, e))?,
         DataType::Date32 | DataType::Date64 => {
-            let d64 = arrow_cast::cast(a, &DataType::Date64).map_err(|e| validation(path, e))?;
+            let d64 = arrow_cast::cast(&a, &DataType::Date64).map_err(|e| validation(path, e))?;
             arrow_cast::cast(&d64, &DataType::Int64).map_err(|e| validation(path, e))?
         }
         dt if dt.is_integer() => a.clone(),
@@ -160,284 +109,23 @@ fn millis(a: &ArrayRef, path: &str, null_as: Option<i64>) -> PyResult<ScalarBuff
             .as_primitive::<TimestampMillisecondType>()
             .values()
             .clone(),
-        DataType::Int64 if ms.null_count() == 0 => ms.as_primitive::<Int64Type>().values().clone(),
+        DataType::Int64 => ms.as_primitive::<Int64Type>().values().clone(),
         _ => {
             let cast = arrow_cast::cast(&ms, &DataType::Int64).map_err(|e| validation(path, e))?;
-            if cast.null_count() > ms.null_count() {
-                return Err(validation(path, "values out of range"));
+            if let Some(i) = (0..cast.len()).find(|&i| cast.is_null(i) && !ms.is_null(i)) {
+                return Err(validation(&col.at(i), "value out of range"));
             }
             cast.as_primitive::<Int64Type>().values().clone()
         }
     };
-    if ms.null_count() == 0 {
-        return Ok(values);
-    }
-    let Some(fill) = null_as else {
-        return Err(validation(
-            path,
-            format!("{} missing values", ms.null_count()),
-        ));
-    };
-    Ok(values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| if ms.is_null(i) { fill } else { *v })
-        .collect())
-}
-
-fn is_text(dt: &DataType) -> bool {
-    match dt {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
-        DataType::Dictionary(_, v) => is_text(v),
-        _ => false,
-    }
-}
-
-/// Calls `f` with each row of a plain text column (`utf8`, `large_utf8`, `utf8_view`), the
-/// strings borrowed from the column: no allocation per row. False for another dtype.
-fn each_text<'a>(
-    a: &'a ArrayRef,
-    mut f: impl FnMut(usize, Option<&'a str>) -> PyResult<()>,
-) -> PyResult<bool> {
-    match a.data_type() {
-        DataType::Utf8 => a
-            .as_string::<i32>()
+    match null_as {
+        Some(fill) if ms.null_count() > 0 => Ok(values
             .iter()
             .enumerate()
-            .try_for_each(|(i, v)| f(i, v))?,
-        DataType::LargeUtf8 => a
-            .as_string::<i64>()
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| f(i, v))?,
-        DataType::Utf8View => a
-            .as_string_view()
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| f(i, v))?,
-        _ => return Ok(false),
+            .map(|(i, v)| if ms.is_null(i) { fill } else { *v })
+            .collect()),
+        _ => Ok(values),
     }
-    Ok(true)
-}
-
-/// The code of every row of a text column (plain, or dictionary-encoded as pyarrow's
-/// `dictionary`, polars' `Categorical` / `Enum` and pandas' `category` arrive): `code` is
-/// called once per distinct dictionary value a row uses, or once per row of a plain column,
-/// on borrowed strings. A missing value is an error naming the row (`what` says what is
-/// missing). `Ok(None)` for a column that is not text.
-fn text_codes<'a, T: Copy>(
-    a: &'a ArrayRef,
-    path: &str,
-    what: &str,
-    mut code: impl FnMut(usize, &'a str) -> PyResult<T>,
-) -> PyResult<Option<Vec<T>>> {
-    let missing = |i: usize| validation(path, format!("row {i}: missing {what}"));
-    let mut out = Vec::with_capacity(a.len());
-    if let Some(dict) = a.as_any_dictionary_opt() {
-        let values = dict.values();
-        let keys = dict.normalized_keys();
-        let mut memo: Vec<Option<T>> = vec![None; values.len()];
-        let mut texts: Vec<Option<&'a str>> = Vec::with_capacity(values.len());
-        if !each_text(values, |_, v| {
-            texts.push(v);
-            Ok(())
-        })? {
-            return Ok(None);
-        }
-        for (i, &k) in keys.iter().enumerate() {
-            if a.is_null(i) {
-                return Err(missing(i));
-            }
-            let c = match memo.get(k).copied().flatten() {
-                Some(c) => c,
-                None => {
-                    let text = texts.get(k).copied().flatten().ok_or_else(|| missing(i))?;
-                    let c = code(i, text)?;
-                    if let Some(m) = memo.get_mut(k) {
-                        *m = Some(c);
-                    }
-                    c
-                }
-            };
-            out.push(c);
-        }
-        return Ok(Some(out));
-    }
-    let text = each_text(a, |i, v| {
-        out.push(code(i, v.ok_or_else(|| missing(i))?)?);
-        Ok(())
-    })?;
-    Ok(text.then_some(out))
-}
-
-/// Opportunity ids: integers (borrowed when u64) or strings (coded densely in the order of
-/// the opportunity table, borrowed from it).
-enum Ids<'a> {
-    Int,
-    Text(HashMap<&'a str, u64>),
-}
-
-fn opp_ids<'a>(
-    a: &'a ArrayRef,
-    path: &str,
-    ids: &mut Option<Ids<'a>>,
-) -> PyResult<ScalarBuffer<u64>> {
-    match ids {
-        Some(Ids::Text(map)) => {
-            let codes = text_codes(a, path, "id", |i, v| {
-                map.get(v).copied().ok_or_else(|| {
-                    validation(
-                        path,
-                        format!("row {i}: opportunity {v:?} is not in the opportunities table"),
-                    )
-                })
-            })?;
-            codes.map(Into::into).ok_or_else(|| {
-                PyTypeError::new_err(format!(
-                    "{path}: integer ids, but the opportunities table has string ids"
-                ))
-            })
-        }
-        Some(Ids::Int) if !is_text(a.data_type()) => primitive::<UInt64Type>(a, path),
-        Some(Ids::Int) => Err(PyTypeError::new_err(format!(
-            "{path}: string ids, but the opportunities table has integer ids"
-        ))),
-        None => {
-            let mut map: HashMap<&'a str, u64> = HashMap::with_capacity(a.len());
-            let mut next = 0u64;
-            let codes = text_codes(a, path, "id", |_, v| {
-                if map.insert(v, next).is_some() {
-                    return Err(validation(path, format!("duplicate opportunity {v:?}")));
-                }
-                next += 1;
-                Ok(next - 1)
-            })?;
-            match codes {
-                Some(codes) => {
-                    *ids = Some(Ids::Text(map));
-                    Ok(codes.into())
-                }
-                None => {
-                    *ids = Some(Ids::Int);
-                    primitive::<UInt64Type>(a, path)
-                }
-            }
-        }
-    }
-}
-
-/// Stage codes: u16 codes (borrowed), other integers, or stage ids of the pipeline plus
-/// `won` / `lost` (plain or dictionary text).
-fn stage_codes(a: &ArrayRef, path: &str, stages: &[StageInfo]) -> PyResult<ScalarBuffer<u16>> {
-    let mut map: HashMap<&str, u16> = HashMap::with_capacity(stages.len() + 2);
-    for (i, s) in stages.iter().enumerate() {
-        map.insert(s.id.as_str(), u16::try_from(i).unwrap_or(u16::MAX));
-    }
-    map.insert(salespipe::WON, WON_CODE);
-    map.insert(salespipe::LOST, LOST_CODE);
-    let codes = text_codes(a, path, "stage", |i, v| {
-        map.get(v).copied().ok_or_else(|| {
-            validation(
-                path,
-                format!("row {i}: {v:?} is not a stage of the pipeline (nor won/lost)"),
-            )
-        })
-    })?;
-    match codes {
-        Some(codes) => Ok(codes.into()),
-        None => primitive::<UInt16Type>(a, path),
-    }
-}
-
-/// A group key: a value of the `by` column, ordered as `groupby` orders keys (numbers by
-/// value, text by code point), the missing key last.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Key<'a> {
-    Int(i128),
-    Text(&'a str),
-    Missing,
-}
-
-/// Group codes and names from the `by` column, grouped by value as pandas' `groupby` does:
-/// integer, text, dictionary (categorical) and boolean columns, nulls included (one group
-/// whose report has no key, so a real `"(none)"` stays its own group). Groups are numbered
-/// in sorted key order. Floats are refused (a float key is rarely meant; cast first).
-fn groups(a: &ArrayRef, path: &str) -> PyResult<(Vec<u32>, Vec<String>, Option<u32>)> {
-    let dt = a.data_type();
-    if dt.is_floating() {
-        return Err(wrong_dtype(path, dt, "integer, text or categorical keys"));
-    }
-    // The key of each row, borrowed; then the distinct keys sorted, then the codes.
-    let keys: Vec<Key<'_>> = if dt.is_integer() {
-        let wide = arrow_cast::cast(a, &DataType::Decimal128(38, 0))
-            .map_err(|_| wrong_dtype(path, dt, "integer, text or categorical keys"))?;
-        let wide = wide.as_primitive::<arrow_array::types::Decimal128Type>();
-        wide.iter()
-            .map(|v| v.map_or(Key::Missing, Key::Int))
-            .collect()
-    } else if let Some(keys) = text_keys(a)? {
-        keys
-    } else if dt == &DataType::Boolean {
-        a.as_boolean()
-            .iter()
-            .map(|v| v.map_or(Key::Missing, |b| Key::Int(i128::from(b))))
-            .collect()
-    } else {
-        return Err(wrong_dtype(path, dt, "integer, text or categorical keys"));
-    };
-    let mut distinct: Vec<&Key<'_>> = keys.iter().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let code_of: HashMap<&Key<'_>, u32> = distinct
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (*k, u32::try_from(i).unwrap_or(u32::MAX)))
-        .collect();
-    let boolean = dt == &DataType::Boolean;
-    let names: Vec<String> = distinct
-        .iter()
-        .map(|k| match k {
-            Key::Int(v) if boolean => if *v == 1 { "True" } else { "False" }.to_owned(),
-            Key::Int(v) => v.to_string(),
-            Key::Text(t) => (*t).to_owned(),
-            Key::Missing => String::new(),
-        })
-        .collect();
-    let null_group = code_of.get(&Key::Missing).copied();
-    let codes = keys
-        .iter()
-        .map(|k| code_of.get(k).copied().unwrap_or(u32::MAX))
-        .collect();
-    Ok((codes, names, null_group))
-}
-
-/// The keys of a text column, plain or dictionary-encoded; `None` for another dtype.
-fn text_keys(a: &ArrayRef) -> PyResult<Option<Vec<Key<'_>>>> {
-    if let Some(dict) = a.as_any_dictionary_opt() {
-        let mut texts: Vec<Option<&str>> = Vec::with_capacity(dict.values().len());
-        if !each_text(dict.values(), |_, v| {
-            texts.push(v);
-            Ok(())
-        })? {
-            return Ok(None);
-        }
-        let keys = dict.normalized_keys();
-        return Ok(Some(
-            keys.iter()
-                .enumerate()
-                .map(|(i, &k)| match texts.get(k).copied().flatten() {
-                    Some(t) if !a.is_null(i) => Key::Text(t),
-                    _ => Key::Missing,
-                })
-                .collect(),
-        ));
-    }
-    let mut out = Vec::with_capacity(a.len());
-    let text = each_text(a, |_, v| {
-        out.push(v.map_or(Key::Missing, Key::Text));
-        Ok(())
-    })?;
-    Ok(text.then_some(out))
 }
 
 /// The owned-or-borrowed columns behind a [`FunnelInput`].
@@ -492,37 +180,61 @@ fn columns(
     let stages = StageInfo::from_pipeline(&pipeline);
     let ev = Frame::load(events, "events")?;
     let op = Frame::load(opportunities, "opportunities")?;
-    let mut ids = None;
-    let opp = opp_ids(op.required("opp")?, &op.path("opp"), &mut ids)?;
+    let op_opp = op.required("opp")?;
+    let ev_opp = ev.required("opp")?;
+    let (opp, ev_opp): (ScalarBuffer<u64>, ScalarBuffer<u64>) = match OppIds::read(&op_opp)? {
+        Some(ids) => {
+            let codes = ids.codes(&ev_opp)?.ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "{}: integer ids, but the opportunities table has string ids",
+                    ev_opp.path
+                ))
+            })?;
+            ((0..ids.len() as u64).collect(), codes.into())
+        }
+        None if ev_opp.is_text() => {
+            return Err(PyTypeError::new_err(format!(
+                "{}: string ids, but the opportunities table has integer ids",
+                ev_opp.path
+            )))
+        }
+        None => (
+            primitive::<UInt64Type>(&op_opp)?,
+            primitive::<UInt64Type>(&ev_opp)?,
+        ),
+    };
     let amount_col = op.required("amount")?;
-    if amount_col.data_type().is_floating()
+    let amount_dt = amount_col.data_type();
+    if amount_dt.is_floating()
         || matches!(
-            amount_col.data_type(),
+            amount_dt,
             DataType::Decimal128(..) | DataType::Decimal256(..)
         )
     {
         return Err(PyTypeError::new_err(format!(
-            "opportunities.amount: dtype {} is not money; pass integer minor units \
-             (e.g. cents as int64)",
-            amount_col.data_type()
+            "opportunities.amount: dtype {amount_dt} is not money; pass integer minor units \
+             (e.g. cents as int64)"
         )));
     }
-    let amount = primitive::<Int64Type>(amount_col, &op.path("amount"))?;
-    let created = millis(op.required("created")?, &op.path("created"), None)?;
-    let close = match op.column("expected_close")? {
-        Some(c) => millis(c, &op.path("expected_close"), Some(NO_DATE))?,
+    let amount = primitive::<Int64Type>(&amount_col)?;
+    let created = millis(&op.required("created")?, None)?;
+    let close = match op.column("expected_close") {
+        Some(c) => millis(&c, Some(NO_DATE))?,
         None => vec![NO_DATE; op.len()].into(),
     };
     let (group, group_names, null_group) = match by {
         Some(col) => {
-            let (codes, names, null) = groups(op.required(col)?, &op.path(col))?;
+            let (codes, names, null) = groups(&op.required(col)?)?;
             (codes.into(), names, null)
         }
         None => (vec![0u32; op.len()].into(), vec!["(all)".to_owned()], None),
     };
-    let ev_opp = opp_ids(ev.required("opp")?, &ev.path("opp"), &mut ids)?;
-    let ev_at = millis(ev.required("at")?, &ev.path("at"), None)?;
-    let ev_stage = stage_codes(ev.required("stage")?, &ev.path("stage"), &stages)?;
+    let ev_at = millis(&ev.required("at")?, None)?;
+    let stage_col = ev.required("stage")?;
+    let ev_stage = match StageIds::new(&stages).codes(&stage_col)? {
+        Some(codes) => codes.into(),
+        None => primitive::<UInt16Type>(&stage_col)?,
+    };
     let currency = currency.map(Currency::new).transpose().py_err()?;
     Ok(Columns {
         stages,
@@ -594,6 +306,23 @@ impl FunnelReport {
     /// The text table.
     fn __str__(&self) -> String {
         self.inner.to_string()
+    }
+
+    /// One table of the report (`stages`, `pipeline`, `transitions`) as an Arrow table
+    /// (`__arrow_c_stream__`), built from the report in Rust.
+    /// `groups=False` keeps the total's rows only.
+    #[pyo3(signature = (table, groups = true))]
+    fn frame(&self, table: &str, groups: bool) -> PyResult<PyTable> {
+        let mut frame = crate::frames::funnel_frame(&self.inner, table)?;
+        if !groups {
+            // The total's rows come first, marked by the `total` column.
+            let n = match frame.column("total").map(|c| &c.values) {
+                Some(Values::Bool(total)) => total.iter().take_while(|t| **t == Some(true)).count(),
+                _ => frame.len(),
+            };
+            frame = frame.head(n);
+        }
+        crate::frames::table(frame)
     }
 }
 

@@ -5,10 +5,12 @@
 //! `python/salespipe/_salespipe.pyi`, checked by `mypy.stubtest`.
 
 mod analytics;
+mod columns;
 mod competitor;
 mod convert;
 mod engine;
 mod error;
+mod frames;
 mod money;
 mod snapshot;
 mod target;
@@ -49,6 +51,7 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(target::expense_report, m)?)?;
     m.add_function(wrap_pyfunction!(target::source_report, m)?)?;
     m.add_function(wrap_pyfunction!(competitor::competitor_report, m)?)?;
+    m.add_function(wrap_pyfunction!(frames::report_frame, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::forecast_snapshot, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::forecast_accuracy, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::rep_snapshot_figures, m)?)?;

@@ -247,5 +247,5 @@ def test_string_and_dictionary_ids_and_stages_give_the_same_report(history: sp.E
     assert sp.funnel(large, opps, p, as_of=AS_OF, by="owner") == plain
     missing = pa.array(["qualify"] + [None] * (events.num_rows - 1)).dictionary_encode()
     bad = pa.table({"opp": ev_opp, "at": ev_at, "stage": missing})
-    with pytest.raises(sp.ValidationError, match="row 1: missing stage"):
+    with pytest.raises(sp.ValidationError, match=r"events\[1\]\.stage: missing stage"):
         sp.funnel(bad, opps, p, as_of=AS_OF)

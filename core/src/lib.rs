@@ -10,6 +10,7 @@ pub mod customer;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod frame;
 pub mod gate;
 pub mod id;
 pub mod management;

@@ -1,12 +1,15 @@
 //! Times salespipe's full funnel report (validation, both modes, grouped by owner) over the
 //! data of `benches/peers/gen.py`, single-threaded, and prints JSON for `compare.py`.
 //!
-//! usage: funnel-peer DIR [--repeat N] [--unsorted] [--report]
+//! usage: funnel-peer DIR [--repeat N] [--unsorted] [--report] [--mode both|recorded|cumulative]
+//!
+//! `--mode recorded` (or `cumulative`) times one mode alone, the call `salespipe.funnel` makes
+//! from Python (`bindings-python/benches/funnel_bench.py` compares the two).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use salespipe::analytics::{funnel_both, Window};
+use salespipe::analytics::{funnel, funnel_both, FunnelParams, Mode, Window};
 use salespipe::Timestamp;
 use salespipe_benches::PeerData;
 
@@ -19,7 +22,9 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(dir) = args.get(1).map(PathBuf::from) else {
-        eprintln!("usage: funnel-peer DIR [--repeat N] [--unsorted] [--report]");
+        eprintln!(
+            "usage: funnel-peer DIR [--repeat N] [--unsorted] [--report] [--mode both|recorded|cumulative]"
+        );
         std::process::exit(2);
     };
     let repeat: usize = args
@@ -30,6 +35,20 @@ fn main() {
         .unwrap_or(5);
     let unsorted = args.iter().any(|a| a == "--unsorted");
     let with_report = args.iter().any(|a| a == "--report");
+    let mode = match args
+        .iter()
+        .position(|a| a == "--mode")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+    {
+        None | Some("both") => None,
+        Some("recorded") => Some(Mode::Recorded),
+        Some("cumulative") => Some(Mode::Cumulative),
+        Some(other) => {
+            eprintln!("--mode {other}: expected both, recorded or cumulative");
+            std::process::exit(2);
+        }
+    };
     let mut data = match PeerData::load(&dir) {
         Ok(d) => d,
         Err(e) => {
@@ -54,10 +73,19 @@ fn main() {
     let mut report = None;
     for _ in 0..repeat.max(1) {
         let t0 = Instant::now();
-        let r = funnel_both(&input, as_of, window);
-        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+        // Each arm stops the clock before turning the report into JSON (kept for --report).
+        let r = match mode {
+            None => funnel_both(&input, as_of, window).map(|r| {
+                times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                with_report.then(|| serde_json::to_value(r).ok()).flatten()
+            }),
+            Some(m) => funnel(&input, &FunnelParams::new(as_of).window(window).mode(m)).map(|r| {
+                times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                with_report.then(|| serde_json::to_value(r).ok()).flatten()
+            }),
+        };
         match r {
-            Ok(r) => report = Some(r),
+            Ok(r) => report = r,
             Err(e) => {
                 eprintln!("funnel failed: {e}");
                 std::process::exit(1);
@@ -75,7 +103,7 @@ fn main() {
         "input_bytes": data.input_bytes(),
         "rss_after_load_kib": rss_loaded,
         "peak_rss_kib": peak_rss_kib(),
-        "report": if with_report { serde_json::to_value(&report).ok() } else { None },
+        "report": report,
     });
     #[allow(clippy::print_stdout)]
     {

@@ -103,7 +103,16 @@ from salespipe._snapshots import (
     RepAccuracy,
     RepSnapshot,
 )
-from salespipe._analytics import FunnelMode, FunnelReport, calibration, forecast, funnel
+from salespipe._analytics import (
+    CalibrationReport,
+    ForecastReport,
+    FunnelMode,
+    FunnelReport,
+    calibration,
+    forecast,
+    funnel,
+)
+from salespipe._frames import Library, major_units
 from salespipe._salespipe import ManualClock
 from salespipe.exceptions import (
     AlreadyExists,
@@ -130,6 +139,10 @@ __all__ = [
     # analytics
     "FunnelMode",
     "FunnelReport",
+    "ForecastReport",
+    "CalibrationReport",
+    "Library",
+    "major_units",
     "funnel",
     "forecast",
     "calibration",
@@ -770,13 +783,12 @@ class Engine:
         currency: Optional[str] = None,
         probabilities: Optional[Mapping[str, Any]] = None,
         method: Optional[Mapping[str, Any]] = None,
-    ) -> Dict[str, Any]:
+    ) -> ForecastReport:
         """The forecast (as :func:`forecast`) of ``pipeline``'s deals open at ``as_of``
         (default now) expected to close in ``period``; one currency as in :meth:`funnel`."""
         q = dict(period=_span(period), as_of=as_of, probabilities=probabilities, method=method)
         sections = self._q("forecast", pipeline=pipeline, **q)
-        report: Dict[str, Any] = _section(_pairs(sections), currency)
-        return report
+        return ForecastReport(_section(_pairs(sections), currency))
 
     def calibration(
         self,
@@ -785,12 +797,11 @@ class Engine:
         window: _Window = None,
         as_of: Optional[_dt.datetime] = None,
         currency: Optional[str] = None,
-    ) -> Dict[str, Any]:
+    ) -> CalibrationReport:
         """The calibration (as :func:`calibration`) of ``pipeline``'s stage probabilities
         over this engine's history; one currency as in :meth:`funnel`."""
         q = self._q("calibration", pipeline=pipeline, window=_span(window), as_of=as_of)
-        report: Dict[str, Any] = _section(_pairs(q), currency)
-        return report
+        return CalibrationReport(_section(_pairs(q), currency))
 
     def competitor_report(
         self, as_of: Optional[_dt.datetime] = None, *, closed: _Window = None

@@ -22,7 +22,8 @@ import enum
 import html
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from salespipe import _salespipe
+from salespipe import _frames, _salespipe
+from salespipe._frames import Library
 from salespipe._records import Pipeline, Record
 
 if TYPE_CHECKING:
@@ -30,37 +31,18 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
-__all__ = ["FunnelMode", "FunnelReport", "funnel", "forecast", "calibration"]
+__all__ = [
+    "FunnelMode",
+    "FunnelReport",
+    "ForecastReport",
+    "CalibrationReport",
+    "funnel",
+    "forecast",
+    "calibration",
+]
 
 Window = Optional[Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]]
 PipelineLike = Union[Pipeline, Mapping[str, Any]]
-
-#: The stage-table columns of :meth:`FunnelReport.to_dict` ``["stages"]`` and the frames.
-STAGE_COLUMNS = (
-    "group",
-    "stage",
-    "name",
-    "probability",
-    "entered",
-    "advanced",
-    "won",
-    "lost",
-    "lost_here",
-    "open_here",
-    "advance_rate",
-    "win_rate",
-    "loss_rate",
-    "dwell_count",
-    "dwell_mean_seconds",
-    "dwell_median_seconds",
-    "dwell_p90_seconds",
-    "open_count",
-    "open_mean_age_seconds",
-    "stale",
-    "open_amount",
-    "weighted_open",
-)
-
 
 class FunnelMode(str, enum.Enum):
     """How stage entries are counted."""
@@ -88,11 +70,12 @@ class FunnelReport:
     the transition matrix. ``str()`` is the text table; in Jupyter it shows the table and the
     SVG funnel chart."""
 
-    __slots__ = ("_inner", "_dict")
+    __slots__ = ("_inner", "_dict", "_library")
 
-    def __init__(self, inner: _salespipe.FunnelReport) -> None:
+    def __init__(self, inner: _salespipe.FunnelReport, library: Library = "pandas") -> None:
         self._inner = inner
         self._dict: Optional[Dict[str, Any]] = None
+        self._library: Library = library
 
     def to_dict(self) -> Dict[str, Any]:
         """The report's JSON, the same shape as the Rust ``FunnelReport``."""
@@ -133,67 +116,54 @@ class FunnelReport:
         groups: List[Dict[str, Any]] = self.to_dict()["groups"]
         return groups
 
-    def stage_columns(self, groups: bool = False) -> Dict[str, List[Any]]:
-        """The per-stage table as columns: the total (``group`` is None), then each group
-        when ``groups``."""
-        cols: Dict[str, List[Any]] = {c: [] for c in STAGE_COLUMNS}
-        reports = [self.total] + (self.groups if groups else [])
-        for g in reports:
-            key = g.get("key")
-            for s in g["stages"]:
-                row = {
-                    "group": key,
-                    "stage": s["id"],
-                    "name": s["name"],
-                    "probability": s["probability"],
-                    "entered": s["entered"],
-                    "advanced": s["advanced"],
-                    "won": s["won"],
-                    "lost": s["lost"],
-                    "lost_here": s["lost_here"],
-                    "open_here": s["open_here"],
-                    "advance_rate": s["advance_rate"],
-                    "win_rate": s["win_rate"],
-                    "loss_rate": s["loss_rate"],
-                    "dwell_count": s["dwell"]["count"],
-                    "dwell_mean_seconds": s["dwell"]["mean_seconds"],
-                    "dwell_median_seconds": s["dwell"]["median_seconds"],
-                    "dwell_p90_seconds": s["dwell"].get("p90_seconds"),
-                    "open_count": s["open_age"]["count"],
-                    "open_mean_age_seconds": s["open_age"]["mean_seconds"],
-                    "stale": s["open_age"]["stale"],
-                    "open_amount": s["open_amount"],
-                    "weighted_open": s["weighted_open"],
-                }
-                for c in STAGE_COLUMNS:
-                    cols[c].append(row[c])
-        return cols
+    def to_frame(
+        self,
+        table: str = "stages",
+        *,
+        groups: bool = False,
+        library: Optional[Library] = None,
+    ) -> Any:
+        """One table of the report as a DataFrame, built as Arrow in Rust:
 
-    def to_arrow(self, groups: bool = False) -> pyarrow.Table:
-        """The per-stage table as a ``pyarrow.Table``."""
-        import pyarrow as pa
+        - ``"stages"``: one row per (group, open stage) — entered, advanced, won, lost, the
+          rates, dwell and open age (durations), stale, open amount (minor units);
+        - ``"pipeline"``: one row per group — win rate, won amount, average deal, sales
+          cycle (a duration), open and weighted pipeline, velocity per day;
+        - ``"transitions"``: the transition matrix in long form (``from``, ``to``,
+          ``count``; zeros included, so ``pivot`` gives the matrix).
 
-        return pa.table(self.stage_columns(groups))
+        The total comes first (``total`` is true, ``group`` missing); ``groups=True`` adds
+        every group in key order (the group of rows without a key has ``group`` missing and
+        ``total`` false). ``library``: ``"pandas"``,
+        ``"polars"`` or ``"pyarrow"``; by default the library of the frames the report was
+        computed from (pandas for an engine's report). Units: see
+        :mod:`salespipe._frames`."""
+        lib = _frames.check_library(library or self._library)
+        return _frames.convert(self._inner.frame(table, groups), lib)
 
-    def to_pandas(self, groups: bool = False) -> pandas.DataFrame:
-        """The per-stage table as a pandas DataFrame."""
-        return self.to_arrow(groups).to_pandas()
+    def to_arrow(self, table: str = "stages", *, groups: bool = False) -> pyarrow.Table:
+        """:meth:`to_frame` as a ``pyarrow.Table``."""
+        t: pyarrow.Table = self.to_frame(table, groups=groups, library="pyarrow")
+        return t
 
-    def to_polars(self, groups: bool = False) -> polars.DataFrame:
-        """The per-stage table as a polars DataFrame."""
-        import polars as pl
+    def to_pandas(self, table: str = "stages", *, groups: bool = False) -> pandas.DataFrame:
+        """:meth:`to_frame` as a pandas DataFrame."""
+        df: pandas.DataFrame = self.to_frame(table, groups=groups, library="pandas")
+        return df
 
-        return pl.DataFrame(self.stage_columns(groups), strict=False)
+    def to_polars(self, table: str = "stages", *, groups: bool = False) -> polars.DataFrame:
+        """:meth:`to_frame` as a polars DataFrame."""
+        df: polars.DataFrame = self.to_frame(table, groups=groups, library="polars")
+        return df
 
     def _repr_html_(self) -> str:
-        cols = self.stage_columns()
         heads = ["stage", "entered", "advanced", "won", "lost", "advance_rate", "win_rate"]
         th = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
         rows = []
-        for i in range(len(cols["stage"])):
+        for s in self.total["stages"]:
             cells = []
             for h in heads:
-                v = cols["name"][i] if h == "stage" else cols[h][i]
+                v = s["name"] if h == "stage" else s[h]
                 if isinstance(v, float):
                     v = f"{v:.1%}" if h.endswith("rate") else f"{v:.2f}"
                 cells.append(f"<td>{html.escape('—' if v is None else str(v))}</td>")
@@ -237,8 +207,41 @@ def funnel(
             mode=FunnelMode(mode).value,
             by=by,
             currency=currency,
-        )
+        ),
+        _frames.library_of(events, opportunities),
     )
+
+
+class ForecastReport(Dict[str, Any]):
+    """The forecast: the core's JSON as a ``dict`` (``expected``, ``p10``, ``p50``, ``p90``
+    in minor units, ``method`` …), and :meth:`to_frame`."""
+
+    _library: Library = "pandas"
+
+    def to_frame(self, *, library: Optional[Library] = None) -> Any:
+        """The forecast as a one-row DataFrame: ``opportunities``, ``amount``,
+        ``expected``, ``p10``, ``p50``, ``p90`` (minor units), ``method``, ``samples``,
+        ``seed``; in ``library`` (default: the input frames' library, pandas for an
+        engine's forecast)."""
+        return _frames.report_frame(dict(self), "forecast", "forecast", library or self._library)
+
+
+class CalibrationReport(Dict[str, Any]):
+    """The calibration: the core's JSON as a ``dict`` (``brier``, ``predictions``,
+    ``stages``), and :meth:`to_frame`."""
+
+    _library: Library = "pandas"
+
+    def to_frame(self, *, library: Optional[Library] = None) -> Any:
+        """The reliability table, one row per open stage: ``stage``, ``predicted``,
+        ``closed``, ``won``, ``observed``, ``gap``, ``brier``."""
+        return _frames.report_frame(dict(self), "calibration", "stages", library or self._library)
+
+
+def _tag(report: Any, cls: Any, library: Library) -> Any:
+    out = cls(report)
+    out._library = library
+    return out
 
 
 def forecast(
@@ -251,14 +254,14 @@ def forecast(
     probabilities: Optional[Mapping[str, Any]] = None,
     method: Optional[Mapping[str, Any]] = None,
     currency: Optional[str] = None,
-) -> Dict[str, Any]:
+) -> ForecastReport:
     """The forecast of the amount won among opportunities open at ``as_of`` whose expected
     close falls in ``period``: ``expected``, ``p10``, ``p50``, ``p90`` (minor units).
     ``probabilities`` and ``method`` are the core's JSON (``{"kind": "stage"}``,
     ``{"kind": "empirical", "training": {...}, "mode": "recorded"}``;
     ``{"kind": "exact"}``, ``{"kind": "monte_carlo", "samples": 10000, "seed": 1}``)."""
     start, end = _window(period)
-    result: Dict[str, Any] = _salespipe.forecast(
+    result = _salespipe.forecast(
         events,
         opportunities,
         _pipeline(pipeline),
@@ -269,7 +272,8 @@ def forecast(
         method=method,
         currency=currency,
     )
-    return result
+    report: ForecastReport = _tag(result, ForecastReport, _frames.library_of(events, opportunities))
+    return report
 
 
 def calibration(
@@ -279,11 +283,13 @@ def calibration(
     *,
     as_of: _dt.datetime,
     window: Window = None,
-) -> Dict[str, Any]:
+) -> CalibrationReport:
     """How well the stage probabilities predicted the outcomes: Brier score and the
     per-stage reliability table."""
     start, end = _window(window)
-    result: Dict[str, Any] = _salespipe.calibration(
+    result = _salespipe.calibration(
         events, opportunities, _pipeline(pipeline), as_of=as_of, window_from=start, window_to=end
     )
-    return result
+    lib = _frames.library_of(events, opportunities)
+    report: CalibrationReport = _tag(result, CalibrationReport, lib)
+    return report

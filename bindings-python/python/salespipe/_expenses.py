@@ -9,8 +9,9 @@ across currencies; ratios without a base are absent, never 0.
 # No ``from __future__ import annotations``: the decoder reads these hints as objects.
 import dataclasses
 import datetime as _dt
-from typing import ClassVar, Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional, Tuple
 
+from salespipe._frames import Tabular
 from salespipe._records import ApprovalRequest, Money, Record, _StrEnum
 
 __all__ = [
@@ -161,8 +162,15 @@ class RepExpenses(Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class ExpenseReport(Record):
-    """Expenses by customer, category and rep over dates ``[from_, to)``, as of an instant."""
+class ExpenseReport(Record, Tabular):
+    """Expenses by customer, category and rep over dates ``[from_, to)``, as of an instant.
+
+    Tables (:meth:`to_frame`): ``"customers"``, ``"categories"``, ``"reps"`` (one row per
+    thing and currency, minor units).
+    """
+
+    _frame_kind: ClassVar[str] = "expenses"
+    _frame_tables: ClassVar[Tuple[str, ...]] = ("customers", "categories", "reps")
 
     _renames: ClassVar[Dict[str, str]] = {"from_": "from"}
 

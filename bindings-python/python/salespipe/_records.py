@@ -16,9 +16,10 @@ import enum
 import sys
 import typing
 from decimal import Decimal
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from salespipe import _salespipe
+from salespipe._frames import Tabular
 
 __all__ = [
     "Money",
@@ -704,8 +705,15 @@ class DailyReport(Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class RangeReport(Record):
-    """A rep's daily reports for the local days ``first`` to ``last`` and the range's total."""
+class RangeReport(Record, Tabular):
+    """A rep's daily reports for the local days ``first`` to ``last`` and the range's total.
+
+    Tables (:meth:`to_frame`): ``"days"`` (the counts of each day), ``"amounts"`` (money
+    per day and currency, minor units), ``"activities"`` (per day and kind).
+    """
+
+    _frame_kind: ClassVar[str] = "range"
+    _frame_tables: ClassVar[Tuple[str, ...]] = ("days", "amounts", "activities")
 
     _renames: ClassVar[Dict[str, str]] = {"from_": "from"}
 
@@ -729,12 +737,18 @@ class LeftOutRep(Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class TeamDailyReport(Record):
+class TeamDailyReport(Record, Tabular):
     """A manager's team for one day: a report per rep (each in their own zone) and totals.
 
     ``left_out`` lists the reps whose row could not be made (say, a time zone stored before
     the engine checked it); the rest of the report stands.
+
+    Tables (:meth:`to_frame`): ``"reps"`` (each rep's counts), ``"amounts"`` (money per
+    rep and currency, minor units), ``"activities"`` (per rep and kind).
     """
+
+    _frame_kind: ClassVar[str] = "team_daily"
+    _frame_tables: ClassVar[Tuple[str, ...]] = ("reps", "amounts", "activities")
 
     day: _dt.date
     as_of: _dt.datetime
@@ -841,8 +855,16 @@ class CompetitorFigures(Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class CompetitorReport(Record):
-    """The competitor report (竞争对手报告): one entry per competitor, sorted by name."""
+class CompetitorReport(Record, Tabular):
+    """The competitor report (竞争对手报告): one entry per competitor, sorted by name.
+
+    Tables (:meth:`to_frame`): ``"competitors"`` (counts and win rates),
+    ``"amounts"`` (per competitor and currency, minor units), ``"stages"`` (deals lost
+    to each competitor per stage).
+    """
+
+    _frame_kind: ClassVar[str] = "competitors"
+    _frame_tables: ClassVar[Tuple[str, ...]] = ("competitors", "amounts", "stages")
 
     closed: TimeWindow = _f(default_factory=TimeWindow)
     deals: int = 0

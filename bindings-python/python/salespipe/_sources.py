@@ -8,8 +8,9 @@ per-currency maps), never 0.
 # No ``from __future__ import annotations``: the decoder reads these hints as objects.
 import dataclasses
 import datetime as _dt
-from typing import Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional, Tuple
 
+from salespipe._frames import Tabular
 from salespipe._records import Record
 
 __all__ = ["Source", "SourceRow", "SourceReport"]
@@ -44,8 +45,15 @@ class SourceRow(Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class SourceReport(Record):
-    """The source report of a pipeline: configured sources first, ``(none)`` last."""
+class SourceReport(Record, Tabular):
+    """The source report of a pipeline: configured sources first, ``(none)`` last.
+
+    Tables (:meth:`to_frame`): ``"sources"`` (one row per source; cycles as durations),
+    ``"costs"`` (per source and currency, minor units).
+    """
+
+    _frame_kind: ClassVar[str] = "sources"
+    _frame_tables: ClassVar[Tuple[str, ...]] = ("sources", "costs")
 
     as_of: _dt.datetime
     sources: List[SourceRow]

@@ -12,8 +12,9 @@ deals in other currencies are kept apart in ``other_currencies`` (ISO code → m
 # from these objects directly (the decoder reads the hints).
 import dataclasses
 import datetime as _dt
-from typing import Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional, Tuple
 
+from salespipe._frames import Tabular
 from salespipe._records import ForecastCategory, Money, Record, _StrEnum
 
 __all__ = [
@@ -114,8 +115,15 @@ class DecompositionIssue(Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class AttainmentReport(Record):
-    """Attainment of the company, every team and every rep for one period."""
+class AttainmentReport(Record, Tabular):
+    """Attainment of the company, every team and every rep for one period.
+
+    Tables (:meth:`to_frame`): ``"scopes"`` (one row per company / team / rep scope,
+    minor units of ``currency``), ``"other_currencies"`` (deals in other currencies).
+    """
+
+    _frame_kind: ClassVar[str] = "attainment"
+    _frame_tables: ClassVar[Tuple[str, ...]] = ("scopes", "other_currencies")
 
     period: str
     time_zone: str

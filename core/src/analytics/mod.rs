@@ -30,6 +30,7 @@
 
 pub mod calibration;
 pub mod forecast;
+mod frames;
 pub mod funnel;
 pub mod quantile;
 mod report;

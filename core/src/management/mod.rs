@@ -25,6 +25,7 @@
 pub mod competitor;
 pub mod daily;
 pub mod expense;
+mod frames;
 pub mod snapshot;
 pub mod source;
 pub mod target;

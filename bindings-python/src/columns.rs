@@ -1,0 +1,520 @@
+//! Reading frame columns into the core's analytics columns, at the speed of the core.
+//!
+//! A frame arrives as Arrow record batches (pyarrow, polars, pandas ≥ 2.2 through the Arrow
+//! PyCapsule stream). The rules that keep the conversion within a small factor of the
+//! analytics themselves:
+//!
+//! - nothing is allocated per row: strings are compared and hashed where they sit in the
+//!   Arrow buffers;
+//! - text columns are read chunk by chunk, never concatenated (a pyarrow table read from
+//!   Parquet has one chunk per row group);
+//! - a dictionary column (pyarrow `dictionary`, polars `Categorical` / `Enum`, pandas
+//!   `category`) is looked up once per dictionary value, then read through its codes;
+//! - opportunity ids: when the opportunity table is sorted by id (as exports and Parquet
+//!   files usually are) no hash map is built at all: an event's id is first compared with
+//!   the id after the previous event's (the next opportunity of a sorted event table), then
+//!   found by binary search; an unsorted table gets one hash map;
+//! - stage ids are found by length, then compared: no hashing.
+//!
+//! Every error names the frame's column and the row position (`events[3].stage`), which the
+//! Python layer turns into the frame's index label.
+
+use std::cmp::Ordering;
+use std::hash::Hash;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use foldhash::{HashMap, HashMapExt};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+use salespipe::analytics::{StageInfo, LOST_CODE, WON_CODE};
+
+use crate::error::validation;
+
+/// One input table: its record batches, as they came.
+pub(crate) struct Frame {
+    pub(crate) name: &'static str,
+    batches: Vec<RecordBatch>,
+    columns: Vec<String>,
+    rows: usize,
+}
+
+/// One column of a frame: its chunks, one per record batch.
+pub(crate) struct Column<'a> {
+    /// `frame.column`, for messages.
+    pub(crate) path: String,
+    frame: &'static str,
+    name: &'a str,
+    pub(crate) chunks: Vec<&'a ArrayRef>,
+}
+
+impl Frame {
+    pub(crate) fn load(obj: &Bound<'_, PyAny>, name: &'static str) -> PyResult<Frame> {
+        let table: PyTable = obj.extract().map_err(|e| {
+            let ty = obj
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            if obj.hasattr("__arrow_c_stream__").unwrap_or(false) {
+                // A frame that exports Arrow but whose export failed: say why (pandas gives a
+                // column pyarrow cannot convert, with its name, in the message).
+                PyTypeError::new_err(format!("{name}: the {ty} could not be read as Arrow: {e}"))
+            } else {
+                PyTypeError::new_err(format!(
+                    "{name}: expected a pandas, polars or pyarrow table (an object with \
+                     __arrow_c_stream__), got {ty}"
+                ))
+            }
+        })?;
+        let (batches, schema) = table.into_inner();
+        let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
+        Ok(Frame {
+            name,
+            batches,
+            columns,
+            rows,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub(crate) fn column<'a>(&'a self, col: &'a str) -> Option<Column<'a>> {
+        let i = self.columns.iter().position(|c| c == col)?;
+        Some(Column {
+            path: format!("{}.{col}", self.name),
+            frame: self.name,
+            name: col,
+            chunks: self.batches.iter().map(|b| b.column(i)).collect(),
+        })
+    }
+
+    pub(crate) fn required<'a>(&'a self, col: &'a str) -> PyResult<Column<'a>> {
+        self.column(col).ok_or_else(|| {
+            validation(
+                &format!("{}.{col}", self.name),
+                format!("missing column (columns: {})", self.columns.join(", ")),
+            )
+        })
+    }
+}
+
+impl Column<'_> {
+    /// The field of row `i` in messages: `events[3].stage`.
+    pub(crate) fn at(&self, i: usize) -> String {
+        format!("{}[{i}].{}", self.frame, self.name)
+    }
+
+    /// The column's Arrow type (of its first chunk; every chunk of a table has the same).
+    pub(crate) fn data_type(&self) -> DataType {
+        self.chunks
+            .first()
+            .map_or(DataType::Null, |c| c.data_type().clone())
+    }
+
+    /// The whole column as one array: the chunk itself when there is one, else the chunks
+    /// concatenated (for fixed-width columns, which are copied once anyway).
+    pub(crate) fn single(&self) -> PyResult<ArrayRef> {
+        match self.chunks.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Ok(arrow_array::new_empty_array(&self.data_type())),
+            many => {
+                let refs: Vec<&dyn Array> = many.iter().map(|a| a.as_ref()).collect();
+                arrow_select::concat::concat(&refs).map_err(|e| validation(&self.path, e))
+            }
+        }
+    }
+
+    /// The position of the first missing value, if any.
+    pub(crate) fn first_null(&self) -> Option<usize> {
+        let mut base = 0;
+        for c in &self.chunks {
+            if c.null_count() > 0 {
+                if let Some(i) = (0..c.len()).find(|&i| c.is_null(i)) {
+                    return Some(base + i);
+                }
+            }
+            base += c.len();
+        }
+        None
+    }
+
+    pub(crate) fn is_text(&self) -> bool {
+        is_text(&self.data_type())
+    }
+}
+
+pub(crate) fn is_text(dt: &DataType) -> bool {
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+/// The strings of a plain text array, borrowed; `None` for another dtype.
+fn strings(a: &ArrayRef) -> Option<Vec<Option<&str>>> {
+    Some(match a.data_type() {
+        DataType::Utf8 => a.as_string::<i32>().iter().collect(),
+        DataType::LargeUtf8 => a.as_string::<i64>().iter().collect(),
+        DataType::Utf8View => a.as_string_view().iter().collect(),
+        _ => return None,
+    })
+}
+
+/// Calls `f(row, value)` for every row of a plain text chunk, the strings borrowed; false
+/// for another dtype.
+fn each_plain<'a>(
+    a: &'a ArrayRef,
+    base: usize,
+    f: &mut impl FnMut(usize, Option<&'a str>) -> PyResult<()>,
+) -> PyResult<bool> {
+    match a.data_type() {
+        DataType::Utf8 => a
+            .as_string::<i32>()
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| f(base + i, v))?,
+        DataType::LargeUtf8 => a
+            .as_string::<i64>()
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| f(base + i, v))?,
+        DataType::Utf8View => a
+            .as_string_view()
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| f(base + i, v))?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The code of every row of a text column (plain or dictionary-encoded): `code(row, text)`
+/// is called once per row of a plain chunk, once per dictionary value a dictionary chunk
+/// uses (its result reused for every row with that value). A missing value is an error
+/// naming the row. `Ok(None)` for a column that is not text.
+pub(crate) fn text_codes<'a, T: Copy>(
+    col: &Column<'a>,
+    what: &str,
+    mut code: impl FnMut(usize, &'a str) -> PyResult<T>,
+) -> PyResult<Option<Vec<T>>> {
+    if !col.is_text() {
+        return Ok(None);
+    }
+    let missing = |i: usize| validation(&col.at(i), format!("missing {what}"));
+    let mut out: Vec<T> = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
+    let mut base = 0;
+    for chunk in &col.chunks {
+        if let Some(dict) = chunk.as_any_dictionary_opt() {
+            let texts = strings(dict.values()).ok_or_else(|| missing(base))?;
+            let mut memo: Vec<Option<T>> = vec![None; texts.len()];
+            for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+                let row = base + i;
+                if chunk.is_null(i) {
+                    return Err(missing(row));
+                }
+                let c = match memo.get(k).copied().flatten() {
+                    Some(c) => c,
+                    None => {
+                        let text = texts
+                            .get(k)
+                            .copied()
+                            .flatten()
+                            .ok_or_else(|| missing(row))?;
+                        let c = code(row, text)?;
+                        if let Some(m) = memo.get_mut(k) {
+                            *m = Some(c);
+                        }
+                        c
+                    }
+                };
+                out.push(c);
+            }
+        } else {
+            each_plain(chunk, base, &mut |i, v| {
+                out.push(code(i, v.ok_or_else(|| missing(i))?)?);
+                Ok(())
+            })?;
+        }
+        base += chunk.len();
+    }
+    Ok(Some(out))
+}
+
+// ----- opportunity ids -------------------------------------------------------------------
+
+/// The opportunity table's string ids, to find an event's opportunity by its id.
+pub(crate) struct OppIds<'a> {
+    ids: Vec<&'a str>,
+    /// Strictly increasing: binary search serves, and no id repeats.
+    sorted: bool,
+    /// Built only for an unsorted table.
+    map: HashMap<&'a str, u64>,
+}
+
+impl<'a> OppIds<'a> {
+    /// Reads the id column of the opportunity table; `None` when it is not text. A repeated
+    /// id is an error naming its second row.
+    pub(crate) fn read(col: &Column<'a>) -> PyResult<Option<OppIds<'a>>> {
+        let Some(ids) = text_codes(col, "id", |_, v| Ok(v))? else {
+            return Ok(None);
+        };
+        let sorted = ids.windows(2).all(|w| w[0] < w[1]);
+        let mut map = HashMap::new();
+        if !sorted {
+            map.reserve(ids.len());
+            for (i, &id) in ids.iter().enumerate() {
+                if map.insert(id, i as u64).is_some() {
+                    return Err(validation(
+                        &col.at(i),
+                        format!("duplicate opportunity {id:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(Some(OppIds { ids, sorted, map }))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The row of `id`, trying the row `hint` first.
+    fn find(&self, id: &str, hint: usize) -> Option<u64> {
+        if self.ids.get(hint) == Some(&id) {
+            return Some(hint as u64);
+        }
+        if self.sorted {
+            self.ids.binary_search(&id).ok().map(|i| i as u64)
+        } else {
+            self.map.get(id).copied()
+        }
+    }
+
+    /// The opportunity row of every event: equal consecutive ids cost one comparison, the
+    /// next opportunity's id one more, anything else a search.
+    pub(crate) fn codes(&self, col: &Column<'a>) -> PyResult<Option<Vec<u64>>> {
+        let mut prev: Option<(&str, u64)> = None;
+        text_codes(col, "id", |i, v| {
+            if let Some((p, c)) = prev {
+                if p == v {
+                    return Ok(c);
+                }
+            }
+            let hint = prev.map_or(0, |(_, c)| c as usize + 1);
+            let c = self.find(v, hint).ok_or_else(|| {
+                validation(
+                    &col.at(i),
+                    format!("opportunity {v:?} is not in the opportunities table"),
+                )
+            })?;
+            prev = Some((v, c));
+            Ok(c)
+        })
+    }
+}
+
+// ----- stages ----------------------------------------------------------------------------
+
+/// Stage ids (and `won` / `lost`) by their length: a row's id is compared with the few ids
+/// of its length, never hashed.
+pub(crate) struct StageIds<'a> {
+    by_len: Vec<Vec<(&'a str, u16)>>,
+}
+
+impl<'a> StageIds<'a> {
+    pub(crate) fn new(stages: &'a [StageInfo]) -> Self {
+        let mut by_len: Vec<Vec<(&str, u16)>> = Vec::new();
+        let all = stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), u16::try_from(i).unwrap_or(u16::MAX)))
+            .chain([(salespipe::WON, WON_CODE), (salespipe::LOST, LOST_CODE)]);
+        for (id, code) in all {
+            if by_len.len() <= id.len() {
+                by_len.resize_with(id.len() + 1, Vec::new);
+            }
+            if let Some(slot) = by_len.get_mut(id.len()) {
+                slot.push((id, code));
+            }
+        }
+        StageIds { by_len }
+    }
+
+    fn find(&self, id: &str) -> Option<u16> {
+        self.by_len
+            .get(id.len())?
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|&(_, c)| c)
+    }
+
+    /// The stage code of every row of a text column; `None` when it is not text.
+    pub(crate) fn codes(&self, col: &Column<'_>) -> PyResult<Option<Vec<u16>>> {
+        text_codes(col, "stage", |i, v| {
+            self.find(v).ok_or_else(|| {
+                validation(
+                    &col.at(i),
+                    format!("{v:?} is not a stage of the pipeline (nor won/lost)"),
+                )
+            })
+        })
+    }
+}
+
+// ----- groups ----------------------------------------------------------------------------
+
+/// A group key: a value of the `by` column, ordered as `groupby` orders keys (numbers by
+/// value, text by code point), the missing key last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Key<'a> {
+    Int(i128),
+    Text(&'a str),
+    Missing,
+}
+
+/// Distinct keys numbered in the order first seen.
+struct Distinct<'a> {
+    index: HashMap<Key<'a>, u32>,
+    keys: Vec<Key<'a>>,
+}
+
+impl<'a> Distinct<'a> {
+    fn new() -> Self {
+        Distinct {
+            index: HashMap::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    fn code(&mut self, k: Key<'a>) -> u32 {
+        *self.index.entry(k).or_insert_with(|| {
+            self.keys.push(k);
+            u32::try_from(self.keys.len() - 1).unwrap_or(u32::MAX)
+        })
+    }
+}
+
+/// Group codes, names and the code of the keyless group from the `by` column, grouped by
+/// value as pandas' `groupby` does: integer, text, dictionary (categorical) and boolean
+/// columns, nulls included (one group whose report has no key, so a real `"(none)"` stays
+/// its own group). Groups are numbered in sorted key order. Floats are refused (a float key
+/// is rarely meant; cast first).
+pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Option<u32>)> {
+    let dt = col.data_type();
+    let wrong = || {
+        PyTypeError::new_err(format!(
+            "{}: dtype {dt} is not supported; expected integer, text or categorical keys",
+            col.path
+        ))
+    };
+    let mut seen = Distinct::new();
+    let mut first: Vec<u32> = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
+    if dt.is_integer() {
+        // Every integer type but u64 fits i64; u64 goes through a 128-bit decimal.
+        let wide = if dt == DataType::UInt64 {
+            DataType::Decimal128(38, 0)
+        } else {
+            DataType::Int64
+        };
+        for chunk in &col.chunks {
+            let a = arrow_cast::cast(chunk, &wide).map_err(|_| wrong())?;
+            if wide == DataType::Int64 {
+                let mut last: Option<(Option<i64>, u32)> = None;
+                for v in a.as_primitive::<Int64Type>().iter() {
+                    let c = match last {
+                        Some((p, c)) if p == v => c,
+                        _ => seen.code(v.map_or(Key::Missing, |v| Key::Int(i128::from(v)))),
+                    };
+                    last = Some((v, c));
+                    first.push(c);
+                }
+            } else {
+                for v in a.as_primitive::<Decimal128Type>().iter() {
+                    first.push(seen.code(v.map_or(Key::Missing, Key::Int)));
+                }
+            }
+        }
+    } else if col.is_text() {
+        let mut base = 0;
+        for chunk in &col.chunks {
+            if let Some(dict) = chunk.as_any_dictionary_opt() {
+                let texts = strings(dict.values()).ok_or_else(wrong)?;
+                let mut memo: Vec<Option<u32>> = vec![None; texts.len()];
+                for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+                    let c = if chunk.is_null(i) {
+                        seen.code(Key::Missing)
+                    } else if let Some(c) = memo.get(k).copied().flatten() {
+                        c
+                    } else {
+                        let key = texts
+                            .get(k)
+                            .copied()
+                            .flatten()
+                            .map_or(Key::Missing, Key::Text);
+                        let c = seen.code(key);
+                        if let Some(m) = memo.get_mut(k) {
+                            *m = Some(c);
+                        }
+                        c
+                    };
+                    first.push(c);
+                }
+            } else {
+                each_plain(chunk, base, &mut |_, v| {
+                    first.push(seen.code(v.map_or(Key::Missing, Key::Text)));
+                    Ok(())
+                })?;
+            }
+            base += chunk.len();
+        }
+    } else if dt == DataType::Boolean {
+        for chunk in &col.chunks {
+            for v in chunk.as_boolean().iter() {
+                first.push(seen.code(v.map_or(Key::Missing, |b| Key::Int(i128::from(b)))));
+            }
+        }
+    } else {
+        return Err(wrong());
+    }
+    // Number the distinct keys in sorted order and renumber the rows.
+    let mut order: Vec<u32> = (0..u32::try_from(seen.keys.len()).unwrap_or(u32::MAX)).collect();
+    order.sort_unstable_by(|&a, &b| cmp_keys(&seen.keys, a, b));
+    let mut rank = vec![0u32; order.len()];
+    for (r, &k) in order.iter().enumerate() {
+        if let Some(slot) = rank.get_mut(k as usize) {
+            *slot = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+    }
+    let boolean = dt == DataType::Boolean;
+    let mut null_group = None;
+    let names = order
+        .iter()
+        .enumerate()
+        .map(|(r, &k)| match seen.keys.get(k as usize) {
+            Some(Key::Int(v)) if boolean => if *v == 1 { "True" } else { "False" }.to_owned(),
+            Some(Key::Int(v)) => v.to_string(),
+            Some(Key::Text(t)) => (*t).to_owned(),
+            Some(Key::Missing) | None => {
+                null_group = u32::try_from(r).ok();
+                String::new()
+            }
+        })
+        .collect();
+    let codes = first
+        .into_iter()
+        .map(|c| rank.get(c as usize).copied().unwrap_or(u32::MAX))
+        .collect();
+    Ok((codes, names, null_group))
+}
+
+fn cmp_keys(keys: &[Key<'_>], a: u32, b: u32) -> Ordering {
+    keys.get(a as usize).cmp(&keys.get(b as usize))
+}
