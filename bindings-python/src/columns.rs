@@ -248,6 +248,37 @@ pub(crate) fn text_codes<'a, T: Copy>(
     Ok(Some(out))
 }
 
+/// String equality without a call to `memcmp` for the short ids of a frame (up to 16 bytes:
+/// two overlapping word loads per side), `==` for longer ones. Ids are compared millions of
+/// times per report; the libc call costs more than the comparison.
+#[inline]
+fn eq_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    #[inline]
+    fn word8(s: &[u8], at: usize) -> u64 {
+        s.get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u64::from_ne_bytes)
+    }
+    #[inline]
+    fn word4(s: &[u8], at: usize) -> u32 {
+        s.get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u32::from_ne_bytes)
+    }
+    match n {
+        0 => true,
+        1..=3 => a == b,
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
 // ----- opportunity ids -------------------------------------------------------------------
 
 /// The opportunity table's string ids, to find an event's opportunity by its id.
@@ -288,7 +319,7 @@ impl<'a> OppIds<'a> {
 
     /// The row of `id`, trying the row `hint` first.
     fn find(&self, id: &str, hint: usize) -> Option<u64> {
-        if self.ids.get(hint) == Some(&id) {
+        if self.ids.get(hint).is_some_and(|h| eq_str(h, id)) {
             return Some(hint as u64);
         }
         if self.sorted {
@@ -304,7 +335,7 @@ impl<'a> OppIds<'a> {
         let mut prev: Option<(&str, u64)> = None;
         text_codes(col, "id", |i, v| {
             if let Some((p, c)) = prev {
-                if p == v {
+                if eq_str(p, v) {
                     return Ok(c);
                 }
             }
@@ -352,7 +383,7 @@ impl<'a> StageIds<'a> {
         self.by_len
             .get(id.len())?
             .iter()
-            .find(|(s, _)| *s == id)
+            .find(|(s, _)| eq_str(s, id))
             .map(|&(_, c)| c)
     }
 
