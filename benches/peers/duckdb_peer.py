@@ -5,14 +5,14 @@ export (loaded into DuckDB tables by `load`, not timed).
 - stage ids through TRY_CAST to an ENUM of the pipeline's ids (+ won, lost): `enum_code` is
   the stage index, an id outside it is NULL (the "unknown stage" check);
 - one hash join (events -> opportunities: the integer opportunity index `oi`, owner,
-  creation time, amount), then ONE window pass over ONE global order `(oi, t, row)` (the
-  rowid breaks ties, so equal timestamps keep their input order): previous/next row,
-  forward fill of the last open stage, and the running max of later forward codes (offset
-  by `oi`, so that the frame "all following rows" never reaches into the next opportunity),
-  no PARTITION BY (which sorts every partition);
-- an opportunity's final state comes from its last row (`fin`) and is joined back to the
-  cohort entries on the integer `oi`: a back-fill would need a second window pass (a second
-  sort of every event), the join of ~1M keys is the cheaper of the two in DuckDB;
+  creation time, amount), then ONE window pass with ONE window definition,
+  `PARTITION BY oi ORDER BY t, row` (the rowid breaks ties, so equal timestamps keep their
+  input order): DuckDB evaluates every function of it after one sort of the hash-partitioned
+  rows by (oi, t, row); previous/next row, forward fill of the last open stage, the max of
+  later forward codes, and the opportunity's final state and last open stage
+  (`last_value ... IGNORE NULLS` over the whole partition), so no aggregate per opportunity
+  is joined back to its rows (a global ORDER BY without PARTITION BY, tried first, makes
+  the "all following rows" frame a segment tree over every event: ten times slower);
 - quantiles are `quantile_disc` (nearest rank, no list sorting); counts and sums are grouped
   by (owner, stage) only and the totals added up from those rows (common.fill); only the
   dwell quantiles, which do not add up, use GROUPING SETS.
@@ -56,28 +56,31 @@ def report(con: duckdb.DuckDBPyConnection, _unused, meta: dict) -> dict:
                  ["events[{row}].stage unknown", "events[{row}].opp not in the opportunity table",
                   "events[{row}].at before creation"])
 
-    # ---- one window pass in one global order: the per-row features ----
-    new = "lag(oi) OVER w IS DISTINCT FROM oi"
-    end = f"(lead(oi) OVER w IS DISTINCT FROM oi OR lead(t) OVER w > {as_of})"
+    # ---- one window pass, one order: the per-row features ----
+    end = f"(lead(t) OVER w IS NULL OR lead(t) OVER w > {as_of})"
+    whole = "w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
     q(f"""CREATE OR REPLACE TEMP TABLE f AS
       SELECT oi, owner, amount, created, t, code, row,
              code < {ns} AS is_open,
              t >= {wf} AND t < {wt} AS in_w,
-             code >= {won} AND ({new} OR lag(code) OVER w >= {won}) AS reclose,
+             code >= {won} AND coalesce(lag(code) OVER w >= {won}, true) AS reclose,
              {end} AS last,
              last_value(CASE WHEN code < {ns} THEN code END IGNORE NULLS)
                  OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS open_ff,
-             CASE WHEN {new} THEN -1 ELSE
-                 last_value(CASE WHEN code < {ns} THEN code END IGNORE NULLS)
-                 OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) END AS prev_open,
-             CASE WHEN {new} THEN 0 ELSE lag(code) OVER w + 1 END AS frm,
+             coalesce(last_value(CASE WHEN code < {ns} THEN code END IGNORE NULLS)
+                 OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -1) AS prev_open,
+             coalesce(lag(code) OVER w + 1, 0) AS frm,
              CASE WHEN {end} THEN NULL ELSE lead(t) OVER w END AS next_at,
-             CASE WHEN {end} THEN -1 ELSE
-                 max(fwd - {m} * oi) OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
-                 + {m} * oi END AS later
+             coalesce(max(fwd) OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), -1)
+                 AS later,
+             -- the opportunity's state at as_of and its last open stage before it
+             last_value(CASE WHEN t <= {as_of} THEN code END IGNORE NULLS) OVER ({whole})
+                 AS state,
+             last_value(CASE WHEN t <= {as_of} AND code < {ns} THEN code END IGNORE NULLS)
+                 OVER ({whole}) AS last_open
       FROM (SELECT *, CASE WHEN t > {as_of} THEN -1 WHEN code < {ns} THEN code
                            WHEN code = {won} THEN {ns} ELSE -1 END AS fwd FROM e)
-      WINDOW w AS (ORDER BY oi, t, row)""")
+      WINDOW w AS (PARTITION BY oi ORDER BY t, row)""")
     _raise_first(q("SELECT min(row) FILTER (reclose) FROM f").fetchone(),
                  ["events[{row}].stage closes a closed (or new) opportunity"])
 
@@ -87,21 +90,25 @@ def report(con: duckdb.DuckDBPyConnection, _unused, meta: dict) -> dict:
                  t >= {wf} AND t < {wt} AS close_in_w
           FROM {h} WHERE last""")
     q(f"""CREATE OR REPLACE TEMP TABLE vt AS
-          SELECT oi, owner, unnest(range(prev_open + 1, hi)) AS stage
-          FROM (SELECT oi, owner, prev_open, CASE WHEN is_open THEN code ELSE {ns} END AS hi
+          SELECT oi, owner, state, last_open, unnest(range(prev_open + 1, hi)) AS stage
+          FROM (SELECT oi, owner, state, last_open, prev_open,
+                       CASE WHEN is_open THEN code ELSE {ns} END AS hi
                 FROM {h} WHERE in_w AND (is_open OR code = {won}))
           WHERE hi > prev_open + 1""")
-    real = f"SELECT oi, code AS stage, later > code AS adv FROM {h} WHERE is_open AND in_w"
+    real = (f"SELECT oi, owner, code AS stage, later > code AS adv, state, last_open FROM {h} "
+            "WHERE is_open AND in_w")
     agg = Aggregates()
     for mode, entries in (("recorded", real),
-                          ("cumulative", f"{real} UNION ALL SELECT oi, stage, true FROM vt")):
+                          ("cumulative", f"{real} UNION ALL "
+                                         "SELECT oi, owner, stage, true, state, last_open FROM vt")):
         rows = q(f"""
           SELECT owner, stage, count(*), count(*) FILTER (adv),
                  count(*) FILTER (state = {won}), count(*) FILTER (state = {lost}),
                  count(*) FILTER (state = {lost} AND last_open = stage),
                  count(*) FILTER (state = stage)
-          FROM (SELECT oi, stage, bool_or(adv) AS adv FROM ({entries}) GROUP BY oi, stage)
-          JOIN fin USING (oi)
+          FROM (SELECT oi, stage, bool_or(adv) AS adv, any_value(owner) AS owner,
+                       any_value(state) AS state, any_value(last_open) AS last_open
+                FROM ({entries}) GROUP BY oi, stage)
           GROUP BY owner, stage""").fetchall()
         fill(agg.stage_counts[mode], rows, 1)
 
