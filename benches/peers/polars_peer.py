@@ -47,17 +47,19 @@ def report(ev: pl.DataFrame, op: pl.DataFrame, meta: dict) -> dict:
         created=pl.col("created").dt.epoch("ms"))
     _raise_first(op.select(
         amount=(pl.col("amount").is_null() | (pl.col("amount") < 0)).arg_true().first(),
-        dup=pl.col("opp").is_duplicated().arg_true().first(),
-    ).row(0, named=True), [("amount", "opportunities[{row}].amount"),
-                           ("dup", "opportunities[{row}].opp duplicated")])
+    ).row(0, named=True), [("amount", "opportunities[{row}].amount")])
+    if op.select(pl.col("opp").n_unique()).item() != op.height:  # the row only when needed
+        _raise_first(op.select(dup=pl.col("opp").is_duplicated().arg_true().first())
+                     .row(0, named=True), [("dup", "opportunities[{row}].opp duplicated")])
 
     # ---- events: stage codes, the opportunity's columns, one stable sort ----
     s = (
         ev.lazy().with_row_index("row")
         .with_columns(code=pl.col("stage").cast(stage_t, strict=False).to_physical()
                       .cast(pl.Int32), at=pl.col("at").dt.epoch("ms"))
-        .join(ops, on="opp", how="left", maintain_order="left")
-        .sort("oi", "at", maintain_order=True, nulls_last=True)
+        .join(ops, on="opp", how="left")
+        .select("row", "oi", "at", "code", "owner", "created", "amount")  # no strings to move
+        .sort("oi", "at", "row", nulls_last=True)  # stable: the row number breaks ties
         .with_columns(first=pl.col("oi").ne_missing(pl.col("oi").shift(1)))
         .collect()
     )
@@ -127,9 +129,11 @@ def report(ev: pl.DataFrame, op: pl.DataFrame, meta: dict) -> dict:
         .with_columns(adv=pl.lit(True))
     )
     recorded = entries.filter(key.is_first_distinct())  # first entry = the cohort member
-    cumulative = (pl.concat([entries, virt]).group_by(key.alias("k"))
-                  .agg(pl.col("owner", "stage", "state", "last_open").first(),
-                       pl.col("adv").any()))
+    # a member advanced if any of its entries did (a skipped stage always did): sorted by
+    # (member, adv descending), the first row of each member carries the answer
+    cumulative = (pl.concat([entries, virt])
+                  .sort(key * 2 + (~pl.col("adv")).cast(pl.Int64))
+                  .filter(key.ne_missing(key.shift(1))))
     counts = [pl.len(), pl.col("adv").sum()] + [v.alias(k) for k, v in flags.items()]
 
     stays = f.filter("is_open", "in_w", ~pl.col("last")).select(
