@@ -2,16 +2,21 @@
 (pandas for the lookups and group-bys, its NumPy arrays for the per-row scan): validation,
 both modes, grouped by owner and in total, on the string-typed Parquet export.
 
-- stage ids through a `Categorical` over the pipeline's ids (+ won, lost): its codes are the
-  stage indices, -1 for an id outside it (the "unknown stage" check); owners as `category`;
-- no merge: `Index.get_indexer` maps each event's opportunity id to its row in the
-  opportunity table once, and the owner, creation time and amount are taken by that index;
-- ONE global stable sort of the events by (opportunity, at) (`np.lexsort`); every
+- `pd.factorize` (Arrow-backed strings: hashed in C++) for every string column: stage ids
+  (each distinct id mapped once to its stage index, -1 outside the pipeline: the "unknown
+  stage" check), owners (sorted), and the opportunity ids of both tables at once, the
+  table's first, so that an event's code is its opportunity's row in the table (no merge;
+  `Index.get_indexer` and `Categorical` convert the strings to Python objects first, 3-4x
+  slower); the owner, creation time and amount are then taken by that row index;
+- ONE global stable sort of the events by (opportunity, at) (an argsort of one int64 key,
+  `np.lexsort` if the key would overflow); every
   per-opportunity quantity after that is a shift, a forward/backward fill (running max/min
   of row indices) or a running max over the sorted rows; an opportunity's final state is
   scattered into an array indexed by the opportunity, so cohort entries take it by index;
-- dwell quantiles: one global sort of the stays by (owner, stage, duration), then the
-  nearest-rank element picked at each group's offset (no sort per group);
+- group-bys on one int64 key (owner and stage codes combined), not on several columns;
+- dwell quantiles: one global sort of the stays by (owner, stage, duration) (one int64 key
+  when it fits), then the nearest-rank element picked at each group's offset (no sort per
+  group);
 - totals of counts and sums are added up from the per-owner rows (common.fill).
 
 pandas computes on one thread; PEERS_THREADS changes nothing here."""
@@ -46,23 +51,36 @@ def report(ev: pd.DataFrame, op: pd.DataFrame, meta: dict) -> dict:
     amount = op["amount"]
     _first((amount.isna() | (amount < 0)).to_numpy(), np.arange(len(op)),
            "opportunities[{row}].amount")
-    _first(op["opp"].duplicated(keep=False).to_numpy(), np.arange(len(op)),
-           "opportunities[{row}].opp duplicated")
-    owner_cat = op["owner"].astype("category")
-    owners = list(owner_cat.cat.categories)
-    op_owner = owner_cat.cat.codes.to_numpy().astype(np.int64)
+    # one factorize of all opportunity ids (Arrow-backed strings: hashed in C++): the
+    # opportunity table's ids come first, so, when they are unique, their codes are their
+    # row numbers and an event's code is its opportunity's row (>= len(op): not in the table)
+    n_op = len(op)
+    ids, _ = pd.factorize(pd.concat([op["opp"], ev["opp"]], ignore_index=True))
+    if (ids[:n_op] != np.arange(n_op)).any():
+        _first(op["opp"].duplicated(keep=False).to_numpy(), np.arange(n_op),
+               "opportunities[{row}].opp duplicated")
+    op_owner, owners = pd.factorize(op["owner"], sort=True)
+    owners = list(owners)
     op_amount = amount.to_numpy(np.int64)
     op_created = _ms(op["created"])
 
     # ---- events: codes, the opportunity's row, validation, one stable sort ----
     rows = np.arange(len(ev))
-    code = pd.Categorical(ev["stage"], categories=stage_names(meta)).codes.astype(np.int64)
+    st, uniq = pd.factorize(ev["stage"])  # a handful of distinct ids, mapped once each
+    names = stage_names(meta)
+    code = np.array([names.index(u) if u in names else -1 for u in uniq] + [-1],
+                    dtype=np.int64)[st]  # st == -1 (a null stage) takes the last: -1
     _first(code < 0, rows, "events[{row}].stage unknown")
-    oi = pd.Index(op["opp"]).get_indexer(ev["opp"])
-    _first(oi < 0, rows, "events[{row}].opp not in the opportunity table")
+    oi = ids[n_op:].astype(np.int64)
+    _first(oi >= n_op, rows, "events[{row}].opp not in the opportunity table")
     at = _ms(ev["at"])
     _first(at < op_created[oi], rows, "events[{row}].at before creation")
-    order = np.lexsort((at, oi))  # stable: equal (opp, at) keep their input order
+    # one stable sort by (opportunity, at): a single int64 key when it fits, else lexsort
+    t0, span = int(at.min(initial=0)), int(at.max(initial=0)) - int(at.min(initial=0)) + 1
+    if n_op * span < 2**62:
+        order = np.argsort(oi * span + (at - t0), kind="stable")
+    else:
+        order = np.lexsort((at, oi))
     oi, at, code, row = oi[order], at[order], code[order], rows[order]
     new = np.empty(len(oi), dtype=bool)
     new[:1] = True
@@ -116,11 +134,12 @@ def report(ev: pd.DataFrame, op: pd.DataFrame, meta: dict) -> dict:
         o, s = key // m, key % m
         st = state_of[o]
         df = pd.DataFrame({
-            "owner": op_owner[o], "stage": s, "n": 1, "adv": adv, "won": st == won,
+            "n": 1, "adv": adv, "won": st == won,
             "lost": st == lost, "lost_here": (st == lost) & (last_open_of[o] == s),
             "open_here": st == s})
-        g = df.groupby(["owner", "stage"], sort=False).sum()
-        return [(owners[o], s, *v) for (o, s), v in zip(g.index, g.to_numpy().tolist())]
+        g = df.groupby(op_owner[o] * m + s, sort=False).sum()  # one int64 group key
+        return [(owners[gk // m], gk % m, *v) for gk, v in
+                zip(g.index.tolist(), g.to_numpy().tolist())]
 
     agg = Aggregates()
     firsts = ~pd.Series(e_key).duplicated().to_numpy()  # the first entry is the member
@@ -134,8 +153,14 @@ def report(ev: pd.DataFrame, op: pd.DataFrame, meta: dict) -> dict:
     d_owner, d_stage, d = owner[done], code[done], (next_at - at)[done]
 
     def quantiles(key, d, nkeys):
-        o = np.lexsort((d, key))
-        key, d = key[o], d[o]
+        # one sort of (group, duration) as a single int64 when it fits
+        span = int(d.max(initial=0)) + 1
+        if (int(key.max(initial=0)) + 1) * span < 2**62:
+            v = np.sort(key * span + d)
+            key, d = v // span, v % span
+        else:
+            o = np.lexsort((d, key))
+            key, d = key[o], d[o]
         starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
         cnt = np.diff(np.append(starts, len(key)))
         sums = np.add.reduceat(d, starts) if len(d) else np.zeros(0, np.int64)
@@ -161,10 +186,10 @@ def report(ev: pd.DataFrame, op: pd.DataFrame, meta: dict) -> dict:
     f_owner, f_amount = op_owner[f_oi], op_amount[f_oi]
     o = f_state < ns
     age = as_of - f_at[o]
-    g = pd.DataFrame({"owner": f_owner[o], "stage": f_state[o], "n": 1, "age": age,
-                      "stale": age > rot[f_state[o]], "amount": f_amount[o]}
-                     ).groupby(["owner", "stage"], sort=False).sum()
-    fill(agg.open_, [(owners[a], b, *v) for (a, b), v in zip(g.index, g.to_numpy().tolist())], 1)
+    g = pd.DataFrame({"n": 1, "age": age, "stale": age > rot[f_state[o]],
+                      "amount": f_amount[o]}).groupby(f_owner[o] * m + f_state[o], sort=False).sum()
+    fill(agg.open_, [(owners[gk // m], gk % m, *v) for gk, v in
+                     zip(g.index.tolist(), g.to_numpy().tolist())], 1)
     cw = (f_state == won) & (f_at >= wf) & (f_at < wt)
     cl = (f_state == lost) & (f_at >= wf) & (f_at < wt)
     g = pd.DataFrame({"owner": f_owner, "n": 1, "cw": cw, "cl": cl,
@@ -175,8 +200,9 @@ def report(ev: pd.DataFrame, op: pd.DataFrame, meta: dict) -> dict:
     fill(agg.pipeline, [(owners[a], *v) for a, v in zip(g.index, g.to_numpy().tolist())], 0)
 
     # ---- transitions in the window ----
-    g = pd.DataFrame({"owner": owner[in_w], "frm": frm[in_w], "to": code[in_w]}).groupby(
-        ["owner", "frm", "to"], sort=False).size()
-    fill(agg.transitions, [(owners[a], b, c, v) for (a, b, c), v in
-                           zip(g.index, g.to_numpy().tolist())], 2)
+    t = m + 1  # from codes 0..ns+2, to codes 0..ns+1
+    g = pd.Series(1, index=np.arange(in_w.sum())).groupby(
+        (owner[in_w] * t + frm[in_w]) * t + code[in_w], sort=False).size()
+    fill(agg.transitions, [(owners[gk // (t * t)], gk // t % t, gk % t, v) for gk, v in
+                           zip(g.index.tolist(), g.to_numpy().tolist())], 2)
     return assemble(agg, meta, owners)
