@@ -12,7 +12,8 @@ export (loaded into DuckDB tables by `load`, not timed).
   later forward codes, and the opportunity's final state and last open stage
   (`last_value ... IGNORE NULLS` over the whole partition), so no aggregate per opportunity
   is joined back to its rows (a global ORDER BY without PARTITION BY, tried first, makes
-  the "all following rows" frame a segment tree over every event: ten times slower);
+  the "all following rows" frame a segment tree over every event: that one function took
+  nine times as long at 100k);
 - quantiles are `quantile_disc` (nearest rank, no list sorting); counts and sums are grouped
   by (owner, stage) only and the totals added up from those rows (common.fill); only the
   dwell quantiles, which do not add up, use GROUPING SETS.

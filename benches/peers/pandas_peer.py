@@ -10,8 +10,8 @@ both modes, grouped by owner and in total, on the string-typed Parquet export.
   slower); the owner, creation time and amount are then taken by that row index;
 - ONE global stable sort of the events by (opportunity, at) (an argsort of one int64 key,
   `np.lexsort` if the key would overflow); every
-  per-opportunity quantity after that is a shift, a forward/backward fill (running max/min
-  of row indices) or a running max over the sorted rows; an opportunity's final state is
+  per-opportunity quantity after that is a shift, a forward fill (running max of row
+  indices) or a running max over the sorted rows; an opportunity's final state is
   scattered into an array indexed by the opportunity, so cohort entries take it by index;
 - group-bys on one int64 key (owner and stage codes combined), not on several columns;
 - dwell quantiles: one global sort of the stays by (owner, stage, duration) (one int64 key
