@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 
@@ -172,10 +173,10 @@ def main():
                     print("\n".join(problems[:30]), file=sys.stderr)
                 label = name + (" (1 thread)" if th == 1 or name == "pandas"
                                 else " (default threads)")
-                ts = sorted(r["times"])
-                rows.append((n, meta["events"], label, ts[len(ts) // 2], ts[0],
+                ts = r["times"]
+                rows.append((n, meta["events"], label, statistics.median(ts), min(ts),
                              r["rss_loaded_kib"], r["peak_kib"], "no" if problems else "yes"))
-                print(f"  {n} {label}: median {ts[len(ts) // 2]:.1f} ms, "
+                print(f"  {n} {label}: median {statistics.median(ts):.1f} ms, "
                       f"agrees: {'no' if problems else 'yes'}", file=sys.stderr, flush=True)
     print(f"load average (1/5/15 min) after: {loadavg()}")
     base = {n: med for n, _, tool, med, *_ in rows if tool == "salespipe (Rust, 1 thread)"}
