@@ -1,16 +1,31 @@
-"""Shared by the peers: loading the generated data and assembling the report's JSON shape
-(the same shape as salespipe's `FunnelReports`) from the integer aggregates each peer
-computes with its own engine. Rates and means are formed here exactly as in kpi.md."""
+"""Shared by the peers: the data's metadata, the thread setting, and assembling the report's
+JSON shape (the same shape as salespipe's `FunnelReports`) from the small integer aggregates
+each peer computes with its own engine. Rates and means are formed here exactly as in kpi.md;
+nothing here touches a row of the input.
+
+Stage codes inside the peers: the pipeline's open stages are 0..ns-1 in pipeline order,
+won is ns, lost is ns + 1 (what a categorical / enum over `stage_names(meta)` gives).
+Transition "from" codes are 0 for a creation and code + 1 otherwise."""
 import json
 import os
 
-WON, LOST = 65534, 65535
 DAY_MS = 86_400_000
 
 
 def load_meta(d):
     with open(os.path.join(d, "meta.json")) as f:
         return json.load(f)
+
+
+def stage_names(meta):
+    """The stage ids in code order: the pipeline's stages, then won, then lost."""
+    return [s["id"] for s in meta["stages"]] + ["won", "lost"]
+
+
+def threads():
+    """PEERS_THREADS=1 runs a peer single-threaded; unset or 0: the engine's default pool."""
+    n = int(os.environ.get("PEERS_THREADS", "0") or 0)
+    return n if n > 0 else None
 
 
 def ratio(a, b):
@@ -37,12 +52,13 @@ class Aggregates:
 
 
 def assemble(agg, meta, owners):
+    """owners: the group keys (owner names) in the report's order."""
     stages = meta["stages"]
     ns = len(stages)
     out = {}
     for mode in ("recorded", "cumulative"):
         groups = []
-        for owner in [None] + list(range(owners)):
+        for owner in [None] + list(owners):
             st = []
             weighted_pipeline = 0.0
             for s, info in enumerate(stages):
@@ -80,7 +96,7 @@ def assemble(agg, meta, owners):
             counts = [[agg.transitions.get((owner, i, j), 0) for j in range(ns + 2)]
                       for i in range(ns + 3)]
             groups.append({
-                "key": None if owner is None else str(owner),
+                "key": owner,
                 "opportunities": opps,
                 "stages": st,
                 "pipeline": {
@@ -95,14 +111,30 @@ def assemble(agg, meta, owners):
     return out
 
 
-def fill(agg_dict, rows, nkey, with_owner):
-    """Puts rows (tuples: [owner,] key..., values...) into agg_dict."""
+def fill(agg_dict, rows, nkey):
+    """Puts rows (owner, key..., values...) into agg_dict keyed (owner, key...), and their
+    sums into the total (owner None): the total of a count or a sum is the sum over the
+    owners' rows, so no peer scans its data twice for it."""
+    total = {}
     for r in rows:
-        r = tuple(int(v) if v is not None and not isinstance(v, float) else v for v in r)
-        if with_owner:
-            key = r[:nkey + 1]
-            vals = r[nkey + 1:]
-        else:
-            key = (None,) + r[:nkey]
-            vals = r[nkey:]
+        r = tuple(v if v is None or isinstance(v, (str, float)) else int(v) for v in r)
+        key, vals = r[:nkey + 1], r[nkey + 1:]
         agg_dict[key if len(key) > 1 else key[0]] = vals if len(vals) > 1 else vals[0]
+        tk = (None,) + key[1:]
+        prev = total.get(tk)
+        total[tk] = vals if prev is None else tuple(a + b for a, b in zip(prev, vals))
+    for tk, vals in total.items():
+        agg_dict[tk if len(tk) > 1 else tk[0]] = vals if len(vals) > 1 else vals[0]
+
+
+def put(agg_dict, rows, nkey, total=False):
+    """Puts rows (owner, key..., values...) into agg_dict as they are, or, with total=True,
+    rows (key..., values...) of the total (for figures that do not add up, the quantiles)."""
+    for r in rows:
+        r = tuple(v if v is None or isinstance(v, (str, float)) else int(v) for v in r)
+        key, vals = ((None,) + r[:nkey], r[nkey:]) if total else (r[:nkey + 1], r[nkey + 1:])
+        agg_dict[key if len(key) > 1 else key[0]] = vals if len(vals) > 1 else vals[0]
+
+
+class InvalidInput(ValueError):
+    pass

@@ -5,10 +5,20 @@ the first stage (sometimes later: a skip at creation), forward moves of one stag
 moves back, wins, losses, reopens, and equal timestamps. Rows come out sorted by (opp, at).
 
 Writes, under OUT/<n>/:
-  raw little-endian columns for salespipe: events_opp.u64 events_at.i64 events_stage.u16
+  raw little-endian integer columns for salespipe's pure-Rust baseline (funnel-peer):
+  events_opp.u64 events_at.i64 events_stage.u16
   opps_opp.u64 opps_amount.i64 opps_owner.u32 opps_created.i64 opps_close.i64
-  the same tables as events.parquet and opps.parquet for the peers, and meta.json
-  (stages, as_of, window).
+  (close = i64::MIN where none);
+  the same rows as a real export brings them, events.parquet and opps.parquet, for the peers
+  and the Python binding:
+    events: opp string ("opp-0000042"), at timestamp[ms, UTC], stage string (a stage id of
+            the pipeline, "won" or "lost")
+    opps:   opp string, owner string ("rep-042"), amount int64 (minor units),
+            created timestamp[ms, UTC], expected_close date32 (null where none)
+  and meta.json: stages, as_of, window, and how the strings map to the integer codes
+  (opp code k <-> "opp-%07d" % k, owner code k <-> "rep-%03d" % k, stage code i <-> the
+  i-th stage id, 65534 <-> "won", 65535 <-> "lost"). Zero-padded, so the strings sort as
+  their codes do.
 
 usage: python gen.py N [OUT=benches/peers/data] [SEED=20261123]
 """
@@ -18,6 +28,7 @@ import sys
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 WON, LOST = 65534, 65535
@@ -38,6 +49,38 @@ META = {
     "owners": 200,
 }
 MAX_STEPS = 8
+OPP_FMT, OWNER_FMT = "opp-%07d", "rep-%03d"
+OWNER_NAMES = pa.array([OWNER_FMT % k for k in range(META["owners"])], pa.string())
+# stage codes 0..4 are rows 0..4 of this array, won row 5, lost row 6
+STAGE_NAMES = pa.array([s["id"] for s in STAGES] + ["won", "lost"], pa.string())
+MS_UTC = pa.timestamp("ms", tz="UTC")
+
+
+def opp_ids(codes):
+    """"opp-%07d" of each code, vectorised in Arrow (no Python string per row)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(codes), pa.string()), width=7, padding="0")
+    return pc.binary_join_element_wise("opp-", digits, "")
+
+
+def string_tables(ev, op):
+    """The export-shaped Arrow tables of one chunk (see the module's docstring)."""
+    ev_opp, ev_at, ev_stage = ev
+    ids, amount, owner, created, close = op
+    srow = np.where(ev_stage == WON, 5, np.where(ev_stage == LOST, 6, ev_stage)).astype(np.int32)
+    et = pa.table({
+        "opp": opp_ids(ev_opp),
+        "at": pa.array(ev_at, MS_UTC),
+        "stage": STAGE_NAMES.take(pa.array(srow)),
+    })
+    none = close == np.iinfo(np.int64).min
+    ot = pa.table({
+        "opp": opp_ids(ids),
+        "owner": OWNER_NAMES.take(pa.array(owner)),
+        "amount": pa.array(amount, pa.int64()),
+        "created": pa.array(created, MS_UTC),
+        "expected_close": pa.array((close // DAY).astype(np.int32), pa.date32(), mask=none),
+    })
+    return et, ot
 
 
 def chunk(rng, first_id, n):
@@ -104,9 +147,7 @@ def main():
         for f, col in zip(files, ev + op):
             f.write(col.astype(col.dtype.newbyteorder("<")).tobytes())
         total_events += len(ev[0])
-        et = pa.table({"opp": ev[0], "at": ev[1], "stage": ev[2]})
-        ot = pa.table({"opp": op[0], "amount": op[1], "owner": op[2], "created": op[3],
-                       "expected_close": op[4]})
+        et, ot = string_tables(ev, op)
         if ev_writer is None:
             ev_writer = pq.ParquetWriter(os.path.join(d, "events.parquet"), et.schema)
             op_writer = pq.ParquetWriter(os.path.join(d, "opps.parquet"), ot.schema)
@@ -116,7 +157,10 @@ def main():
         f.close()
     ev_writer.close()
     op_writer.close()
-    meta = dict(META, opportunities=n, events=total_events, seed=seed)
+    meta = dict(META, opportunities=n, events=total_events, seed=seed, codes={
+        "opp": OPP_FMT, "owner": OWNER_FMT,
+        "stage": {**{s["id"]: i for i, s in enumerate(STAGES)}, "won": WON, "lost": LOST},
+    })
     with open(os.path.join(d, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
     print(f"{d}: {n} opportunities, {total_events} events")

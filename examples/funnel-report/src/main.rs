@@ -10,12 +10,15 @@
 //! is derived, and these choices are made (each rule's row count is printed):
 //!
 //! - Pipeline: Prospecting (p = 0.1) → Engaging (p = 0.5, stale after 90 days) → won / lost.
-//! - created = `engage_date`; the first stage event enters Engaging at `engage_date` (there is
-//!   no dated Prospecting entry, so in cumulative mode Engaging's entry also counts as having
-//!   passed Prospecting; in recorded mode Prospecting has no dated entries).
+//! - A row with an `engage_date` is created then and its first stage event enters Engaging
+//!   at `engage_date` (it has no dated Prospecting entry, so in cumulative mode Engaging's
+//!   entry also counts as having passed Prospecting; in recorded mode only the undated
+//!   Prospecting rows below enter Prospecting).
 //! - Won / Lost rows close at `close_date` (UTC midnight: dates have no time or zone).
-//! - Prospecting rows have no dates at all: they get no dated history and are not in the
-//!   funnel; they are counted and listed separately as open in Prospecting, age unknown.
+//! - Prospecting rows have no dates at all: as every maven-crm example does
+//!   (`examples/maven-crm/README.md`), they are open deals in Prospecting, created (and
+//!   entering Prospecting) on the data's first date, 2016-10-20; their age in Prospecting
+//!   is counted from that chosen date.
 //! - Amount: `close_value` (whole USD → cents) for won and lost deals (0 for lost, as
 //!   published); open deals have no value, so their amount is the list price of their product.
 //! - Product `GTXPro` is `GTX Pro` in `products.csv`; a missing account becomes `(no account)`
@@ -95,6 +98,11 @@ fn run(dir: &Path, svg: Option<PathBuf>) -> Result<(), String> {
         .max()
         .ok_or("no dated deal")?;
     let as_of = Timestamp::from_millis(ms(last) + DAY_MS);
+    let first = deals
+        .iter()
+        .filter_map(|d| d.engage)
+        .min()
+        .ok_or("no dated deal")?;
 
     let stages = vec![
         StageInfo::new("prospecting", "Prospecting", 0.1),
@@ -119,16 +127,8 @@ fn run(dir: &Path, svg: Option<PathBuf>) -> Result<(), String> {
     by_agent.currency = Some(Currency::new("USD").map_err(|e| e.to_string())?);
     by_agent.group_names.clone_from(&agents);
     let mut manager_codes = Vec::new();
-    let mut prospecting_open: BTreeMap<String, usize> = BTreeMap::new();
     for (i, d) in deals.iter().enumerate() {
         let id = i as u64;
-        let Some(engage) = d.engage else {
-            *rules
-                .entry("Prospecting row without dates: no dated history")
-                .or_default() += 1;
-            *prospecting_open.entry(d.agent.clone()).or_default() += 1;
-            continue;
-        };
         let amount = match (d.stage.as_str(), d.value) {
             (_, Some(v)) => v,
             _ => {
@@ -149,8 +149,21 @@ fn run(dir: &Path, svg: Option<PathBuf>) -> Result<(), String> {
         let agent = agents.binary_search(&d.agent).unwrap_or(0) as u32;
         let manager = manager_of(&d.agent).unwrap_or_else(|| "(unknown)".into());
         manager_codes.push(managers.binary_search(&manager).unwrap_or(0) as u32);
-        by_agent.push_opportunity(id, amount, agent, ms(engage), NO_DATE);
-        by_agent.push_event(id, ms(engage), 1);
+        match d.engage {
+            Some(engage) => {
+                by_agent.push_opportunity(id, amount, agent, ms(engage), NO_DATE);
+                by_agent.push_event(id, ms(engage), 1);
+            }
+            None => {
+                *rules
+                    .entry(
+                        "Prospecting row without dates: created in Prospecting at the first date",
+                    )
+                    .or_default() += 1;
+                by_agent.push_opportunity(id, amount, agent, ms(first), NO_DATE);
+                by_agent.push_event(id, ms(first), 0);
+            }
+        }
         match (d.stage.as_str(), d.close) {
             ("Won", Some(c)) => by_agent.push_event(id, ms(c), WON_CODE),
             ("Lost", Some(c)) => by_agent.push_event(id, ms(c), LOST_CODE),
@@ -186,9 +199,10 @@ fn run(dir: &Path, svg: Option<PathBuf>) -> Result<(), String> {
         "{}",
         FunnelNoGroups(&both.cumulative.total, &both.cumulative)
     );
+    let t = &both.recorded.total;
     println!(
-        "open in Prospecting without any date (not in the funnel): {}",
-        prospecting_open.values().sum::<usize>()
+        "open deals at as_of: {} ({} in Prospecting, {} in Engaging)",
+        t.pipeline.open_count, t.stages[0].open_here, t.stages[1].open_here
     );
 
     let report_groups = |title: &str, groups: &[GroupReport]| {

@@ -26,8 +26,9 @@
 //!   `engage_date` 14:00 UTC + (row mod 180) minutes in Prospecting and advanced to Engaging at
 //!   the same instant; it is won or lost at `close_date` 20:00 UTC + (row mod 120) minutes. In
 //!   all three US zones these instants fall on the same local calendar day as the date.
-//!   Prospecting rows have no dates at all: they are created at the data's first date
-//!   (2016-10-20) 12:00 UTC + (row mod 60) minutes and stay in Prospecting.
+//!   Prospecting rows have no dates at all: as every maven-crm example does
+//!   (`examples/maven-crm/README.md`), they are open deals in Prospecting created on the
+//!   data's first date (2016-10-20), here at 12:00 UTC + (row mod 60) minutes.
 //! - **Amount** (USD, whole dollars): `close_value` for won deals; for lost and open deals (lost
 //!   rows carry 0, open rows nothing) the list price of the product from `products.csv`.
 //! - **Expected close**: `close_date` for closed deals; open deals (Engaging and Prospecting)
@@ -61,8 +62,8 @@ use salespipe::analytics::Window;
 use salespipe::management::source::Source;
 use salespipe::management::target::{AttainmentQuery, Period, Scope, Target};
 use salespipe::{
-    ActorId, Currency, Customer, Engine, ForecastCategory, ManualClock, Money, NewOpportunity,
-    Pipeline, Role, Stage, Timestamp, User,
+    ActorId, Currency, Customer, Engine, ForecastCategory, FunnelOptions, ManualClock, Money,
+    NewOpportunity, Pipeline, Role, Stage, Timestamp, User,
 };
 
 const MINUTE_MS: i64 = 60_000;
@@ -530,6 +531,24 @@ fn run(dir: &Path) -> Result<(), String> {
     println!("{by_series}");
 
     let open = deals.len() - won - lost;
+    // the engine's own count of open deals (its funnel over the replayed history), the
+    // figure funnel-report and the notebook print too (examples/maven-crm/README.md)
+    let funnel = engine
+        .at(as_of)
+        .and_then(|v| v.funnel(&PIPELINE.into(), &FunnelOptions::default()))
+        .ctx(|| "funnel".into())?;
+    let open_engine: u64 = funnel
+        .iter()
+        .map(|s| s.report.total.pipeline.open_count)
+        .sum();
+    let prospecting: u64 = funnel
+        .iter()
+        .map(|s| s.report.total.stages[0].open_here)
+        .sum();
+    println!(
+        "\nopen deals at as_of: {open_engine} ({prospecting} in Prospecting, {} in Engaging)",
+        open_engine - prospecting
+    );
     println!(
         "\ntotals: {} opportunities, {won} won, {lost} lost, {open} open; won revenue USD {won_usd}; \
          {} events replayed up to {as_of}",

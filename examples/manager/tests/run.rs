@@ -33,6 +33,7 @@ fn manager_example_runs_over_maven_crm() {
         "! melvin.marxen-2017-Q4: the parts of team:melvin.marxen sum to 300000.00 USD",
         "daily report darcel.schlecht 2017-07-25 (America/Chicago)",
         "GTX series",
+        "open deals at as_of: 2089 (500 in Prospecting, 1589 in Engaging)",
     ] {
         assert!(stdout.contains(part), "missing {part:?} in\n{stdout}");
     }
