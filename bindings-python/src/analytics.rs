@@ -252,6 +252,30 @@ fn columns(
     })
 }
 
+/// A core analytics error with the frames' own column names: `events[3].at_ms` names the
+/// frame column `at`, `opportunities[2].group` the `by` column (the core's names are those of
+/// its input columns).
+fn in_frame_terms(e: salespipe::Error, by: Option<&str>) -> PyErr {
+    let salespipe::Error::Validation { field, message } = e else {
+        return crate::error::to_py(e);
+    };
+    let (head, col) = field.rsplit_once('.').unwrap_or(("", field.as_str()));
+    let frame_col = match col {
+        "at_ms" => "at",
+        "amount_minor" => "amount",
+        "created_ms" => "created",
+        "expected_close_ms" => "expected_close",
+        "group" => by.unwrap_or("group"),
+        other => other,
+    };
+    let field = if head.is_empty() {
+        frame_col.to_owned()
+    } else {
+        format!("{head}.{frame_col}")
+    };
+    validation(&field, message)
+}
+
 fn window(from: Option<&Bound<'_, PyAny>>, to: Option<&Bound<'_, PyAny>>) -> PyResult<Window> {
     let from = from.map(|t| timestamp(t, "window[0]")).transpose()?;
     let to = to.map(|t| timestamp(t, "window[1]")).transpose()?;
@@ -346,7 +370,9 @@ pub(crate) fn funnel(
     let params = FunnelParams::new(timestamp(as_of, "as_of")?)
         .window(window(window_from, window_to)?)
         .mode(self::mode(mode)?);
-    let report = py.detach(|| an::funnel(&cols.input(), &params)).py_err()?;
+    let report = py
+        .detach(|| an::funnel(&cols.input(), &params))
+        .map_err(|e| in_frame_terms(e, by))?;
     Ok(report.into())
 }
 
@@ -377,7 +403,7 @@ pub(crate) fn forecast<'py>(
     }
     let f = py
         .detach(|| an::forecast(&cols.input(), &params))
-        .py_err()?;
+        .map_err(|e| in_frame_terms(e, None))?;
     to_py(py, &f)
 }
 
@@ -398,6 +424,6 @@ pub(crate) fn calibration<'py>(
     let w = window(window_from, window_to)?;
     let c = py
         .detach(|| an::calibration(&cols.input(), at, w))
-        .py_err()?;
+        .map_err(|e| in_frame_terms(e, None))?;
     to_py(py, &c)
 }

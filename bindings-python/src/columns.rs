@@ -212,40 +212,52 @@ pub(crate) fn text_codes<'a, T: Copy>(
     let mut out: Vec<T> = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
     let mut base = 0;
     for chunk in &col.chunks {
-        if let Some(dict) = chunk.as_any_dictionary_opt() {
-            let texts = strings(dict.values()).ok_or_else(|| missing(base))?;
-            let mut memo: Vec<Option<T>> = vec![None; texts.len()];
-            for (i, k) in dict.normalized_keys().into_iter().enumerate() {
-                let row = base + i;
-                if chunk.is_null(i) {
-                    return Err(missing(row));
-                }
-                let c = match memo.get(k).copied().flatten() {
-                    Some(c) => c,
-                    None => {
-                        let text = texts
-                            .get(k)
-                            .copied()
-                            .flatten()
-                            .ok_or_else(|| missing(row))?;
-                        let c = code(row, text)?;
-                        if let Some(m) = memo.get_mut(k) {
-                            *m = Some(c);
-                        }
-                        c
-                    }
-                };
-                out.push(c);
-            }
-        } else {
-            each_plain(chunk, base, &mut |i, v| {
-                out.push(code(i, v.ok_or_else(|| missing(i))?)?);
-                Ok(())
-            })?;
-        }
+        out.extend(text_codes_chunk(chunk, base, &missing, &mut code)?);
         base += chunk.len();
     }
     Ok(Some(out))
+}
+
+/// [`text_codes`] of one chunk whose first row is row `base` of the column.
+fn text_codes_chunk<'a, T: Copy>(
+    chunk: &'a ArrayRef,
+    base: usize,
+    missing: &dyn Fn(usize) -> PyErr,
+    mut code: impl FnMut(usize, &'a str) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
+    let mut out: Vec<T> = Vec::with_capacity(chunk.len());
+    if let Some(dict) = chunk.as_any_dictionary_opt() {
+        let texts = strings(dict.values()).ok_or_else(|| missing(base))?;
+        let mut memo: Vec<Option<T>> = vec![None; texts.len()];
+        for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+            let row = base + i;
+            if chunk.is_null(i) {
+                return Err(missing(row));
+            }
+            let c = match memo.get(k).copied().flatten() {
+                Some(c) => c,
+                None => {
+                    let text = texts
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .ok_or_else(|| missing(row))?;
+                    let c = code(row, text)?;
+                    if let Some(m) = memo.get_mut(k) {
+                        *m = Some(c);
+                    }
+                    c
+                }
+            };
+            out.push(c);
+        }
+    } else {
+        each_plain(chunk, base, &mut |i, v| {
+            out.push(code(i, v.ok_or_else(|| missing(i))?)?);
+            Ok(())
+        })?;
+    }
+    Ok(out)
 }
 
 /// String equality without a call to `memcmp` for the short ids of a frame (up to 16 bytes:
@@ -284,6 +296,9 @@ fn eq_str(a: &str, b: &str) -> bool {
 /// The opportunity table's string ids, to find an event's opportunity by its id.
 pub(crate) struct OppIds<'a> {
     ids: Vec<&'a str>,
+    /// The Arrow view of each id that is inline in a `utf8_view` column (12 bytes or
+    /// fewer: the view is the whole string), else [`NO_VIEW`].
+    views: Vec<u128>,
     /// Strictly increasing: binary search serves, and no id repeats.
     sorted: bool,
     /// Built only for an unsorted table.
@@ -297,6 +312,18 @@ impl<'a> OppIds<'a> {
         let Some(ids) = text_codes(col, "id", |_, v| Ok(v))? else {
             return Ok(None);
         };
+        let mut views = Vec::new();
+        if col.chunks.iter().any(|c| c.as_string_view_opt().is_some()) {
+            views.reserve(ids.len());
+            for chunk in &col.chunks {
+                match chunk.as_string_view_opt() {
+                    Some(sv) => {
+                        views.extend(sv.views().iter().map(|&v| inline(v).unwrap_or(NO_VIEW)))
+                    }
+                    None => views.extend(std::iter::repeat_n(NO_VIEW, chunk.len())),
+                }
+            }
+        }
         let sorted = ids.windows(2).all(|w| w[0] < w[1]);
         let mut map = HashMap::new();
         if !sorted {
@@ -310,7 +337,12 @@ impl<'a> OppIds<'a> {
                 }
             }
         }
-        Ok(Some(OppIds { ids, sorted, map }))
+        Ok(Some(OppIds {
+            ids,
+            views,
+            sorted,
+            map,
+        }))
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -330,26 +362,90 @@ impl<'a> OppIds<'a> {
     }
 
     /// The opportunity row of every event: equal consecutive ids cost one comparison, the
-    /// next opportunity's id one more, anything else a search.
+    /// next opportunity's id one more, anything else a search. Short ids of `utf8_view`
+    /// columns (polars' strings) are compared as integers, by their views.
     pub(crate) fn codes(&self, col: &Column<'a>) -> PyResult<Option<Vec<u64>>> {
+        if !col.is_text() {
+            return Ok(None);
+        }
+        let missing = |i: usize| validation(&col.at(i), "missing id");
+        let not_found = |i: usize, v: &str| {
+            validation(
+                &col.at(i),
+                format!("opportunity {v:?} is not in the opportunities table"),
+            )
+        };
+        let mut out = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
+        let mut base = 0;
         let mut prev: Option<(&str, u64)> = None;
-        text_codes(col, "id", |i, v| {
-            if let Some((p, c)) = prev {
-                if eq_str(p, v) {
-                    return Ok(c);
+        for chunk in &col.chunks {
+            if let Some(sv) = chunk.as_string_view_opt() {
+                // The previous row's inline view (NO_VIEW for a long id) and code.
+                let mut prev_view: Option<(u128, u64)> = None;
+                for (i, &view) in sv.views().iter().enumerate() {
+                    let row = base + i;
+                    if sv.is_null(i) {
+                        return Err(missing(row));
+                    }
+                    let short = inline(view);
+                    if let (Some(v), Some((p, c))) = (short, prev_view) {
+                        if v == p {
+                            out.push(c);
+                            continue;
+                        }
+                    }
+                    let hint = prev_view.map_or(0, |(_, c)| c as usize + 1);
+                    let c = match short {
+                        Some(v) if self.views.get(hint) == Some(&v) => hint as u64,
+                        _ => {
+                            let s = sv.value(i);
+                            self.find(s, hint).ok_or_else(|| not_found(row, s))?
+                        }
+                    };
+                    prev_view = Some((short.unwrap_or(NO_VIEW), c));
+                    out.push(c);
                 }
+            } else {
+                let codes = text_codes_chunk(chunk, base, &missing, |i, v| {
+                    if let Some((p, c)) = prev {
+                        if eq_str(p, v) {
+                            return Ok(c);
+                        }
+                    }
+                    let hint = prev.map_or(0, |(_, c)| c as usize + 1);
+                    let c = self.find(v, hint).ok_or_else(|| not_found(i, v))?;
+                    prev = Some((v, c));
+                    Ok(c)
+                })?;
+                out.extend(codes);
             }
-            let hint = prev.map_or(0, |(_, c)| c as usize + 1);
-            let c = self.find(v, hint).ok_or_else(|| {
-                validation(
-                    &col.at(i),
-                    format!("opportunity {v:?} is not in the opportunities table"),
-                )
-            })?;
-            prev = Some((v, c));
-            Ok(c)
-        })
+            base += chunk.len();
+        }
+        Ok(Some(out))
     }
+}
+
+/// Not the view of any inline string (whose low 32 bits, the length, are at most 12).
+const NO_VIEW: u128 = u128::MAX;
+
+/// The view of a string of 12 bytes or fewer in a `utf8_view` array: the length and the
+/// bytes themselves (zero-padded), so equal views are equal strings. `None` for a longer
+/// string (its view holds a prefix and a buffer position).
+#[inline]
+fn inline(view: u128) -> Option<u128> {
+    ((view as u32) <= 12).then_some(view)
+}
+
+/// The view an inline string of 12 bytes or fewer has in a `utf8_view` array.
+fn view_of(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() > 12 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..4].copy_from_slice(&u32::try_from(b.len()).ok()?.to_le_bytes());
+    bytes[4..4 + b.len()].copy_from_slice(b);
+    Some(u128::from_le_bytes(bytes))
 }
 
 // ----- stages ----------------------------------------------------------------------------
@@ -358,6 +454,8 @@ impl<'a> OppIds<'a> {
 /// of its length, never hashed.
 pub(crate) struct StageIds<'a> {
     by_len: Vec<Vec<(&'a str, u16)>>,
+    /// The `utf8_view` views of the ids of 12 bytes or fewer.
+    views: Vec<(u128, u16)>,
 }
 
 impl<'a> StageIds<'a> {
@@ -368,7 +466,11 @@ impl<'a> StageIds<'a> {
             .enumerate()
             .map(|(i, s)| (s.id.as_str(), u16::try_from(i).unwrap_or(u16::MAX)))
             .chain([(salespipe::WON, WON_CODE), (salespipe::LOST, LOST_CODE)]);
+        let mut views = Vec::new();
         for (id, code) in all {
+            if let Some(v) = view_of(id) {
+                views.push((v, code));
+            }
             if by_len.len() <= id.len() {
                 by_len.resize_with(id.len() + 1, Vec::new);
             }
@@ -376,7 +478,7 @@ impl<'a> StageIds<'a> {
                 slot.push((id, code));
             }
         }
-        StageIds { by_len }
+        StageIds { by_len, views }
     }
 
     fn find(&self, id: &str) -> Option<u16> {
@@ -387,16 +489,45 @@ impl<'a> StageIds<'a> {
             .map(|&(_, c)| c)
     }
 
-    /// The stage code of every row of a text column; `None` when it is not text.
+    /// The stage code of every row of a text column; `None` when it is not text. Short ids
+    /// of `utf8_view` columns are matched as integers, by their views.
     pub(crate) fn codes(&self, col: &Column<'_>) -> PyResult<Option<Vec<u16>>> {
-        text_codes(col, "stage", |i, v| {
-            self.find(v).ok_or_else(|| {
-                validation(
-                    &col.at(i),
-                    format!("{v:?} is not a stage of the pipeline (nor won/lost)"),
-                )
-            })
-        })
+        if !col.is_text() {
+            return Ok(None);
+        }
+        let missing = |i: usize| validation(&col.at(i), "missing stage");
+        let unknown = |i: usize, v: &str| {
+            validation(
+                &col.at(i),
+                format!("{v:?} is not a stage of the pipeline (nor won/lost)"),
+            )
+        };
+        let mut out = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
+        let mut base = 0;
+        for chunk in &col.chunks {
+            if let Some(sv) = chunk.as_string_view_opt() {
+                for (i, &view) in sv.views().iter().enumerate() {
+                    if sv.is_null(i) {
+                        return Err(missing(base + i));
+                    }
+                    let fast = self.views.iter().find(|(v, _)| *v == view).map(|&(_, c)| c);
+                    let c = match fast {
+                        Some(c) => c,
+                        None => {
+                            let s = sv.value(i);
+                            self.find(s).ok_or_else(|| unknown(base + i, s))?
+                        }
+                    };
+                    out.push(c);
+                }
+            } else {
+                out.extend(text_codes_chunk(chunk, base, &missing, |i, v| {
+                    self.find(v).ok_or_else(|| unknown(i, v))
+                })?);
+            }
+            base += chunk.len();
+        }
+        Ok(Some(out))
     }
 }
 

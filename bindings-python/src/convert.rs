@@ -224,7 +224,18 @@ pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
     what: &str,
 ) -> PyResult<T> {
     let json = to_json(obj, what)?;
-    serde_json::from_value(json).map_err(|e| validation(what, e.to_string()))
+    // The error names the path inside the value: `pipeline.stages[1].name`.
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            what.to_owned()
+        } else if path.starts_with('[') {
+            format!("{what}{path}")
+        } else {
+            format!("{what}.{path}")
+        };
+        validation(&field, e.into_inner().to_string())
+    })
 }
 
 /// A tz-aware `datetime` as a [`Timestamp`] (milliseconds, UTC). Naive datetimes are refused:

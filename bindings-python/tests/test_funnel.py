@@ -247,5 +247,97 @@ def test_string_and_dictionary_ids_and_stages_give_the_same_report(history: sp.E
     assert sp.funnel(large, opps, p, as_of=AS_OF, by="owner") == plain
     missing = pa.array(["qualify"] + [None] * (events.num_rows - 1)).dictionary_encode()
     bad = pa.table({"opp": ev_opp, "at": ev_at, "stage": missing})
-    with pytest.raises(sp.ValidationError, match=r"events\[1\]\.stage: missing stage"):
+    with pytest.raises(sp.ValidationError, match=r"events\.stage \(row 1\): missing stage"):
         sp.funnel(bad, opps, p, as_of=AS_OF)
+
+
+def test_ids_of_every_length_find_their_own_opportunity() -> None:
+    """Ids that differ in one byte, 1 to 40 bytes long, in every layout (utf8, utf8_view,
+    dictionary), sorted and shuffled: each event lands on its own opportunity (the fast
+    comparisons of short ids and the views of polars strings never confuse two ids)."""
+    import random
+
+    ids = [""] + [
+        "a" * n if pos < 0 else "a" * pos + "b" + "a" * (n - pos - 1)
+        for n in range(1, 41)
+        for pos in range(-1, n)
+    ]
+    rng = random.Random(7)
+    t0 = START
+    for order in ("sorted", "shuffled"):
+        opp_ids = sorted(ids) if order == "sorted" else rng.sample(ids, len(ids))
+        ev_ids = [i for i in opp_ids for _ in range(2)]
+        if order == "shuffled":
+            rng.shuffle(ev_ids)
+        amounts = {i: 100 + k for k, i in enumerate(ids)}
+        opps = pa.table(
+            {
+                "opp": opp_ids,
+                "amount": pa.array([amounts[i] for i in opp_ids], pa.int64()),
+                "created": pa.array([t0] * len(opp_ids), pa.timestamp("ms", tz="UTC")),
+                "key": opp_ids,
+            }
+        )
+        events = pa.table(
+            {
+                "opp": ev_ids,
+                "at": pa.array([t0] * len(ev_ids), pa.timestamp("ms", tz="UTC")),
+                "stage": ["qualify"] * len(ev_ids),
+            }
+        )
+        p = sp.Pipeline("p", "P", [sp.Stage("qualify", "Q", 0.5)])
+        pl_events = pl.DataFrame(events)
+        for ev, op in (
+            (events, opps),
+            (pl_events, pl.DataFrame(opps)),
+            (events.to_pandas(), opps.to_pandas()),
+            (pl_events.with_columns(pl.col("opp").cast(pl.Categorical)), opps),
+        ):
+            r = sp.funnel(ev, op, p, as_of=t0 + timedelta(days=1), by="key")
+            got = {g["key"]: g["stages"][0]["open_amount"] for g in r.groups}
+            assert got == amounts, order
+
+
+def test_errors_point_at_the_cell_by_column_position_and_index_label() -> None:
+    t0 = pd.Timestamp("2026-01-05", tz="UTC")
+    p = sp.Pipeline("p", "P", [sp.Stage("qualify", "Q", 0.5)])
+    as_of = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    opps = pd.DataFrame(
+        {"opp": ["a", "b"], "amount": [100, -5], "created": [t0, t0], "rep": ["x", "y"]},
+        index=pd.Index(["deal-a", "deal-b"], name="deal"),
+    )
+    events = pd.DataFrame(
+        {"opp": ["a", "b", "b"], "at": [t0, t0, None], "stage": ["qualify"] * 3},
+        index=[10, 20, 30],
+    )
+    events["at"] = pd.to_datetime(events["at"], utc=True)
+    # a null, found by the binding: the frame's column, the position and the index label
+    with pytest.raises(sp.ValidationError) as e:
+        sp.funnel(events, opps, p, as_of=as_of)
+    assert str(e.value) == "events.at (row 2, index label 30): missing value"
+    assert (e.value.field, e.value.details["row"], e.value.details["index"]) == (
+        "events[2].at", 2, 30,
+    )
+    # a value the core refuses: its column is the frame's `amount`, not `amount_minor`
+    events = events.iloc[:2]
+    with pytest.raises(sp.ValidationError, match=r"^opportunities\.amount \(row 1, index label "
+                       r"'deal-b'\): "):
+        sp.funnel(events, opps, p, as_of=as_of, by="rep")
+    # polars and pyarrow frames have no index: the position alone
+    with pytest.raises(sp.ValidationError, match=r"^opportunities\.amount \(row 1\): "):
+        sp.funnel(pl.from_pandas(events), pl.from_pandas(opps), p, as_of=as_of)
+    # a column pyarrow cannot convert names the column and why
+    bad = events.assign(stage=["qualify", 3])
+    with pytest.raises(TypeError, match="events: the DataFrame could not be read as Arrow.*stage"):
+        sp.funnel(bad, opps, p, as_of=as_of)
+
+
+def test_nested_type_errors_name_the_field_path() -> None:
+    events = pa.table({"opp": ["a"], "at": pa.array([0], pa.int64()), "stage": ["q"]})
+    opps = pa.table({"opp": ["a"], "amount": pa.array([1], pa.int64()),
+                     "created": pa.array([0], pa.int64())})
+    pipeline = {"id": "p", "name": "P", "stages": [{"id": "q", "name": "Q", "probability": 0.5},
+                                                   {"id": "r", "name": 7, "probability": 0.5}]}
+    with pytest.raises(sp.ValidationError) as e:
+        sp.funnel(events, opps, pipeline, as_of=datetime(1970, 1, 2, tzinfo=timezone.utc))
+    assert e.value.field == "pipeline.stages[1].name"

@@ -51,7 +51,7 @@ def test_reads_are_limited_to_what_the_reader_may_see(engine: sp.Engine) -> None
 def test_a_bad_query_names_the_field_or_variant(engine: sp.Engine) -> None:
     with pytest.raises(sp.ValidationError, match="unknown variant `opportunites`") as info:
         engine.query("wang", {"type": "opportunites"})
-    assert info.value.field == "query"
+    assert info.value.field == "query.type"  # the tag that names the variant
     with pytest.raises(sp.ValidationError, match="missing field `id`"):
         engine.query("wang", {"type": "opportunity"})
     with pytest.raises(sp.ValidationError, match="actor"):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Uni
 from salespipe import _frames, _salespipe
 from salespipe._frames import Library
 from salespipe._records import Pipeline, Record
+from salespipe.exceptions import ValidationError
 
 if TYPE_CHECKING:
     import pandas
@@ -196,8 +197,8 @@ def funnel(
     ``(from, to)`` of stage-entry times, in ``mode``, grouped by the opportunity column
     ``by``. ``currency`` names the amounts' currency in the report."""
     start, end = _window(window)
-    return FunnelReport(
-        _salespipe.funnel(
+    try:
+        inner = _salespipe.funnel(
             events,
             opportunities,
             _pipeline(pipeline),
@@ -207,9 +208,10 @@ def funnel(
             mode=FunnelMode(mode).value,
             by=by,
             currency=currency,
-        ),
-        _frames.library_of(events, opportunities),
-    )
+        )
+    except ValidationError as e:
+        raise _frames.point_at_cell(e, {"events": events, "opportunities": opportunities}) from None
+    return FunnelReport(inner, _frames.library_of(events, opportunities))
 
 
 class ForecastReport(Dict[str, Any]):
@@ -261,17 +263,20 @@ def forecast(
     ``{"kind": "empirical", "training": {...}, "mode": "recorded"}``;
     ``{"kind": "exact"}``, ``{"kind": "monte_carlo", "samples": 10000, "seed": 1}``)."""
     start, end = _window(period)
-    result = _salespipe.forecast(
-        events,
-        opportunities,
-        _pipeline(pipeline),
-        as_of=as_of,
-        period_from=start,
-        period_to=end,
-        probabilities=probabilities,
-        method=method,
-        currency=currency,
-    )
+    try:
+        result = _salespipe.forecast(
+            events,
+            opportunities,
+            _pipeline(pipeline),
+            as_of=as_of,
+            period_from=start,
+            period_to=end,
+            probabilities=probabilities,
+            method=method,
+            currency=currency,
+        )
+    except ValidationError as e:
+        raise _frames.point_at_cell(e, {"events": events, "opportunities": opportunities}) from None
     report: ForecastReport = _tag(result, ForecastReport, _frames.library_of(events, opportunities))
     return report
 
@@ -287,9 +292,12 @@ def calibration(
     """How well the stage probabilities predicted the outcomes: Brier score and the
     per-stage reliability table."""
     start, end = _window(window)
-    result = _salespipe.calibration(
-        events, opportunities, _pipeline(pipeline), as_of=as_of, window_from=start, window_to=end
-    )
+    try:
+        result = _salespipe.calibration(
+            events, opportunities, _pipeline(pipeline), as_of=as_of, window_from=start, window_to=end
+        )
+    except ValidationError as e:
+        raise _frames.point_at_cell(e, {"events": events, "opportunities": opportunities}) from None
     lib = _frames.library_of(events, opportunities)
     report: CalibrationReport = _tag(result, CalibrationReport, lib)
     return report

@@ -18,6 +18,7 @@ In pandas, integer and boolean columns with missing values are the nullable ``In
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Dict, Literal, Optional, Tuple
 
@@ -111,3 +112,42 @@ class Tabular:
         :mod:`salespipe._frames`)."""
         to_dict: Callable[[], Dict[str, Any]] = getattr(self, "to_dict")
         return report_frame(to_dict(), self._frame_kind, table or self._frame_tables[0], library)
+
+
+_CELL = re.compile(r"^(events|opportunities)\[(\d+)\]\.(.+)$")
+
+
+def _index_label(frame: Any, pos: int) -> Any:
+    """The pandas index label of row ``pos`` (``None`` for frames without an index, and for a
+    default ``RangeIndex``, whose label is the position)."""
+    index = getattr(frame, "index", None)
+    if index is None or type(frame).__module__.split(".", 1)[0] != "pandas":
+        return None
+    try:
+        import pandas as pd
+
+        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+            return None
+        label = index[pos]
+    except (IndexError, ImportError):
+        return None
+    return label.item() if hasattr(label, "item") else label
+
+
+def point_at_cell(err: Exception, frames: Dict[str, Any]) -> Exception:
+    """A ``ValidationError`` naming a row of an input frame, with the row's position and,
+    for a pandas frame with its own index, the row's index label in the message and in
+    ``details`` (``column``, ``row``, ``index``). Other errors come back unchanged."""
+    from salespipe.exceptions import ValidationError
+
+    if not isinstance(err, ValidationError):
+        return err
+    m = _CELL.match(err.field)
+    if m is None or m.group(1) not in frames:
+        return err
+    name, pos, col = m.group(1), int(m.group(2)), m.group(3)
+    label = _index_label(frames[name], pos)
+    where = f"row {pos}" + ("" if label is None else f", index label {label!r}")
+    inner = str(err.details.get("message", err.message))
+    details = dict(err.details, column=col, row=pos, index=label)
+    return ValidationError(f"{name}.{col} ({where}): {inner}", details)
