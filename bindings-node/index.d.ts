@@ -103,6 +103,13 @@ export declare class StorageError extends SalespipeError {}
 /** A panic inside the engine, caught at the boundary (a bug: please report it). */
 export declare class InternalError extends SalespipeError {}
 
+/** Test hooks, not part of the API (they may change without notice): a real Rust panic
+ * inside the boundary's guard, to show it arrives as an `InternalError`. */
+export declare const _testHooks: {
+  panic(message: string): void
+  panicAsync(message: string): Promise<void>
+}
+
 /** The sales-pipeline engine: in memory unless `store` names a SQLite file. */
 export declare class Engine {
   /** Builds an engine (synchronously replaying `store` if it exists; see `Engine.open`). */

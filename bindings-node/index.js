@@ -215,9 +215,19 @@ class Engine extends native.Engine {
   }
 }
 
+/**
+ * Test hooks, not part of the API: a real Rust panic inside the boundary's guard (`panic`)
+ * and inside an AsyncTask (`panicAsync`), to show it arrives as an InternalError.
+ */
+const _testHooks = {
+  panic: wrap(native._testPanic, ['message']),
+  panicAsync: wrap(native._testPanicAsync, ['message']),
+}
+
 module.exports = {
   Engine,
   ManualClock,
+  _testHooks,
   SalespipeError,
   GateNotMetError,
   ApprovalPendingError,

@@ -161,3 +161,23 @@ for (const [entry, types, seed] of [['execute', COMMANDS, 16], ['query', QUERIES
     assert.ok(e.query('admin', { type: 'users' }).length >= 2)
   })
 }
+
+test('a Rust panic reaches JavaScript as an InternalError, synchronously and from the thread pool', async () => {
+  const { InternalError, _testHooks } = sp
+  assert.throws(() => _testHooks.panic('boom at the boundary'), (err) => {
+    assert.ok(err instanceof InternalError, String(err))
+    assert.ok(err instanceof SalespipeError)
+    assert.equal(err.code, 'internal')
+    assert.equal(err.message, 'internal error: boom at the boundary')
+    assert.equal(err.details.message, 'internal error: boom at the boundary')
+    return true
+  })
+  await assert.rejects(_testHooks.panicAsync('boom on the pool'), (err) => {
+    assert.ok(err instanceof InternalError, String(err))
+    assert.equal(err.code, 'internal')
+    assert.equal(err.message, 'internal error: boom on the pool')
+    return true
+  })
+  // the process and an engine are fine afterwards
+  assert.ok(engine().query('admin', { type: 'users' }).length >= 2)
+})

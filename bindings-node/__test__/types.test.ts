@@ -7,6 +7,7 @@ import {
   type GateReport,
   type RecordedEvent,
   type MoneyInput,
+  _testHooks,
 } from '../index.js'
 
 async function main(): Promise<void> {
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
       void details
     }
   }
-  void [at, report, next, answer]
+  const hook: Promise<void> = _testHooks.panicAsync('test hook')
+  void [at, report, next, answer, hook]
 }
 
 void main

@@ -192,7 +192,7 @@ impl Task for OpenTask {
 
 /// A JSON answer handed to JavaScript (the task's resolved value).
 #[derive(Debug)]
-pub struct Json(Value);
+pub struct Json(pub(crate) Value);
 
 impl TypeName for Json {
     fn type_name() -> &'static str {

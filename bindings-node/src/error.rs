@@ -80,6 +80,39 @@ pub fn guard_task<T>(f: impl FnOnce() -> salespipe::Result<T>) -> napi::Result<T
     guard(f).map_err(|e| napi::Error::new(napi::Status::GenericFailure, e.reason))
 }
 
+/// Test hook, not part of the API: panics with `message` inside [`guard`], so the Node tests
+/// see a real Rust panic reach JavaScript as an `InternalError` (`index.js` exports it as
+/// `_testHooks.panic`). The panic is printed to stderr by Rust's panic hook, as any would be.
+#[napi(js_name = "_testPanic", skip_typescript)]
+pub fn test_panic(message: String) -> napi::Result<(), String> {
+    guard(|| panic!("{message}"))
+}
+
+/// [`test_panic`] on libuv's thread pool (a panic inside an `AsyncTask`).
+#[derive(Debug)]
+pub struct PanicTask(String);
+
+impl napi::Task for PanicTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        let message = std::mem::take(&mut self.0);
+        guard_task(|| panic!("{message}"))
+    }
+
+    fn resolve(&mut self, _env: napi::Env, _output: ()) -> napi::Result<()> {
+        Ok(())
+    }
+}
+
+/// Test hook, not part of the API: [`test_panic`] inside an `AsyncTask` (`index.js` exports
+/// it as `_testHooks.panicAsync`).
+#[napi(js_name = "_testPanicAsync", skip_typescript)]
+pub fn test_panic_async(message: String) -> napi::bindgen_prelude::AsyncTask<PanicTask> {
+    napi::bindgen_prelude::AsyncTask::new(PanicTask(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
