@@ -110,6 +110,201 @@ export declare const _testHooks: {
   panicAsync(message: string): Promise<void>
 }
 
+// ----- analytics over columns ------------------------------------------------------------
+
+/** The part of an Apache Arrow JS `Table` salespipe reads (a `Table` of the `apache-arrow`
+ * package fits; declared structurally so that these types need no apache-arrow install). */
+export interface ArrowTable {
+  readonly numRows: number
+  readonly schema: { readonly fields: ReadonlyArray<{ readonly name: string }> }
+  getChild(name: string): unknown
+}
+
+/** A column of a plain table. Ids: `BigUint64Array` (read in place) or strings; times:
+ * `Date`s, `BigInt64Array` UTC milliseconds (read in place) or `Float64Array` whole
+ * milliseconds; stages: stage ids (strings, plus `won` / `lost`) or `Uint16Array` codes
+ * (read in place); amounts: `BigInt64Array` minor units (read in place), bigints or safe
+ * integers, never floats. Other integer typed arrays are widened once; `null` is a missing
+ * value (allowed only in `expected_close` and the `by` column). */
+export type ColumnValues =
+  | BigUint64Array
+  | BigInt64Array
+  | Float64Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | ReadonlyArray<string | null>
+  | ReadonlyArray<Date | null>
+  | ReadonlyArray<bigint | number | null>
+  | ReadonlyArray<boolean | null>
+
+/** A table as an object of equal-length columns. */
+export interface ColumnTable {
+  [column: string]: ColumnValues
+}
+
+/** The stage changes: columns `opp`, `at`, `stage`. */
+export type EventsTable = ArrowTable | ColumnTable
+/** The opportunities: columns `opp`, `amount`, `created`, optional `expected_close` (or
+ * `expectedClose`), and the `by` column when grouping. */
+export type OpportunitiesTable = ArrowTable | ColumnTable
+
+/** A time window, `from` inclusive, `to` exclusive; open where absent. */
+export interface TimeWindow {
+  from?: Date | null
+  to?: Date | null
+}
+
+/** How deals are counted: `recorded` (the stages they entered) or `cumulative`
+ * (every stage before one they entered, too). */
+export type FunnelMode = 'recorded' | 'cumulative'
+
+/** The options of `funnel`. */
+export interface FunnelOptions {
+  /** The instant the figures are as of. */
+  asOf: Date
+  /** The cohort window (by creation time). */
+  window?: TimeWindow | null
+  mode?: FunnelMode | null
+  /** A column of the opportunities to group by (strings or integers). */
+  by?: string | null
+  /** The ISO 4217 code of the amounts (for the money in the text and JSON). */
+  currency?: string | null
+}
+
+/** The options of `forecast`. */
+export interface ForecastOptions {
+  asOf: Date
+  /** The period the deals are expected to close in. */
+  period?: TimeWindow | null
+  /** The core's JSON: `{kind: 'stage'}` (default) or `{kind: 'empirical', training, mode}`. */
+  probabilities?: { kind: 'stage' } | { kind: 'empirical'; training: { from?: string | null; to?: string | null }; mode: FunnelMode } | null
+  /** The core's JSON: `{kind: 'auto'}`, `{kind: 'exact'}` or `{kind: 'monte_carlo', samples, seed}`. */
+  method?: { kind: string; [field: string]: unknown } | null
+  currency?: string | null
+}
+
+/** The options of `calibration`. */
+export interface CalibrationOptions {
+  asOf: Date
+  window?: TimeWindow | null
+}
+
+/** A cohort window as the reports give it back (RFC 3339 strings, `null`: open). */
+export interface WindowJson {
+  from: string | null
+  to: string | null
+}
+
+/** The KPIs of one stage (`spec/kpi.md`). Amounts are minor units. */
+export interface StageKpis {
+  id: string
+  name: string
+  probability: number
+  entered: number
+  advanced: number
+  won: number
+  lost: number
+  lost_here: number
+  open_here: number
+  advance_rate: number | null
+  win_rate: number | null
+  loss_rate: number | null
+  dwell: { count: number; mean_seconds: number | null; median_seconds: number | null }
+  open_age: { count: number; mean_seconds: number | null; stale: number | null }
+  open_amount: number
+  weighted_open: number
+}
+
+/** The KPIs of the whole pipeline. Amounts are minor units. */
+export interface PipelineKpis {
+  closed_won: number
+  closed_lost: number
+  win_rate_closed: number | null
+  won_amount: number
+  avg_won_amount: number | null
+  avg_cycle_days: number | null
+  open_count: number
+  open_amount: number
+  weighted_pipeline: number
+  velocity_per_day: number | null
+}
+
+/** The figures of one group (or of all, `key` absent). */
+export interface GroupReportJson {
+  key?: string | null
+  opportunities: number
+  stages: StageKpis[]
+  pipeline: PipelineKpis
+  transitions: { from: string[]; to: string[]; counts: number[][] }
+}
+
+/** A funnel report's JSON (the core's shape; the engine's `funnel` query gives the same). */
+export interface FunnelReportJson {
+  mode: FunnelMode
+  as_of: string
+  window: WindowJson
+  currency: string | null
+  total: GroupReportJson
+  groups: GroupReportJson[]
+}
+
+/** `FunnelReport.toArrow()`: added by index.js (needs the `apache-arrow` package). */
+export interface FunnelReport {
+  /** The per-stage figures as an Arrow Table: a row per stage (of every group, with a
+   * leading `group` column, when `groups` is true). Counts are Uint64, `open_amount` Int64
+   * minor units, rates and durations nullable Float64. */
+  toArrow(options?: { groups?: boolean }): ArrowTable
+}
+
+/** The forecast of the won amount for a period (minor units). */
+export interface ForecastJson {
+  opportunities: number
+  amount: number
+  expected: number
+  p10: number
+  p50: number
+  p90: number
+  method: string
+  samples: number | null
+  seed: number | null
+  stage_probabilities: number[]
+}
+
+/** How well the stage probabilities predicted the outcomes. */
+export interface CalibrationJson {
+  as_of: string
+  window: WindowJson
+  predictions: number
+  brier: number | null
+  stages: Array<{
+    stage: string
+    predicted: number
+    closed: number
+    won: number
+    observed: number | null
+    gap: number | null
+    brier: number | null
+  }>
+}
+
+/** The funnel of `pipeline` (a pipeline definition, as `definePipeline` takes it) over an
+ * events table and an opportunities table. Synchronous: the columns are read in place. */
+export declare function funnel(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: FunnelOptions): FunnelReport
+/** `funnel` on libuv's thread pool (the columns are copied once on the calling thread). */
+export declare function funnelAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: FunnelOptions): Promise<FunnelReport>
+/** The forecast over the same tables. */
+export declare function forecast(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: ForecastOptions): ForecastJson
+/** `forecast` on libuv's thread pool. */
+export declare function forecastAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: ForecastOptions): Promise<ForecastJson>
+/** The calibration of the stage probabilities over the same tables. */
+export declare function calibration(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: CalibrationOptions): CalibrationJson
+/** `calibration` on libuv's thread pool. */
+export declare function calibrationAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: CalibrationOptions): Promise<CalibrationJson>
+
 /** The sales-pipeline engine: in memory unless `store` names a SQLite file. */
 export declare class Engine {
   /** Builds an engine (synchronously replaying `store` if it exists; see `Engine.open`). */
@@ -193,6 +388,19 @@ export declare class Engine {
   nextDueAfter(actor: string, at: Date): Date | null
 }
 
+/**
+ * A funnel report: the core's `FunnelReport` (`toJSON()`, `toString()`, `toSvg()`; `index.js`
+ * adds `toArrow()`).
+ */
+export declare class FunnelReport {
+  /** The report's JSON (the core's shape, as the engine's `funnel` query gives it). */
+  toJSON(): FunnelReportJson
+  /** The text table. */
+  toString(): string
+  /** The SVG funnel chart. */
+  toSvg(): string
+}
+
 /** A clock that moves only when told to; give it to an `Engine` to control time. */
 export declare class ManualClock {
   /** A clock at `at` (default: the system time now). */
@@ -215,4 +423,92 @@ export interface EngineOptions {
   store?: string
   /** A manual clock; the system clock when absent. */
   clock?: ManualClock
+}
+
+/**
+ * Internal (what `index.js` hands the addon; call `funnel` & co.): one chunk of a column,
+ * as `index.js` extracts it: exactly one of the value fields (or
+ * `keys` with `utf8`/`offsets` or `strings` as the dictionary), maybe a validity bitmap.
+ */
+export interface NativeChunk {
+  /** Rows in the chunk. */
+  length: number
+  /** Unsigned 64-bit integers (ids). */
+  u64?: BigUint64Array
+  /** Signed 64-bit integers (minor units, times in `NativeColumn.unit`, ids, group keys). */
+  i64?: BigInt64Array
+  /** Signed 32-bit integers. */
+  i32?: Int32Array
+  /** Unsigned 32-bit integers. */
+  u32?: Uint32Array
+  /** Unsigned 16-bit integers (stage codes). */
+  u16?: Uint16Array
+  /** Doubles: whole milliseconds in a time column; refused elsewhere. */
+  f64?: Float64Array
+  /** UTF-8 bytes of the strings (Arrow's `Utf8` layout, with `offsets`). */
+  utf8?: Uint8Array
+  /** `length + 1` offsets into `utf8` (of the dictionary when `keys` is set). */
+  offsets?: Int32Array
+  /** JavaScript strings (`null`: missing). */
+  strings?: Array<string | undefined | null>
+  /** Dictionary keys: indexes into the strings of `utf8`/`offsets` or `strings`. */
+  keys?: Int32Array
+  /** Arrow's validity bitmap: bit `validityOffset + i` set = row `i` present. */
+  validity?: Uint8Array
+  /** The bit of row 0 in `validity`. */
+  validityOffset?: number
+}
+
+/**
+ * Internal (`index.js` → addon): one input column: its path for error messages (`events.opp`), the unit of its integers
+ * when it holds times (`ms`, the default, `s`, `us`, `ns` or `day`), and its chunks.
+ */
+export interface NativeColumn {
+  /** Where the column is, for error messages (`opportunities.amount`). */
+  path: string
+  /** The unit of a time column's integers. */
+  unit?: string
+  /** The chunks, in row order. */
+  chunks: Array<NativeChunk>
+}
+
+/** Internal (`index.js` → addon): the columns of the two tables (see `index.js` for how they are found by name). */
+export interface NativeColumns {
+  /** `events.opp`: the opportunity of each stage change. */
+  eventOpp: NativeColumn
+  /** `events.at`: when the stage was entered. */
+  eventAt: NativeColumn
+  /** `events.stage`: the stage entered (stage id, `won`, `lost`, or its code). */
+  eventStage: NativeColumn
+  /** `opportunities.opp`: the opportunity id (unique). */
+  opp: NativeColumn
+  /** `opportunities.amount`: whole minor units. */
+  amount: NativeColumn
+  /** `opportunities.created`: when it was created. */
+  created: NativeColumn
+  /** `opportunities.expected_close`: UTC midnight of the expected close date, or missing. */
+  expectedClose?: NativeColumn
+  /** The `by` column of the opportunities: the group of each. */
+  group?: NativeColumn
+}
+
+/**
+ * Internal (`index.js` → addon): the parameters of the three computations (each reads its
+ * own).
+ */
+export interface NativeOptions {
+  /** The instant the figures are as of. */
+  asOf: Date
+  /** Start of the cohort window (funnel, calibration) or forecast period, inclusive. */
+  from?: Date
+  /** End of the window or period, exclusive. */
+  to?: Date
+  /** `recorded` (default) or `cumulative` (funnel). */
+  mode?: string
+  /** The currency the amounts are in (funnel, forecast). */
+  currency?: string
+  /** The stage probabilities to use (forecast; the core's JSON). */
+  probabilities?: any
+  /** The forecast method (the core's JSON). */
+  method?: any
 }

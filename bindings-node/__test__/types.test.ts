@@ -8,7 +8,21 @@ import {
   type RecordedEvent,
   type MoneyInput,
   _testHooks,
+  FunnelReport,
+  funnel,
+  funnelAsync,
+  forecast,
+  forecastAsync,
+  calibration,
+  calibrationAsync,
+  type ArrowTable,
+  type ColumnTable,
+  type FunnelReportJson,
+  type ForecastJson,
+  type CalibrationJson,
+  type StageKpis,
 } from '../index.js'
+import { tableFromArrays } from 'apache-arrow'
 
 async function main(): Promise<void> {
   const clock = new ManualClock(new Date('2026-03-02T01:00:00Z'))
@@ -37,6 +51,30 @@ async function main(): Promise<void> {
     }
   }
   const hook: Promise<void> = _testHooks.panicAsync('test hook')
+
+  const pipeline = { id: 'sales', name: 'Sales', stages: [{ id: 'qualify', name: 'Qualify', probability: 0.2 }] }
+  const columns: ColumnTable = {
+    opp: new BigUint64Array([1n]),
+    at: [new Date('2026-03-02T00:00:00Z')],
+    stage: ['qualify'],
+  }
+  const opps: ColumnTable = { opp: new BigUint64Array([1n]), amount: new BigInt64Array([100n]), created: new BigInt64Array([0n]) }
+  const funnelReport: FunnelReport = funnel(columns, opps, pipeline, { asOf: new Date(), window: { from: null }, mode: 'cumulative' })
+  const json: FunnelReportJson = funnelReport.toJSON()
+  const first: StageKpis = json.total.stages[0]
+  const rate: number | null = first.advance_rate
+  const table: ArrowTable = funnelReport.toArrow({ groups: true })
+  const rows: number = table.numRows
+  const text: string = funnelReport.toString() + funnelReport.toSvg()
+  const later: FunnelReport = await funnelAsync(columns, opps, pipeline, { asOf: new Date(), by: 'owner', currency: 'CNY' })
+  const f: ForecastJson = forecast(columns, opps, pipeline, { asOf: new Date(), period: { to: new Date() }, method: { kind: 'exact' } })
+  const f2: ForecastJson = await forecastAsync(columns, opps, pipeline, { asOf: new Date(), probabilities: { kind: 'stage' } })
+  const c: CalibrationJson = calibration(columns, opps, pipeline, { asOf: new Date() })
+  const c2: CalibrationJson = await calibrationAsync(columns, opps, pipeline, { asOf: new Date(), window: { to: new Date() } })
+  const arrowEvents = tableFromArrays({ opp: ['a'], at: [new Date()], stage: ['qualify'] })
+  const arrowOpps = tableFromArrays({ opp: ['a'], amount: new BigInt64Array([100n]), created: [new Date()] })
+  const fromArrow: FunnelReport = funnel(arrowEvents, arrowOpps, pipeline, { asOf: new Date() })
+  void [rate, rows, text, later, fromArrow, f.p50, f2.p90, c.brier, c2.stages]
   void [at, report, next, answer, hook]
 }
 
