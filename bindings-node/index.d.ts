@@ -38,12 +38,481 @@ export interface RecordedEvent {
   event: { type: string; [field: string]: unknown }
 }
 
+// ----- records: the core's JSON (snake_case, instants as RFC 3339 strings) -----------------
+// Optional fields (`?`) are left out of the JSON when empty; `| null` ones are always there.
+// `scripts/test-node` type-checks every query answer of tests/scenarios against these
+// interfaces (__test__/shapes.mjs), so a field the core adds or renames fails the build.
+
+/** An RFC 3339 instant with milliseconds, UTC (`2026-03-02T01:00:00.000Z`). */
+export type Instant = string
+/** A calendar date, `YYYY-MM-DD`. */
+export type DateString = string
+/** Amounts by ISO 4217 currency code, in minor units. */
+export type AmountsByCurrency = { [currency: string]: number }
+
+/** A custom field's value: one key, the kind. */
+export type FieldValue = { text: string } | { number: number } | { bool: boolean } | { date: DateString } | { money: Money }
+
+/** One gate requirement. */
+export type Requirement =
+  | { type: 'checklist'; item: string }
+  | { type: 'field'; field: string; op: 'present' | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; value?: FieldValue }
+  | { type: 'min_products'; count: number }
+  | { type: 'min_contacts'; count: number }
+  | { type: 'activity'; kind: string; count: number }
+  | { type: 'approval'; process: string }
+
+/** One requirement of a stage on the way, met or not, with why. */
+export interface GateItem {
+  stage: string
+  stage_name: string
+  requirement: Requirement
+  met: boolean
+  reason: string
+}
+
 /** What is met and what is missing to move an opportunity to `target`, stage by stage. */
 export interface GateReport {
   opportunity: string
   from: string
   target: string
-  items: Array<{ [field: string]: unknown }>
+  items: GateItem[]
+}
+
+/** A product line of an opportunity. */
+export interface ProductLine {
+  product: string
+  quantity: number
+  unit_price: Money
+  discount_bp: number
+}
+
+/** A competitor on a deal. */
+export interface CompetitorEntry {
+  name: string
+  strengths?: string
+  weaknesses?: string
+  status: 'active' | 'eliminated' | 'won'
+}
+
+/** An approval decision on a step. */
+export interface ApprovalDecision {
+  round: number
+  step: number
+  approver: string
+  decision: Decision
+  comment: string
+  at: Instant
+}
+
+/** An approval request of a deal (or an expense). */
+export interface ApprovalRequest {
+  id: string
+  process: string
+  submitted_by: string
+  submitted_at: Instant
+  round: number
+  step: number
+  step_since: Instant
+  status: 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'invalidated'
+  decisions: ApprovalDecision[]
+}
+
+/** Where a deal stands. */
+export type OpportunityStatus = { state: 'open' } | { state: 'won' } | { state: 'lost'; reason: string; competitor?: string }
+
+/** The forecast category a rep gives a deal. */
+export type ForecastCategory = 'pipeline' | 'best_case' | 'commit' | 'omitted'
+
+/** An opportunity (deal). */
+export interface Opportunity {
+  id: string
+  pipeline: string
+  customer: string
+  owner: string
+  name: string
+  amount: Money
+  amount_from_products: boolean
+  expected_close: DateString | null
+  close_date_pushes: number
+  source: string | null
+  products: ProductLine[]
+  competitors: CompetitorEntry[]
+  contacts: string[]
+  fields: { [field: string]: FieldValue }
+  checklist: string[]
+  stage: string
+  stage_entered_at: Instant
+  status: OpportunityStatus
+  closed_at: Instant | null
+  created_at: Instant
+  approvals: ApprovalRequest[]
+  version: number
+  forecast_category?: ForecastCategory
+}
+
+/** A contact person of a customer. */
+export interface Contact {
+  id: string
+  name: string
+  title?: string
+  email?: string
+  phone?: string
+}
+
+/** A customer (account). */
+export interface Customer {
+  id: string
+  name: string
+  kind: 'b2b' | 'b2c'
+  owner?: string
+  key: boolean
+  /** The key-customer cadence, humantime (`14days`). */
+  cadence?: string
+  contacts?: Contact[]
+}
+
+/** A user of the engine. */
+export interface User {
+  id: string
+  name: string
+  role: 'rep' | 'manager' | 'admin'
+  manager?: string
+  time_zone?: string
+}
+
+/** An activity: a call, a visit, a meeting ... (`kind` is free text). */
+export interface Activity {
+  id: string
+  kind: string
+  customer: string
+  at: Instant
+  actor?: string
+  contact?: string
+  opportunity?: string
+  notes?: string
+  next_follow_up?: Instant
+}
+
+/** A task. */
+export interface Task {
+  id: string
+  title: string
+  owner: string
+  due: Instant
+  customer?: string
+  opportunity?: string
+  done: boolean
+  done_at?: Instant
+}
+
+/** One move of an opportunity's timeline. */
+export interface TimelineEntry {
+  at: Instant
+  actor: string
+  from: string | null
+  to: string
+  how: 'created' | 'simple' | 'sub_goal' | 'approved' | 'forced' | 'back' | 'lost' | 'reopened' | 'remapped'
+  reason?: string
+  competitor?: string
+  pipeline_version: number
+}
+
+/** What a reminder is about. */
+export type ReminderKind =
+  | 'follow_up'
+  | 'task_due_soon'
+  | 'task_overdue'
+  | 'stale'
+  | 'close_date_passed'
+  | 'key_customer_cadence'
+  | 'approval_waiting'
+
+/** A reminder due (derived from the state; `due` is when). */
+export interface Reminder {
+  id: string
+  kind: ReminderKind
+  recipient: string
+  escalated_from?: string
+  due: Instant
+  until?: Instant
+  opportunity?: string
+  customer?: string
+  task?: string
+  activity?: string
+  request?: string
+}
+
+/** A target's or a row's scope: `company`, `team:<manager>` or `rep:<user>`. */
+export type Scope = string
+/** A period: `2026`, `2026-Q1`, `2026-03` or `2026-03-02..2026-04-01` style, as the core writes it. */
+export type Period = string
+
+/** The figures of a daily report (amounts by currency, minor units). */
+export interface DailyFigures {
+  new_customers: number
+  new_contacts: number
+  new_opportunities: number
+  new_opportunity_amount: AmountsByCurrency
+  advances: number
+  moves_back: number
+  weighted_before: AmountsByCurrency
+  weighted_after: AmountsByCurrency
+  weighted_change: AmountsByCurrency
+  won: number
+  won_amount: AmountsByCurrency
+  lost: number
+  lost_amount: AmountsByCurrency
+  activities: { [kind: string]: number }
+  tasks_completed: number
+  tasks_overdue: number
+  follow_ups_next_day: number
+}
+
+/** A rep's daily report (销售日报) for a local day. */
+export interface DailyReport {
+  rep: string
+  day: DateString
+  time_zone: string
+  from: Instant
+  to: Instant
+  as_of: Instant
+  figures: DailyFigures
+}
+
+/** A rep's daily reports for a range of days, and their total. */
+export interface RangeReport {
+  rep: string
+  first: DateString
+  last: DateString
+  time_zone: string
+  from: Instant
+  to: Instant
+  as_of: Instant
+  days: DailyReport[]
+  total: DailyFigures
+}
+
+/** The daily report of a manager's team. */
+export interface TeamDailyReport {
+  team: string | null
+  day: DateString
+  as_of: Instant
+  rows: DailyReport[]
+  totals: DailyFigures
+  left_out?: Array<{ rep: string; reason: string }>
+}
+
+/** A revenue target. */
+export interface Target {
+  id: string
+  scope: Scope
+  period: Period
+  revenue: Money
+  deals?: number
+}
+
+/** Amounts in a currency other than the report's. */
+export interface OtherCurrency {
+  closed_won: number
+  open_pipeline: number
+}
+
+/** Attainment of one rep, team or the company. */
+export interface AttainmentRow {
+  scope: Scope
+  name: string
+  parent: Scope | null
+  target_id: string | null
+  target: Money | null
+  target_deals: number | null
+  closed_won: Money
+  deals_won: number
+  attainment: number | null
+  deal_attainment: number | null
+  open_pipeline: Money
+  open_deals: number
+  weighted_pipeline: number
+  commit: Money
+  best_case: Money
+  omitted: Money
+  commit_attainment: number | null
+  gap: Money | null
+  coverage: number | null
+  open_without_close_date: number
+  other_currencies: { [currency: string]: OtherCurrency }
+}
+
+/** Attainment of every rep, team and the company for a period. */
+export interface AttainmentReport {
+  period: Period
+  as_of: Instant | null
+  time_zone: string
+  currency: string
+  rows: AttainmentRow[]
+  decomposition: Array<{ target: string; scope: Scope; whole: Money; parts: Money; missing: Scope[]; message: string }>
+  left_out?: number
+}
+
+/** What `attainment` asks. */
+export interface AttainmentQuery {
+  period: Period
+  as_of?: Date | Instant | null
+  currency?: string | null
+  time_zone?: string | null
+}
+
+/** Expense totals by status (by currency, minor units). */
+export interface ExpenseTotals {
+  approved: AmountsByCurrency
+  pending: AmountsByCurrency
+  rejected: AmountsByCurrency
+  withdrawn: AmountsByCurrency
+  count: number
+}
+
+/** Expenses by customer, category and rep. */
+export interface ExpenseReport {
+  from: DateString | null
+  to: DateString | null
+  as_of: Instant | null
+  total: ExpenseTotals
+  customers: Array<ExpenseTotals & { customer: string; won: AmountsByCurrency; expense_to_won: AmountsByCurrency }>
+  categories: Array<ExpenseTotals & { category: string; share: AmountsByCurrency }>
+  reps: Array<ExpenseTotals & { rep: string }>
+}
+
+/** What `expenseReport` asks (dates inclusive). */
+export interface ExpenseQuery {
+  from?: DateString | null
+  to?: DateString | null
+  as_of?: Date | Instant | null
+}
+
+/** One source's figures (来源统计). */
+export interface SourceRow {
+  source: string
+  name: string
+  configured: boolean
+  created: number
+  won: number
+  lost: number
+  win_rate: number | null
+  revenue: number
+  avg_cycle_days: number | null
+  open: number
+  cost: AmountsByCurrency
+  cost_per_won: AmountsByCurrency
+}
+
+/** The source report of a pipeline. */
+export interface SourceReport {
+  as_of: Instant
+  window: WindowJson
+  currency: string | null
+  sources: SourceRow[]
+  left_out?: number
+}
+
+/** One competitor's figures. */
+export interface CompetitorFigures {
+  competitor: string
+  met: number
+  open: number
+  won: number
+  lost_to: number
+  lost_other: number
+  win_rate: number | null
+  head_to_head_win_rate: number | null
+  open_amount: AmountsByCurrency
+  won_amount: AmountsByCurrency
+  lost_to_amount: AmountsByCurrency
+  lost_other_amount: AmountsByCurrency
+  lost_at_stage: { [stage: string]: { lost: number; amount: AmountsByCurrency } }
+}
+
+/** The competitor report. */
+export interface CompetitorReport {
+  as_of: Instant | null
+  closed: WindowJson
+  deals: number
+  competitors: CompetitorFigures[]
+}
+
+/** Forecast figures of a rep (minor units). */
+export interface ForecastFigures {
+  weighted: number
+  commit: number
+  best_case: number
+  p50: number
+}
+
+/** How accurate a rep's forecasts were. */
+export interface FigureAccuracy {
+  bias: number | null
+  mean_absolute_error: number | null
+  mape: number | null
+  mape_snapshots: number
+}
+
+/** Forecast accuracy: snapshots against what was won. */
+export interface ForecastAccuracy {
+  as_of: Instant
+  comparisons: Array<{
+    snapshot: string
+    period: Period
+    taken_at: Instant
+    rep: string
+    currency: string
+    actual: Money
+    forecast: ForecastFigures
+    error: ForecastFigures
+    absolute_percentage_error: ForecastFigures | null
+  }>
+  reps: Array<{
+    rep: string
+    currency: string
+    snapshots: number
+    periods: Period[]
+    weighted: FigureAccuracy
+    commit: FigureAccuracy
+    best_case: FigureAccuracy
+    p50: FigureAccuracy
+  }>
+  pending: string[]
+  pushed: Array<{ opportunity: string; owner: string; pushes: number; flagged: boolean }>
+  flag_at: number
+}
+
+/** A forecast snapshot of every rep for a period. */
+export interface ForecastSnapshot {
+  id: string
+  period: Period
+  taken_at: Instant
+  time_zone: string
+  currency: string
+  reps: Array<{
+    rep: string
+    name: string
+    closed_won: Money
+    open_pipeline: Money
+    open_deals: number
+    weighted_pipeline: number
+    commit: Money
+    best_case: Money
+    p10: number
+    p50: number
+    p90: number
+    method: string
+    other_currencies: { [currency: string]: OtherCurrency }
+  }>
+}
+
+/** One currency's section of the engine's funnel, forecast or calibration. */
+export interface CurrencySection<T> {
+  currency: string | null
+  report: T
+  left_out?: number
 }
 
 /** An approval decision. */
@@ -213,7 +682,7 @@ export interface StageKpis {
   advance_rate: number | null
   win_rate: number | null
   loss_rate: number | null
-  dwell: { count: number; mean_seconds: number | null; median_seconds: number | null }
+  dwell: { count: number; mean_seconds: number | null; median_seconds: number | null; p90_seconds: number | null }
   open_age: { count: number; mean_seconds: number | null; stale: number | null }
   open_amount: number
   weighted_open: number
@@ -377,15 +846,62 @@ export declare class Engine {
   /** Completes a task. */
   completeTask(actor: string, task: string): RecordedEvent[]
   /** An opportunity (as of `asOf` when given). */
-  opportunity(actor: string, id: string, asOf?: Date | undefined | null): any
+  opportunity(actor: string | undefined | null, id: string, asOf?: Date | undefined | null): Opportunity
   /** An opportunity's timeline, oldest first. */
-  timeline(actor: string, id: string, asOf?: Date | undefined | null): any[]
+  timeline(actor: string | undefined | null, id: string, asOf?: Date | undefined | null): TimelineEntry[]
   /** The gate report: what is met and missing to move `id` to `target`. */
-  check(actor: string, id: string, target: string): GateReport
+  check(actor: string | undefined | null, id: string, target: string): GateReport
   /** The reminders due at `at` (of one recipient, at most `limit`, when given). */
-  due(actor: string, at: Date, recipient?: string | undefined | null, limit?: number | undefined | null): any[]
+  due(actor: string | undefined | null, at: Date, recipient?: string | undefined | null, limit?: number | undefined | null): Reminder[]
   /** The next instant after `at` at which a reminder comes due, or null. */
-  nextDueAfter(actor: string, at: Date): Date | null
+  nextDueAfter(actor: string | undefined | null, at: Date): Date | null
+  /** Every opportunity the actor sees (as of `asOf` when given). */
+  opportunities(actor: string | null, asOf?: Date | undefined | null): Opportunity[]
+  /** A customer (as of `asOf` when given). */
+  customer(actor: string | undefined | null, id: string, asOf?: Date | undefined | null): Customer
+  /** Every customer the actor sees. */
+  customers(actor: string | null, asOf?: Date | undefined | null): Customer[]
+  /** A user. */
+  user(actor: string | undefined | null, id: string): User
+  /** Every user. */
+  users(actor: string | null): User[]
+  /** An activity. */
+  activity(actor: string | undefined | null, id: string): Activity
+  /** The activities of a customer or of an opportunity, oldest first. */
+  activities(actor: string | null, customer?: string | undefined | null, opportunity?: string | undefined | null): Activity[]
+  /** A task. */
+  task(actor: string | undefined | null, id: string): Task
+  /** The open tasks (of `owner` when given). */
+  openTasks(actor: string | null, owner?: string | undefined | null): Task[]
+  /**
+   * A rep's daily report (销售日报) for the local day `day` (`YYYY-MM-DD`, in the rep's
+   * time zone), as of `asOf` (default now).
+   */
+  dailyReport(actor: string | null, rep: string, day: DateString, asOf?: Date | undefined | null): DailyReport
+  /** A rep's daily reports for the local days `first..=last`, and their total. */
+  dailyRangeReport(actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null): RangeReport
+  /** The daily report of `manager`'s team for the local day `day`. */
+  dailyTeamReport(actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null): TeamDailyReport
+  /** Every revenue target. */
+  targets(actor: string | null): Target[]
+  /** Attainment of every rep, team and the company for a period (an admin's report). */
+  attainment(actor: string | null, query: AttainmentQuery): AttainmentReport
+  /** Expenses by customer, category and rep (an admin's report). */
+  expenseReport(actor: string | null, query?: ExpenseQuery | undefined | null): ExpenseReport
+  /**
+   * The source report (来源统计) of a pipeline, over the cohort window
+   * `[windowFrom, windowTo)` (an admin's report).
+   */
+  sourceReport(actor: string | undefined | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null): SourceReport
+  /**
+   * The competitor report over the deals closed in `[closedFrom, closedTo)` and the
+   * open ones (an admin's report).
+   */
+  competitorReport(actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null): CompetitorReport
+  /** Every forecast snapshot. */
+  forecastSnapshots(actor: string | null): ForecastSnapshot[]
+  /** Forecast accuracy: the snapshots against what was won (an admin's report). */
+  forecastAccuracy(actor: string | null, asOf?: Date | undefined | null): ForecastAccuracy
 }
 
 /**

@@ -149,6 +149,25 @@ const ARGUMENTS = {
   timeline: ['actor', 'id', 'asOf'],
   due: ['actor', 'at'],
   nextDueAfter: ['actor', 'at'],
+  opportunities: ['actor', 'asOf'],
+  customer: ['actor', 'id', 'asOf'],
+  customers: ['actor', 'asOf'],
+  user: ['actor', 'id'],
+  users: ['actor'],
+  activity: ['actor', 'id'],
+  activities: ['actor', 'customer', 'opportunity'],
+  task: ['actor', 'id'],
+  openTasks: ['actor', 'owner'],
+  dailyReport: ['actor', 'rep', 'day', 'asOf'],
+  dailyRangeReport: ['actor', 'rep', 'first', 'last', 'asOf'],
+  dailyTeamReport: ['actor', 'manager', 'day', 'asOf'],
+  targets: ['actor'],
+  attainment: ['actor', 'query'],
+  expenseReport: ['actor', 'query'],
+  sourceReport: ['actor', 'pipeline', 'windowFrom', 'windowTo', 'asOf'],
+  competitorReport: ['actor', 'closedFrom', 'closedTo', 'asOf'],
+  forecastSnapshots: ['actor'],
+  forecastAccuracy: ['actor', 'asOf'],
   waitForEvents: ['timeoutMs'],
   open: ['options'],
 }
@@ -158,6 +177,10 @@ function wrap(fn, names = []) {
   return function (...args) {
     let result
     try {
+      // a read's actor is a user id or null (the host): never left out by accident
+      if (names[0] === 'actor' && args[0] === undefined) {
+        throw validation('actor', 'missing: pass the reading user id, or null to read as the host')
+      }
       const wired = args.map((a, i) => wire(a, names[i] || `arguments[${i}]`, true))
       result = fn.apply(this, wired)
     } catch (err) {
@@ -480,6 +503,7 @@ const ROW_FIELDS = [
   ['dwell_count', 'u64', (s) => s.dwell.count],
   ['dwell_mean_seconds', 'f64', (s) => s.dwell.mean_seconds],
   ['dwell_median_seconds', 'f64', (s) => s.dwell.median_seconds],
+  ['dwell_p90_seconds', 'f64', (s) => s.dwell.p90_seconds],
   ['open_age_count', 'u64', (s) => s.open_age.count],
   ['open_age_mean_seconds', 'f64', (s) => s.open_age.mean_seconds],
   ['stale', 'u64', (s) => s.open_age.stale],

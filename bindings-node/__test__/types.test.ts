@@ -21,6 +21,24 @@ import {
   type ForecastJson,
   type CalibrationJson,
   type StageKpis,
+  type Opportunity,
+  type Customer,
+  type User,
+  type Activity,
+  type Task,
+  type TimelineEntry,
+  type Reminder,
+  type DailyReport,
+  type RangeReport,
+  type TeamDailyReport,
+  type Target,
+  type AttainmentReport,
+  type ExpenseReport,
+  type SourceReport,
+  type CompetitorReport,
+  type ForecastSnapshot,
+  type ForecastAccuracy,
+  type OpportunityStatus,
 } from '../index.js'
 import { tableFromArrays } from 'apache-arrow'
 
@@ -74,6 +92,33 @@ async function main(): Promise<void> {
   const arrowEvents = tableFromArrays({ opp: ['a'], at: [new Date()], stage: ['qualify'] })
   const arrowOpps = tableFromArrays({ opp: ['a'], amount: new BigInt64Array([100n]), created: [new Date()] })
   const fromArrow: FunnelReport = funnel(arrowEvents, arrowOpps, pipeline, { asOf: new Date() })
+  const opp: Opportunity = engine.opportunity('wang', 'opp-1')
+  const status: OpportunityStatus = opp.status
+  const lostReason: string | undefined = status.state === 'lost' ? status.reason : undefined
+  const allOpps: Opportunity[] = engine.opportunities(null)
+  const customer: Customer = engine.customer('wang', 'acme', new Date())
+  const customers: Customer[] = engine.customers('wang')
+  const user: User = engine.user(null, 'wang')
+  const users: User[] = engine.users(null)
+  const activity: Activity = engine.activity('wang', 'a-1')
+  const activities: Activity[] = engine.activities('wang', 'acme', null)
+  const task: Task = engine.task('wang', 't-1')
+  const tasks: Task[] = engine.openTasks(null, 'wang')
+  const timeline: TimelineEntry[] = engine.timeline('wang', 'opp-1')
+  const reminders: Reminder[] = engine.due('wang', clock.now())
+  const daily: DailyReport = engine.dailyReport('li', 'wang', '2026-03-02')
+  const range: RangeReport = engine.dailyRangeReport('li', 'wang', '2026-03-02', '2026-03-06', new Date())
+  const team: TeamDailyReport = engine.dailyTeamReport('li', 'li', '2026-03-02')
+  const targets: Target[] = engine.targets(null)
+  const attainment: AttainmentReport = engine.attainment(null, { period: '2026-Q1', currency: 'CNY' })
+  const expenses: ExpenseReport = engine.expenseReport(null, { from: '2026-03-01' })
+  const sources: SourceReport = engine.sourceReport(null, 'sales', new Date(), null)
+  const competitors: CompetitorReport = engine.competitorReport(null)
+  const snapshots: ForecastSnapshot[] = engine.forecastSnapshots(null)
+  const accuracy: ForecastAccuracy = engine.forecastAccuracy(null, new Date())
+  void [lostReason, allOpps, customer, customers, user, users, activity, activities, task, tasks, timeline, reminders,
+    daily.figures.won, range.total, team.rows, targets, attainment.rows[0].attainment, expenses.total.count,
+    sources.sources, competitors.deals, snapshots, accuracy.flag_at]
   void [rate, rows, text, later, fromArrow, f.p50, f2.p90, c.brier, c2.stages]
   void [at, report, next, answer, hook]
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, ToNapiValue, TypeName, ValueType};
 use napi::{Env, Task};
-use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query};
+use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query, Timestamp};
 use serde_json::{json, Map, Value};
 
 use crate::convert::{date, from_json, timestamp, to_json};
@@ -32,7 +32,7 @@ impl ManualClock {
         guard(|| {
             let at = match at {
                 Some(at) => timestamp(&at, "at")?,
-                None => salespipe::Timestamp::from_datetime(&Utc::now()),
+                None => Timestamp::from_datetime(&Utc::now()),
             };
             Ok(ManualClock {
                 inner: CoreClock::new(at),
@@ -370,8 +370,8 @@ impl Engine {
         self.execute(actor.to_owned(), tagged(kind, fields))
     }
 
-    fn ask(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {
-        self.query(Some(actor.to_owned()), tagged(kind, fields))
+    fn ask(&self, actor: Option<String>, kind: &str, fields: Value) -> Result<Value, String> {
+        self.query(actor, tagged(kind, fields))
     }
 
     // ----- typed commands: one-liners over execute -------------------------------------
@@ -612,47 +612,52 @@ impl Engine {
     // ----- typed reads: one-liners over query ------------------------------------------
 
     /// An opportunity (as of `asOf` when given).
-    #[napi(ts_return_type = "any")]
+    #[napi(ts_return_type = "Opportunity")]
     pub fn opportunity(
         &self,
-        actor: String,
+        actor: Option<String>,
         id: String,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
         let as_of = guard(|| as_of.map(|t| timestamp(&t, "asOf")).transpose())?;
-        self.ask(&actor, "opportunity", json!({ "id": id, "as_of": as_of }))
+        self.ask(actor, "opportunity", json!({ "id": id, "as_of": as_of }))
     }
 
     /// An opportunity's timeline, oldest first.
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "TimelineEntry[]")]
     pub fn timeline(
         &self,
-        actor: String,
+        actor: Option<String>,
         id: String,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
         let as_of = guard(|| as_of.map(|t| timestamp(&t, "asOf")).transpose())?;
-        self.ask(&actor, "timeline", json!({ "id": id, "as_of": as_of }))
+        self.ask(actor, "timeline", json!({ "id": id, "as_of": as_of }))
     }
 
     /// The gate report: what is met and missing to move `id` to `target`.
     #[napi(ts_return_type = "GateReport")]
-    pub fn check(&self, actor: String, id: String, target: String) -> Result<Value, String> {
-        self.ask(&actor, "gate", json!({ "id": id, "target": target }))
+    pub fn check(
+        &self,
+        actor: Option<String>,
+        id: String,
+        target: String,
+    ) -> Result<Value, String> {
+        self.ask(actor, "gate", json!({ "id": id, "target": target }))
     }
 
     /// The reminders due at `at` (of one recipient, at most `limit`, when given).
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "Reminder[]")]
     pub fn due(
         &self,
-        actor: String,
+        actor: Option<String>,
         at: DateTime<Utc>,
         recipient: Option<String>,
         limit: Option<u32>,
     ) -> Result<Value, String> {
         let at = guard(|| timestamp(&at, "at"))?;
         self.ask(
-            &actor,
+            actor,
             "due",
             json!({ "at": at, "recipient": recipient, "limit": limit }),
         )
@@ -662,14 +667,274 @@ impl Engine {
     #[napi]
     pub fn next_due_after(
         &self,
-        actor: String,
+        actor: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, String> {
         let at = guard(|| timestamp(&at, "at"))?;
-        let next = self.ask(&actor, "next_due_after", json!({ "at": at }))?;
+        let next = self.ask(actor, "next_due_after", json!({ "at": at }))?;
         guard(|| {
-            let next: Option<salespipe::Timestamp> = from_json(next, "next_due_after")?;
+            let next: Option<Timestamp> = from_json(next, "next_due_after")?;
             Ok(next.map(date))
         })
+    }
+
+    /// An optional instant argument as a query field, checked (`field` names it).
+    fn as_of(as_of: Option<DateTime<Utc>>, field: &str) -> Result<Option<Timestamp>, String> {
+        guard(|| as_of.map(|t| timestamp(&t, field)).transpose())
+    }
+
+    /// Every opportunity the actor sees (as of `asOf` when given).
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "Opportunity[]"
+    )]
+    pub fn opportunities(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "opportunities", json!({ "as_of": as_of }))
+    }
+
+    /// A customer (as of `asOf` when given).
+    #[napi(ts_return_type = "Customer")]
+    pub fn customer(
+        &self,
+        actor: Option<String>,
+        id: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "customer", json!({ "id": id, "as_of": as_of }))
+    }
+
+    /// Every customer the actor sees.
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "Customer[]"
+    )]
+    pub fn customers(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "customers", json!({ "as_of": as_of }))
+    }
+
+    /// A user.
+    #[napi(ts_return_type = "User")]
+    pub fn user(&self, actor: Option<String>, id: String) -> Result<Value, String> {
+        self.ask(actor, "user", json!({ "id": id }))
+    }
+
+    /// Every user.
+    #[napi(ts_args_type = "actor: string | null", ts_return_type = "User[]")]
+    pub fn users(&self, actor: Option<String>) -> Result<Value, String> {
+        self.ask(actor, "users", json!({}))
+    }
+
+    /// An activity.
+    #[napi(ts_return_type = "Activity")]
+    pub fn activity(&self, actor: Option<String>, id: String) -> Result<Value, String> {
+        self.ask(actor, "activity", json!({ "id": id }))
+    }
+
+    /// The activities of a customer or of an opportunity, oldest first.
+    #[napi(
+        ts_args_type = "actor: string | null, customer?: string | undefined | null, opportunity?: string | undefined | null",
+        ts_return_type = "Activity[]"
+    )]
+    pub fn activities(
+        &self,
+        actor: Option<String>,
+        customer: Option<String>,
+        opportunity: Option<String>,
+    ) -> Result<Value, String> {
+        self.ask(
+            actor,
+            "activities",
+            json!({ "customer": customer, "opportunity": opportunity }),
+        )
+    }
+
+    /// A task.
+    #[napi(ts_return_type = "Task")]
+    pub fn task(&self, actor: Option<String>, id: String) -> Result<Value, String> {
+        self.ask(actor, "task", json!({ "id": id }))
+    }
+
+    /// The open tasks (of `owner` when given).
+    #[napi(
+        ts_args_type = "actor: string | null, owner?: string | undefined | null",
+        ts_return_type = "Task[]"
+    )]
+    pub fn open_tasks(
+        &self,
+        actor: Option<String>,
+        owner: Option<String>,
+    ) -> Result<Value, String> {
+        self.ask(actor, "open_tasks", json!({ "owner": owner }))
+    }
+
+    // ----- management reports: typed reads over query ----------------------------------
+
+    /// A rep's daily report (销售日报) for the local day `day` (`YYYY-MM-DD`, in the rep's
+    /// time zone), as of `asOf` (default now).
+    #[napi(
+        ts_args_type = "actor: string | null, rep: string, day: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "DailyReport"
+    )]
+    pub fn daily_report(
+        &self,
+        actor: Option<String>,
+        rep: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(
+            actor,
+            "daily_report",
+            json!({ "rep": rep, "day": day, "as_of": as_of }),
+        )
+    }
+
+    /// A rep's daily reports for the local days `first..=last`, and their total.
+    #[napi(
+        ts_args_type = "actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "RangeReport"
+    )]
+    pub fn daily_range_report(
+        &self,
+        actor: Option<String>,
+        rep: String,
+        first: String,
+        last: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(
+            actor,
+            "daily_range_report",
+            json!({ "rep": rep, "first": first, "last": last, "as_of": as_of }),
+        )
+    }
+
+    /// The daily report of `manager`'s team for the local day `day`.
+    #[napi(
+        ts_args_type = "actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "TeamDailyReport"
+    )]
+    pub fn daily_team_report(
+        &self,
+        actor: Option<String>,
+        manager: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(
+            actor,
+            "daily_team_report",
+            json!({ "manager": manager, "day": day, "as_of": as_of }),
+        )
+    }
+
+    /// Every revenue target.
+    #[napi(ts_args_type = "actor: string | null", ts_return_type = "Target[]")]
+    pub fn targets(&self, actor: Option<String>) -> Result<Value, String> {
+        self.ask(actor, "targets", json!({}))
+    }
+
+    /// Attainment of every rep, team and the company for a period (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, query: AttainmentQuery",
+        ts_return_type = "AttainmentReport"
+    )]
+    pub fn attainment(&self, actor: Option<String>, query: Value) -> Result<Value, String> {
+        self.ask(actor, "attainment", query)
+    }
+
+    /// Expenses by customer, category and rep (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, query?: ExpenseQuery | undefined | null",
+        ts_return_type = "ExpenseReport"
+    )]
+    pub fn expense_report(
+        &self,
+        actor: Option<String>,
+        query: Option<Value>,
+    ) -> Result<Value, String> {
+        self.ask(actor, "expense_report", query.unwrap_or_else(|| json!({})))
+    }
+
+    /// The source report (来源统计) of a pipeline, over the cohort window
+    /// `[windowFrom, windowTo)` (an admin's report).
+    #[napi(ts_return_type = "SourceReport")]
+    pub fn source_report(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        window_from: Option<DateTime<Utc>>,
+        window_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let window_from = Self::as_of(window_from, "windowFrom")?;
+        let window_to = Self::as_of(window_to, "windowTo")?;
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(
+            actor,
+            "source_report",
+            json!({ "pipeline": pipeline, "window_from": window_from, "window_to": window_to,
+                    "as_of": as_of }),
+        )
+    }
+
+    /// The competitor report over the deals closed in `[closedFrom, closedTo)` and the
+    /// open ones (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "CompetitorReport"
+    )]
+    pub fn competitor_report(
+        &self,
+        actor: Option<String>,
+        closed_from: Option<DateTime<Utc>>,
+        closed_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let closed_from = Self::as_of(closed_from, "closedFrom")?;
+        let closed_to = Self::as_of(closed_to, "closedTo")?;
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(
+            actor,
+            "competitor_report",
+            json!({ "closed_from": closed_from, "closed_to": closed_to, "as_of": as_of }),
+        )
+    }
+
+    /// Every forecast snapshot.
+    #[napi(
+        ts_args_type = "actor: string | null",
+        ts_return_type = "ForecastSnapshot[]"
+    )]
+    pub fn forecast_snapshots(&self, actor: Option<String>) -> Result<Value, String> {
+        self.ask(actor, "forecast_snapshots", json!({}))
+    }
+
+    /// Forecast accuracy: the snapshots against what was won (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "ForecastAccuracy"
+    )]
+    pub fn forecast_accuracy(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "forecast_accuracy", json!({ "as_of": as_of }))
     }
 }
