@@ -572,9 +572,11 @@ export declare class StorageError extends SalespipeError {}
 /** A panic inside the engine, caught at the boundary (a bug: please report it). */
 export declare class InternalError extends SalespipeError {}
 
-/** Test hooks, not part of the API (they may change without notice): a real Rust panic
- * inside the boundary's guard, to show it arrives as an `InternalError`. */
+/** Test hooks, not part of the API (they may change without notice): a sample core error of
+ * each code, and a real Rust panic inside the boundary's guard, to show each arrives as its
+ * `SalespipeError` subclass. */
 export declare const _testHooks: {
+  sampleError(code: ErrorCode): void
   panic(message: string): void
   panicAsync(message: string): Promise<void>
 }

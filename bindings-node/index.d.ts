@@ -572,9 +572,11 @@ export declare class StorageError extends SalespipeError {}
 /** A panic inside the engine, caught at the boundary (a bug: please report it). */
 export declare class InternalError extends SalespipeError {}
 
-/** Test hooks, not part of the API (they may change without notice): a real Rust panic
- * inside the boundary's guard, to show it arrives as an `InternalError`. */
+/** Test hooks, not part of the API (they may change without notice): a sample core error of
+ * each code, and a real Rust panic inside the boundary's guard, to show each arrives as its
+ * `SalespipeError` subclass. */
 export declare const _testHooks: {
+  sampleError(code: ErrorCode): void
   panic(message: string): void
   panicAsync(message: string): Promise<void>
 }
@@ -880,28 +882,42 @@ export declare class Engine {
   dailyReport(actor: string | null, rep: string, day: DateString, asOf?: Date | undefined | null): DailyReport
   /** A rep's daily reports for the local days `first..=last`, and their total. */
   dailyRangeReport(actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null): RangeReport
+  /** `dailyRangeReport` on libuv's thread pool. */
+  dailyRangeReportAsync(actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null): Promise<RangeReport>
   /** The daily report of `manager`'s team for the local day `day`. */
   dailyTeamReport(actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null): TeamDailyReport
+  /** `dailyTeamReport` on libuv's thread pool. */
+  dailyTeamReportAsync(actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null): Promise<TeamDailyReport>
   /** Every revenue target. */
   targets(actor: string | null): Target[]
   /** Attainment of every rep, team and the company for a period (an admin's report). */
   attainment(actor: string | null, query: AttainmentQuery): AttainmentReport
+  /** `attainment` on libuv's thread pool. */
+  attainmentAsync(actor: string | null, query: AttainmentQuery): Promise<AttainmentReport>
   /** Expenses by customer, category and rep (an admin's report). */
   expenseReport(actor: string | null, query?: ExpenseQuery | undefined | null): ExpenseReport
+  /** `expenseReport` on libuv's thread pool. */
+  expenseReportAsync(actor: string | null, query?: ExpenseQuery | undefined | null): Promise<ExpenseReport>
   /**
    * The source report (来源统计) of a pipeline, over the cohort window
    * `[windowFrom, windowTo)` (an admin's report).
    */
-  sourceReport(actor: string | undefined | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null): SourceReport
+  sourceReport(actor: string | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null): SourceReport
+  /** `sourceReport` on libuv's thread pool. */
+  sourceReportAsync(actor: string | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null): Promise<SourceReport>
   /**
    * The competitor report over the deals closed in `[closedFrom, closedTo)` and the
    * open ones (an admin's report).
    */
   competitorReport(actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null): CompetitorReport
+  /** `competitorReport` on libuv's thread pool. */
+  competitorReportAsync(actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null): Promise<CompetitorReport>
   /** Every forecast snapshot. */
   forecastSnapshots(actor: string | null): ForecastSnapshot[]
   /** Forecast accuracy: the snapshots against what was won (an admin's report). */
   forecastAccuracy(actor: string | null, asOf?: Date | undefined | null): ForecastAccuracy
+  /** `forecastAccuracy` on libuv's thread pool. */
+  forecastAccuracyAsync(actor: string | null, asOf?: Date | undefined | null): Promise<ForecastAccuracy>
 }
 
 /**

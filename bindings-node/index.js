@@ -168,12 +168,19 @@ const ARGUMENTS = {
   competitorReport: ['actor', 'closedFrom', 'closedTo', 'asOf'],
   forecastSnapshots: ['actor'],
   forecastAccuracy: ['actor', 'asOf'],
+  dailyRangeReportAsync: ['actor', 'rep', 'first', 'last', 'asOf'],
+  dailyTeamReportAsync: ['actor', 'manager', 'day', 'asOf'],
+  attainmentAsync: ['actor', 'query'],
+  expenseReportAsync: ['actor', 'query'],
+  sourceReportAsync: ['actor', 'pipeline', 'windowFrom', 'windowTo', 'asOf'],
+  competitorReportAsync: ['actor', 'closedFrom', 'closedTo', 'asOf'],
+  forecastAccuracyAsync: ['actor', 'asOf'],
   waitForEvents: ['timeoutMs'],
   open: ['options'],
 }
 const CLOCK_ARGUMENTS = { set: ['at'], advance: ['ms'] }
 
-function wrap(fn, names = []) {
+function wrap(fn, names = [], promise = false) {
   return function (...args) {
     let result
     try {
@@ -184,6 +191,8 @@ function wrap(fn, names = []) {
       const wired = args.map((a, i) => wire(a, names[i] || `arguments[${i}]`, true))
       result = fn.apply(this, wired)
     } catch (err) {
+      // a Promise-returning call rejects (never throws) on bad arguments
+      if (promise) return Promise.reject(fromNative(err))
       throw fromNative(err)
     }
     if (result instanceof Promise) {
@@ -202,7 +211,8 @@ function wrapMethods(Class, argumentNames) {
     if (name === 'constructor') continue
     const desc = Object.getOwnPropertyDescriptor(proto, name)
     if (!desc || typeof desc.value !== 'function') continue
-    Object.defineProperty(proto, name, { ...desc, value: wrap(desc.value, argumentNames[name]) })
+    const promise = name.endsWith('Async') || name === 'waitForEvents'
+    Object.defineProperty(proto, name, { ...desc, value: wrap(desc.value, argumentNames[name], promise) })
   }
 }
 
@@ -552,10 +562,12 @@ const calibration = analytics(native.calibrationColumns, 'window')
 const calibrationAsync = analytics(native.calibrationColumnsAsync, 'window', true)
 
 /**
- * Test hooks, not part of the API: a real Rust panic inside the boundary's guard (`panic`)
- * and inside an AsyncTask (`panicAsync`), to show it arrives as an InternalError.
+ * Test hooks, not part of the API: a sample core error of each code (`sampleError`), and a
+ * real Rust panic inside the boundary's guard (`panic`) and inside an AsyncTask
+ * (`panicAsync`), to show each arrives as its SalespipeError subclass.
  */
 const _testHooks = {
+  sampleError: wrap(native._sampleError, ['code']),
   panic: wrap(native._testPanic, ['message']),
   panicAsync: wrap(native._testPanicAsync, ['message']),
 }

@@ -187,3 +187,35 @@ test('reads: a user sees what the policy lets them see, null reads as the host',
   assert.throws(() => engine.query('mallory', { type: 'users' }), sp.PermissionDeniedError)
   assert.throws(() => engine.query('wang', { type: 'events', after: 0 }), sp.PermissionDeniedError)
 })
+
+// The details of each sample error: the core's JSON of the error without its code.
+const SAMPLE_DETAILS = {
+  gate_not_met: ['GateNotMetError', ['report']],
+  approval_pending: ['ApprovalPendingError', ['message', 'request']],
+  invalid_transition: ['InvalidTransitionError', ['message']],
+  not_found: ['NotFoundError', ['field', 'id', 'kind']],
+  already_exists: ['AlreadyExistsError', ['id', 'kind']],
+  conflict: ['ConflictError', ['actual', 'expected', 'stream']],
+  invalid_definition: ['InvalidDefinitionError', ['problems']],
+  validation: ['ValidationError', ['field', 'message']],
+  money: ['MoneyError', ['message']],
+  permission_denied: ['PermissionDeniedError', ['action', 'actor']],
+  unsupported_version: ['UnsupportedVersionError', ['found', 'supported', 'what']],
+  storage: ['StorageError', ['message']],
+}
+
+test('errors: every core code crosses as its class with the core fields (sample errors)', () => {
+  for (const [code, [name, keys]] of Object.entries(SAMPLE_DETAILS)) {
+    assert.throws(() => sp._testHooks.sampleError(code), (err) => {
+      assert.equal(err.constructor, sp[name], `${code}: ${err}`)
+      assert.equal(err.name, name)
+      assert.ok(err instanceof SalespipeError && err instanceof Error)
+      assert.equal(err.code, code)
+      assert.ok(err.message.length > 0)
+      assert.deepEqual(Object.keys(err.details).sort(), keys, code)
+      return true
+    })
+  }
+  assert.throws(() => sp._testHooks.sampleError('gate_not_met'), (err) => err.report.target === 'demo')
+  assert.throws(() => sp._testHooks.sampleError('no_such_code'), sp.ValidationError)
+})

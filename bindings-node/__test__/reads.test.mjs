@@ -50,6 +50,32 @@ const TYPED = {
   forecast_accuracy: (e, a, q) => e.forecastAccuracy(a, date(q.as_of)),
 }
 
+// query type → the Promise version of its typed read (libuv's thread pool)
+const TYPED_ASYNC = {
+  daily_range_report: (e, a, q) => e.dailyRangeReportAsync(a, q.rep, q.first, q.last, date(q.as_of)),
+  daily_team_report: (e, a, q) => e.dailyTeamReportAsync(a, q.manager, q.day, date(q.as_of)),
+  attainment: (e, a, q) => {
+    const { type, ...query } = q
+    return e.attainmentAsync(a, query)
+  },
+  expense_report: (e, a, q) => {
+    const { type, ...query } = q
+    return e.expenseReportAsync(a, query)
+  },
+  source_report: (e, a, q) => e.sourceReportAsync(a, q.pipeline, date(q.window_from), date(q.window_to), date(q.as_of)),
+  competitor_report: (e, a, q) => e.competitorReportAsync(a, date(q.closed_from), date(q.closed_to), date(q.as_of)),
+  forecast_accuracy: (e, a, q) => e.forecastAccuracyAsync(a, date(q.as_of)),
+}
+
+async function settled(promise) {
+  try {
+    return { ok: await promise }
+  } catch (err) {
+    if (err instanceof SalespipeError) return { error: err.code, message: err.message }
+    throw err
+  }
+}
+
 function outcome(fn) {
   try {
     return { ok: fn() }
@@ -61,21 +87,27 @@ function outcome(fn) {
 
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
 
-test('every typed read answers as engine.query does, over every scenario', () => {
+test('every typed read (and its Promise version) answers as engine.query does, over every scenario', async () => {
   const asked = new Set()
+  const askedAsync = new Set()
   for (const file of files) {
     const scenario = JSON.parse(readFileSync(join(dir, file), 'utf8'))
     const clock = new ManualClock(new Date(scenario.start))
     const engine = new Engine({ clock })
-    const compare = (actor, query, where) => {
+    const compare = async (actor, query, where) => {
       const typed = TYPED[query.type]
       if (!typed) return
       asked.add(query.type)
       const want = outcome(() => engine.query(actor, query))
       const got = outcome(() => typed(engine, actor, query))
       assert.deepEqual(got, want, `${where}: ${JSON.stringify(query)}`)
+      const typedAsync = TYPED_ASYNC[query.type]
+      if (typedAsync) {
+        askedAsync.add(query.type)
+        assert.deepEqual(await settled(typedAsync(engine, actor, query)), want, `${where} (async): ${JSON.stringify(query)}`)
+      }
     }
-    scenario.steps.forEach((step, i) => {
+    for (const [i, step] of scenario.steps.entries()) {
       if (step.at) clock.set(new Date(step.at))
       if (step.command) {
         try {
@@ -84,24 +116,25 @@ test('every typed read answers as engine.query does, over every scenario', () =>
           if (!(err instanceof SalespipeError)) throw err
         }
       }
-      if (step.query) compare(step.actor ?? null, step.query, `${file} steps[${i}]`)
+      if (step.query) await compare(step.actor ?? null, step.query, `${file} steps[${i}]`)
       if (step.query && step.query.type === 'daily_report') {
         const { rep, day, as_of } = step.query
-        compare(step.actor ?? null, { type: 'daily_range_report', rep, first: day, last: day, as_of }, `${file} steps[${i}] (range)`)
+        await compare(step.actor ?? null, { type: 'daily_range_report', rep, first: day, last: day, as_of }, `${file} steps[${i}] (range)`)
       }
-    })
+    }
     // the listings and one of each record, as the host, at the end
     for (const type of ['users', 'customers', 'opportunities', 'open_tasks', 'targets', 'forecast_snapshots']) {
-      compare(null, { type }, `${file} (end)`)
+      await compare(null, { type }, `${file} (end)`)
     }
-    for (const u of engine.users(null).slice(0, 2)) compare(null, { type: 'user', id: u.id }, `${file} (end)`)
+    for (const u of engine.users(null).slice(0, 2)) await compare(null, { type: 'user', id: u.id }, `${file} (end)`)
     for (const c of engine.customers(null)) {
-      compare(null, { type: 'activities', customer: c.id }, `${file} (end)`)
-      for (const a of engine.activities(null, c.id).slice(0, 1)) compare(null, { type: 'activity', id: a.id }, `${file} (end)`)
+      await compare(null, { type: 'activities', customer: c.id }, `${file} (end)`)
+      for (const a of engine.activities(null, c.id).slice(0, 1)) await compare(null, { type: 'activity', id: a.id }, `${file} (end)`)
     }
-    for (const t of engine.openTasks(null).slice(0, 1)) compare(null, { type: 'task', id: t.id }, `${file} (end)`)
+    for (const t of engine.openTasks(null).slice(0, 1)) await compare(null, { type: 'task', id: t.id }, `${file} (end)`)
   }
   assert.deepEqual([...asked].sort(), Object.keys(TYPED).sort(), 'a typed read the scenarios never asked')
+  assert.deepEqual([...askedAsync].sort(), Object.keys(TYPED_ASYNC).sort(), 'a Promise read the scenarios never asked')
 })
 
 test("a typed read's actor is a user or null, never left out", () => {
@@ -118,4 +151,26 @@ test("a typed read's actor is a user or null, never left out", () => {
   assert.equal(engine.attainment('admin', { period: '2026-Q1', currency: 'CNY' }).period, '2026-Q1')
   assert.throws(() => engine.dailyReport('admin', 'wang', '2026-13-01'), ValidationError)
   assert.throws(() => engine.sourceReport(null, 'sales', new Date(NaN)), ValidationError)
+  assert.throws(() => engine.expenseReport(null, 42), (err) => err instanceof ValidationError && /^query: expected an object/.test(err.message))
+})
+
+test('the Promise reads reject (never throw) on bad arguments', async () => {
+  const engine = new Engine({ clock: new ManualClock(new Date('2026-03-02T01:00:00Z')) })
+  engine.registerUser('admin', { id: 'admin', name: 'Admin', role: 'admin' })
+  const refusals = [
+    () => engine.sourceReportAsync(null, 'sales', new Date(NaN)),
+    () => engine.attainmentAsync(null, 'Q1'),
+    () => engine.expenseReportAsync(undefined),
+    () => engine.dailyTeamReportAsync(null, 'admin', '2026-02-30'),
+    () => engine.forecastAccuracyAsync(null, 'yesterday'),
+  ]
+  for (const call of refusals) {
+    let promise
+    assert.doesNotThrow(() => {
+      promise = call()
+    })
+    await assert.rejects(promise, ValidationError)
+  }
+  const accuracy = await engine.forecastAccuracyAsync(null)
+  assert.deepEqual(accuracy.comparisons, [])
 })

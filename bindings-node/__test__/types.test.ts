@@ -116,6 +116,22 @@ async function main(): Promise<void> {
   const competitors: CompetitorReport = engine.competitorReport(null)
   const snapshots: ForecastSnapshot[] = engine.forecastSnapshots(null)
   const accuracy: ForecastAccuracy = engine.forecastAccuracy(null, new Date())
+  const later2: [RangeReport, TeamDailyReport, AttainmentReport, ExpenseReport, SourceReport, CompetitorReport, ForecastAccuracy] =
+    await Promise.all([
+      engine.dailyRangeReportAsync('li', 'wang', '2026-03-02', '2026-03-06'),
+      engine.dailyTeamReportAsync(null, 'li', '2026-03-02', new Date()),
+      engine.attainmentAsync(null, { period: '2026-Q1', time_zone: 'Asia/Shanghai' }),
+      engine.expenseReportAsync(null),
+      engine.sourceReportAsync(null, 'sales'),
+      engine.competitorReportAsync(null, new Date()),
+      engine.forecastAccuracyAsync(null),
+    ])
+  void later2
+  try {
+    _testHooks.sampleError('conflict')
+  } catch (err) {
+    void err
+  }
   void [lostReason, allOpps, customer, customers, user, users, activity, activities, task, tasks, timeline, reminders,
     daily.figures.won, range.total, team.rows, targets, attainment.rows[0].attainment, expenses.total.count,
     sources.sources, competitors.deals, snapshots, accuracy.flag_at]

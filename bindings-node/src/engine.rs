@@ -216,7 +216,8 @@ impl ToNapiValue for Json {
 pub struct QueryTask {
     engine: Arc<RwLock<CoreEngine>>,
     actor: Option<String>,
-    query: Option<Value>,
+    /// The query, or the encoded error of its arguments (the Promise rejects with it).
+    query: Option<std::result::Result<Value, String>>,
 }
 
 impl Task for QueryTask {
@@ -224,8 +225,11 @@ impl Task for QueryTask {
     type JsValue = Json;
 
     fn compute(&mut self) -> Result<Value> {
-        let query = self.query.take().unwrap_or(Value::Null);
-        guard_task(|| answer(&self.engine, self.actor.as_deref(), query))
+        match self.query.take() {
+            Some(Ok(query)) => guard_task(|| answer(&self.engine, self.actor.as_deref(), query)),
+            Some(Err(reason)) => Err(napi::Error::new(napi::Status::GenericFailure, reason)),
+            None => guard_task(|| Err(Error::storage("the query already ran"))),
+        }
     }
 
     fn resolve(&mut self, _env: Env, output: Value) -> Result<Json> {
@@ -336,11 +340,7 @@ impl Engine {
         ts_return_type = "Promise<any>"
     )]
     pub fn query_async(&self, actor: Option<String>, query: Value) -> AsyncTask<QueryTask> {
-        AsyncTask::new(QueryTask {
-            engine: Arc::clone(&self.inner),
-            actor,
-            query: Some(query),
-        })
+        self.answer_async(actor, Ok(query))
     }
 
     /// The engine clock's time.
@@ -778,7 +778,20 @@ impl Engine {
         self.ask(actor, "open_tasks", json!({ "owner": owner }))
     }
 
-    // ----- management reports: typed reads over query ----------------------------------
+    // ----- management reports: typed reads over query, and on libuv's thread pool -------
+
+    /// `query` of a prepared query (or its argument error) on libuv's thread pool.
+    fn answer_async(
+        &self,
+        actor: Option<String>,
+        query: Result<Value, String>,
+    ) -> AsyncTask<QueryTask> {
+        AsyncTask::new(QueryTask {
+            engine: Arc::clone(&self.inner),
+            actor,
+            query: Some(query.map_err(|e| e.reason)),
+        })
+    }
 
     /// A rep's daily report (销售日报) for the local day `day` (`YYYY-MM-DD`, in the rep's
     /// time zone), as of `asOf` (default now).
@@ -801,6 +814,19 @@ impl Engine {
         )
     }
 
+    fn daily_range_query(
+        rep: String,
+        first: String,
+        last: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged(
+            "daily_range_report",
+            json!({ "rep": rep, "first": first, "last": last, "as_of": as_of }),
+        ))
+    }
+
     /// A rep's daily reports for the local days `first..=last`, and their total.
     #[napi(
         ts_args_type = "actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null",
@@ -814,12 +840,35 @@ impl Engine {
         last: String,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
+        self.query(actor, Self::daily_range_query(rep, first, last, as_of)?)
+    }
+
+    /// `dailyRangeReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<RangeReport>"
+    )]
+    pub fn daily_range_report_async(
+        &self,
+        actor: Option<String>,
+        rep: String,
+        first: String,
+        last: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::daily_range_query(rep, first, last, as_of))
+    }
+
+    fn daily_team_query(
+        manager: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
         let as_of = Self::as_of(as_of, "asOf")?;
-        self.ask(
-            actor,
-            "daily_range_report",
-            json!({ "rep": rep, "first": first, "last": last, "as_of": as_of }),
-        )
+        Ok(tagged(
+            "daily_team_report",
+            json!({ "manager": manager, "day": day, "as_of": as_of }),
+        ))
     }
 
     /// The daily report of `manager`'s team for the local day `day`.
@@ -834,12 +883,22 @@ impl Engine {
         day: String,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
-        let as_of = Self::as_of(as_of, "asOf")?;
-        self.ask(
-            actor,
-            "daily_team_report",
-            json!({ "manager": manager, "day": day, "as_of": as_of }),
-        )
+        self.query(actor, Self::daily_team_query(manager, day, as_of)?)
+    }
+
+    /// `dailyTeamReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<TeamDailyReport>"
+    )]
+    pub fn daily_team_report_async(
+        &self,
+        actor: Option<String>,
+        manager: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::daily_team_query(manager, day, as_of))
     }
 
     /// Every revenue target.
@@ -848,13 +907,43 @@ impl Engine {
         self.ask(actor, "targets", json!({}))
     }
 
+    /// `{type: kind, ...query}` of an options object (`None`: no options); anything but an
+    /// object is a validation error naming `field`.
+    fn object_query(kind: &str, query: Option<Value>, field: &str) -> Result<Value, String> {
+        match query {
+            None | Some(Value::Null) => Ok(tagged(kind, json!({}))),
+            Some(q @ Value::Object(_)) => Ok(tagged(kind, q)),
+            Some(other) => guard(|| {
+                Err(Error::validation(
+                    field,
+                    format!("expected an object, got {other}"),
+                ))
+            }),
+        }
+    }
+
     /// Attainment of every rep, team and the company for a period (an admin's report).
     #[napi(
         ts_args_type = "actor: string | null, query: AttainmentQuery",
         ts_return_type = "AttainmentReport"
     )]
     pub fn attainment(&self, actor: Option<String>, query: Value) -> Result<Value, String> {
-        self.ask(actor, "attainment", query)
+        self.query(
+            actor,
+            Self::object_query("attainment", Some(query), "query")?,
+        )
+    }
+
+    /// `attainment` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, query: AttainmentQuery",
+        ts_return_type = "Promise<AttainmentReport>"
+    )]
+    pub fn attainment_async(&self, actor: Option<String>, query: Value) -> AsyncTask<QueryTask> {
+        self.answer_async(
+            actor,
+            Self::object_query("attainment", Some(query), "query"),
+        )
     }
 
     /// Expenses by customer, category and rep (an admin's report).
@@ -867,15 +956,23 @@ impl Engine {
         actor: Option<String>,
         query: Option<Value>,
     ) -> Result<Value, String> {
-        self.ask(actor, "expense_report", query.unwrap_or_else(|| json!({})))
+        self.query(actor, Self::object_query("expense_report", query, "query")?)
     }
 
-    /// The source report (来源统计) of a pipeline, over the cohort window
-    /// `[windowFrom, windowTo)` (an admin's report).
-    #[napi(ts_return_type = "SourceReport")]
-    pub fn source_report(
+    /// `expenseReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, query?: ExpenseQuery | undefined | null",
+        ts_return_type = "Promise<ExpenseReport>"
+    )]
+    pub fn expense_report_async(
         &self,
         actor: Option<String>,
+        query: Option<Value>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::object_query("expense_report", query, "query"))
+    }
+
+    fn source_query(
         pipeline: String,
         window_from: Option<DateTime<Utc>>,
         window_to: Option<DateTime<Utc>>,
@@ -884,12 +981,64 @@ impl Engine {
         let window_from = Self::as_of(window_from, "windowFrom")?;
         let window_to = Self::as_of(window_to, "windowTo")?;
         let as_of = Self::as_of(as_of, "asOf")?;
-        self.ask(
-            actor,
+        Ok(tagged(
             "source_report",
             json!({ "pipeline": pipeline, "window_from": window_from, "window_to": window_to,
                     "as_of": as_of }),
+        ))
+    }
+
+    /// The source report (来源统计) of a pipeline, over the cohort window
+    /// `[windowFrom, windowTo)` (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "SourceReport"
+    )]
+    pub fn source_report(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        window_from: Option<DateTime<Utc>>,
+        window_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        self.query(
+            actor,
+            Self::source_query(pipeline, window_from, window_to, as_of)?,
         )
+    }
+
+    /// `sourceReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<SourceReport>"
+    )]
+    pub fn source_report_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        window_from: Option<DateTime<Utc>>,
+        window_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(
+            actor,
+            Self::source_query(pipeline, window_from, window_to, as_of),
+        )
+    }
+
+    fn competitor_query(
+        closed_from: Option<DateTime<Utc>>,
+        closed_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let closed_from = Self::as_of(closed_from, "closedFrom")?;
+        let closed_to = Self::as_of(closed_to, "closedTo")?;
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged(
+            "competitor_report",
+            json!({ "closed_from": closed_from, "closed_to": closed_to, "as_of": as_of }),
+        ))
     }
 
     /// The competitor report over the deals closed in `[closedFrom, closedTo)` and the
@@ -905,14 +1054,25 @@ impl Engine {
         closed_to: Option<DateTime<Utc>>,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
-        let closed_from = Self::as_of(closed_from, "closedFrom")?;
-        let closed_to = Self::as_of(closed_to, "closedTo")?;
-        let as_of = Self::as_of(as_of, "asOf")?;
-        self.ask(
+        self.query(
             actor,
-            "competitor_report",
-            json!({ "closed_from": closed_from, "closed_to": closed_to, "as_of": as_of }),
+            Self::competitor_query(closed_from, closed_to, as_of)?,
         )
+    }
+
+    /// `competitorReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<CompetitorReport>"
+    )]
+    pub fn competitor_report_async(
+        &self,
+        actor: Option<String>,
+        closed_from: Option<DateTime<Utc>>,
+        closed_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::competitor_query(closed_from, closed_to, as_of))
     }
 
     /// Every forecast snapshot.
@@ -922,6 +1082,11 @@ impl Engine {
     )]
     pub fn forecast_snapshots(&self, actor: Option<String>) -> Result<Value, String> {
         self.ask(actor, "forecast_snapshots", json!({}))
+    }
+
+    fn accuracy_query(as_of: Option<DateTime<Utc>>) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged("forecast_accuracy", json!({ "as_of": as_of })))
     }
 
     /// Forecast accuracy: the snapshots against what was won (an admin's report).
@@ -934,7 +1099,19 @@ impl Engine {
         actor: Option<String>,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
-        let as_of = Self::as_of(as_of, "asOf")?;
-        self.ask(actor, "forecast_accuracy", json!({ "as_of": as_of }))
+        self.query(actor, Self::accuracy_query(as_of)?)
+    }
+
+    /// `forecastAccuracy` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<ForecastAccuracy>"
+    )]
+    pub fn forecast_accuracy_async(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::accuracy_query(as_of))
     }
 }

@@ -113,6 +113,51 @@ pub fn test_panic_async(message: String) -> napi::bindgen_prelude::AsyncTask<Pan
     napi::bindgen_prelude::AsyncTask::new(PanicTask(message))
 }
 
+/// Test hook, not part of the API: throws a sample core error of `code` (every code of the
+/// core, also those only a durable store or a race produces: `conflict`,
+/// `unsupported_version`), through the same mapping as every call (`index.js` exports it as
+/// `_testHooks.sampleError`). An unknown code is a validation error on `code`.
+#[napi(js_name = "_sampleError", skip_typescript)]
+pub fn sample_error(code: String) -> napi::Result<(), String> {
+    guard(|| {
+        let code: salespipe::ErrorCode = code.parse()?;
+        Err(match code {
+            salespipe::ErrorCode::Conflict => Error::Conflict {
+                stream: "opportunity/opp-1".into(),
+                expected: 3,
+                actual: 4,
+            },
+            salespipe::ErrorCode::UnsupportedVersion => Error::UnsupportedVersion {
+                what: "event".into(),
+                found: 9,
+                supported: 1,
+            },
+            salespipe::ErrorCode::Storage => Error::storage("disk full"),
+            salespipe::ErrorCode::Money => Error::money("overflow"),
+            salespipe::ErrorCode::ApprovalPending => Error::ApprovalPending {
+                request: "q-1".into(),
+                message: "waiting".into(),
+            },
+            salespipe::ErrorCode::InvalidTransition => Error::transition("closed"),
+            salespipe::ErrorCode::NotFound => Error::not_found("opportunity", "x"),
+            salespipe::ErrorCode::AlreadyExists => Error::already_exists("opportunity", "x"),
+            salespipe::ErrorCode::InvalidDefinition => Error::InvalidDefinition {
+                problems: vec![salespipe::Problem::new("stages", "empty")],
+            },
+            salespipe::ErrorCode::PermissionDenied => Error::denied("wang", "configure"),
+            salespipe::ErrorCode::GateNotMet => Error::GateNotMet {
+                report: Box::new(salespipe::GateReport {
+                    opportunity: "opp-1".into(),
+                    from: "qualify".into(),
+                    target: "demo".into(),
+                    items: Vec::new(),
+                }),
+            },
+            _ => Error::validation("code", code.as_str()),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
