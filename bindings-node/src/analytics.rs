@@ -610,12 +610,19 @@ impl<'a> Col<'a> {
                     continue;
                 }
                 out.push(match &ch.values {
-                    Values::Dict { keys, dict } => match keys.get(i) {
-                        Some(&k) => {
-                            dict.text(usize::try_from(k).unwrap_or(usize::MAX), &self.path)?
-                        }
-                        None => None,
-                    },
+                    Values::Dict { keys, dict } => {
+                        let k = keys
+                            .get(i)
+                            .and_then(|&k| usize::try_from(k).ok())
+                            .filter(|&k| k < dict.len())
+                            .ok_or_else(|| {
+                                Error::validation(
+                                    &self.path,
+                                    format!("row {}: dictionary key out of range", out.len()),
+                                )
+                            })?;
+                        dict.text(k, &self.path)?
+                    }
                     values => values.text(i, &self.path)?,
                 });
             }
@@ -1182,4 +1189,158 @@ pub fn calibration_columns_async(
         &options,
         Work::calibration,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(values: Values<'static>, len: usize) -> Col<'static> {
+        Col {
+            path: "t.c".to_owned(),
+            unit: Unit::Ms,
+            chunks: vec![Chunk {
+                len,
+                values,
+                validity: None,
+            }],
+        }
+    }
+
+    fn utf8(strings: &[&str]) -> Values<'static> {
+        let mut data = Vec::new();
+        let mut offsets = vec![0i32];
+        for s in strings {
+            data.extend_from_slice(s.as_bytes());
+            offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
+        }
+        Values::Utf8 {
+            data: Cow::Owned(data),
+            offsets: Cow::Owned(offsets),
+        }
+    }
+
+    fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
+        match r {
+            Ok(v) => format!("ok: {v:?}"),
+            Err(e) => format!("{}: {e}", e.code().as_str()),
+        }
+    }
+
+    #[test]
+    fn time_units_become_milliseconds_flooring() {
+        let mut c = col(Values::I64(Cow::Owned(vec![-1, 1_500, 2_999])), 3);
+        c.unit = Unit::Us;
+        assert_eq!(c.millis(None).ok().as_deref(), Some(&[-1, 1, 2][..]));
+        c.unit = Unit::S;
+        assert_eq!(
+            c.millis(None).ok().as_deref(),
+            Some(&[-1000, 1_500_000, 2_999_000][..])
+        );
+        let mut days = col(Values::I32(Cow::Owned(vec![1])), 1);
+        days.unit = Unit::Day;
+        assert_eq!(days.millis(None).ok().as_deref(), Some(&[86_400_000][..]));
+        let mut huge = col(Values::I64(Cow::Owned(vec![i64::MAX])), 1);
+        huge.unit = Unit::S;
+        assert!(message(huge.millis(None)).starts_with("validation: t.c: row 0"));
+        let floats = col(Values::F64(Cow::Owned(vec![1.0, 2.5])), 2);
+        assert!(message(floats.millis(None)).contains("row 1: 2.5 is not a whole number"));
+        let nan = col(Values::F64(Cow::Owned(vec![f64::NAN])), 1);
+        assert!(message(nan.millis(None)).starts_with("validation"));
+    }
+
+    #[test]
+    fn integers_convert_checked() {
+        let ids = col(Values::U64(Cow::Owned(vec![7, 8])), 2);
+        assert_eq!(u64s(&ids).ok().as_deref(), Some(&[7, 8][..]));
+        let narrow = col(Values::U32(Cow::Owned(vec![7, 8])), 2);
+        assert_eq!(u64s(&narrow).ok().as_deref(), Some(&[7, 8][..]));
+        let negative = col(Values::I32(Cow::Owned(vec![-7])), 1);
+        assert!(message(u64s(&negative)).contains("row 0: -7 is out of range"));
+        let floats = col(Values::F64(Cow::Owned(vec![7.0])), 1);
+        assert!(message(u64s(&floats)).contains("Float64Array (floats) are not supported"));
+    }
+
+    #[test]
+    fn validity_bits_count_from_their_offset() {
+        // from bit 3 of 0b0010_0000: rows 0 and 1 missing, row 2 present
+        let mut c = col(Values::I64(Cow::Owned(vec![10, 20, 30])), 3);
+        if let Some(ch) = c.chunks.first_mut() {
+            ch.validity = Some((Cow::Owned(vec![0b0010_0000]), 3));
+        }
+        assert_eq!(c.millis(Some(-1)).ok().as_deref(), Some(&[-1, -1, 30][..]));
+        assert!(message(c.millis(None)).contains("row 0: missing time"));
+    }
+
+    #[test]
+    fn bad_offsets_and_keys_are_errors_not_panics() {
+        let past_the_end = Values::Utf8 {
+            data: Cow::Owned(b"ab".to_vec()),
+            offsets: Cow::Owned(vec![0, 5]),
+        };
+        assert!(
+            message(col(past_the_end, 1).texts()).contains("row 0: string offsets out of bounds")
+        );
+        let backwards = Values::Utf8 {
+            data: Cow::Owned(b"ab".to_vec()),
+            offsets: Cow::Owned(vec![2, 0]),
+        };
+        assert!(message(col(backwards, 1).texts()).contains("out of bounds"));
+        let not_utf8 = Values::Utf8 {
+            data: Cow::Owned(vec![0xff]),
+            offsets: Cow::Owned(vec![0, 1]),
+        };
+        assert!(message(col(not_utf8, 1).texts()).contains("not UTF-8"));
+        let dict = Values::Dict {
+            keys: Cow::Owned(vec![0, 2]),
+            dict: Box::new(utf8(&["x", "y"])),
+        };
+        let c = col(dict, 2);
+        assert!(message(c.texts()).contains("row 1: dictionary key out of range"));
+        let codes = c.text_codes("stage", |_, _| Ok(0u16));
+        assert!(message(codes).contains("row 1: dictionary key out of range"));
+        let negative = Values::Dict {
+            keys: Cow::Owned(vec![-1]),
+            dict: Box::new(utf8(&["x"])),
+        };
+        assert!(message(col(negative, 1).texts()).contains("dictionary key out of range"));
+    }
+
+    #[test]
+    fn dictionary_values_are_looked_up_once_each() {
+        let dict = Values::Dict {
+            keys: Cow::Owned(vec![1, 0, 1, 1]),
+            dict: Box::new(utf8(&["qualify", "won"])),
+        };
+        let c = col(dict, 4);
+        let mut calls = 0;
+        let codes = c.text_codes("stage", |_, t| {
+            calls += 1;
+            Ok(if t == "won" { WON_CODE } else { 0 })
+        });
+        assert_eq!(
+            codes.ok().flatten(),
+            Some(vec![WON_CODE, 0, WON_CODE, WON_CODE])
+        );
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn groups_sort_by_key_with_the_keyless_group_last() {
+        let text = col(
+            Values::Strings(Cow::Owned(vec![Some("b".into()), None, Some("a".into())])),
+            3,
+        );
+        let (codes, names, null) = groups(&text).unwrap_or_default();
+        assert_eq!(names, vec!["a", "b", ""]);
+        assert_eq!(codes, vec![1, 2, 0]);
+        assert_eq!(null, Some(2));
+        let ints = col(Values::I64(Cow::Owned(vec![10, 2, 10])), 3);
+        let (codes, names, null) = groups(&ints).unwrap_or_default();
+        assert_eq!(codes, vec![1, 0, 1]);
+        assert_eq!(names, vec!["2", "10"]);
+        assert_eq!(null, None);
+        let floats = col(Values::F64(Cow::Owned(vec![1.0])), 1);
+        assert!(message(groups(&floats)).starts_with("validation: t.c: Float64Array"));
+    }
 }
