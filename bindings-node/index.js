@@ -552,7 +552,9 @@ function toArrow({ groups = false } = {}) {
   }
   return new arrow.Table(vectors)
 }
-native.FunnelReport.prototype.toArrow = toArrow
+/** A funnel report (the native class, with `toArrow` added here). */
+const FunnelReport = native.FunnelReport
+FunnelReport.prototype.toArrow = toArrow
 
 const funnel = analytics(native.funnelColumns, 'window')
 const funnelAsync = analytics(native.funnelColumnsAsync, 'window', true)
@@ -572,10 +574,12 @@ const _testHooks = {
   panicAsync: wrap(native._testPanicAsync, ['message']),
 }
 
+// Shorthand properties only: Node's ESM loader (cjs-module-lexer) finds the named exports of
+// `import { funnel } from 'salespipe'` in this literal, and stops at the first other form.
 module.exports = {
   Engine,
   ManualClock,
-  FunnelReport: native.FunnelReport,
+  FunnelReport,
   funnel,
   funnelAsync,
   forecast,
