@@ -12,16 +12,101 @@ export interface Money {
   currency: string
 }
 
+/** The kinds of `salespipe::Command` (`__test__/engine.test.mjs` checks them against the core). */
+export type CommandType =
+  | 'define_pipeline'
+  | 'edit_pipeline'
+  | 'define_process'
+  | 'register_user'
+  | 'create_customer'
+  | 'update_customer'
+  | 'add_contact'
+  | 'create_opportunity'
+  | 'update_opportunity'
+  | 'tick'
+  | 'untick'
+  | 'advance'
+  | 'force_advance'
+  | 'move_back'
+  | 'win'
+  | 'lose'
+  | 'reopen'
+  | 'submit_approval'
+  | 'decide_approval'
+  | 'withdraw_approval'
+  | 'resubmit_approval'
+  | 'log_activity'
+  | 'create_task'
+  | 'complete_task'
+  | 'reopen_task'
+  | 'set_reminder_rules'
+  | 'acknowledge_reminder'
+  | 'snooze_reminder'
+  | 'dismiss_reminder'
+  | 'set_target'
+  | 'remove_target'
+  | 'configure_expenses'
+  | 'submit_expense'
+  | 'decide_expense'
+  | 'withdraw_expense'
+  | 'resubmit_expense'
+  | 'configure_sources'
+  | 'take_forecast_snapshot'
+
 /** A command: the JSON form of `salespipe::Command`, `{type: "<snake_case>", ...fields}`.
  * Instants may be `Date`s (an invalid Date is a ValidationError). */
 export interface Command {
-  type: string
+  type: CommandType
   [field: string]: unknown
 }
 
+/** The kinds of `salespipe::Query` (checked against the core like `CommandType`). */
+export type QueryType =
+  | 'pipeline'
+  | 'pipelines'
+  | 'process'
+  | 'processes'
+  | 'user'
+  | 'users'
+  | 'customer'
+  | 'customers'
+  | 'opportunity'
+  | 'opportunities'
+  | 'gate'
+  | 'timeline'
+  | 'stage_name'
+  | 'activity'
+  | 'activities'
+  | 'task'
+  | 'open_tasks'
+  | 'due'
+  | 'upcoming'
+  | 'next_due_after'
+  | 'reminder'
+  | 'reminder_rules'
+  | 'daily_report'
+  | 'daily_range_report'
+  | 'daily_team_report'
+  | 'targets'
+  | 'attainment'
+  | 'expense'
+  | 'expenses'
+  | 'expense_settings'
+  | 'expense_report'
+  | 'sources'
+  | 'source_report'
+  | 'competitor_report'
+  | 'forecast_snapshot'
+  | 'forecast_snapshots'
+  | 'forecast_accuracy'
+  | 'funnel'
+  | 'forecast'
+  | 'calibration'
+  | 'events'
+
 /** A query: the JSON form of `salespipe::Query`, `{type: "<snake_case>", ...arguments}`. */
 export interface Query {
-  type: string
+  type: QueryType
   as_of?: Date | string
   [argument: string]: unknown
 }

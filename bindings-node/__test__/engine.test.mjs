@@ -1,7 +1,7 @@
 // The JavaScript surface: error classes, Dates, money, SQLite reopened, async open and queries.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
@@ -218,4 +218,25 @@ test('errors: every core code crosses as its class with the core fields (sample 
   }
   assert.throws(() => sp._testHooks.sampleError('gate_not_met'), (err) => err.report.target === 'demo')
   assert.throws(() => sp._testHooks.sampleError('no_such_code'), sp.ValidationError)
+})
+
+test('index.d.ts lists every command and query kind of the core, and no other', () => {
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  const union = (name) => {
+    const m = dts.match(new RegExp(`export type ${name} =([^;]*?)\\n\\n`, 's'))
+    assert.ok(m, `${name} in index.d.ts`)
+    return [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1])
+  }
+  // the core's own list: serde's error for an unknown variant names every variant
+  const variants = (call) => {
+    try {
+      call()
+    } catch (err) {
+      return [...err.message.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]).filter((v) => v !== 'zzz')
+    }
+    assert.fail('an unknown variant was accepted')
+  }
+  const { engine } = fresh()
+  assert.deepEqual(union('CommandType'), variants(() => engine.execute('admin', { type: 'zzz' })))
+  assert.deepEqual(union('QueryType'), variants(() => engine.query(null, { type: 'zzz' })))
 })
