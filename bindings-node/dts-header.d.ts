@@ -593,6 +593,28 @@ export interface ForecastSnapshot {
   }>
 }
 
+/** The options of `engine.funnel` (the core's JSON; instants may be `Date`s). */
+export interface EngineFunnelOptions {
+  window?: { from?: Date | Instant | null; to?: Date | Instant | null } | null
+  mode?: FunnelMode | null
+  by?: 'owner' | 'source' | null
+  as_of?: Date | Instant | null
+}
+
+/** The options of `engine.forecast` (the core's JSON). */
+export interface EngineForecastOptions {
+  period?: { from?: Date | Instant | null; to?: Date | Instant | null } | null
+  probabilities?: ForecastOptions['probabilities']
+  method?: ForecastOptions['method']
+  as_of?: Date | Instant | null
+}
+
+/** The options of `engine.calibration` (the core's JSON). */
+export interface EngineCalibrationOptions {
+  window?: { from?: Date | Instant | null; to?: Date | Instant | null } | null
+  as_of?: Date | Instant | null
+}
+
 /** One currency's section of the engine's funnel, forecast or calibration. */
 export interface CurrencySection<T> {
   currency: string | null

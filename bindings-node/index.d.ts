@@ -593,6 +593,28 @@ export interface ForecastSnapshot {
   }>
 }
 
+/** The options of `engine.funnel` (the core's JSON; instants may be `Date`s). */
+export interface EngineFunnelOptions {
+  window?: { from?: Date | Instant | null; to?: Date | Instant | null } | null
+  mode?: FunnelMode | null
+  by?: 'owner' | 'source' | null
+  as_of?: Date | Instant | null
+}
+
+/** The options of `engine.forecast` (the core's JSON). */
+export interface EngineForecastOptions {
+  period?: { from?: Date | Instant | null; to?: Date | Instant | null } | null
+  probabilities?: ForecastOptions['probabilities']
+  method?: ForecastOptions['method']
+  as_of?: Date | Instant | null
+}
+
+/** The options of `engine.calibration` (the core's JSON). */
+export interface EngineCalibrationOptions {
+  window?: { from?: Date | Instant | null; to?: Date | Instant | null } | null
+  as_of?: Date | Instant | null
+}
+
 /** One currency's section of the engine's funnel, forecast or calibration. */
 export interface CurrencySection<T> {
   currency: string | null
@@ -1003,6 +1025,29 @@ export declare class Engine {
   forecastAccuracy(actor: string | null, asOf?: Date | undefined | null): ForecastAccuracy
   /** `forecastAccuracy` on libuv's thread pool. */
   forecastAccuracyAsync(actor: string | null, asOf?: Date | undefined | null): Promise<ForecastAccuracy>
+  /**
+   * The funnel of `pipeline` over the engine's history, one section per currency, each
+   * with a `FunnelReport` (`toJSON()`, `toArrow()`, text, SVG). `options`: `window`
+   * (`{from, to}`), `mode`, `by` (`owner` or `source`), `as_of`. A user gets the deals in
+   * sight; `null` reads as the host.
+   */
+  funnel(actor: string | null, pipeline: string, options?: EngineFunnelOptions | undefined | null): FunnelSection[]
+  /** `funnel` on libuv's thread pool. */
+  funnelAsync(actor: string | null, pipeline: string, options?: EngineFunnelOptions | undefined | null): Promise<FunnelSection[]>
+  /**
+   * The forecast of `pipeline`'s open deals, one section per currency. `options`:
+   * `period` (`{from, to}`), `probabilities`, `method`, `as_of` (the core's JSON).
+   */
+  forecast(actor: string | null, pipeline: string, options?: EngineForecastOptions | undefined | null): CurrencySection<ForecastJson>[]
+  /** `forecast` on libuv's thread pool. */
+  forecastAsync(actor: string | null, pipeline: string, options?: EngineForecastOptions | undefined | null): Promise<CurrencySection<ForecastJson>[]>
+  /**
+   * The calibration of `pipeline`'s stage probabilities, one section per currency.
+   * `options`: `window` (`{from, to}`), `as_of`.
+   */
+  calibration(actor: string | null, pipeline: string, options?: EngineCalibrationOptions | undefined | null): CurrencySection<CalibrationJson>[]
+  /** `calibration` on libuv's thread pool. */
+  calibrationAsync(actor: string | null, pipeline: string, options?: EngineCalibrationOptions | undefined | null): Promise<CurrencySection<CalibrationJson>[]>
 }
 
 /**
@@ -1040,6 +1085,19 @@ export interface EngineOptions {
   store?: string
   /** A manual clock; the system clock when absent. */
   clock?: ManualClock
+}
+
+/**
+ * One currency's funnel of the engine's history (`Engine.funnel`): the currency (`null`
+ * for an engine without deals), the report, and how many stored rows were left out as bad.
+ */
+export interface FunnelSection {
+  /** The ISO 4217 code of the section's deals (`null`: an engine without deals). */
+  currency: string | null
+  /** The section's report. */
+  report: FunnelReport
+  /** Stored rows left out because they could not be read (0 normally). */
+  left_out: number
 }
 
 /**

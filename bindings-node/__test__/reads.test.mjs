@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const { Engine, ManualClock, SalespipeError, ValidationError, PermissionDeniedError } = require('../index.js')
+const { Engine, ManualClock, SalespipeError, ValidationError, PermissionDeniedError, FunnelReport } = require('../index.js')
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'scenarios')
 const date = (s) => (s === undefined || s === null ? undefined : new Date(s))
@@ -75,6 +75,20 @@ async function settled(promise) {
     throw err
   }
 }
+
+// the engine's funnel sections as the query's JSON: the report objects' toJSON()
+const sectionsJson = (sections) =>
+  sections.map((s) => ({ currency: s.currency, report: s.report.toJSON(), ...(s.left_out ? { left_out: s.left_out } : {}) }))
+const pipelineCall = (method) => (e, a, q) => {
+  const { type, pipeline, ...options } = q
+  return e[method](a, pipeline, options)
+}
+TYPED.funnel = (e, a, q) => sectionsJson(pipelineCall('funnel')(e, a, q))
+TYPED.forecast = pipelineCall('forecast')
+TYPED.calibration = pipelineCall('calibration')
+TYPED_ASYNC.funnel = async (e, a, q) => sectionsJson(await pipelineCall('funnelAsync')(e, a, q))
+TYPED_ASYNC.forecast = pipelineCall('forecastAsync')
+TYPED_ASYNC.calibration = pipelineCall('calibrationAsync')
 
 function outcome(fn) {
   try {
@@ -152,6 +166,33 @@ test("a typed read's actor is a user or null, never left out", () => {
   assert.throws(() => engine.dailyReport('admin', 'wang', '2026-13-01'), ValidationError)
   assert.throws(() => engine.sourceReport(null, 'sales', new Date(NaN)), ValidationError)
   assert.throws(() => engine.expenseReport(null, 42), (err) => err instanceof ValidationError && /^query: expected an object/.test(err.message))
+})
+
+test("the engine's funnel gives report objects; a `type` among the options changes nothing", async () => {
+  const scenario = JSON.parse(readFileSync(join(dir, 'engine_funnel_currencies.json'), 'utf8'))
+  const clock = new ManualClock(new Date(scenario.start))
+  const engine = new Engine({ clock })
+  for (const step of scenario.steps) {
+    if (step.at) clock.set(new Date(step.at))
+    if (step.command) engine.execute(step.actor, step.command)
+  }
+  const sections = engine.funnel(null, 'sales', { by: 'owner', type: 'events' })
+  assert.deepEqual(sections.map((s) => s.currency), ['CNY', 'USD'])
+  for (const s of sections) {
+    assert.ok(s.report instanceof FunnelReport)
+    assert.equal(s.left_out, 0)
+    assert.equal(s.report.toArrow().numRows, s.report.toJSON().total.stages.length)
+  }
+  const later = await engine.funnelAsync(null, 'sales', { window: { from: new Date(scenario.start) } })
+  assert.deepEqual(later.map((s) => s.currency), ['CNY', 'USD'])
+  assert.throws(() => engine.funnel(null, 'sales', 'owner'), ValidationError)
+  await assert.rejects(engine.forecastAsync(null, 'sales', { as_of: new Date(NaN) }), ValidationError)
+  const empty = new Engine()
+  empty.registerUser('admin', { id: 'admin', name: 'Admin', role: 'admin' })
+  empty.definePipeline('admin', { id: 'p', name: 'P', stages: [{ id: 's', name: 'S', probability: 0.5 }] })
+  const none = empty.funnel('admin', 'p')
+  assert.ok(none.length <= 1)
+  for (const s of none) assert.equal(s.currency, null)
 })
 
 test('the Promise reads reject (never throw) on bad arguments', async () => {

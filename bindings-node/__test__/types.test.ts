@@ -39,6 +39,8 @@ import {
   type ForecastSnapshot,
   type ForecastAccuracy,
   type OpportunityStatus,
+  type FunnelSection,
+  type CurrencySection,
 } from '../index.js'
 import { tableFromArrays } from 'apache-arrow'
 
@@ -127,6 +129,15 @@ async function main(): Promise<void> {
       engine.forecastAccuracyAsync(null),
     ])
   void later2
+  const sections: FunnelSection[] = engine.funnel(null, 'sales', { window: { from: new Date() }, mode: 'cumulative', by: 'source' })
+  const sectionJson: FunnelReportJson = sections[0].report.toJSON()
+  const sectionCurrency: string | null = sections[0].currency
+  const asyncSections: FunnelSection[] = await engine.funnelAsync('admin', 'sales')
+  const engineForecast: CurrencySection<ForecastJson>[] = engine.forecast(null, 'sales', { period: { to: new Date() }, method: { kind: 'exact' } })
+  const engineCalibration: CurrencySection<CalibrationJson>[] = await engine.calibrationAsync(null, 'sales', { window: {} })
+  const forecastLater: CurrencySection<ForecastJson>[] = await engine.forecastAsync(null, 'sales')
+  const calibrationNow: CurrencySection<CalibrationJson>[] = engine.calibration(null, 'sales')
+  void [sectionJson, sectionCurrency, asyncSections, engineForecast, engineCalibration, forecastLater, calibrationNow]
   try {
     _testHooks.sampleError('conflict')
   } catch (err) {

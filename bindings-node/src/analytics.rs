@@ -987,6 +987,47 @@ pub struct FunnelReport {
     inner: Arc<an::FunnelReport>,
 }
 
+impl FunnelReport {
+    /// A core report as the JavaScript class.
+    pub(crate) fn of(report: an::FunnelReport) -> Self {
+        FunnelReport {
+            inner: Arc::new(report),
+        }
+    }
+}
+
+/// One currency's funnel of the engine's history (`Engine.funnel`): the currency (`null`
+/// for an engine without deals), the report, and how many stored rows were left out as bad.
+#[napi(object, object_from_js = false)]
+#[allow(missing_debug_implementations)]
+pub struct FunnelSection {
+    /// The ISO 4217 code of the section's deals (`null`: an engine without deals).
+    #[napi(ts_type = "string | null")]
+    pub currency: napi::Either<String, napi::bindgen_prelude::Null>,
+    /// The section's report.
+    pub report: FunnelReport,
+    /// Stored rows left out because they could not be read (0 normally).
+    #[napi(js_name = "left_out")]
+    pub left_out: f64,
+}
+
+impl FunnelSection {
+    /// The JavaScript sections of the engine's funnel.
+    pub(crate) fn of(sections: Vec<salespipe::CurrencySection<an::FunnelReport>>) -> Vec<Self> {
+        sections
+            .into_iter()
+            .map(|s| FunnelSection {
+                currency: match s.currency {
+                    Some(c) => napi::Either::A(c.to_string()),
+                    None => napi::Either::B(napi::bindgen_prelude::Null),
+                },
+                report: FunnelReport::of(s.report),
+                left_out: s.left_out as f64,
+            })
+            .collect()
+    }
+}
+
 #[napi]
 impl FunnelReport {
     /// The report's JSON (the core's shape, as the engine's `funnel` query gives it).

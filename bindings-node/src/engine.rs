@@ -13,6 +13,7 @@ use napi::{Env, Task};
 use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query, Timestamp};
 use serde_json::{json, Map, Value};
 
+use crate::analytics::FunnelSection;
 use crate::convert::{date, from_json, timestamp, to_json};
 use crate::error::{guard, guard_task};
 use napi::Result;
@@ -135,6 +136,20 @@ fn write(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockWriteGuard<'_, 
     engine.write().map_err(poisoned)
 }
 
+/// The engine's funnel sections of a `funnel` query (the core's JSON) as `actor`.
+fn funnel_sections(
+    engine: &RwLock<CoreEngine>,
+    actor: Option<&str>,
+    query: Value,
+) -> salespipe::Result<Vec<salespipe::CurrencySection<salespipe::analytics::FunnelReport>>> {
+    let query: Query = from_json(query, "query")?;
+    let reader = actor.map_or(salespipe::Reader::Host, salespipe::Reader::from);
+    match read(engine)?.query(reader, query)? {
+        salespipe::QueryResult::Funnel(sections) => Ok(sections),
+        _ => Err(Error::storage("a funnel query gave no funnel")),
+    }
+}
+
 /// Answers a query (the core's JSON) as `actor` (`None`: the host, who reads everything).
 fn answer(
     engine: &RwLock<CoreEngine>,
@@ -234,6 +249,34 @@ impl Task for QueryTask {
 
     fn resolve(&mut self, _env: Env, output: Value) -> Result<Json> {
         Ok(Json(output))
+    }
+}
+
+/// The engine's funnel on libuv's thread pool, resolving to report objects.
+#[derive(Debug)]
+pub struct FunnelQueryTask {
+    engine: Arc<RwLock<CoreEngine>>,
+    actor: Option<String>,
+    /// The query, or the encoded error of its arguments.
+    query: Option<std::result::Result<Value, String>>,
+}
+
+impl Task for FunnelQueryTask {
+    type Output = Vec<salespipe::CurrencySection<salespipe::analytics::FunnelReport>>;
+    type JsValue = Vec<FunnelSection>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        match self.query.take() {
+            Some(Ok(query)) => {
+                guard_task(|| funnel_sections(&self.engine, self.actor.as_deref(), query))
+            }
+            Some(Err(reason)) => Err(napi::Error::new(napi::Status::GenericFailure, reason)),
+            None => guard_task(|| Err(Error::storage("the query already ran"))),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Vec<FunnelSection>> {
+        Ok(FunnelSection::of(output))
     }
 }
 
@@ -912,7 +955,14 @@ impl Engine {
     fn object_query(kind: &str, query: Option<Value>, field: &str) -> Result<Value, String> {
         match query {
             None | Some(Value::Null) => Ok(tagged(kind, json!({}))),
-            Some(q @ Value::Object(_)) => Ok(tagged(kind, q)),
+            Some(q @ Value::Object(_)) => {
+                // the method names the query: a `type` among the options does not change it
+                let mut q = tagged(kind, q);
+                if let Value::Object(map) = &mut q {
+                    map.insert("type".to_owned(), Value::String(kind.to_owned()));
+                }
+                Ok(q)
+            }
             Some(other) => guard(|| {
                 Err(Error::validation(
                     field,
@@ -1113,5 +1163,121 @@ impl Engine {
         as_of: Option<DateTime<Utc>>,
     ) -> AsyncTask<QueryTask> {
         self.answer_async(actor, Self::accuracy_query(as_of))
+    }
+
+    // ----- the funnel, forecast and calibration of the engine's own history --------------
+
+    /// `{type: kind, pipeline, ...options}` (options: the core's JSON of the query).
+    fn pipeline_query(
+        kind: &str,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut q = Self::object_query(kind, options, "options")?;
+        if let Value::Object(map) = &mut q {
+            map.insert("pipeline".to_owned(), Value::String(pipeline));
+        }
+        Ok(q)
+    }
+
+    /// The funnel of `pipeline` over the engine's history, one section per currency, each
+    /// with a `FunnelReport` (`toJSON()`, `toArrow()`, text, SVG). `options`: `window`
+    /// (`{from, to}`), `mode`, `by` (`owner` or `source`), `as_of`. A user gets the deals in
+    /// sight; `null` reads as the host.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineFunnelOptions | undefined | null",
+        ts_return_type = "FunnelSection[]"
+    )]
+    pub fn funnel(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Vec<FunnelSection>, String> {
+        let query = Self::pipeline_query("funnel", pipeline, options)?;
+        let sections = guard(|| funnel_sections(&self.inner, actor.as_deref(), query))?;
+        Ok(FunnelSection::of(sections))
+    }
+
+    /// `funnel` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineFunnelOptions | undefined | null",
+        ts_return_type = "Promise<FunnelSection[]>"
+    )]
+    pub fn funnel_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> AsyncTask<FunnelQueryTask> {
+        AsyncTask::new(FunnelQueryTask {
+            engine: Arc::clone(&self.inner),
+            actor,
+            query: Some(Self::pipeline_query("funnel", pipeline, options).map_err(|e| e.reason)),
+        })
+    }
+
+    /// The forecast of `pipeline`'s open deals, one section per currency. `options`:
+    /// `period` (`{from, to}`), `probabilities`, `method`, `as_of` (the core's JSON).
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineForecastOptions | undefined | null",
+        ts_return_type = "CurrencySection<ForecastJson>[]"
+    )]
+    pub fn forecast(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Value, String> {
+        self.query(actor, Self::pipeline_query("forecast", pipeline, options)?)
+    }
+
+    /// `forecast` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineForecastOptions | undefined | null",
+        ts_return_type = "Promise<CurrencySection<ForecastJson>[]>"
+    )]
+    pub fn forecast_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::pipeline_query("forecast", pipeline, options))
+    }
+
+    /// The calibration of `pipeline`'s stage probabilities, one section per currency.
+    /// `options`: `window` (`{from, to}`), `as_of`.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineCalibrationOptions | undefined | null",
+        ts_return_type = "CurrencySection<CalibrationJson>[]"
+    )]
+    pub fn calibration(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Value, String> {
+        self.query(
+            actor,
+            Self::pipeline_query("calibration", pipeline, options)?,
+        )
+    }
+
+    /// `calibration` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineCalibrationOptions | undefined | null",
+        ts_return_type = "Promise<CurrencySection<CalibrationJson>[]>"
+    )]
+    pub fn calibration_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(
+            actor,
+            Self::pipeline_query("calibration", pipeline, options),
+        )
     }
 }
