@@ -625,6 +625,25 @@ export interface CurrencySection<T> {
 /** An approval decision. */
 export type Decision = 'approve' | 'reject'
 
+/** An instant as input: a `Date` (an invalid one is a ValidationError) or an RFC 3339 string. */
+export type InstantInput = Date | string
+
+/** A product line as input. */
+export interface ProductLineInput {
+  product: string
+  quantity: number
+  unit_price: MoneyInput
+  discount_bp?: number
+}
+
+/** A competitor on a deal, as input. */
+export interface CompetitorInput {
+  name: string
+  strengths?: string
+  weaknesses?: string
+  status?: 'active' | 'eliminated' | 'won'
+}
+
 /** A new opportunity (`create_opportunity`). */
 export interface NewOpportunity {
   id: string
@@ -633,10 +652,122 @@ export interface NewOpportunity {
   owner: string
   name: string
   amount: MoneyInput
-  expected_close?: string
-  source?: string
-  stage?: string
-  [field: string]: unknown
+  amount_from_products?: boolean
+  expected_close?: string | null
+  source?: string | null
+  /** The stage it starts in (default: the first). */
+  stage?: string | null
+  products?: ProductLineInput[]
+  competitors?: CompetitorInput[]
+  contacts?: string[]
+  fields?: { [field: string]: FieldValueInput }
+  forecast_category?: 'pipeline' | 'best_case' | 'commit' | 'omitted'
+}
+
+/** A change of an opportunity's fields (`update_opportunity`): absent = unchanged, `null`
+ * clears `expected_close`, `source`, `forecast_category` and a custom field. */
+export interface OpportunityPatch {
+  name?: string
+  owner?: string
+  amount?: MoneyInput
+  amount_from_products?: boolean
+  expected_close?: string | null
+  source?: string | null
+  products?: ProductLineInput[]
+  competitors?: CompetitorInput[]
+  contacts?: string[]
+  fields?: { [field: string]: FieldValueInput | null }
+  forecast_category?: 'pipeline' | 'best_case' | 'commit' | 'omitted' | null
+}
+
+/** A custom field's value as input (money may be a decimal string or bigint minor units). */
+export type FieldValueInput = { text: string } | { number: number } | { bool: boolean } | { date: string } | { money: MoneyInput }
+
+/** A gate requirement as input (an activity's `count` defaults to 1). */
+export type RequirementInput =
+  | { type: 'checklist'; item: string }
+  | { type: 'field'; field: string; op: 'present' | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; value?: FieldValueInput }
+  | { type: 'min_products'; count: number }
+  | { type: 'min_contacts'; count: number }
+  | { type: 'activity'; kind: string; count?: number }
+  | { type: 'approval'; process: string }
+
+/** A stage of a pipeline definition. Durations are humantime strings (`10d`, `14days`). */
+export interface StageDefinition {
+  id: string
+  name: string
+  probability: number
+  rotting_after?: string
+  guidance?: Array<{ title: string; url?: string; text?: string }>
+  /** What must hold to leave the stage. */
+  exit?: RequirementInput[]
+  forecast_category?: 'pipeline' | 'best_case' | 'commit' | 'omitted'
+}
+
+/** A pipeline definition (`define_pipeline`). */
+export interface PipelineDefinition {
+  id: string
+  name: string
+  version?: number
+  stages: StageDefinition[]
+  lost_reasons?: string[]
+  allow_skip?: boolean
+}
+
+/** An approval process definition (`define_process`). */
+export interface ApprovalProcessDefinition {
+  id: string
+  name: string
+  steps: Array<{ name: string; approvers: string[]; policy?: 'any' | 'all' }>
+  invalidate_on_change?: boolean
+  /** How long a step may wait before its approvers are reminded (humantime, `2d`). */
+  sla?: string
+}
+
+/** A user as input (`register_user`). */
+export interface UserInput {
+  id: string
+  name: string
+  role?: 'rep' | 'manager' | 'admin'
+  manager?: string
+  /** An IANA time zone (`Asia/Shanghai`): the rep's days in the daily reports. */
+  time_zone?: string
+}
+
+/** A customer as input (`create_customer`, `update_customer`). */
+export interface CustomerInput {
+  id: string
+  name: string
+  kind?: 'b2b' | 'b2c'
+  owner?: string
+  key?: boolean
+  /** The key-customer cadence (humantime, `14days`). */
+  cadence?: string
+  contacts?: Array<{ id: string; name: string; title?: string; email?: string; phone?: string }>
+}
+
+/** An activity as input (`log_activity`). */
+export interface ActivityInput {
+  id: string
+  kind: string
+  customer: string
+  at: InstantInput
+  actor?: string
+  contact?: string
+  opportunity?: string
+  notes?: string
+  next_follow_up?: InstantInput
+}
+
+/** A task as input (`create_task`). */
+export interface TaskInput {
+  id: string
+  title: string
+  owner: string
+  due: InstantInput
+  customer?: string
+  opportunity?: string
+  done?: boolean
 }
 
 /** The stable error codes: the core's `ErrorCode`, and `internal` for a caught panic. */

@@ -421,7 +421,7 @@ impl Engine {
 
     /// Defines a pipeline (`define_pipeline`).
     #[napi(
-        ts_args_type = "actor: string, pipeline: object",
+        ts_args_type = "actor: string, pipeline: PipelineDefinition",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<Value, String> {
@@ -430,7 +430,7 @@ impl Engine {
 
     /// Defines an approval process (`define_process`).
     #[napi(
-        ts_args_type = "actor: string, process: object",
+        ts_args_type = "actor: string, process: ApprovalProcessDefinition",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn define_process(&self, actor: String, process: Value) -> Result<Value, String> {
@@ -439,7 +439,7 @@ impl Engine {
 
     /// Registers a user (`register_user`).
     #[napi(
-        ts_args_type = "actor: string, user: object",
+        ts_args_type = "actor: string, user: UserInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn register_user(&self, actor: String, user: Value) -> Result<Value, String> {
@@ -448,7 +448,7 @@ impl Engine {
 
     /// Creates a customer (`create_customer`).
     #[napi(
-        ts_args_type = "actor: string, customer: object",
+        ts_args_type = "actor: string, customer: CustomerInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn create_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
@@ -470,7 +470,7 @@ impl Engine {
 
     /// Changes an opportunity's fields (`update_opportunity`).
     #[napi(
-        ts_args_type = "actor: string, opportunity: string, patch: object",
+        ts_args_type = "actor: string, opportunity: string, patch: OpportunityPatch",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn update_opportunity(
@@ -630,7 +630,7 @@ impl Engine {
 
     /// Logs an activity (a call, a visit, a meeting, ...).
     #[napi(
-        ts_args_type = "actor: string, activity: object",
+        ts_args_type = "actor: string, activity: ActivityInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn log_activity(&self, actor: String, activity: Value) -> Result<Value, String> {
@@ -639,7 +639,7 @@ impl Engine {
 
     /// Creates a task.
     #[napi(
-        ts_args_type = "actor: string, task: object",
+        ts_args_type = "actor: string, task: TaskInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn create_task(&self, actor: String, task: Value) -> Result<Value, String> {
