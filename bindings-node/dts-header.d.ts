@@ -759,6 +759,16 @@ export interface ActivityInput {
   next_follow_up?: InstantInput
 }
 
+/** A revenue target as input (`set_target`): scope `company`, `team:<manager>` or
+ * `rep:<user>`; period `2026`, `2026-Q1`, `2026-03` ... */
+export interface TargetInput {
+  id: string
+  scope: string
+  period: string
+  revenue: MoneyInput
+  deals?: number
+}
+
 /** A task as input (`create_task`). */
 export interface TaskInput {
   id: string
@@ -1002,14 +1012,14 @@ export interface CalibrationJson {
 
 /** The funnel of `pipeline` (a pipeline definition, as `definePipeline` takes it) over an
  * events table and an opportunities table. Synchronous: the columns are read in place. */
-export declare function funnel(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: FunnelOptions): FunnelReport
+export declare function funnel(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: FunnelOptions): FunnelReport
 /** `funnel` on libuv's thread pool (the columns are copied once on the calling thread). */
-export declare function funnelAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: FunnelOptions): Promise<FunnelReport>
+export declare function funnelAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: FunnelOptions): Promise<FunnelReport>
 /** The forecast over the same tables. */
-export declare function forecast(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: ForecastOptions): ForecastJson
+export declare function forecast(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: ForecastOptions): ForecastJson
 /** `forecast` on libuv's thread pool. */
-export declare function forecastAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: ForecastOptions): Promise<ForecastJson>
+export declare function forecastAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: ForecastOptions): Promise<ForecastJson>
 /** The calibration of the stage probabilities over the same tables. */
-export declare function calibration(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: CalibrationOptions): CalibrationJson
+export declare function calibration(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: CalibrationOptions): CalibrationJson
 /** `calibration` on libuv's thread pool. */
-export declare function calibrationAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: CalibrationOptions): Promise<CalibrationJson>
+export declare function calibrationAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: CalibrationOptions): Promise<CalibrationJson>

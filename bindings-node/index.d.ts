@@ -759,6 +759,16 @@ export interface ActivityInput {
   next_follow_up?: InstantInput
 }
 
+/** A revenue target as input (`set_target`): scope `company`, `team:<manager>` or
+ * `rep:<user>`; period `2026`, `2026-Q1`, `2026-03` ... */
+export interface TargetInput {
+  id: string
+  scope: string
+  period: string
+  revenue: MoneyInput
+  deals?: number
+}
+
 /** A task as input (`create_task`). */
 export interface TaskInput {
   id: string
@@ -1002,17 +1012,17 @@ export interface CalibrationJson {
 
 /** The funnel of `pipeline` (a pipeline definition, as `definePipeline` takes it) over an
  * events table and an opportunities table. Synchronous: the columns are read in place. */
-export declare function funnel(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: FunnelOptions): FunnelReport
+export declare function funnel(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: FunnelOptions): FunnelReport
 /** `funnel` on libuv's thread pool (the columns are copied once on the calling thread). */
-export declare function funnelAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: FunnelOptions): Promise<FunnelReport>
+export declare function funnelAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: FunnelOptions): Promise<FunnelReport>
 /** The forecast over the same tables. */
-export declare function forecast(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: ForecastOptions): ForecastJson
+export declare function forecast(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: ForecastOptions): ForecastJson
 /** `forecast` on libuv's thread pool. */
-export declare function forecastAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: ForecastOptions): Promise<ForecastJson>
+export declare function forecastAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: ForecastOptions): Promise<ForecastJson>
 /** The calibration of the stage probabilities over the same tables. */
-export declare function calibration(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: CalibrationOptions): CalibrationJson
+export declare function calibration(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: CalibrationOptions): CalibrationJson
 /** `calibration` on libuv's thread pool. */
-export declare function calibrationAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: object, options: CalibrationOptions): Promise<CalibrationJson>
+export declare function calibrationAsync(events: EventsTable, opportunities: OpportunitiesTable, pipeline: PipelineDefinition, options: CalibrationOptions): Promise<CalibrationJson>
 
 /** The sales-pipeline engine: in memory unless `store` names a SQLite file. */
 export declare class Engine {
@@ -1085,6 +1095,44 @@ export declare class Engine {
   createTask(actor: string, task: TaskInput): RecordedEvent[]
   /** Completes a task. */
   completeTask(actor: string, task: string): RecordedEvent[]
+  /** Reopens a completed task. */
+  reopenTask(actor: string, task: string): RecordedEvent[]
+  /** Edits a pipeline (a new version); `mapping` moves the deals of a removed stage. */
+  editPipeline(actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null): RecordedEvent[]
+  /** Replaces a customer's fields (`update_customer`). */
+  updateCustomer(actor: string, customer: CustomerInput): RecordedEvent[]
+  /** Adds a contact to a customer. */
+  addContact(actor: string, customer: string, contact: Contact): RecordedEvent[]
+  /** Withdraws an approval request. */
+  withdrawApproval(actor: string, opportunity: string, request: string): RecordedEvent[]
+  /** Resubmits a rejected, withdrawn or lapsed approval request (a new round). */
+  resubmitApproval(actor: string, opportunity: string, request: string): RecordedEvent[]
+  /** Sets the reminder rules (the core's `ReminderRules` JSON). */
+  setReminderRules(actor: string, rules: object): RecordedEvent[]
+  /** Acknowledges a reminder (it does not come back for the same cause). */
+  acknowledgeReminder(actor: string, reminder: string): RecordedEvent[]
+  /** Snoozes a reminder until an instant. */
+  snoozeReminder(actor: string, reminder: string, until: Date): RecordedEvent[]
+  /** Dismisses a reminder. */
+  dismissReminder(actor: string, reminder: string): RecordedEvent[]
+  /** Sets a revenue target (`{id, scope, period, revenue, deals?}`). */
+  setTarget(actor: string, target: TargetInput): RecordedEvent[]
+  /** Removes a revenue target. */
+  removeTarget(actor: string, target: string): RecordedEvent[]
+  /** Configures the expenses (the core's `ExpenseSettings` JSON). */
+  configureExpenses(actor: string, settings: object): RecordedEvent[]
+  /** Submits an expense for approval (the core's `Expense` JSON). */
+  submitExpense(actor: string, expense: object): RecordedEvent[]
+  /** Decides the current step of an expense's approval. */
+  decideExpense(actor: string, expense: string, decision: Decision, comment?: string): RecordedEvent[]
+  /** Withdraws an expense. */
+  withdrawExpense(actor: string, expense: string): RecordedEvent[]
+  /** Resubmits an expense, maybe with a new amount and a note. */
+  resubmitExpense(actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null): RecordedEvent[]
+  /** Configures the lead sources (the core's `Source` JSON, a list). */
+  configureSources(actor: string, sources: object[]): RecordedEvent[]
+  /** Takes a forecast snapshot of every rep for a period (in one currency, when given). */
+  takeForecastSnapshot(actor: string, id: string, period: string, currency?: string | undefined | null): RecordedEvent[]
   /** An opportunity (as of `asOf` when given). */
   opportunity(actor: string | undefined | null, id: string, asOf?: Date | undefined | null): Opportunity
   /** An opportunity's timeline, oldest first. */

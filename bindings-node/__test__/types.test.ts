@@ -94,6 +94,31 @@ async function main(): Promise<void> {
   const arrowEvents = tableFromArrays({ opp: ['a'], at: [new Date()], stage: ['qualify'] })
   const arrowOpps = tableFromArrays({ opp: ['a'], amount: new BigInt64Array([100n]), created: [new Date()] })
   const fromArrow: FunnelReport = funnel(arrowEvents, arrowOpps, pipeline, { asOf: new Date() })
+  const written: RecordedEvent[][] = [
+    engine.editPipeline('admin', { id: 'sales', name: 'Sales', stages: [{ id: 'demo', name: 'Demo', probability: 0.3 }] }, { qualify: 'demo' }),
+    engine.updateCustomer('wang', { id: 'acme', name: 'Acme', kind: 'b2b', key: true, cadence: '14days' }),
+    engine.addContact('wang', 'acme', { id: 'c-1', name: '张伟', title: 'CTO' }),
+    engine.withdrawApproval('wang', 'opp-1', 'q-1'),
+    engine.resubmitApproval('wang', 'opp-1', 'q-1'),
+    engine.reopenTask('wang', 't-1'),
+    engine.setReminderRules('admin', {}),
+    engine.acknowledgeReminder('wang', 'r-1'),
+    engine.snoozeReminder('wang', 'r-1', new Date()),
+    engine.dismissReminder('wang', 'r-1'),
+    engine.setTarget('admin', { id: 't', scope: 'rep:wang', period: '2026-Q1', revenue: '100000.00 CNY' }),
+    engine.removeTarget('admin', 't'),
+    engine.configureExpenses('admin', {}),
+    engine.submitExpense('wang', {}),
+    engine.decideExpense('li', 'e-1', 'reject', 'too much'),
+    engine.withdrawExpense('wang', 'e-1'),
+    engine.resubmitExpense('wang', 'e-1', { minor: 100n, currency: 'CNY' }, 'less'),
+    engine.configureSources('admin', [{}]),
+    engine.takeForecastSnapshot('admin', 's-1', '2026-Q1', 'CNY'),
+    engine.logActivity('wang', { id: 'a-2', kind: 'call', customer: 'acme', at: new Date(), next_follow_up: '2026-03-09T00:00:00Z' }),
+    engine.createTask('wang', { id: 't-2', title: 'send quote', owner: 'wang', due: new Date() }),
+    engine.updateOpportunity('wang', 'opp-1', { expected_close: null, amount: '1.00 CNY', fields: { region: { text: 'east' }, old: null } }),
+  ]
+  void written
   const opp: Opportunity = engine.opportunity('wang', 'opp-1')
   const status: OpportunityStatus = opp.status
   const lostReason: string | undefined = status.state === 'lost' ? status.reason : undefined

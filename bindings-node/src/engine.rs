@@ -652,6 +652,234 @@ impl Engine {
         self.run(&actor, "complete_task", json!({ "task": task }))
     }
 
+    /// Reopens a completed task.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<Value, String> {
+        self.run(&actor, "reopen_task", json!({ "task": task }))
+    }
+
+    /// Edits a pipeline (a new version); `mapping` moves the deals of a removed stage.
+    #[napi(
+        ts_args_type = "actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn edit_pipeline(
+        &self,
+        actor: String,
+        pipeline: Value,
+        mapping: Option<Value>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "edit_pipeline",
+            json!({ "pipeline": pipeline, "mapping": mapping }),
+        )
+    }
+
+    /// Replaces a customer's fields (`update_customer`).
+    #[napi(
+        ts_args_type = "actor: string, customer: CustomerInput",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn update_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
+        self.run(&actor, "update_customer", json!({ "customer": customer }))
+    }
+
+    /// Adds a contact to a customer.
+    #[napi(
+        ts_args_type = "actor: string, customer: string, contact: Contact",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn add_contact(
+        &self,
+        actor: String,
+        customer: String,
+        contact: Value,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "add_contact",
+            json!({ "customer": customer, "contact": contact }),
+        )
+    }
+
+    /// Withdraws an approval request.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn withdraw_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "withdraw_approval",
+            json!({ "opportunity": opportunity, "request": request }),
+        )
+    }
+
+    /// Resubmits a rejected, withdrawn or lapsed approval request (a new round).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn resubmit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "resubmit_approval",
+            json!({ "opportunity": opportunity, "request": request }),
+        )
+    }
+
+    /// Sets the reminder rules (the core's `ReminderRules` JSON).
+    #[napi(
+        ts_args_type = "actor: string, rules: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn set_reminder_rules(&self, actor: String, rules: Value) -> Result<Value, String> {
+        self.run(&actor, "set_reminder_rules", json!({ "rules": rules }))
+    }
+
+    /// Acknowledges a reminder (it does not come back for the same cause).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn acknowledge_reminder(&self, actor: String, reminder: String) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "acknowledge_reminder",
+            json!({ "reminder": reminder }),
+        )
+    }
+
+    /// Snoozes a reminder until an instant.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn snooze_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+        until: DateTime<Utc>,
+    ) -> Result<Value, String> {
+        let until = guard(|| timestamp(&until, "until"))?;
+        self.run(
+            &actor,
+            "snooze_reminder",
+            json!({ "reminder": reminder, "until": until }),
+        )
+    }
+
+    /// Dismisses a reminder.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<Value, String> {
+        self.run(&actor, "dismiss_reminder", json!({ "reminder": reminder }))
+    }
+
+    /// Sets a revenue target (`{id, scope, period, revenue, deals?}`).
+    #[napi(
+        ts_args_type = "actor: string, target: TargetInput",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn set_target(&self, actor: String, target: Value) -> Result<Value, String> {
+        self.run(&actor, "set_target", json!({ "target": target }))
+    }
+
+    /// Removes a revenue target.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn remove_target(&self, actor: String, target: String) -> Result<Value, String> {
+        self.run(&actor, "remove_target", json!({ "target": target }))
+    }
+
+    /// Configures the expenses (the core's `ExpenseSettings` JSON).
+    #[napi(
+        ts_args_type = "actor: string, settings: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn configure_expenses(&self, actor: String, settings: Value) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "configure_expenses",
+            json!({ "settings": settings }),
+        )
+    }
+
+    /// Submits an expense for approval (the core's `Expense` JSON).
+    #[napi(
+        ts_args_type = "actor: string, expense: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn submit_expense(&self, actor: String, expense: Value) -> Result<Value, String> {
+        self.run(&actor, "submit_expense", json!({ "expense": expense }))
+    }
+
+    /// Decides the current step of an expense's approval.
+    #[napi(
+        ts_args_type = "actor: string, expense: string, decision: Decision, comment?: string",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn decide_expense(
+        &self,
+        actor: String,
+        expense: String,
+        decision: String,
+        comment: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "decide_expense",
+            json!({ "expense": expense, "decision": decision, "comment": comment }),
+        )
+    }
+
+    /// Withdraws an expense.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn withdraw_expense(&self, actor: String, expense: String) -> Result<Value, String> {
+        self.run(&actor, "withdraw_expense", json!({ "expense": expense }))
+    }
+
+    /// Resubmits an expense, maybe with a new amount and a note.
+    #[napi(
+        ts_args_type = "actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn resubmit_expense(
+        &self,
+        actor: String,
+        expense: String,
+        amount: Option<Value>,
+        note: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "resubmit_expense",
+            json!({ "expense": expense, "amount": amount, "note": note }),
+        )
+    }
+
+    /// Configures the lead sources (the core's `Source` JSON, a list).
+    #[napi(
+        ts_args_type = "actor: string, sources: object[]",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn configure_sources(&self, actor: String, sources: Value) -> Result<Value, String> {
+        self.run(&actor, "configure_sources", json!({ "sources": sources }))
+    }
+
+    /// Takes a forecast snapshot of every rep for a period (in one currency, when given).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn take_forecast_snapshot(
+        &self,
+        actor: String,
+        id: String,
+        period: String,
+        currency: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "take_forecast_snapshot",
+            json!({ "id": id, "period": period, "currency": currency }),
+        )
+    }
+
     // ----- typed reads: one-liners over query ------------------------------------------
 
     /// An opportunity (as of `asOf` when given).
