@@ -1,7 +1,7 @@
 // The JavaScript surface: error classes, Dates, money, SQLite reopened, async open and queries.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
@@ -186,4 +186,57 @@ test('reads: a user sees what the policy lets them see, null reads as the host',
   assert.equal(engine.query(null, { type: 'opportunities' }).length, 1)
   assert.throws(() => engine.query('mallory', { type: 'users' }), sp.PermissionDeniedError)
   assert.throws(() => engine.query('wang', { type: 'events', after: 0 }), sp.PermissionDeniedError)
+})
+
+// The details of each sample error: the core's JSON of the error without its code.
+const SAMPLE_DETAILS = {
+  gate_not_met: ['GateNotMetError', ['report']],
+  approval_pending: ['ApprovalPendingError', ['message', 'request']],
+  invalid_transition: ['InvalidTransitionError', ['message']],
+  not_found: ['NotFoundError', ['field', 'id', 'kind']],
+  already_exists: ['AlreadyExistsError', ['id', 'kind']],
+  conflict: ['ConflictError', ['actual', 'expected', 'stream']],
+  invalid_definition: ['InvalidDefinitionError', ['problems']],
+  validation: ['ValidationError', ['field', 'message']],
+  money: ['MoneyError', ['message']],
+  permission_denied: ['PermissionDeniedError', ['action', 'actor']],
+  unsupported_version: ['UnsupportedVersionError', ['found', 'supported', 'what']],
+  storage: ['StorageError', ['message']],
+}
+
+test('errors: every core code crosses as its class with the core fields (sample errors)', () => {
+  for (const [code, [name, keys]] of Object.entries(SAMPLE_DETAILS)) {
+    assert.throws(() => sp._testHooks.sampleError(code), (err) => {
+      assert.equal(err.constructor, sp[name], `${code}: ${err}`)
+      assert.equal(err.name, name)
+      assert.ok(err instanceof SalespipeError && err instanceof Error)
+      assert.equal(err.code, code)
+      assert.ok(err.message.length > 0)
+      assert.deepEqual(Object.keys(err.details).sort(), keys, code)
+      return true
+    })
+  }
+  assert.throws(() => sp._testHooks.sampleError('gate_not_met'), (err) => err.report.target === 'demo')
+  assert.throws(() => sp._testHooks.sampleError('no_such_code'), sp.ValidationError)
+})
+
+test('index.d.ts lists every command and query kind of the core, and no other', () => {
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  const union = (name) => {
+    const m = dts.match(new RegExp(`export type ${name} =([^;]*?)\\n\\n`, 's'))
+    assert.ok(m, `${name} in index.d.ts`)
+    return [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1])
+  }
+  // the core's own list: serde's error for an unknown variant names every variant
+  const variants = (call) => {
+    try {
+      call()
+    } catch (err) {
+      return [...err.message.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]).filter((v) => v !== 'zzz')
+    }
+    assert.fail('an unknown variant was accepted')
+  }
+  const { engine } = fresh()
+  assert.deepEqual(union('CommandType'), variants(() => engine.execute('admin', { type: 'zzz' })))
+  assert.deepEqual(union('QueryType'), variants(() => engine.query(null, { type: 'zzz' })))
 })

@@ -10,9 +10,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, ToNapiValue, TypeName, ValueType};
 use napi::{Env, Task};
-use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query};
+use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query, Timestamp};
 use serde_json::{json, Map, Value};
 
+use crate::analytics::FunnelSection;
 use crate::convert::{date, from_json, timestamp, to_json};
 use crate::error::{guard, guard_task};
 use napi::Result;
@@ -32,7 +33,7 @@ impl ManualClock {
         guard(|| {
             let at = match at {
                 Some(at) => timestamp(&at, "at")?,
-                None => salespipe::Timestamp::from_datetime(&Utc::now()),
+                None => Timestamp::from_datetime(&Utc::now()),
             };
             Ok(ManualClock {
                 inner: CoreClock::new(at),
@@ -135,6 +136,20 @@ fn write(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockWriteGuard<'_, 
     engine.write().map_err(poisoned)
 }
 
+/// The engine's funnel sections of a `funnel` query (the core's JSON) as `actor`.
+fn funnel_sections(
+    engine: &RwLock<CoreEngine>,
+    actor: Option<&str>,
+    query: Value,
+) -> salespipe::Result<Vec<salespipe::CurrencySection<salespipe::analytics::FunnelReport>>> {
+    let query: Query = from_json(query, "query")?;
+    let reader = actor.map_or(salespipe::Reader::Host, salespipe::Reader::from);
+    match read(engine)?.query(reader, query)? {
+        salespipe::QueryResult::Funnel(sections) => Ok(sections),
+        _ => Err(Error::storage("a funnel query gave no funnel")),
+    }
+}
+
 /// Answers a query (the core's JSON) as `actor` (`None`: the host, who reads everything).
 fn answer(
     engine: &RwLock<CoreEngine>,
@@ -192,7 +207,7 @@ impl Task for OpenTask {
 
 /// A JSON answer handed to JavaScript (the task's resolved value).
 #[derive(Debug)]
-pub struct Json(Value);
+pub struct Json(pub(crate) Value);
 
 impl TypeName for Json {
     fn type_name() -> &'static str {
@@ -216,7 +231,8 @@ impl ToNapiValue for Json {
 pub struct QueryTask {
     engine: Arc<RwLock<CoreEngine>>,
     actor: Option<String>,
-    query: Option<Value>,
+    /// The query, or the encoded error of its arguments (the Promise rejects with it).
+    query: Option<std::result::Result<Value, String>>,
 }
 
 impl Task for QueryTask {
@@ -224,12 +240,43 @@ impl Task for QueryTask {
     type JsValue = Json;
 
     fn compute(&mut self) -> Result<Value> {
-        let query = self.query.take().unwrap_or(Value::Null);
-        guard_task(|| answer(&self.engine, self.actor.as_deref(), query))
+        match self.query.take() {
+            Some(Ok(query)) => guard_task(|| answer(&self.engine, self.actor.as_deref(), query)),
+            Some(Err(reason)) => Err(napi::Error::new(napi::Status::GenericFailure, reason)),
+            None => guard_task(|| Err(Error::storage("the query already ran"))),
+        }
     }
 
     fn resolve(&mut self, _env: Env, output: Value) -> Result<Json> {
         Ok(Json(output))
+    }
+}
+
+/// The engine's funnel on libuv's thread pool, resolving to report objects.
+#[derive(Debug)]
+pub struct FunnelQueryTask {
+    engine: Arc<RwLock<CoreEngine>>,
+    actor: Option<String>,
+    /// The query, or the encoded error of its arguments.
+    query: Option<std::result::Result<Value, String>>,
+}
+
+impl Task for FunnelQueryTask {
+    type Output = Vec<salespipe::CurrencySection<salespipe::analytics::FunnelReport>>;
+    type JsValue = Vec<FunnelSection>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        match self.query.take() {
+            Some(Ok(query)) => {
+                guard_task(|| funnel_sections(&self.engine, self.actor.as_deref(), query))
+            }
+            Some(Err(reason)) => Err(napi::Error::new(napi::Status::GenericFailure, reason)),
+            None => guard_task(|| Err(Error::storage("the query already ran"))),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Vec<FunnelSection>> {
+        Ok(FunnelSection::of(output))
     }
 }
 
@@ -336,11 +383,7 @@ impl Engine {
         ts_return_type = "Promise<any>"
     )]
     pub fn query_async(&self, actor: Option<String>, query: Value) -> AsyncTask<QueryTask> {
-        AsyncTask::new(QueryTask {
-            engine: Arc::clone(&self.inner),
-            actor,
-            query: Some(query),
-        })
+        self.answer_async(actor, Ok(query))
     }
 
     /// The engine clock's time.
@@ -370,15 +413,15 @@ impl Engine {
         self.execute(actor.to_owned(), tagged(kind, fields))
     }
 
-    fn ask(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {
-        self.query(Some(actor.to_owned()), tagged(kind, fields))
+    fn ask(&self, actor: Option<String>, kind: &str, fields: Value) -> Result<Value, String> {
+        self.query(actor, tagged(kind, fields))
     }
 
     // ----- typed commands: one-liners over execute -------------------------------------
 
     /// Defines a pipeline (`define_pipeline`).
     #[napi(
-        ts_args_type = "actor: string, pipeline: object",
+        ts_args_type = "actor: string, pipeline: PipelineDefinition",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<Value, String> {
@@ -387,7 +430,7 @@ impl Engine {
 
     /// Defines an approval process (`define_process`).
     #[napi(
-        ts_args_type = "actor: string, process: object",
+        ts_args_type = "actor: string, process: ApprovalProcessDefinition",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn define_process(&self, actor: String, process: Value) -> Result<Value, String> {
@@ -396,7 +439,7 @@ impl Engine {
 
     /// Registers a user (`register_user`).
     #[napi(
-        ts_args_type = "actor: string, user: object",
+        ts_args_type = "actor: string, user: UserInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn register_user(&self, actor: String, user: Value) -> Result<Value, String> {
@@ -405,7 +448,7 @@ impl Engine {
 
     /// Creates a customer (`create_customer`).
     #[napi(
-        ts_args_type = "actor: string, customer: object",
+        ts_args_type = "actor: string, customer: CustomerInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn create_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
@@ -427,7 +470,7 @@ impl Engine {
 
     /// Changes an opportunity's fields (`update_opportunity`).
     #[napi(
-        ts_args_type = "actor: string, opportunity: string, patch: object",
+        ts_args_type = "actor: string, opportunity: string, patch: OpportunityPatch",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn update_opportunity(
@@ -587,7 +630,7 @@ impl Engine {
 
     /// Logs an activity (a call, a visit, a meeting, ...).
     #[napi(
-        ts_args_type = "actor: string, activity: object",
+        ts_args_type = "actor: string, activity: ActivityInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn log_activity(&self, actor: String, activity: Value) -> Result<Value, String> {
@@ -596,7 +639,7 @@ impl Engine {
 
     /// Creates a task.
     #[napi(
-        ts_args_type = "actor: string, task: object",
+        ts_args_type = "actor: string, task: TaskInput",
         ts_return_type = "RecordedEvent[]"
     )]
     pub fn create_task(&self, actor: String, task: Value) -> Result<Value, String> {
@@ -609,50 +652,283 @@ impl Engine {
         self.run(&actor, "complete_task", json!({ "task": task }))
     }
 
+    /// Reopens a completed task.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<Value, String> {
+        self.run(&actor, "reopen_task", json!({ "task": task }))
+    }
+
+    /// Edits a pipeline (a new version); `mapping` moves the deals of a removed stage.
+    #[napi(
+        ts_args_type = "actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn edit_pipeline(
+        &self,
+        actor: String,
+        pipeline: Value,
+        mapping: Option<Value>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "edit_pipeline",
+            json!({ "pipeline": pipeline, "mapping": mapping }),
+        )
+    }
+
+    /// Replaces a customer's fields (`update_customer`).
+    #[napi(
+        ts_args_type = "actor: string, customer: CustomerInput",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn update_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
+        self.run(&actor, "update_customer", json!({ "customer": customer }))
+    }
+
+    /// Adds a contact to a customer.
+    #[napi(
+        ts_args_type = "actor: string, customer: string, contact: Contact",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn add_contact(
+        &self,
+        actor: String,
+        customer: String,
+        contact: Value,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "add_contact",
+            json!({ "customer": customer, "contact": contact }),
+        )
+    }
+
+    /// Withdraws an approval request.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn withdraw_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "withdraw_approval",
+            json!({ "opportunity": opportunity, "request": request }),
+        )
+    }
+
+    /// Resubmits a rejected, withdrawn or lapsed approval request (a new round).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn resubmit_approval(
+        &self,
+        actor: String,
+        opportunity: String,
+        request: String,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "resubmit_approval",
+            json!({ "opportunity": opportunity, "request": request }),
+        )
+    }
+
+    /// Sets the reminder rules (the core's `ReminderRules` JSON).
+    #[napi(
+        ts_args_type = "actor: string, rules: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn set_reminder_rules(&self, actor: String, rules: Value) -> Result<Value, String> {
+        self.run(&actor, "set_reminder_rules", json!({ "rules": rules }))
+    }
+
+    /// Acknowledges a reminder (it does not come back for the same cause).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn acknowledge_reminder(&self, actor: String, reminder: String) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "acknowledge_reminder",
+            json!({ "reminder": reminder }),
+        )
+    }
+
+    /// Snoozes a reminder until an instant.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn snooze_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+        until: DateTime<Utc>,
+    ) -> Result<Value, String> {
+        let until = guard(|| timestamp(&until, "until"))?;
+        self.run(
+            &actor,
+            "snooze_reminder",
+            json!({ "reminder": reminder, "until": until }),
+        )
+    }
+
+    /// Dismisses a reminder.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<Value, String> {
+        self.run(&actor, "dismiss_reminder", json!({ "reminder": reminder }))
+    }
+
+    /// Sets a revenue target (`{id, scope, period, revenue, deals?}`).
+    #[napi(
+        ts_args_type = "actor: string, target: TargetInput",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn set_target(&self, actor: String, target: Value) -> Result<Value, String> {
+        self.run(&actor, "set_target", json!({ "target": target }))
+    }
+
+    /// Removes a revenue target.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn remove_target(&self, actor: String, target: String) -> Result<Value, String> {
+        self.run(&actor, "remove_target", json!({ "target": target }))
+    }
+
+    /// Configures the expenses (the core's `ExpenseSettings` JSON).
+    #[napi(
+        ts_args_type = "actor: string, settings: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn configure_expenses(&self, actor: String, settings: Value) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "configure_expenses",
+            json!({ "settings": settings }),
+        )
+    }
+
+    /// Submits an expense for approval (the core's `Expense` JSON).
+    #[napi(
+        ts_args_type = "actor: string, expense: object",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn submit_expense(&self, actor: String, expense: Value) -> Result<Value, String> {
+        self.run(&actor, "submit_expense", json!({ "expense": expense }))
+    }
+
+    /// Decides the current step of an expense's approval.
+    #[napi(
+        ts_args_type = "actor: string, expense: string, decision: Decision, comment?: string",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn decide_expense(
+        &self,
+        actor: String,
+        expense: String,
+        decision: String,
+        comment: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "decide_expense",
+            json!({ "expense": expense, "decision": decision, "comment": comment }),
+        )
+    }
+
+    /// Withdraws an expense.
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn withdraw_expense(&self, actor: String, expense: String) -> Result<Value, String> {
+        self.run(&actor, "withdraw_expense", json!({ "expense": expense }))
+    }
+
+    /// Resubmits an expense, maybe with a new amount and a note.
+    #[napi(
+        ts_args_type = "actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn resubmit_expense(
+        &self,
+        actor: String,
+        expense: String,
+        amount: Option<Value>,
+        note: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "resubmit_expense",
+            json!({ "expense": expense, "amount": amount, "note": note }),
+        )
+    }
+
+    /// Configures the lead sources (the core's `Source` JSON, a list).
+    #[napi(
+        ts_args_type = "actor: string, sources: object[]",
+        ts_return_type = "RecordedEvent[]"
+    )]
+    pub fn configure_sources(&self, actor: String, sources: Value) -> Result<Value, String> {
+        self.run(&actor, "configure_sources", json!({ "sources": sources }))
+    }
+
+    /// Takes a forecast snapshot of every rep for a period (in one currency, when given).
+    #[napi(ts_return_type = "RecordedEvent[]")]
+    pub fn take_forecast_snapshot(
+        &self,
+        actor: String,
+        id: String,
+        period: String,
+        currency: Option<String>,
+    ) -> Result<Value, String> {
+        self.run(
+            &actor,
+            "take_forecast_snapshot",
+            json!({ "id": id, "period": period, "currency": currency }),
+        )
+    }
+
     // ----- typed reads: one-liners over query ------------------------------------------
 
     /// An opportunity (as of `asOf` when given).
-    #[napi(ts_return_type = "any")]
+    #[napi(ts_return_type = "Opportunity")]
     pub fn opportunity(
         &self,
-        actor: String,
+        actor: Option<String>,
         id: String,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
         let as_of = guard(|| as_of.map(|t| timestamp(&t, "asOf")).transpose())?;
-        self.ask(&actor, "opportunity", json!({ "id": id, "as_of": as_of }))
+        self.ask(actor, "opportunity", json!({ "id": id, "as_of": as_of }))
     }
 
     /// An opportunity's timeline, oldest first.
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "TimelineEntry[]")]
     pub fn timeline(
         &self,
-        actor: String,
+        actor: Option<String>,
         id: String,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Value, String> {
         let as_of = guard(|| as_of.map(|t| timestamp(&t, "asOf")).transpose())?;
-        self.ask(&actor, "timeline", json!({ "id": id, "as_of": as_of }))
+        self.ask(actor, "timeline", json!({ "id": id, "as_of": as_of }))
     }
 
     /// The gate report: what is met and missing to move `id` to `target`.
     #[napi(ts_return_type = "GateReport")]
-    pub fn check(&self, actor: String, id: String, target: String) -> Result<Value, String> {
-        self.ask(&actor, "gate", json!({ "id": id, "target": target }))
+    pub fn check(
+        &self,
+        actor: Option<String>,
+        id: String,
+        target: String,
+    ) -> Result<Value, String> {
+        self.ask(actor, "gate", json!({ "id": id, "target": target }))
     }
 
     /// The reminders due at `at` (of one recipient, at most `limit`, when given).
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "Reminder[]")]
     pub fn due(
         &self,
-        actor: String,
+        actor: Option<String>,
         at: DateTime<Utc>,
         recipient: Option<String>,
         limit: Option<u32>,
     ) -> Result<Value, String> {
         let at = guard(|| timestamp(&at, "at"))?;
         self.ask(
-            &actor,
+            actor,
             "due",
             json!({ "at": at, "recipient": recipient, "limit": limit }),
         )
@@ -662,14 +938,574 @@ impl Engine {
     #[napi]
     pub fn next_due_after(
         &self,
-        actor: String,
+        actor: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, String> {
         let at = guard(|| timestamp(&at, "at"))?;
-        let next = self.ask(&actor, "next_due_after", json!({ "at": at }))?;
+        let next = self.ask(actor, "next_due_after", json!({ "at": at }))?;
         guard(|| {
-            let next: Option<salespipe::Timestamp> = from_json(next, "next_due_after")?;
+            let next: Option<Timestamp> = from_json(next, "next_due_after")?;
             Ok(next.map(date))
         })
+    }
+
+    /// An optional instant argument as a query field, checked (`field` names it).
+    fn as_of(as_of: Option<DateTime<Utc>>, field: &str) -> Result<Option<Timestamp>, String> {
+        guard(|| as_of.map(|t| timestamp(&t, field)).transpose())
+    }
+
+    /// Every opportunity the actor sees (as of `asOf` when given).
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "Opportunity[]"
+    )]
+    pub fn opportunities(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "opportunities", json!({ "as_of": as_of }))
+    }
+
+    /// A customer (as of `asOf` when given).
+    #[napi(ts_return_type = "Customer")]
+    pub fn customer(
+        &self,
+        actor: Option<String>,
+        id: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "customer", json!({ "id": id, "as_of": as_of }))
+    }
+
+    /// Every customer the actor sees.
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "Customer[]"
+    )]
+    pub fn customers(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(actor, "customers", json!({ "as_of": as_of }))
+    }
+
+    /// A user.
+    #[napi(ts_return_type = "User")]
+    pub fn user(&self, actor: Option<String>, id: String) -> Result<Value, String> {
+        self.ask(actor, "user", json!({ "id": id }))
+    }
+
+    /// Every user.
+    #[napi(ts_args_type = "actor: string | null", ts_return_type = "User[]")]
+    pub fn users(&self, actor: Option<String>) -> Result<Value, String> {
+        self.ask(actor, "users", json!({}))
+    }
+
+    /// An activity.
+    #[napi(ts_return_type = "Activity")]
+    pub fn activity(&self, actor: Option<String>, id: String) -> Result<Value, String> {
+        self.ask(actor, "activity", json!({ "id": id }))
+    }
+
+    /// The activities of a customer or of an opportunity, oldest first.
+    #[napi(
+        ts_args_type = "actor: string | null, customer?: string | undefined | null, opportunity?: string | undefined | null",
+        ts_return_type = "Activity[]"
+    )]
+    pub fn activities(
+        &self,
+        actor: Option<String>,
+        customer: Option<String>,
+        opportunity: Option<String>,
+    ) -> Result<Value, String> {
+        self.ask(
+            actor,
+            "activities",
+            json!({ "customer": customer, "opportunity": opportunity }),
+        )
+    }
+
+    /// A task.
+    #[napi(ts_return_type = "Task")]
+    pub fn task(&self, actor: Option<String>, id: String) -> Result<Value, String> {
+        self.ask(actor, "task", json!({ "id": id }))
+    }
+
+    /// The open tasks (of `owner` when given).
+    #[napi(
+        ts_args_type = "actor: string | null, owner?: string | undefined | null",
+        ts_return_type = "Task[]"
+    )]
+    pub fn open_tasks(
+        &self,
+        actor: Option<String>,
+        owner: Option<String>,
+    ) -> Result<Value, String> {
+        self.ask(actor, "open_tasks", json!({ "owner": owner }))
+    }
+
+    // ----- management reports: typed reads over query, and on libuv's thread pool -------
+
+    /// `query` of a prepared query (or its argument error) on libuv's thread pool.
+    fn answer_async(
+        &self,
+        actor: Option<String>,
+        query: Result<Value, String>,
+    ) -> AsyncTask<QueryTask> {
+        AsyncTask::new(QueryTask {
+            engine: Arc::clone(&self.inner),
+            actor,
+            query: Some(query.map_err(|e| e.reason)),
+        })
+    }
+
+    /// A rep's daily report (销售日报) for the local day `day` (`YYYY-MM-DD`, in the rep's
+    /// time zone), as of `asOf` (default now).
+    #[napi(
+        ts_args_type = "actor: string | null, rep: string, day: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "DailyReport"
+    )]
+    pub fn daily_report(
+        &self,
+        actor: Option<String>,
+        rep: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        self.ask(
+            actor,
+            "daily_report",
+            json!({ "rep": rep, "day": day, "as_of": as_of }),
+        )
+    }
+
+    fn daily_range_query(
+        rep: String,
+        first: String,
+        last: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged(
+            "daily_range_report",
+            json!({ "rep": rep, "first": first, "last": last, "as_of": as_of }),
+        ))
+    }
+
+    /// A rep's daily reports for the local days `first..=last`, and their total.
+    #[napi(
+        ts_args_type = "actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "RangeReport"
+    )]
+    pub fn daily_range_report(
+        &self,
+        actor: Option<String>,
+        rep: String,
+        first: String,
+        last: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        self.query(actor, Self::daily_range_query(rep, first, last, as_of)?)
+    }
+
+    /// `dailyRangeReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, rep: string, first: DateString, last: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<RangeReport>"
+    )]
+    pub fn daily_range_report_async(
+        &self,
+        actor: Option<String>,
+        rep: String,
+        first: String,
+        last: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::daily_range_query(rep, first, last, as_of))
+    }
+
+    fn daily_team_query(
+        manager: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged(
+            "daily_team_report",
+            json!({ "manager": manager, "day": day, "as_of": as_of }),
+        ))
+    }
+
+    /// The daily report of `manager`'s team for the local day `day`.
+    #[napi(
+        ts_args_type = "actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "TeamDailyReport"
+    )]
+    pub fn daily_team_report(
+        &self,
+        actor: Option<String>,
+        manager: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        self.query(actor, Self::daily_team_query(manager, day, as_of)?)
+    }
+
+    /// `dailyTeamReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, manager: string, day: DateString, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<TeamDailyReport>"
+    )]
+    pub fn daily_team_report_async(
+        &self,
+        actor: Option<String>,
+        manager: String,
+        day: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::daily_team_query(manager, day, as_of))
+    }
+
+    /// Every revenue target.
+    #[napi(ts_args_type = "actor: string | null", ts_return_type = "Target[]")]
+    pub fn targets(&self, actor: Option<String>) -> Result<Value, String> {
+        self.ask(actor, "targets", json!({}))
+    }
+
+    /// `{type: kind, ...query}` of an options object (`None`: no options); anything but an
+    /// object is a validation error naming `field`.
+    fn object_query(kind: &str, query: Option<Value>, field: &str) -> Result<Value, String> {
+        match query {
+            None | Some(Value::Null) => Ok(tagged(kind, json!({}))),
+            Some(q @ Value::Object(_)) => {
+                // the method names the query: a `type` among the options does not change it
+                let mut q = tagged(kind, q);
+                if let Value::Object(map) = &mut q {
+                    map.insert("type".to_owned(), Value::String(kind.to_owned()));
+                }
+                Ok(q)
+            }
+            Some(other) => guard(|| {
+                Err(Error::validation(
+                    field,
+                    format!("expected an object, got {other}"),
+                ))
+            }),
+        }
+    }
+
+    /// Attainment of every rep, team and the company for a period (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, query: AttainmentQuery",
+        ts_return_type = "AttainmentReport"
+    )]
+    pub fn attainment(&self, actor: Option<String>, query: Value) -> Result<Value, String> {
+        self.query(
+            actor,
+            Self::object_query("attainment", Some(query), "query")?,
+        )
+    }
+
+    /// `attainment` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, query: AttainmentQuery",
+        ts_return_type = "Promise<AttainmentReport>"
+    )]
+    pub fn attainment_async(&self, actor: Option<String>, query: Value) -> AsyncTask<QueryTask> {
+        self.answer_async(
+            actor,
+            Self::object_query("attainment", Some(query), "query"),
+        )
+    }
+
+    /// Expenses by customer, category and rep (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, query?: ExpenseQuery | undefined | null",
+        ts_return_type = "ExpenseReport"
+    )]
+    pub fn expense_report(
+        &self,
+        actor: Option<String>,
+        query: Option<Value>,
+    ) -> Result<Value, String> {
+        self.query(actor, Self::object_query("expense_report", query, "query")?)
+    }
+
+    /// `expenseReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, query?: ExpenseQuery | undefined | null",
+        ts_return_type = "Promise<ExpenseReport>"
+    )]
+    pub fn expense_report_async(
+        &self,
+        actor: Option<String>,
+        query: Option<Value>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::object_query("expense_report", query, "query"))
+    }
+
+    fn source_query(
+        pipeline: String,
+        window_from: Option<DateTime<Utc>>,
+        window_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let window_from = Self::as_of(window_from, "windowFrom")?;
+        let window_to = Self::as_of(window_to, "windowTo")?;
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged(
+            "source_report",
+            json!({ "pipeline": pipeline, "window_from": window_from, "window_to": window_to,
+                    "as_of": as_of }),
+        ))
+    }
+
+    /// The source report (来源统计) of a pipeline, over the cohort window
+    /// `[windowFrom, windowTo)` (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "SourceReport"
+    )]
+    pub fn source_report(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        window_from: Option<DateTime<Utc>>,
+        window_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        self.query(
+            actor,
+            Self::source_query(pipeline, window_from, window_to, as_of)?,
+        )
+    }
+
+    /// `sourceReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, windowFrom?: Date | undefined | null, windowTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<SourceReport>"
+    )]
+    pub fn source_report_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        window_from: Option<DateTime<Utc>>,
+        window_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(
+            actor,
+            Self::source_query(pipeline, window_from, window_to, as_of),
+        )
+    }
+
+    fn competitor_query(
+        closed_from: Option<DateTime<Utc>>,
+        closed_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        let closed_from = Self::as_of(closed_from, "closedFrom")?;
+        let closed_to = Self::as_of(closed_to, "closedTo")?;
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged(
+            "competitor_report",
+            json!({ "closed_from": closed_from, "closed_to": closed_to, "as_of": as_of }),
+        ))
+    }
+
+    /// The competitor report over the deals closed in `[closedFrom, closedTo)` and the
+    /// open ones (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "CompetitorReport"
+    )]
+    pub fn competitor_report(
+        &self,
+        actor: Option<String>,
+        closed_from: Option<DateTime<Utc>>,
+        closed_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        self.query(
+            actor,
+            Self::competitor_query(closed_from, closed_to, as_of)?,
+        )
+    }
+
+    /// `competitorReport` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, closedFrom?: Date | undefined | null, closedTo?: Date | undefined | null, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<CompetitorReport>"
+    )]
+    pub fn competitor_report_async(
+        &self,
+        actor: Option<String>,
+        closed_from: Option<DateTime<Utc>>,
+        closed_to: Option<DateTime<Utc>>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::competitor_query(closed_from, closed_to, as_of))
+    }
+
+    /// Every forecast snapshot.
+    #[napi(
+        ts_args_type = "actor: string | null",
+        ts_return_type = "ForecastSnapshot[]"
+    )]
+    pub fn forecast_snapshots(&self, actor: Option<String>) -> Result<Value, String> {
+        self.ask(actor, "forecast_snapshots", json!({}))
+    }
+
+    fn accuracy_query(as_of: Option<DateTime<Utc>>) -> Result<Value, String> {
+        let as_of = Self::as_of(as_of, "asOf")?;
+        Ok(tagged("forecast_accuracy", json!({ "as_of": as_of })))
+    }
+
+    /// Forecast accuracy: the snapshots against what was won (an admin's report).
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "ForecastAccuracy"
+    )]
+    pub fn forecast_accuracy(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Value, String> {
+        self.query(actor, Self::accuracy_query(as_of)?)
+    }
+
+    /// `forecastAccuracy` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, asOf?: Date | undefined | null",
+        ts_return_type = "Promise<ForecastAccuracy>"
+    )]
+    pub fn forecast_accuracy_async(
+        &self,
+        actor: Option<String>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::accuracy_query(as_of))
+    }
+
+    // ----- the funnel, forecast and calibration of the engine's own history --------------
+
+    /// `{type: kind, pipeline, ...options}` (options: the core's JSON of the query).
+    fn pipeline_query(
+        kind: &str,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut q = Self::object_query(kind, options, "options")?;
+        if let Value::Object(map) = &mut q {
+            map.insert("pipeline".to_owned(), Value::String(pipeline));
+        }
+        Ok(q)
+    }
+
+    /// The funnel of `pipeline` over the engine's history, one section per currency, each
+    /// with a `FunnelReport` (`toJSON()`, `toArrow()`, text, SVG). `options`: `window`
+    /// (`{from, to}`), `mode`, `by` (`owner` or `source`), `as_of`. A user gets the deals in
+    /// sight; `null` reads as the host.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineFunnelOptions | undefined | null",
+        ts_return_type = "FunnelSection[]"
+    )]
+    pub fn funnel(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Vec<FunnelSection>, String> {
+        let query = Self::pipeline_query("funnel", pipeline, options)?;
+        let sections = guard(|| funnel_sections(&self.inner, actor.as_deref(), query))?;
+        Ok(FunnelSection::of(sections))
+    }
+
+    /// `funnel` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineFunnelOptions | undefined | null",
+        ts_return_type = "Promise<FunnelSection[]>"
+    )]
+    pub fn funnel_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> AsyncTask<FunnelQueryTask> {
+        AsyncTask::new(FunnelQueryTask {
+            engine: Arc::clone(&self.inner),
+            actor,
+            query: Some(Self::pipeline_query("funnel", pipeline, options).map_err(|e| e.reason)),
+        })
+    }
+
+    /// The forecast of `pipeline`'s open deals, one section per currency. `options`:
+    /// `period` (`{from, to}`), `probabilities`, `method`, `as_of` (the core's JSON).
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineForecastOptions | undefined | null",
+        ts_return_type = "CurrencySection<ForecastJson>[]"
+    )]
+    pub fn forecast(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Value, String> {
+        self.query(actor, Self::pipeline_query("forecast", pipeline, options)?)
+    }
+
+    /// `forecast` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineForecastOptions | undefined | null",
+        ts_return_type = "Promise<CurrencySection<ForecastJson>[]>"
+    )]
+    pub fn forecast_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(actor, Self::pipeline_query("forecast", pipeline, options))
+    }
+
+    /// The calibration of `pipeline`'s stage probabilities, one section per currency.
+    /// `options`: `window` (`{from, to}`), `as_of`.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineCalibrationOptions | undefined | null",
+        ts_return_type = "CurrencySection<CalibrationJson>[]"
+    )]
+    pub fn calibration(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> Result<Value, String> {
+        self.query(
+            actor,
+            Self::pipeline_query("calibration", pipeline, options)?,
+        )
+    }
+
+    /// `calibration` on libuv's thread pool.
+    #[napi(
+        ts_args_type = "actor: string | null, pipeline: string, options?: EngineCalibrationOptions | undefined | null",
+        ts_return_type = "Promise<CurrencySection<CalibrationJson>[]>"
+    )]
+    pub fn calibration_async(
+        &self,
+        actor: Option<String>,
+        pipeline: String,
+        options: Option<Value>,
+    ) -> AsyncTask<QueryTask> {
+        self.answer_async(
+            actor,
+            Self::pipeline_query("calibration", pipeline, options),
+        )
     }
 }

@@ -80,6 +80,84 @@ pub fn guard_task<T>(f: impl FnOnce() -> salespipe::Result<T>) -> napi::Result<T
     guard(f).map_err(|e| napi::Error::new(napi::Status::GenericFailure, e.reason))
 }
 
+/// Test hook, not part of the API: panics with `message` inside [`guard`], so the Node tests
+/// see a real Rust panic reach JavaScript as an `InternalError` (`index.js` exports it as
+/// `_testHooks.panic`). The panic is printed to stderr by Rust's panic hook, as any would be.
+#[napi(js_name = "_testPanic", skip_typescript)]
+pub fn test_panic(message: String) -> napi::Result<(), String> {
+    guard(|| panic!("{message}"))
+}
+
+/// [`test_panic`] on libuv's thread pool (a panic inside an `AsyncTask`).
+#[derive(Debug)]
+pub struct PanicTask(String);
+
+impl napi::Task for PanicTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        let message = std::mem::take(&mut self.0);
+        guard_task(|| panic!("{message}"))
+    }
+
+    fn resolve(&mut self, _env: napi::Env, _output: ()) -> napi::Result<()> {
+        Ok(())
+    }
+}
+
+/// Test hook, not part of the API: [`test_panic`] inside an `AsyncTask` (`index.js` exports
+/// it as `_testHooks.panicAsync`).
+#[napi(js_name = "_testPanicAsync", skip_typescript)]
+pub fn test_panic_async(message: String) -> napi::bindgen_prelude::AsyncTask<PanicTask> {
+    napi::bindgen_prelude::AsyncTask::new(PanicTask(message))
+}
+
+/// Test hook, not part of the API: throws a sample core error of `code` (every code of the
+/// core, also those only a durable store or a race produces: `conflict`,
+/// `unsupported_version`), through the same mapping as every call (`index.js` exports it as
+/// `_testHooks.sampleError`). An unknown code is a validation error on `code`.
+#[napi(js_name = "_sampleError", skip_typescript)]
+pub fn sample_error(code: String) -> napi::Result<(), String> {
+    guard(|| {
+        let code: salespipe::ErrorCode = code.parse()?;
+        Err(match code {
+            salespipe::ErrorCode::Conflict => Error::Conflict {
+                stream: "opportunity/opp-1".into(),
+                expected: 3,
+                actual: 4,
+            },
+            salespipe::ErrorCode::UnsupportedVersion => Error::UnsupportedVersion {
+                what: "event".into(),
+                found: 9,
+                supported: 1,
+            },
+            salespipe::ErrorCode::Storage => Error::storage("disk full"),
+            salespipe::ErrorCode::Money => Error::money("overflow"),
+            salespipe::ErrorCode::ApprovalPending => Error::ApprovalPending {
+                request: "q-1".into(),
+                message: "waiting".into(),
+            },
+            salespipe::ErrorCode::InvalidTransition => Error::transition("closed"),
+            salespipe::ErrorCode::NotFound => Error::not_found("opportunity", "x"),
+            salespipe::ErrorCode::AlreadyExists => Error::already_exists("opportunity", "x"),
+            salespipe::ErrorCode::InvalidDefinition => Error::InvalidDefinition {
+                problems: vec![salespipe::Problem::new("stages", "empty")],
+            },
+            salespipe::ErrorCode::PermissionDenied => Error::denied("wang", "configure"),
+            salespipe::ErrorCode::GateNotMet => Error::GateNotMet {
+                report: Box::new(salespipe::GateReport {
+                    opportunity: "opp-1".into(),
+                    from: "qualify".into(),
+                    target: "demo".into(),
+                    items: Vec::new(),
+                }),
+            },
+            _ => Error::validation("code", code.as_str()),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

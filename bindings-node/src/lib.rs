@@ -11,6 +11,7 @@
 #[macro_use]
 extern crate napi_derive;
 
+pub mod analytics;
 pub mod convert;
 pub mod engine;
 pub mod error;
