@@ -1,6 +1,12 @@
 // Times the funnel over columns from Node: the conversion at the boundary included.
 //
 //   node bench/funnel.mjs [--opps N] [--repeat N]       (defaults: 1,000,000 opportunities, 5 runs)
+//   node bench/funnel.mjs --data ../benches/peers/data/1000000 [--repeat N]
+//
+// With --data, the rows are those of `python benches/peers/gen.py N` (its raw integer
+// columns, the ones the pure-Rust `funnel-peer` binary reads), and the script also runs
+// `target/release/funnel-peer DIR --mode recorded` (cargo build --release -p salespipe-benches
+// --bin funnel-peer) in the same run, printing the Rust median and each variant's ratio to it.
 //
 // Run it on an idle machine against a release build (SALESPIPE_NODE_BUILD=release
 // scripts/test-node, or `npm run build`). The history is the one of
@@ -12,6 +18,10 @@
 // - arrow-strings:  Arrow Utf8 ids ("o123") and Dictionary<Utf8> stage ids (converted once)
 // - typed-async:    funnelAsync over the typed columns (copied once, then the thread pool)
 import { createRequire } from 'node:module'
+import { readFileSync, existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
 const { funnel, funnelAsync } = require('../index.js')
@@ -21,6 +31,10 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(name)
   return i >= 0 ? Number(process.argv[i + 1]) : fallback
 }
+const DATA = (() => {
+  const i = process.argv.indexOf('--data')
+  return i >= 0 ? process.argv[i + 1] : null
+})()
 const OPPS = arg('--opps', 1_000_000)
 const REPEAT = arg('--repeat', 5)
 const DAY = 86_400_000n
@@ -69,11 +83,45 @@ function history(opps) {
   }
 }
 
-const STAGES = ['s0', 's1', 's2', 's3', 's4']
-const PIPELINE = { id: 'bench', name: 'Bench', stages: STAGES.map((id, i) => ({ id, name: id.toUpperCase(), probability: (i + 1) / 6 })) }
-const OPTIONS = { asOf: new Date(Number(400n * DAY)), by: 'group' }
+/** The raw little-endian columns of benches/peers/gen.py and its meta.json. */
+function peerData(dir) {
+  const col = (name, T) => {
+    const b = readFileSync(join(dir, name))
+    return new T(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+  }
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'))
+  const close = col('opps_close.i64', BigInt64Array)
+  return {
+    meta,
+    events: {
+      opp: col('events_opp.u64', BigUint64Array),
+      at: col('events_at.i64', BigInt64Array),
+      stage: col('events_stage.u16', Uint16Array),
+    },
+    opportunities: {
+      opp: col('opps_opp.u64', BigUint64Array),
+      amount: col('opps_amount.i64', BigInt64Array),
+      created: col('opps_created.i64', BigInt64Array),
+      group: col('opps_owner.u32', Uint32Array),
+      // gen.py writes i64::MIN for "no expected close"
+      expected_close: close,
+    },
+  }
+}
 
-const h = history(OPPS)
+let STAGES = ['s0', 's1', 's2', 's3', 's4']
+let PIPELINE = { id: 'bench', name: 'Bench', stages: STAGES.map((id, i) => ({ id, name: id.toUpperCase(), probability: (i + 1) / 6 })) }
+let OPTIONS = { asOf: new Date(Number(400n * DAY)), by: 'group' }
+let h
+if (DATA) {
+  const d = peerData(DATA)
+  h = d
+  STAGES = d.meta.stages.map((s) => s.id)
+  PIPELINE = { id: 'bench', name: 'Bench', stages: d.meta.stages.map((s) => ({ id: s.id, name: s.name, probability: s.probability, ...(s.rotting_after_ms == null ? {} : { rotting_after: `${s.rotting_after_ms / 86_400_000}days` }) })) }
+  OPTIONS = { asOf: new Date(d.meta.as_of_ms), window: [new Date(d.meta.window_from_ms), new Date(d.meta.window_to_ms)], by: 'group' }
+} else {
+  h = history(OPPS)
+}
 const rows = h.events.opp.length
 const stageText = Array.from(h.events.stage, (c) => (c === WON ? 'won' : c === LOST ? 'lost' : STAGES[c]))
 const variants = {
@@ -107,8 +155,31 @@ async function time(name, run) {
   console.log(JSON.stringify({ variant: name, opportunities: OPPS, events: rows, median_ms: +m.toFixed(2), runs_ms: ms.map((x) => +x.toFixed(2)), m_events_per_s: +(rows / m / 1000).toFixed(2) }))
 }
 
+let rust = null
+if (DATA) {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'target', 'release', 'funnel-peer')
+  if (existsSync(bin)) {
+    const out = JSON.parse(execFileSync(bin, [DATA, '--repeat', String(REPEAT), '--mode', 'recorded'], { encoding: 'utf8' }))
+    rust = out.median_ms
+    console.log(JSON.stringify({ variant: 'rust (funnel-peer --mode recorded)', median_ms: +rust.toFixed(2) }))
+  } else {
+    console.log(JSON.stringify({ note: `no ${bin}: build it to compare with Rust in the same run` }))
+  }
+}
+
+async function timeVs(name, run) {
+  const ms = []
+  for (let i = 0; i < REPEAT; i++) {
+    const t0 = process.hrtime.bigint()
+    await run()
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  const m = median(ms)
+  console.log(JSON.stringify({ variant: name, opportunities: h.opportunities.opp.length, events: rows, median_ms: +m.toFixed(2), runs_ms: ms.map((x) => +x.toFixed(2)), vs_rust: rust ? +(m / rust).toFixed(2) : undefined }))
+}
+
 for (const [name, make] of Object.entries(variants)) {
   const [events, opportunities] = make()
-  await time(name, () => funnel(events, opportunities, PIPELINE, OPTIONS))
+  await timeVs(name, () => funnel(events, opportunities, PIPELINE, OPTIONS))
 }
-await time('typed-async', () => funnelAsync(h.events, h.opportunities, PIPELINE, OPTIONS))
+await timeVs('typed-async', () => funnelAsync(h.events, h.opportunities, PIPELINE, OPTIONS))

@@ -376,6 +376,31 @@ pub(crate) fn funnel(
     Ok(report.into())
 }
 
+/// Both funnel modes from one reading of the frames and one pass (the core's `funnel_both`):
+/// `(recorded, cumulative)`.
+#[pyfunction]
+#[pyo3(signature = (events, opportunities, pipeline, *, as_of, window_from = None, window_to = None, by = None, currency = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn funnel_both(
+    py: Python<'_>,
+    events: &Bound<'_, PyAny>,
+    opportunities: &Bound<'_, PyAny>,
+    pipeline: &Bound<'_, PyAny>,
+    as_of: &Bound<'_, PyAny>,
+    window_from: Option<&Bound<'_, PyAny>>,
+    window_to: Option<&Bound<'_, PyAny>>,
+    by: Option<&str>,
+    currency: Option<&str>,
+) -> PyResult<(FunnelReport, FunnelReport)> {
+    let cols = columns(events, opportunities, pipeline, by, currency)?;
+    let at = timestamp(as_of, "as_of")?;
+    let w = window(window_from, window_to)?;
+    let both = py
+        .detach(|| an::funnel_both(&cols.input(), at, w))
+        .map_err(|e| in_frame_terms(e, by))?;
+    Ok((both.recorded.into(), both.cumulative.into()))
+}
+
 /// The forecast of the won amount for a period, over frames; returns its JSON.
 #[pyfunction]
 #[pyo3(signature = (events, opportunities, pipeline, *, as_of, period_from = None, period_to = None, probabilities = None, method = None, currency = None))]

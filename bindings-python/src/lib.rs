@@ -34,6 +34,7 @@ fn _salespipe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::ManualClock>()?;
     m.add_class::<analytics::FunnelReport>()?;
     m.add_function(wrap_pyfunction!(analytics::funnel, m)?)?;
+    m.add_function(wrap_pyfunction!(analytics::funnel_both, m)?)?;
     m.add_function(wrap_pyfunction!(analytics::forecast, m)?)?;
     m.add_function(wrap_pyfunction!(analytics::calibration, m)?)?;
     m.add_function(wrap_pyfunction!(engine::pipeline_from_json, m)?)?;

@@ -341,3 +341,15 @@ def test_nested_type_errors_name_the_field_path() -> None:
     with pytest.raises(sp.ValidationError) as e:
         sp.funnel(events, opps, pipeline, as_of=datetime(1970, 1, 2, tzinfo=timezone.utc))
     assert e.value.field == "pipeline.stages[1].name"
+
+
+def test_funnel_both_equals_the_two_modes_apart(history: sp.Engine) -> None:
+    events, opps = frames(history)
+    p = history.pipeline("sales")
+    rec, cum = sp.funnel_both(pl.DataFrame(events), opps, p, as_of=AS_OF, by="owner")
+    assert rec == sp.funnel(events, opps, p, as_of=AS_OF, by="owner")
+    assert cum == sp.funnel(events, opps, p, as_of=AS_OF, by="owner", mode="cumulative")
+    assert isinstance(rec.to_frame(), pl.DataFrame)
+    bad = events.set_column(2, "stage", pa.array(["nope"] * events.num_rows))
+    with pytest.raises(sp.ValidationError, match=r"^events\.stage \(row 0\): "):
+        sp.funnel_both(bad, opps, p, as_of=AS_OF)

@@ -111,6 +111,7 @@ from salespipe._analytics import (
     calibration,
     forecast,
     funnel,
+    funnel_both,
 )
 from salespipe._frames import Library, major_units
 from salespipe._salespipe import ManualClock
@@ -144,6 +145,7 @@ __all__ = [
     "Library",
     "major_units",
     "funnel",
+    "funnel_both",
     "forecast",
     "calibration",
     "competitor_report",

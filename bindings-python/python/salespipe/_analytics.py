@@ -38,6 +38,7 @@ __all__ = [
     "ForecastReport",
     "CalibrationReport",
     "funnel",
+    "funnel_both",
     "forecast",
     "calibration",
 ]
@@ -212,6 +213,36 @@ def funnel(
     except ValidationError as e:
         raise _frames.point_at_cell(e, {"events": events, "opportunities": opportunities}) from None
     return FunnelReport(inner, _frames.library_of(events, opportunities))
+
+
+def funnel_both(
+    events: Any,
+    opportunities: Any,
+    pipeline: PipelineLike,
+    *,
+    as_of: _dt.datetime,
+    window: Window = None,
+    by: Optional[str] = None,
+    currency: Optional[str] = None,
+) -> Tuple[FunnelReport, FunnelReport]:
+    """Both modes of :func:`funnel` — ``(recorded, cumulative)`` — from one reading of the
+    frames and one pass over them: half the time of two :func:`funnel` calls."""
+    start, end = _window(window)
+    try:
+        rec, cum = _salespipe.funnel_both(
+            events,
+            opportunities,
+            _pipeline(pipeline),
+            as_of=as_of,
+            window_from=start,
+            window_to=end,
+            by=by,
+            currency=currency,
+        )
+    except ValidationError as e:
+        raise _frames.point_at_cell(e, {"events": events, "opportunities": opportunities}) from None
+    lib = _frames.library_of(events, opportunities)
+    return FunnelReport(rec, lib), FunnelReport(cum, lib)
 
 
 class ForecastReport(Dict[str, Any]):

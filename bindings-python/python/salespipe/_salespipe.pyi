@@ -46,6 +46,17 @@ def funnel(
     by: Optional[str] = None,
     currency: Optional[str] = None,
 ) -> FunnelReport: ...
+def funnel_both(
+    events: Any,
+    opportunities: Any,
+    pipeline: Any,
+    *,
+    as_of: datetime.datetime,
+    window_from: Optional[datetime.datetime] = None,
+    window_to: Optional[datetime.datetime] = None,
+    by: Optional[str] = None,
+    currency: Optional[str] = None,
+) -> Tuple[FunnelReport, FunnelReport]: ...
 def forecast(
     events: Any,
     opportunities: Any,
