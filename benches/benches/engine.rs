@@ -76,6 +76,18 @@ fn replay(c: &mut Criterion) {
             assert_eq!(e.view().state().position(), events);
         })
     });
+    // Opening as a host does: the replay alone, the engine dropped outside the timing (a host
+    // opens once per process; the teardown is not part of opening).
+    g.bench_function("replay_open", |b| {
+        b.iter_with_large_drop(|| {
+            let e = Engine::builder()
+                .shared_store(store.clone())
+                .build()
+                .unwrap();
+            assert_eq!(e.view().state().position(), events);
+            e
+        })
+    });
     g.finish();
 }
 

@@ -118,7 +118,7 @@ if (DATA) {
   h = d
   STAGES = d.meta.stages.map((s) => s.id)
   PIPELINE = { id: 'bench', name: 'Bench', stages: d.meta.stages.map((s) => ({ id: s.id, name: s.name, probability: s.probability, ...(s.rotting_after_ms == null ? {} : { rotting_after: `${s.rotting_after_ms / 86_400_000}days` }) })) }
-  OPTIONS = { asOf: new Date(d.meta.as_of_ms), window: [new Date(d.meta.window_from_ms), new Date(d.meta.window_to_ms)], by: 'group' }
+  OPTIONS = { asOf: new Date(d.meta.as_of_ms), window: { from: new Date(d.meta.window_from_ms), to: new Date(d.meta.window_to_ms) }, by: 'group' }
 } else {
   h = history(OPPS)
 }

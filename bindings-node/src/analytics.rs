@@ -21,7 +21,6 @@
 //! detach its buffers while the work runs without the work seeing it.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -30,9 +29,10 @@ use napi::bindgen_prelude::{
     Uint8Array,
 };
 use napi::{Env, Task};
+use salespipe::analytics::keys::{same_text, GroupCoder, GroupKey, OppIndex, StageCodes};
 use salespipe::analytics::{
     self as an, FunnelInput, FunnelParams, Mode, Opportunities, StageEvents, StageInfo, Window,
-    LOST_CODE, NO_DATE, WON_CODE,
+    NO_DATE,
 };
 use salespipe::{Currency, Error, Pipeline, Result, Timestamp};
 use serde_json::Value;
@@ -634,10 +634,10 @@ impl<'a> Col<'a> {
 // ----- from columns to the core's input --------------------------------------------------
 
 /// Opportunity ids: integers (borrowed when u64) or strings (coded densely in the order of
-/// the opportunity table, borrowed from it).
+/// the opportunity table, borrowed from it; see the core's [`OppIndex`]).
 enum Ids<'c> {
     Int,
-    Text(HashMap<&'c str, u64>),
+    Text(OppIndex<'c>),
 }
 
 fn u64s<'a>(col: &Col<'a>) -> Result<Cow<'a, [u64]>> {
@@ -650,14 +650,25 @@ fn u64s<'a>(col: &Col<'a>) -> Result<Cow<'a, [u64]>> {
 fn opp_ids<'a, 'c>(col: &'c Col<'a>, ids: &mut Option<Ids<'c>>) -> Result<Cow<'a, [u64]>> {
     let path = col.path.as_str();
     match ids {
-        Some(Ids::Text(map)) => {
+        Some(Ids::Text(index)) => {
+            // An event table sorted by opportunity: the previous event's opportunity, then
+            // the next one, cost a comparison each; anything else a search.
+            let mut prev: Option<u64> = None;
             let codes = col.text_codes("id", |row, v| {
-                map.get(v).copied().ok_or_else(|| {
+                if let Some(p) = prev {
+                    if index.id(p as usize).is_some_and(|id| same_text(id, v)) {
+                        return Ok(p);
+                    }
+                }
+                let hint = prev.map_or(0, |p| p as usize + 1);
+                let c = index.find(v, hint).ok_or_else(|| {
                     Error::validation(
                         path,
                         format!("row {row}: opportunity {v:?} is not in the opportunities table"),
                     )
-                })
+                })?;
+                prev = Some(c);
+                Ok(c)
             })?;
             codes.map(Cow::Owned).ok_or_else(|| {
                 Error::validation(
@@ -673,21 +684,16 @@ fn opp_ids<'a, 'c>(col: &'c Col<'a>, ids: &mut Option<Ids<'c>>) -> Result<Cow<'a
         )),
         None if col.is_text() => {
             let texts = col.texts()?;
-            let mut map: HashMap<&'c str, u64> = HashMap::with_capacity(texts.len());
-            let mut codes = Vec::with_capacity(texts.len());
+            let mut list = Vec::with_capacity(texts.len());
             for (row, t) in texts.into_iter().enumerate() {
-                let t = t.ok_or_else(|| col.missing(row, "id"))?;
-                let next = map.len() as u64;
-                if map.insert(t, next).is_some() {
-                    return Err(Error::validation(
-                        path,
-                        format!("duplicate opportunity {t:?}"),
-                    ));
-                }
-                codes.push(next);
+                list.push(t.ok_or_else(|| col.missing(row, "id"))?);
             }
-            *ids = Some(Ids::Text(map));
-            Ok(Cow::Owned(codes))
+            let n = list.len() as u64;
+            let index = OppIndex::new(list).map_err(|(_, id)| {
+                Error::validation(path, format!("duplicate opportunity {id:?}"))
+            })?;
+            *ids = Some(Ids::Text(index));
+            Ok(Cow::Owned((0..n).collect()))
         }
         None => {
             *ids = Some(Ids::Int);
@@ -699,14 +705,9 @@ fn opp_ids<'a, 'c>(col: &'c Col<'a>, ids: &mut Option<Ids<'c>>) -> Result<Cow<'a
 /// Stage codes: u16 codes (borrowed), other integers, or stage ids of the pipeline plus
 /// `won` / `lost` (plain or dictionary text).
 fn stage_codes<'a>(col: &Col<'a>, stages: &[StageInfo]) -> Result<Cow<'a, [u16]>> {
-    let mut map: HashMap<&str, u16> = HashMap::with_capacity(stages.len() + 2);
-    for (i, s) in stages.iter().enumerate() {
-        map.insert(s.id.as_str(), u16::try_from(i).unwrap_or(u16::MAX));
-    }
-    map.insert(salespipe::WON, WON_CODE);
-    map.insert(salespipe::LOST, LOST_CODE);
+    let ids = StageCodes::new(stages);
     let codes = col.text_codes("stage", |row, v| {
-        map.get(v).copied().ok_or_else(|| {
+        ids.code(v).ok_or_else(|| {
             Error::validation(
                 &col.path,
                 format!("row {row}: {v:?} is not a stage of the pipeline (nor won/lost)"),
@@ -725,53 +726,22 @@ fn stage_codes<'a>(col: &Col<'a>, stages: &[StageInfo]) -> Result<Cow<'a, [u16]>
     }
 }
 
-/// A group key, ordered as the Python binding orders them (numbers by value, text by code
-/// point), the missing key last.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Key<'c> {
-    Int(i128),
-    Text(&'c str),
-    Missing,
-}
-
-/// Group codes (in sorted key order), names and the keyless group, from the `by` column:
-/// integer or text keys; floats are refused.
+/// Group codes (in sorted key order, the core's [`GroupCoder`]), names and the keyless group,
+/// from the `by` column: integer or text keys; floats are refused.
 fn groups(col: &Col<'_>) -> Result<(Vec<u32>, Vec<String>, Option<u32>)> {
-    let keys: Vec<Key<'_>> = if col.is_text() {
-        col.texts()?
-            .into_iter()
-            .map(|t| t.map_or(Key::Missing, Key::Text))
-            .collect()
+    let mut coder = GroupCoder::default();
+    let mut rows = Vec::with_capacity(col.len());
+    if col.is_text() {
+        for t in col.texts()? {
+            rows.push(coder.code(t.map_or(GroupKey::Missing, GroupKey::Text)));
+        }
     } else {
-        let mut keys = Vec::with_capacity(col.len());
         col.each_int("integer or string group keys", false, |_, v| {
-            keys.push(v.map_or(Key::Missing, Key::Int));
+            rows.push(coder.code(v.map_or(GroupKey::Missing, GroupKey::Int)));
             Ok(())
         })?;
-        keys
-    };
-    let mut distinct: Vec<&Key<'_>> = keys.iter().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let code_of: HashMap<&Key<'_>, u32> = distinct
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (*k, u32::try_from(i).unwrap_or(u32::MAX)))
-        .collect();
-    let names = distinct
-        .iter()
-        .map(|k| match k {
-            Key::Int(v) => v.to_string(),
-            Key::Text(t) => (*t).to_owned(),
-            Key::Missing => String::new(),
-        })
-        .collect();
-    let null_group = code_of.get(&Key::Missing).copied();
-    let codes = keys
-        .iter()
-        .map(|k| code_of.get(k).copied().unwrap_or(u32::MAX))
-        .collect();
-    Ok((codes, names, null_group))
+    }
+    Ok(coder.finish(&rows, false))
 }
 
 /// The columns of both tables, detached from napi's typed arrays.
@@ -1235,6 +1205,7 @@ pub fn calibration_columns_async(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use salespipe::analytics::WON_CODE;
 
     fn col(values: Values<'static>, len: usize) -> Col<'static> {
         Col {

@@ -8,7 +8,10 @@
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
-use napi::bindgen_prelude::{AsyncTask, ClassInstance, ToNapiValue, TypeName, ValueType};
+use napi::bindgen_prelude::{
+    AsyncTask, ClassInstance, Function, JsObjectValue, JsValue, ToNapiValue, TypeName, Unknown,
+    ValueType,
+};
 use napi::{Env, Task};
 use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query, Timestamp};
 use serde_json::{json, Map, Value};
@@ -226,6 +229,35 @@ impl ToNapiValue for Json {
     }
 }
 
+/// A JSON text handed to JavaScript through V8's own `JSON.parse`: building the same objects
+/// through napi, one property at a time, cost several times the command itself (the typed
+/// commands' recorded events).
+#[derive(Debug)]
+pub struct JsonText(pub(crate) String);
+
+impl TypeName for JsonText {
+    fn type_name() -> &'static str {
+        "any"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for JsonText {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        let env = Env::from_raw(env);
+        let global = env.get_global()?;
+        let json: napi::JSON<'_> = global.get_named_property_unchecked("JSON")?;
+        let parse: Function<'_, String, Unknown<'_>> =
+            json.get_named_property_unchecked("parse")?;
+        let parsed = parse.call(val.0)?;
+        // A value of this environment, returned to it.
+        Ok(parsed.raw())
+    }
+}
+
 /// Answers a query on libuv's thread pool, sharing the engine's lock.
 #[derive(Debug)]
 pub struct QueryTask {
@@ -356,11 +388,13 @@ impl Engine {
         ts_args_type = "actor: string, command: Command",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn execute(&self, actor: String, command: Value) -> Result<Value, String> {
+    pub fn execute(&self, actor: String, command: Value) -> Result<JsonText, String> {
         guard(|| {
             let command: Command = from_json(command, "command")?;
             let events = write(&self.inner)?.execute(actor.as_str(), command)?;
-            to_json(&events)
+            serde_json::to_string(&events)
+                .map(JsonText)
+                .map_err(Error::storage)
         })
     }
 
@@ -409,7 +443,7 @@ impl Engine {
         })
     }
 
-    fn run(&self, actor: &str, kind: &str, fields: Value) -> Result<Value, String> {
+    fn run(&self, actor: &str, kind: &str, fields: Value) -> Result<JsonText, String> {
         self.execute(actor.to_owned(), tagged(kind, fields))
     }
 
@@ -424,7 +458,7 @@ impl Engine {
         ts_args_type = "actor: string, pipeline: PipelineDefinition",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<Value, String> {
+    pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<JsonText, String> {
         self.run(&actor, "define_pipeline", json!({ "pipeline": pipeline }))
     }
 
@@ -433,7 +467,7 @@ impl Engine {
         ts_args_type = "actor: string, process: ApprovalProcessDefinition",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn define_process(&self, actor: String, process: Value) -> Result<Value, String> {
+    pub fn define_process(&self, actor: String, process: Value) -> Result<JsonText, String> {
         self.run(&actor, "define_process", json!({ "process": process }))
     }
 
@@ -442,7 +476,7 @@ impl Engine {
         ts_args_type = "actor: string, user: UserInput",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn register_user(&self, actor: String, user: Value) -> Result<Value, String> {
+    pub fn register_user(&self, actor: String, user: Value) -> Result<JsonText, String> {
         self.run(&actor, "register_user", json!({ "user": user }))
     }
 
@@ -451,7 +485,7 @@ impl Engine {
         ts_args_type = "actor: string, customer: CustomerInput",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn create_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
+    pub fn create_customer(&self, actor: String, customer: Value) -> Result<JsonText, String> {
         self.run(&actor, "create_customer", json!({ "customer": customer }))
     }
 
@@ -460,7 +494,11 @@ impl Engine {
         ts_args_type = "actor: string, opportunity: NewOpportunity",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn create_opportunity(&self, actor: String, opportunity: Value) -> Result<Value, String> {
+    pub fn create_opportunity(
+        &self,
+        actor: String,
+        opportunity: Value,
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "create_opportunity",
@@ -478,7 +516,7 @@ impl Engine {
         actor: String,
         opportunity: String,
         patch: Value,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "update_opportunity",
@@ -488,7 +526,12 @@ impl Engine {
 
     /// Ticks a checklist item.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn tick(&self, actor: String, opportunity: String, item: String) -> Result<Value, String> {
+    pub fn tick(
+        &self,
+        actor: String,
+        opportunity: String,
+        item: String,
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "tick",
@@ -503,7 +546,7 @@ impl Engine {
         actor: String,
         opportunity: String,
         item: String,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "untick",
@@ -513,7 +556,12 @@ impl Engine {
 
     /// Advances through the gates to a later stage or `won`.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn advance(&self, actor: String, opportunity: String, to: String) -> Result<Value, String> {
+    pub fn advance(
+        &self,
+        actor: String,
+        opportunity: String,
+        to: String,
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "advance",
@@ -529,7 +577,7 @@ impl Engine {
         opportunity: String,
         to: String,
         reason: String,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "force_advance",
@@ -545,7 +593,7 @@ impl Engine {
         opportunity: String,
         to: String,
         reason: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "move_back",
@@ -555,7 +603,7 @@ impl Engine {
 
     /// Wins: an advance to `won` through every remaining gate.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn win(&self, actor: String, opportunity: String) -> Result<Value, String> {
+    pub fn win(&self, actor: String, opportunity: String) -> Result<JsonText, String> {
         self.run(&actor, "win", json!({ "opportunity": opportunity }))
     }
 
@@ -567,7 +615,7 @@ impl Engine {
         opportunity: String,
         reason: String,
         competitor: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "lose",
@@ -583,7 +631,7 @@ impl Engine {
         opportunity: String,
         reason: String,
         stage: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "reopen",
@@ -599,7 +647,7 @@ impl Engine {
         opportunity: String,
         process: String,
         request: String,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "submit_approval",
@@ -619,7 +667,7 @@ impl Engine {
         request: String,
         decision: String,
         comment: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "decide_approval",
@@ -633,7 +681,7 @@ impl Engine {
         ts_args_type = "actor: string, activity: ActivityInput",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn log_activity(&self, actor: String, activity: Value) -> Result<Value, String> {
+    pub fn log_activity(&self, actor: String, activity: Value) -> Result<JsonText, String> {
         self.run(&actor, "log_activity", json!({ "activity": activity }))
     }
 
@@ -642,19 +690,19 @@ impl Engine {
         ts_args_type = "actor: string, task: TaskInput",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn create_task(&self, actor: String, task: Value) -> Result<Value, String> {
+    pub fn create_task(&self, actor: String, task: Value) -> Result<JsonText, String> {
         self.run(&actor, "create_task", json!({ "task": task }))
     }
 
     /// Completes a task.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn complete_task(&self, actor: String, task: String) -> Result<Value, String> {
+    pub fn complete_task(&self, actor: String, task: String) -> Result<JsonText, String> {
         self.run(&actor, "complete_task", json!({ "task": task }))
     }
 
     /// Reopens a completed task.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn reopen_task(&self, actor: String, task: String) -> Result<Value, String> {
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<JsonText, String> {
         self.run(&actor, "reopen_task", json!({ "task": task }))
     }
 
@@ -668,7 +716,7 @@ impl Engine {
         actor: String,
         pipeline: Value,
         mapping: Option<Value>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "edit_pipeline",
@@ -681,7 +729,7 @@ impl Engine {
         ts_args_type = "actor: string, customer: CustomerInput",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn update_customer(&self, actor: String, customer: Value) -> Result<Value, String> {
+    pub fn update_customer(&self, actor: String, customer: Value) -> Result<JsonText, String> {
         self.run(&actor, "update_customer", json!({ "customer": customer }))
     }
 
@@ -695,7 +743,7 @@ impl Engine {
         actor: String,
         customer: String,
         contact: Value,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "add_contact",
@@ -710,7 +758,7 @@ impl Engine {
         actor: String,
         opportunity: String,
         request: String,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "withdraw_approval",
@@ -725,7 +773,7 @@ impl Engine {
         actor: String,
         opportunity: String,
         request: String,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "resubmit_approval",
@@ -738,13 +786,17 @@ impl Engine {
         ts_args_type = "actor: string, rules: object",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn set_reminder_rules(&self, actor: String, rules: Value) -> Result<Value, String> {
+    pub fn set_reminder_rules(&self, actor: String, rules: Value) -> Result<JsonText, String> {
         self.run(&actor, "set_reminder_rules", json!({ "rules": rules }))
     }
 
     /// Acknowledges a reminder (it does not come back for the same cause).
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn acknowledge_reminder(&self, actor: String, reminder: String) -> Result<Value, String> {
+    pub fn acknowledge_reminder(
+        &self,
+        actor: String,
+        reminder: String,
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "acknowledge_reminder",
@@ -759,7 +811,7 @@ impl Engine {
         actor: String,
         reminder: String,
         until: DateTime<Utc>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         let until = guard(|| timestamp(&until, "until"))?;
         self.run(
             &actor,
@@ -770,7 +822,7 @@ impl Engine {
 
     /// Dismisses a reminder.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<Value, String> {
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<JsonText, String> {
         self.run(&actor, "dismiss_reminder", json!({ "reminder": reminder }))
     }
 
@@ -779,13 +831,13 @@ impl Engine {
         ts_args_type = "actor: string, target: TargetInput",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn set_target(&self, actor: String, target: Value) -> Result<Value, String> {
+    pub fn set_target(&self, actor: String, target: Value) -> Result<JsonText, String> {
         self.run(&actor, "set_target", json!({ "target": target }))
     }
 
     /// Removes a revenue target.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn remove_target(&self, actor: String, target: String) -> Result<Value, String> {
+    pub fn remove_target(&self, actor: String, target: String) -> Result<JsonText, String> {
         self.run(&actor, "remove_target", json!({ "target": target }))
     }
 
@@ -794,7 +846,7 @@ impl Engine {
         ts_args_type = "actor: string, settings: object",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn configure_expenses(&self, actor: String, settings: Value) -> Result<Value, String> {
+    pub fn configure_expenses(&self, actor: String, settings: Value) -> Result<JsonText, String> {
         self.run(
             &actor,
             "configure_expenses",
@@ -807,7 +859,7 @@ impl Engine {
         ts_args_type = "actor: string, expense: object",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn submit_expense(&self, actor: String, expense: Value) -> Result<Value, String> {
+    pub fn submit_expense(&self, actor: String, expense: Value) -> Result<JsonText, String> {
         self.run(&actor, "submit_expense", json!({ "expense": expense }))
     }
 
@@ -822,7 +874,7 @@ impl Engine {
         expense: String,
         decision: String,
         comment: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "decide_expense",
@@ -832,7 +884,7 @@ impl Engine {
 
     /// Withdraws an expense.
     #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn withdraw_expense(&self, actor: String, expense: String) -> Result<Value, String> {
+    pub fn withdraw_expense(&self, actor: String, expense: String) -> Result<JsonText, String> {
         self.run(&actor, "withdraw_expense", json!({ "expense": expense }))
     }
 
@@ -847,7 +899,7 @@ impl Engine {
         expense: String,
         amount: Option<Value>,
         note: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "resubmit_expense",
@@ -860,7 +912,7 @@ impl Engine {
         ts_args_type = "actor: string, sources: object[]",
         ts_return_type = "RecordedEvent[]"
     )]
-    pub fn configure_sources(&self, actor: String, sources: Value) -> Result<Value, String> {
+    pub fn configure_sources(&self, actor: String, sources: Value) -> Result<JsonText, String> {
         self.run(&actor, "configure_sources", json!({ "sources": sources }))
     }
 
@@ -872,7 +924,7 @@ impl Engine {
         id: String,
         period: String,
         currency: Option<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<JsonText, String> {
         self.run(
             &actor,
             "take_forecast_snapshot",

@@ -19,18 +19,15 @@
 //! Every error names the frame's column and the row position (`events[3].stage`), which the
 //! Python layer turns into the frame's index label.
 
-use std::cmp::Ordering;
-use std::hash::Hash;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
-use foldhash::{HashMap, HashMapExt};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
-use salespipe::analytics::{StageInfo, LOST_CODE, WON_CODE};
+use salespipe::analytics::keys::{same_text, GroupCoder, GroupKey, OppIndex, StageCodes};
+use salespipe::analytics::StageInfo;
 
 use crate::error::validation;
 
@@ -260,49 +257,15 @@ fn text_codes_chunk<'a, T: Copy>(
     Ok(out)
 }
 
-/// String equality without a call to `memcmp` for the short ids of a frame (up to 16 bytes:
-/// two overlapping word loads per side), `==` for longer ones. Ids are compared millions of
-/// times per report; the libc call costs more than the comparison.
-#[inline]
-fn eq_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    #[inline]
-    fn word8(s: &[u8], at: usize) -> u64 {
-        s.get(at..at + 8)
-            .and_then(|w| w.try_into().ok())
-            .map_or(0, u64::from_ne_bytes)
-    }
-    #[inline]
-    fn word4(s: &[u8], at: usize) -> u32 {
-        s.get(at..at + 4)
-            .and_then(|w| w.try_into().ok())
-            .map_or(0, u32::from_ne_bytes)
-    }
-    match n {
-        0 => true,
-        1..=3 => a == b,
-        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
-        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
-        _ => a == b,
-    }
-}
-
 // ----- opportunity ids -------------------------------------------------------------------
 
-/// The opportunity table's string ids, to find an event's opportunity by its id.
+/// The opportunity table's string ids (the core's [`OppIndex`]) with the Arrow views of the
+/// short ones, to find an event's opportunity by its id.
 pub(crate) struct OppIds<'a> {
-    ids: Vec<&'a str>,
+    index: OppIndex<'a>,
     /// The Arrow view of each id that is inline in a `utf8_view` column (12 bytes or
     /// fewer: the view is the whole string), else [`NO_VIEW`].
     views: Vec<u128>,
-    /// Strictly increasing: binary search serves, and no id repeats.
-    sorted: bool,
-    /// Built only for an unsorted table.
-    map: HashMap<&'a str, u64>,
 }
 
 impl<'a> OppIds<'a> {
@@ -324,41 +287,18 @@ impl<'a> OppIds<'a> {
                 }
             }
         }
-        let sorted = ids.windows(2).all(|w| w[0] < w[1]);
-        let mut map = HashMap::new();
-        if !sorted {
-            map.reserve(ids.len());
-            for (i, &id) in ids.iter().enumerate() {
-                if map.insert(id, i as u64).is_some() {
-                    return Err(validation(
-                        &col.at(i),
-                        format!("duplicate opportunity {id:?}"),
-                    ));
-                }
-            }
-        }
-        Ok(Some(OppIds {
-            ids,
-            views,
-            sorted,
-            map,
-        }))
+        let index = OppIndex::new(ids).map_err(|(row, id)| {
+            validation(&col.at(row), format!("duplicate opportunity {id:?}"))
+        })?;
+        Ok(Some(OppIds { index, views }))
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+        self.index.len()
     }
 
-    /// The row of `id`, trying the row `hint` first.
     fn find(&self, id: &str, hint: usize) -> Option<u64> {
-        if self.ids.get(hint).is_some_and(|h| eq_str(h, id)) {
-            return Some(hint as u64);
-        }
-        if self.sorted {
-            self.ids.binary_search(&id).ok().map(|i| i as u64)
-        } else {
-            self.map.get(id).copied()
-        }
+        self.index.find(id, hint)
     }
 
     /// The opportunity row of every event: equal consecutive ids cost one comparison, the
@@ -408,7 +348,7 @@ impl<'a> OppIds<'a> {
             } else {
                 let codes = text_codes_chunk(chunk, base, &missing, |i, v| {
                     if let Some((p, c)) = prev {
-                        if eq_str(p, v) {
+                        if same_text(p, v) {
                             return Ok(c);
                         }
                     }
@@ -450,43 +390,25 @@ fn view_of(s: &str) -> Option<u128> {
 
 // ----- stages ----------------------------------------------------------------------------
 
-/// Stage ids (and `won` / `lost`) by their length: a row's id is compared with the few ids
-/// of its length, never hashed.
+/// Stage ids (the core's [`StageCodes`]) with the `utf8_view` views of the short ones.
 pub(crate) struct StageIds<'a> {
-    by_len: Vec<Vec<(&'a str, u16)>>,
+    codes: StageCodes<'a>,
     /// The `utf8_view` views of the ids of 12 bytes or fewer.
     views: Vec<(u128, u16)>,
 }
 
 impl<'a> StageIds<'a> {
     pub(crate) fn new(stages: &'a [StageInfo]) -> Self {
-        let mut by_len: Vec<Vec<(&str, u16)>> = Vec::new();
-        let all = stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), u16::try_from(i).unwrap_or(u16::MAX)))
-            .chain([(salespipe::WON, WON_CODE), (salespipe::LOST, LOST_CODE)]);
-        let mut views = Vec::new();
-        for (id, code) in all {
-            if let Some(v) = view_of(id) {
-                views.push((v, code));
-            }
-            if by_len.len() <= id.len() {
-                by_len.resize_with(id.len() + 1, Vec::new);
-            }
-            if let Some(slot) = by_len.get_mut(id.len()) {
-                slot.push((id, code));
-            }
-        }
-        StageIds { by_len, views }
+        let codes = StageCodes::new(stages);
+        let views = codes
+            .ids()
+            .filter_map(|(id, c)| view_of(id).map(|v| (v, c)))
+            .collect();
+        StageIds { codes, views }
     }
 
     fn find(&self, id: &str) -> Option<u16> {
-        self.by_len
-            .get(id.len())?
-            .iter()
-            .find(|(s, _)| eq_str(s, id))
-            .map(|&(_, c)| c)
+        self.codes.code(id)
     }
 
     /// The stage code of every row of a text column; `None` when it is not text. Short ids
@@ -533,37 +455,6 @@ impl<'a> StageIds<'a> {
 
 // ----- groups ----------------------------------------------------------------------------
 
-/// A group key: a value of the `by` column, ordered as `groupby` orders keys (numbers by
-/// value, text by code point), the missing key last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Key<'a> {
-    Int(i128),
-    Text(&'a str),
-    Missing,
-}
-
-/// Distinct keys numbered in the order first seen.
-struct Distinct<'a> {
-    index: HashMap<Key<'a>, u32>,
-    keys: Vec<Key<'a>>,
-}
-
-impl<'a> Distinct<'a> {
-    fn new() -> Self {
-        Distinct {
-            index: HashMap::new(),
-            keys: Vec::new(),
-        }
-    }
-
-    fn code(&mut self, k: Key<'a>) -> u32 {
-        *self.index.entry(k).or_insert_with(|| {
-            self.keys.push(k);
-            u32::try_from(self.keys.len() - 1).unwrap_or(u32::MAX)
-        })
-    }
-}
-
 /// Group codes, names and the code of the keyless group from the `by` column, grouped by
 /// value as pandas' `groupby` does: integer, text, dictionary (categorical) and boolean
 /// columns, nulls included (one group whose report has no key, so a real `"(none)"` stays
@@ -577,7 +468,7 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
             col.path
         ))
     };
-    let mut seen = Distinct::new();
+    let mut seen = GroupCoder::default();
     let mut first: Vec<u32> = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
     if dt.is_integer() {
         // Every integer type but u64 fits i64; u64 goes through a 128-bit decimal.
@@ -593,14 +484,16 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
                 for v in a.as_primitive::<Int64Type>().iter() {
                     let c = match last {
                         Some((p, c)) if p == v => c,
-                        _ => seen.code(v.map_or(Key::Missing, |v| Key::Int(i128::from(v)))),
+                        _ => {
+                            seen.code(v.map_or(GroupKey::Missing, |v| GroupKey::Int(i128::from(v))))
+                        }
                     };
                     last = Some((v, c));
                     first.push(c);
                 }
             } else {
                 for v in a.as_primitive::<Decimal128Type>().iter() {
-                    first.push(seen.code(v.map_or(Key::Missing, Key::Int)));
+                    first.push(seen.code(v.map_or(GroupKey::Missing, GroupKey::Int)));
                 }
             }
         }
@@ -612,7 +505,7 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
                 let mut memo: Vec<Option<u32>> = vec![None; texts.len()];
                 for (i, k) in dict.normalized_keys().into_iter().enumerate() {
                     let c = if chunk.is_null(i) {
-                        seen.code(Key::Missing)
+                        seen.code(GroupKey::Missing)
                     } else if let Some(c) = memo.get(k).copied().flatten() {
                         c
                     } else {
@@ -620,7 +513,7 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
                             .get(k)
                             .copied()
                             .flatten()
-                            .map_or(Key::Missing, Key::Text);
+                            .map_or(GroupKey::Missing, GroupKey::Text);
                         let c = seen.code(key);
                         if let Some(m) = memo.get_mut(k) {
                             *m = Some(c);
@@ -631,7 +524,7 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
                 }
             } else {
                 each_plain(chunk, base, &mut |_, v| {
-                    first.push(seen.code(v.map_or(Key::Missing, Key::Text)));
+                    first.push(seen.code(v.map_or(GroupKey::Missing, GroupKey::Text)));
                     Ok(())
                 })?;
             }
@@ -640,43 +533,12 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
     } else if dt == DataType::Boolean {
         for chunk in &col.chunks {
             for v in chunk.as_boolean().iter() {
-                first.push(seen.code(v.map_or(Key::Missing, |b| Key::Int(i128::from(b)))));
+                first
+                    .push(seen.code(v.map_or(GroupKey::Missing, |b| GroupKey::Int(i128::from(b)))));
             }
         }
     } else {
         return Err(wrong());
     }
-    // Number the distinct keys in sorted order and renumber the rows.
-    let mut order: Vec<u32> = (0..u32::try_from(seen.keys.len()).unwrap_or(u32::MAX)).collect();
-    order.sort_unstable_by(|&a, &b| cmp_keys(&seen.keys, a, b));
-    let mut rank = vec![0u32; order.len()];
-    for (r, &k) in order.iter().enumerate() {
-        if let Some(slot) = rank.get_mut(k as usize) {
-            *slot = u32::try_from(r).unwrap_or(u32::MAX);
-        }
-    }
-    let boolean = dt == DataType::Boolean;
-    let mut null_group = None;
-    let names = order
-        .iter()
-        .enumerate()
-        .map(|(r, &k)| match seen.keys.get(k as usize) {
-            Some(Key::Int(v)) if boolean => if *v == 1 { "True" } else { "False" }.to_owned(),
-            Some(Key::Int(v)) => v.to_string(),
-            Some(Key::Text(t)) => (*t).to_owned(),
-            Some(Key::Missing) | None => {
-                null_group = u32::try_from(r).ok();
-                String::new()
-            }
-        })
-        .collect();
-    let codes = first
-        .into_iter()
-        .map(|c| rank.get(c as usize).copied().unwrap_or(u32::MAX))
-        .collect();
-    Ok((codes, names, null_group))
-}
-
-fn cmp_keys(keys: &[Key<'_>], a: u32, b: u32) -> Ordering {
-    keys.get(a as usize).cmp(&keys.get(b as usize))
+    Ok(seen.finish(&first, dt == DataType::Boolean))
 }

@@ -32,6 +32,7 @@ pub mod calibration;
 pub mod forecast;
 mod frames;
 pub mod funnel;
+pub mod keys;
 pub mod quantile;
 mod report;
 pub mod table;
