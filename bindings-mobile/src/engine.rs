@@ -19,6 +19,7 @@ use crate::convert::{
     to_text, to_value,
 };
 use crate::error::{guard, Result, SalespipeError};
+use crate::reports;
 use crate::types::{
     AttainmentReport, DailyRangeReport, DailyReport, Decision, GateReport, NewActivity,
     NewCustomer, NewOpportunity, NewTask, Opportunity, RecordedEvent, Reminder, TeamDailyReport,
@@ -115,6 +116,14 @@ impl Engine {
         let reader = reader.map_or(Reader::Host, Reader::from);
         Ok(self.read()?.query(reader, query)?)
     }
+}
+
+/// A window `{from, to}` of optional instants (the edges checked and named `<field>.from`,
+/// `<field>.to`).
+fn window_json(from: Option<SystemTime>, to: Option<SystemTime>, field: &str) -> Result<Value> {
+    let from = opt_timestamp(from, &format!("{field}.from"))?;
+    let to = opt_timestamp(to, &format!("{field}.to"))?;
+    Ok(compact(json!({ "from": from, "to": to })))
 }
 
 /// The error for a query answered with another shape than its kind promises (a bug).
@@ -793,6 +802,281 @@ impl Engine {
             )? {
                 QueryResult::Attainment(report) => AttainmentReport::try_from(&*report),
                 _ => Err(shape("attainment")),
+            }
+        })
+    }
+
+    /// Expenses by customer, category and rep for the dates `from..to` (`YYYY-MM-DD`, `to`
+    /// exclusive; absent: unbounded), now or as of an instant.
+    #[uniffi::method(default(from = None, to = None, reader = None, as_of = None))]
+    pub fn expense_report(
+        &self,
+        from: Option<String>,
+        to: Option<String>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<reports::ExpenseReport> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "expense_report",
+                    json!({ "from": from, "to": to, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::ExpenseReport(r) => Ok(reports::ExpenseReport::from(&*r)),
+                _ => Err(shape("expense_report")),
+            }
+        })
+    }
+
+    /// The source report (来源统计) of a pipeline over the cohort window
+    /// `window_from..window_to` (absent: unbounded).
+    #[uniffi::method(default(window_from = None, window_to = None, reader = None, as_of = None))]
+    pub fn source_report(
+        &self,
+        pipeline: String,
+        window_from: Option<SystemTime>,
+        window_to: Option<SystemTime>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<reports::SourceReport> {
+        guard(|| {
+            let window_from = opt_timestamp(window_from, "window_from")?;
+            let window_to = opt_timestamp(window_to, "window_to")?;
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "source_report",
+                    json!({ "pipeline": pipeline, "window_from": window_from,
+                            "window_to": window_to, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::SourceReport(r) => Ok(reports::SourceReport::from(&*r)),
+                _ => Err(shape("source_report")),
+            }
+        })
+    }
+
+    /// The competitor report, counting the closed deals that closed in
+    /// `closed_from..closed_to` (absent: unbounded).
+    #[uniffi::method(default(closed_from = None, closed_to = None, reader = None, as_of = None))]
+    pub fn competitor_report(
+        &self,
+        closed_from: Option<SystemTime>,
+        closed_to: Option<SystemTime>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<reports::CompetitorReport> {
+        guard(|| {
+            let closed_from = opt_timestamp(closed_from, "closed_from")?;
+            let closed_to = opt_timestamp(closed_to, "closed_to")?;
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "competitor_report",
+                    json!({ "closed_from": closed_from, "closed_to": closed_to, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::CompetitorReport(r) => Ok(reports::CompetitorReport::from(&*r)),
+                _ => Err(shape("competitor_report")),
+            }
+        })
+    }
+
+    /// A forecast snapshot, by id.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn forecast_snapshot(
+        &self,
+        id: String,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<reports::ForecastSnapshot> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged("forecast_snapshot", json!({ "id": id, "as_of": as_of })),
+            )? {
+                QueryResult::ForecastSnapshot(s) => Ok(reports::ForecastSnapshot::from(&*s)),
+                _ => Err(shape("forecast_snapshot")),
+            }
+        })
+    }
+
+    /// Every forecast snapshot, by id.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn forecast_snapshots(
+        &self,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<Vec<reports::ForecastSnapshot>> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged("forecast_snapshots", json!({ "as_of": as_of })),
+            )? {
+                QueryResult::ForecastSnapshots(all) => {
+                    Ok(all.iter().map(reports::ForecastSnapshot::from).collect())
+                }
+                _ => Err(shape("forecast_snapshots")),
+            }
+        })
+    }
+
+    /// Forecast accuracy: the snapshots of ended periods against what the reps won, per
+    /// rep and currency, and the pushed deals.
+    #[uniffi::method(default(reader = None, as_of = None))]
+    pub fn forecast_accuracy(
+        &self,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<reports::ForecastAccuracy> {
+        guard(|| {
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged("forecast_accuracy", json!({ "as_of": as_of })),
+            )? {
+                QueryResult::ForecastAccuracy(a) => Ok(reports::ForecastAccuracy::from(&*a)),
+                _ => Err(shape("forecast_accuracy")),
+            }
+        })
+    }
+
+    /// The funnel of a pipeline over the engine's history, one section per currency: the
+    /// cohort window `window_from..window_to` (absent: unbounded), the counting mode
+    /// (default recorded) and the grouping (default owner).
+    #[uniffi::method(default(
+        window_from = None,
+        window_to = None,
+        mode = None,
+        by = None,
+        reader = None,
+        as_of = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn funnel(
+        &self,
+        pipeline: String,
+        window_from: Option<SystemTime>,
+        window_to: Option<SystemTime>,
+        mode: Option<reports::FunnelMode>,
+        by: Option<reports::FunnelGroupBy>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<Vec<reports::FunnelSection>> {
+        guard(|| {
+            let window = window_json(window_from, window_to, "window")?;
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "funnel",
+                    json!({ "pipeline": pipeline, "window": window,
+                            "mode": mode.map(reports::FunnelMode::json_name),
+                            "by": by.map(reports::FunnelGroupBy::json_name), "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::Funnel(all) => Ok(reports::funnel_sections(&all)),
+                _ => Err(shape("funnel")),
+            }
+        })
+    }
+
+    /// The forecast of a pipeline's open deals expected to close in
+    /// `period_from..period_to` (absent: unbounded), one section per currency; stage
+    /// probabilities and the automatic method unless told otherwise. The same seed over the
+    /// same history gives the same numbers.
+    #[uniffi::method(default(
+        period_from = None,
+        period_to = None,
+        probabilities = None,
+        method = None,
+        reader = None,
+        as_of = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn forecast(
+        &self,
+        pipeline: String,
+        period_from: Option<SystemTime>,
+        period_to: Option<SystemTime>,
+        probabilities: Option<reports::ForecastProbabilities>,
+        method: Option<reports::ForecastMethod>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<Vec<reports::ForecastSection>> {
+        guard(|| {
+            let period = window_json(period_from, period_to, "period")?;
+            let probabilities = probabilities
+                .map(|p| -> Result<Value> {
+                    Ok(match p {
+                        reports::ForecastProbabilities::Stage => json!({ "kind": "stage" }),
+                        reports::ForecastProbabilities::Empirical {
+                            training_from,
+                            training_to,
+                            mode,
+                        } => json!({ "kind": "empirical",
+                            "training": window_json(training_from, training_to, "training")?,
+                            "mode": mode.json_name() }),
+                    })
+                })
+                .transpose()?;
+            let method = method.map(|m| match m {
+                reports::ForecastMethod::Auto {
+                    max_support,
+                    samples,
+                    seed,
+                } => json!({ "kind": "auto", "max_support": max_support, "samples": samples,
+                             "seed": seed }),
+                reports::ForecastMethod::Exact => json!({ "kind": "exact" }),
+                reports::ForecastMethod::MonteCarlo { samples, seed } => {
+                    json!({ "kind": "monte_carlo", "samples": samples, "seed": seed })
+                }
+            });
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "forecast",
+                    json!({ "pipeline": pipeline, "period": period,
+                            "probabilities": probabilities, "method": method, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::Forecast(all) => Ok(reports::forecast_sections(&all)),
+                _ => Err(shape("forecast")),
+            }
+        })
+    }
+
+    /// The calibration of a pipeline's stage probabilities over the cohort window
+    /// `window_from..window_to` (absent: unbounded), one section per currency.
+    #[uniffi::method(default(window_from = None, window_to = None, reader = None, as_of = None))]
+    pub fn calibration(
+        &self,
+        pipeline: String,
+        window_from: Option<SystemTime>,
+        window_to: Option<SystemTime>,
+        reader: Option<String>,
+        as_of: Option<SystemTime>,
+    ) -> Result<Vec<reports::CalibrationSection>> {
+        guard(|| {
+            let window = window_json(window_from, window_to, "window")?;
+            let as_of = opt_timestamp(as_of, "as_of")?;
+            match self.ask(
+                reader,
+                tagged(
+                    "calibration",
+                    json!({ "pipeline": pipeline, "window": window, "as_of": as_of }),
+                ),
+            )? {
+                QueryResult::Calibration(all) => Ok(reports::calibration_sections(&all)),
+                _ => Err(shape("calibration")),
             }
         })
     }

@@ -17,6 +17,7 @@ uniffi::setup_scaffolding!("salespipe");
 pub mod convert;
 pub mod engine;
 pub mod error;
+pub mod reports;
 pub mod types;
 
 pub use engine::{Engine, ManualClock};

@@ -717,6 +717,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func attainment(period: String, currency: String?, timeZone: String?, reader: String?, asOf: Date?) throws  -> AttainmentReport
     
     /**
+     * The calibration of a pipeline's stage probabilities over the cohort window
+     * `window_from..window_to` (absent: unbounded), one section per currency.
+     */
+    func calibration(pipeline: String, windowFrom: Date?, windowTo: Date?, reader: String?, asOf: Date?) throws  -> [CalibrationSection]
+    
+    /**
      * Folds in what other engines appended to a shared store.
      */
     func catchUp() throws 
@@ -725,6 +731,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * The gate report: what is met and missing to move `id` to `target`.
      */
     func check(id: String, target: String, reader: String?) throws  -> GateReport
+    
+    /**
+     * The competitor report, counting the closed deals that closed in
+     * `closed_from..closed_to` (absent: unbounded).
+     */
+    func competitorReport(closedFrom: Date?, closedTo: Date?, reader: String?, asOf: Date?) throws  -> CompetitorReport
     
     /**
      * Marks a task done.
@@ -804,9 +816,46 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func execute(actor: String, command: String) throws  -> String
     
     /**
+     * Expenses by customer, category and rep for the dates `from..to` (`YYYY-MM-DD`, `to`
+     * exclusive; absent: unbounded), now or as of an instant.
+     */
+    func expenseReport(from: String?, to: String?, reader: String?, asOf: Date?) throws  -> ExpenseReport
+    
+    /**
      * Forces a move past unmet requirements (a manager above the owner, with a reason).
      */
     func forceAdvance(actor: String, opportunity: String, to: String, reason: String) throws  -> [RecordedEvent]
+    
+    /**
+     * The forecast of a pipeline's open deals expected to close in
+     * `period_from..period_to` (absent: unbounded), one section per currency; stage
+     * probabilities and the automatic method unless told otherwise. The same seed over the
+     * same history gives the same numbers.
+     */
+    func forecast(pipeline: String, periodFrom: Date?, periodTo: Date?, probabilities: ForecastProbabilities?, method: ForecastMethod?, reader: String?, asOf: Date?) throws  -> [ForecastSection]
+    
+    /**
+     * Forecast accuracy: the snapshots of ended periods against what the reps won, per
+     * rep and currency, and the pushed deals.
+     */
+    func forecastAccuracy(reader: String?, asOf: Date?) throws  -> ForecastAccuracy
+    
+    /**
+     * A forecast snapshot, by id.
+     */
+    func forecastSnapshot(id: String, reader: String?, asOf: Date?) throws  -> ForecastSnapshot
+    
+    /**
+     * Every forecast snapshot, by id.
+     */
+    func forecastSnapshots(reader: String?, asOf: Date?) throws  -> [ForecastSnapshot]
+    
+    /**
+     * The funnel of a pipeline over the engine's history, one section per currency: the
+     * cohort window `window_from..window_to` (absent: unbounded), the counting mode
+     * (default recorded) and the grouping (default owner).
+     */
+    func funnel(pipeline: String, windowFrom: Date?, windowTo: Date?, mode: FunnelMode?, by: FunnelGroupBy?, reader: String?, asOf: Date?) throws  -> [FunnelSection]
     
     /**
      * The position of the last stored event (0 when empty): a refused command leaves it.
@@ -875,6 +924,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Snoozes a reminder until a later instant.
      */
     func snoozeReminder(actor: String, reminder: String, until: Date) throws  -> [RecordedEvent]
+    
+    /**
+     * The source report (来源统计) of a pipeline over the cohort window
+     * `window_from..window_to` (absent: unbounded).
+     */
+    func sourceReport(pipeline: String, windowFrom: Date?, windowTo: Date?, reader: String?, asOf: Date?) throws  -> SourceReport
     
     /**
      * Submits an approval request of `process`; the host chooses the request id.
@@ -1063,6 +1118,24 @@ open func attainment(period: String, currency: String? = nil, timeZone: String? 
 }
     
     /**
+     * The calibration of a pipeline's stage probabilities over the cohort window
+     * `window_from..window_to` (absent: unbounded), one section per currency.
+     */
+open func calibration(pipeline: String, windowFrom: Date? = nil, windowTo: Date? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> [CalibrationSection]  {
+    return try  FfiConverterSequenceTypeCalibrationSection.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_calibration(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pipeline),
+        FfiConverterOptionTimestamp.lower(windowFrom),
+        FfiConverterOptionTimestamp.lower(windowTo),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Folds in what other engines appended to a shared store.
      */
 open func catchUp()throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
@@ -1084,6 +1157,23 @@ open func check(id: String, target: String, reader: String? = nil)throws  -> Gat
         FfiConverterString.lower(id),
         FfiConverterString.lower(target),
         FfiConverterOptionString.lower(reader),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The competitor report, counting the closed deals that closed in
+     * `closed_from..closed_to` (absent: unbounded).
+     */
+open func competitorReport(closedFrom: Date? = nil, closedTo: Date? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> CompetitorReport  {
+    return try  FfiConverterTypeCompetitorReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_competitor_report(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTimestamp.lower(closedFrom),
+        FfiConverterOptionTimestamp.lower(closedTo),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
     )
 })
 }
@@ -1305,6 +1395,23 @@ open func execute(actor: String, command: String)throws  -> String  {
 }
     
     /**
+     * Expenses by customer, category and rep for the dates `from..to` (`YYYY-MM-DD`, `to`
+     * exclusive; absent: unbounded), now or as of an instant.
+     */
+open func expenseReport(from: String? = nil, to: String? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> ExpenseReport  {
+    return try  FfiConverterTypeExpenseReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_expense_report(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(from),
+        FfiConverterOptionString.lower(to),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Forces a move past unmet requirements (a manager above the owner, with a reason).
      */
 open func forceAdvance(actor: String, opportunity: String, to: String, reason: String)throws  -> [RecordedEvent]  {
@@ -1316,6 +1423,93 @@ open func forceAdvance(actor: String, opportunity: String, to: String, reason: S
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(to),
         FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The forecast of a pipeline's open deals expected to close in
+     * `period_from..period_to` (absent: unbounded), one section per currency; stage
+     * probabilities and the automatic method unless told otherwise. The same seed over the
+     * same history gives the same numbers.
+     */
+open func forecast(pipeline: String, periodFrom: Date? = nil, periodTo: Date? = nil, probabilities: ForecastProbabilities? = nil, method: ForecastMethod? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> [ForecastSection]  {
+    return try  FfiConverterSequenceTypeForecastSection.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_forecast(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pipeline),
+        FfiConverterOptionTimestamp.lower(periodFrom),
+        FfiConverterOptionTimestamp.lower(periodTo),
+        FfiConverterOptionTypeForecastProbabilities.lower(probabilities),
+        FfiConverterOptionTypeForecastMethod.lower(method),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forecast accuracy: the snapshots of ended periods against what the reps won, per
+     * rep and currency, and the pushed deals.
+     */
+open func forecastAccuracy(reader: String? = nil, asOf: Date? = nil)throws  -> ForecastAccuracy  {
+    return try  FfiConverterTypeForecastAccuracy_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_forecast_accuracy(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A forecast snapshot, by id.
+     */
+open func forecastSnapshot(id: String, reader: String? = nil, asOf: Date? = nil)throws  -> ForecastSnapshot  {
+    return try  FfiConverterTypeForecastSnapshot_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_forecast_snapshot(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every forecast snapshot, by id.
+     */
+open func forecastSnapshots(reader: String? = nil, asOf: Date? = nil)throws  -> [ForecastSnapshot]  {
+    return try  FfiConverterSequenceTypeForecastSnapshot.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_forecast_snapshots(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The funnel of a pipeline over the engine's history, one section per currency: the
+     * cohort window `window_from..window_to` (absent: unbounded), the counting mode
+     * (default recorded) and the grouping (default owner).
+     */
+open func funnel(pipeline: String, windowFrom: Date? = nil, windowTo: Date? = nil, mode: FunnelMode? = nil, by: FunnelGroupBy? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> [FunnelSection]  {
+    return try  FfiConverterSequenceTypeFunnelSection.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_funnel(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pipeline),
+        FfiConverterOptionTimestamp.lower(windowFrom),
+        FfiConverterOptionTimestamp.lower(windowTo),
+        FfiConverterOptionTypeFunnelMode.lower(mode),
+        FfiConverterOptionTypeFunnelGroupBy.lower(by),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
     )
 })
 }
@@ -1506,6 +1700,24 @@ open func snoozeReminder(actor: String, reminder: String, until: Date)throws  ->
         FfiConverterString.lower(actor),
         FfiConverterString.lower(reminder),
         FfiConverterTimestamp.lower(until),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The source report (来源统计) of a pipeline over the cohort window
+     * `window_from..window_to` (absent: unbounded).
+     */
+open func sourceReport(pipeline: String, windowFrom: Date? = nil, windowTo: Date? = nil, reader: String? = nil, asOf: Date? = nil)throws  -> SourceReport  {
+    return try  FfiConverterTypeSourceReport_lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_source_report(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pipeline),
+        FfiConverterOptionTimestamp.lower(windowFrom),
+        FfiConverterOptionTimestamp.lower(windowTo),
+        FfiConverterOptionString.lower(reader),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
     )
 })
 }
@@ -2226,6 +2438,670 @@ public func FfiConverterTypeAttainmentRow_lift(_ buf: RustBuffer) throws -> Atta
 
 
 /**
+ * The calibration of a pipeline's stage probabilities in one currency.
+ */
+public struct CalibrationReport: Equatable, Hashable {
+    /**
+     * The observation time.
+     */
+    public var asOf: Date
+    /**
+     * The cohort window's start.
+     */
+    public var windowFrom: Date?
+    /**
+     * The cohort window's end (exclusive).
+     */
+    public var windowTo: Date?
+    /**
+     * Predictions scored.
+     */
+    public var predictions: UInt64
+    /**
+     * The overall Brier score (0 is perfect).
+     */
+    public var brier: Double?
+    /**
+     * One row per open stage, in pipeline order.
+     */
+    public var stages: [CalibrationRow]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The observation time.
+         */asOf: Date, 
+        /**
+         * The cohort window's start.
+         */windowFrom: Date?, 
+        /**
+         * The cohort window's end (exclusive).
+         */windowTo: Date?, 
+        /**
+         * Predictions scored.
+         */predictions: UInt64, 
+        /**
+         * The overall Brier score (0 is perfect).
+         */brier: Double?, 
+        /**
+         * One row per open stage, in pipeline order.
+         */stages: [CalibrationRow]) {
+        self.asOf = asOf
+        self.windowFrom = windowFrom
+        self.windowTo = windowTo
+        self.predictions = predictions
+        self.brier = brier
+        self.stages = stages
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CalibrationReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCalibrationReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CalibrationReport {
+        return
+            try CalibrationReport(
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                windowFrom: FfiConverterOptionTimestamp.read(from: &buf), 
+                windowTo: FfiConverterOptionTimestamp.read(from: &buf), 
+                predictions: FfiConverterUInt64.read(from: &buf), 
+                brier: FfiConverterOptionDouble.read(from: &buf), 
+                stages: FfiConverterSequenceTypeCalibrationRow.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CalibrationReport, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterOptionTimestamp.write(value.windowFrom, into: &buf)
+        FfiConverterOptionTimestamp.write(value.windowTo, into: &buf)
+        FfiConverterUInt64.write(value.predictions, into: &buf)
+        FfiConverterOptionDouble.write(value.brier, into: &buf)
+        FfiConverterSequenceTypeCalibrationRow.write(value.stages, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCalibrationReport_lift(_ buf: RustBuffer) throws -> CalibrationReport {
+    return try FfiConverterTypeCalibrationReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCalibrationReport_lower(_ value: CalibrationReport) -> RustBuffer {
+    return FfiConverterTypeCalibrationReport.lower(value)
+}
+
+
+/**
+ * The calibration of one open stage's probability.
+ */
+public struct CalibrationRow: Equatable, Hashable {
+    /**
+     * The stage id.
+     */
+    public var stage: String
+    /**
+     * The configured probability (the prediction).
+     */
+    public var predicted: Double
+    /**
+     * Closed members of the stage's cohort.
+     */
+    public var closed: UInt64
+    /**
+     * Of which won.
+     */
+    public var won: UInt64
+    /**
+     * won ÷ closed.
+     */
+    public var observed: Double?
+    /**
+     * observed − predicted (positive: the stage under-promises).
+     */
+    public var gap: Double?
+    /**
+     * The stage's Brier score.
+     */
+    public var brier: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The stage id.
+         */stage: String, 
+        /**
+         * The configured probability (the prediction).
+         */predicted: Double, 
+        /**
+         * Closed members of the stage's cohort.
+         */closed: UInt64, 
+        /**
+         * Of which won.
+         */won: UInt64, 
+        /**
+         * won ÷ closed.
+         */observed: Double?, 
+        /**
+         * observed − predicted (positive: the stage under-promises).
+         */gap: Double?, 
+        /**
+         * The stage's Brier score.
+         */brier: Double?) {
+        self.stage = stage
+        self.predicted = predicted
+        self.closed = closed
+        self.won = won
+        self.observed = observed
+        self.gap = gap
+        self.brier = brier
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CalibrationRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCalibrationRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CalibrationRow {
+        return
+            try CalibrationRow(
+                stage: FfiConverterString.read(from: &buf), 
+                predicted: FfiConverterDouble.read(from: &buf), 
+                closed: FfiConverterUInt64.read(from: &buf), 
+                won: FfiConverterUInt64.read(from: &buf), 
+                observed: FfiConverterOptionDouble.read(from: &buf), 
+                gap: FfiConverterOptionDouble.read(from: &buf), 
+                brier: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CalibrationRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.stage, into: &buf)
+        FfiConverterDouble.write(value.predicted, into: &buf)
+        FfiConverterUInt64.write(value.closed, into: &buf)
+        FfiConverterUInt64.write(value.won, into: &buf)
+        FfiConverterOptionDouble.write(value.observed, into: &buf)
+        FfiConverterOptionDouble.write(value.gap, into: &buf)
+        FfiConverterOptionDouble.write(value.brier, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCalibrationRow_lift(_ buf: RustBuffer) throws -> CalibrationRow {
+    return try FfiConverterTypeCalibrationRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCalibrationRow_lower(_ value: CalibrationRow) -> RustBuffer {
+    return FfiConverterTypeCalibrationRow.lower(value)
+}
+
+
+/**
+ * The calibration over the deals in one currency.
+ */
+public struct CalibrationSection: Equatable, Hashable {
+    /**
+     * The currency of the section's deals.
+     */
+    public var currency: String?
+    /**
+     * The report over them.
+     */
+    public var report: CalibrationReport
+    /**
+     * Deals left out because their amount is beyond the core's limit.
+     */
+    public var leftOut: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The currency of the section's deals.
+         */currency: String?, 
+        /**
+         * The report over them.
+         */report: CalibrationReport, 
+        /**
+         * Deals left out because their amount is beyond the core's limit.
+         */leftOut: UInt64) {
+        self.currency = currency
+        self.report = report
+        self.leftOut = leftOut
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CalibrationSection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCalibrationSection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CalibrationSection {
+        return
+            try CalibrationSection(
+                currency: FfiConverterOptionString.read(from: &buf), 
+                report: FfiConverterTypeCalibrationReport.read(from: &buf), 
+                leftOut: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CalibrationSection, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterTypeCalibrationReport.write(value.report, into: &buf)
+        FfiConverterUInt64.write(value.leftOut, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCalibrationSection_lift(_ buf: RustBuffer) throws -> CalibrationSection {
+    return try FfiConverterTypeCalibrationSection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCalibrationSection_lower(_ value: CalibrationSection) -> RustBuffer {
+    return FfiConverterTypeCalibrationSection.lower(value)
+}
+
+
+/**
+ * One category's expenses.
+ */
+public struct CategoryExpenses: Equatable, Hashable {
+    /**
+     * The category id.
+     */
+    public var category: String
+    /**
+     * Totals by status.
+     */
+    public var totals: ExpenseTotals
+    /**
+     * Approved ÷ the company's approved, per currency.
+     */
+    public var share: [CurrencyRatio]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The category id.
+         */category: String, 
+        /**
+         * Totals by status.
+         */totals: ExpenseTotals, 
+        /**
+         * Approved ÷ the company's approved, per currency.
+         */share: [CurrencyRatio]) {
+        self.category = category
+        self.totals = totals
+        self.share = share
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CategoryExpenses: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCategoryExpenses: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CategoryExpenses {
+        return
+            try CategoryExpenses(
+                category: FfiConverterString.read(from: &buf), 
+                totals: FfiConverterTypeExpenseTotals.read(from: &buf), 
+                share: FfiConverterSequenceTypeCurrencyRatio.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CategoryExpenses, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterTypeExpenseTotals.write(value.totals, into: &buf)
+        FfiConverterSequenceTypeCurrencyRatio.write(value.share, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCategoryExpenses_lift(_ buf: RustBuffer) throws -> CategoryExpenses {
+    return try FfiConverterTypeCategoryExpenses.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCategoryExpenses_lower(_ value: CategoryExpenses) -> RustBuffer {
+    return FfiConverterTypeCategoryExpenses.lower(value)
+}
+
+
+/**
+ * The figures of one competitor.
+ */
+public struct CompetitorFigures: Equatable, Hashable {
+    /**
+     * The competitor's name.
+     */
+    public var competitor: String
+    /**
+     * Deals on which we met them (`open + won + lost_to + lost_other`).
+     */
+    public var met: UInt64
+    /**
+     * Of which still open.
+     */
+    public var `open`: UInt64
+    /**
+     * Won by us against them.
+     */
+    public var won: UInt64
+    /**
+     * Lost to them.
+     */
+    public var lostTo: UInt64
+    /**
+     * Lost to someone else, or with no winner named.
+     */
+    public var lostOther: UInt64
+    /**
+     * `won ÷ (won + lost_to + lost_other)`.
+     */
+    public var winRate: Double?
+    /**
+     * `won ÷ (won + lost_to)`.
+     */
+    public var headToHeadWinRate: Double?
+    /**
+     * Amounts of the open deals, per currency.
+     */
+    public var openAmount: [Money]
+    /**
+     * Amounts of the deals won against them.
+     */
+    public var wonAmount: [Money]
+    /**
+     * Amounts of the deals lost to them.
+     */
+    public var lostToAmount: [Money]
+    /**
+     * Amounts of the deals lost to others.
+     */
+    public var lostOtherAmount: [Money]
+    /**
+     * The deals lost to them, per stage they were lost from (by stage id).
+     */
+    public var lostAtStage: [StageLoss]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The competitor's name.
+         */competitor: String, 
+        /**
+         * Deals on which we met them (`open + won + lost_to + lost_other`).
+         */met: UInt64, 
+        /**
+         * Of which still open.
+         */`open`: UInt64, 
+        /**
+         * Won by us against them.
+         */won: UInt64, 
+        /**
+         * Lost to them.
+         */lostTo: UInt64, 
+        /**
+         * Lost to someone else, or with no winner named.
+         */lostOther: UInt64, 
+        /**
+         * `won ÷ (won + lost_to + lost_other)`.
+         */winRate: Double?, 
+        /**
+         * `won ÷ (won + lost_to)`.
+         */headToHeadWinRate: Double?, 
+        /**
+         * Amounts of the open deals, per currency.
+         */openAmount: [Money], 
+        /**
+         * Amounts of the deals won against them.
+         */wonAmount: [Money], 
+        /**
+         * Amounts of the deals lost to them.
+         */lostToAmount: [Money], 
+        /**
+         * Amounts of the deals lost to others.
+         */lostOtherAmount: [Money], 
+        /**
+         * The deals lost to them, per stage they were lost from (by stage id).
+         */lostAtStage: [StageLoss]) {
+        self.competitor = competitor
+        self.met = met
+        self.`open` = `open`
+        self.won = won
+        self.lostTo = lostTo
+        self.lostOther = lostOther
+        self.winRate = winRate
+        self.headToHeadWinRate = headToHeadWinRate
+        self.openAmount = openAmount
+        self.wonAmount = wonAmount
+        self.lostToAmount = lostToAmount
+        self.lostOtherAmount = lostOtherAmount
+        self.lostAtStage = lostAtStage
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CompetitorFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompetitorFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompetitorFigures {
+        return
+            try CompetitorFigures(
+                competitor: FfiConverterString.read(from: &buf), 
+                met: FfiConverterUInt64.read(from: &buf), 
+                open: FfiConverterUInt64.read(from: &buf), 
+                won: FfiConverterUInt64.read(from: &buf), 
+                lostTo: FfiConverterUInt64.read(from: &buf), 
+                lostOther: FfiConverterUInt64.read(from: &buf), 
+                winRate: FfiConverterOptionDouble.read(from: &buf), 
+                headToHeadWinRate: FfiConverterOptionDouble.read(from: &buf), 
+                openAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                wonAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                lostToAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                lostOtherAmount: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                lostAtStage: FfiConverterSequenceTypeStageLoss.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CompetitorFigures, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.competitor, into: &buf)
+        FfiConverterUInt64.write(value.met, into: &buf)
+        FfiConverterUInt64.write(value.`open`, into: &buf)
+        FfiConverterUInt64.write(value.won, into: &buf)
+        FfiConverterUInt64.write(value.lostTo, into: &buf)
+        FfiConverterUInt64.write(value.lostOther, into: &buf)
+        FfiConverterOptionDouble.write(value.winRate, into: &buf)
+        FfiConverterOptionDouble.write(value.headToHeadWinRate, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.openAmount, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.wonAmount, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.lostToAmount, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.lostOtherAmount, into: &buf)
+        FfiConverterSequenceTypeStageLoss.write(value.lostAtStage, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompetitorFigures_lift(_ buf: RustBuffer) throws -> CompetitorFigures {
+    return try FfiConverterTypeCompetitorFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCompetitorFigures_lower(_ value: CompetitorFigures) -> RustBuffer {
+    return FfiConverterTypeCompetitorFigures.lower(value)
+}
+
+
+/**
+ * The competitor report: one entry per competitor met, sorted by name.
+ */
+public struct CompetitorReport: Equatable, Hashable {
+    /**
+     * The observation time (absent: everything known).
+     */
+    public var asOf: Date?
+    /**
+     * Closes counted from this instant.
+     */
+    public var closedFrom: Date?
+    /**
+     * Closes counted before this instant.
+     */
+    public var closedTo: Date?
+    /**
+     * Distinct opportunities counted.
+     */
+    public var deals: UInt64
+    /**
+     * One entry per competitor.
+     */
+    public var competitors: [CompetitorFigures]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The observation time (absent: everything known).
+         */asOf: Date?, 
+        /**
+         * Closes counted from this instant.
+         */closedFrom: Date?, 
+        /**
+         * Closes counted before this instant.
+         */closedTo: Date?, 
+        /**
+         * Distinct opportunities counted.
+         */deals: UInt64, 
+        /**
+         * One entry per competitor.
+         */competitors: [CompetitorFigures]) {
+        self.asOf = asOf
+        self.closedFrom = closedFrom
+        self.closedTo = closedTo
+        self.deals = deals
+        self.competitors = competitors
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CompetitorReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompetitorReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompetitorReport {
+        return
+            try CompetitorReport(
+                asOf: FfiConverterOptionTimestamp.read(from: &buf), 
+                closedFrom: FfiConverterOptionTimestamp.read(from: &buf), 
+                closedTo: FfiConverterOptionTimestamp.read(from: &buf), 
+                deals: FfiConverterUInt64.read(from: &buf), 
+                competitors: FfiConverterSequenceTypeCompetitorFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CompetitorReport, into buf: inout [UInt8]) {
+        FfiConverterOptionTimestamp.write(value.asOf, into: &buf)
+        FfiConverterOptionTimestamp.write(value.closedFrom, into: &buf)
+        FfiConverterOptionTimestamp.write(value.closedTo, into: &buf)
+        FfiConverterUInt64.write(value.deals, into: &buf)
+        FfiConverterSequenceTypeCompetitorFigures.write(value.competitors, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompetitorReport_lift(_ buf: RustBuffer) throws -> CompetitorReport {
+    return try FfiConverterTypeCompetitorReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCompetitorReport_lower(_ value: CompetitorReport) -> RustBuffer {
+    return FfiConverterTypeCompetitorReport.lower(value)
+}
+
+
+/**
  * A contact person of a customer.
  */
 public struct Contact: Equatable, Hashable {
@@ -2321,6 +3197,164 @@ public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
 #endif
 @Sendable public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
     return FfiConverterTypeContact.lower(value)
+}
+
+
+/**
+ * A ratio (or any fraction) per currency: `0.25` is 25 %.
+ */
+public struct CurrencyRatio: Equatable, Hashable {
+    /**
+     * The ISO 4217 code.
+     */
+    public var currency: String
+    /**
+     * The ratio.
+     */
+    public var value: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The ISO 4217 code.
+         */currency: String, 
+        /**
+         * The ratio.
+         */value: Double) {
+        self.currency = currency
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CurrencyRatio: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCurrencyRatio: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CurrencyRatio {
+        return
+            try CurrencyRatio(
+                currency: FfiConverterString.read(from: &buf), 
+                value: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CurrencyRatio, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterDouble.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrencyRatio_lift(_ buf: RustBuffer) throws -> CurrencyRatio {
+    return try FfiConverterTypeCurrencyRatio.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCurrencyRatio_lower(_ value: CurrencyRatio) -> RustBuffer {
+    return FfiConverterTypeCurrencyRatio.lower(value)
+}
+
+
+/**
+ * One customer's expenses.
+ */
+public struct CustomerExpenses: Equatable, Hashable {
+    /**
+     * The customer.
+     */
+    public var customer: String
+    /**
+     * Totals by status.
+     */
+    public var totals: ExpenseTotals
+    /**
+     * Won revenue of the customer in the dates, per currency.
+     */
+    public var won: [Money]
+    /**
+     * Approved ÷ won, per currency where something was won.
+     */
+    public var expenseToWon: [CurrencyRatio]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer.
+         */customer: String, 
+        /**
+         * Totals by status.
+         */totals: ExpenseTotals, 
+        /**
+         * Won revenue of the customer in the dates, per currency.
+         */won: [Money], 
+        /**
+         * Approved ÷ won, per currency where something was won.
+         */expenseToWon: [CurrencyRatio]) {
+        self.customer = customer
+        self.totals = totals
+        self.won = won
+        self.expenseToWon = expenseToWon
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CustomerExpenses: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustomerExpenses: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerExpenses {
+        return
+            try CustomerExpenses(
+                customer: FfiConverterString.read(from: &buf), 
+                totals: FfiConverterTypeExpenseTotals.read(from: &buf), 
+                won: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                expenseToWon: FfiConverterSequenceTypeCurrencyRatio.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CustomerExpenses, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterTypeExpenseTotals.write(value.totals, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.won, into: &buf)
+        FfiConverterSequenceTypeCurrencyRatio.write(value.expenseToWon, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerExpenses_lift(_ buf: RustBuffer) throws -> CustomerExpenses {
+    return try FfiConverterTypeCustomerExpenses.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeCustomerExpenses_lower(_ value: CustomerExpenses) -> RustBuffer {
+    return FfiConverterTypeCustomerExpenses.lower(value)
 }
 
 
@@ -2907,6 +3941,1373 @@ public func FfiConverterTypeDecompositionIssue_lift(_ buf: RustBuffer) throws ->
 #endif
 @Sendable public func FfiConverterTypeDecompositionIssue_lower(_ value: DecompositionIssue) -> RustBuffer {
     return FfiConverterTypeDecompositionIssue.lower(value)
+}
+
+
+/**
+ * Completed stays in a stage that began in the window.
+ */
+public struct Dwell: Equatable, Hashable {
+    /**
+     * How many.
+     */
+    public var count: UInt64
+    /**
+     * Mean stay, seconds.
+     */
+    public var meanSeconds: Double?
+    /**
+     * Median stay, seconds.
+     */
+    public var medianSeconds: Double?
+    /**
+     * P90 stay, seconds.
+     */
+    public var p90Seconds: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * How many.
+         */count: UInt64, 
+        /**
+         * Mean stay, seconds.
+         */meanSeconds: Double?, 
+        /**
+         * Median stay, seconds.
+         */medianSeconds: Double?, 
+        /**
+         * P90 stay, seconds.
+         */p90Seconds: Double?) {
+        self.count = count
+        self.meanSeconds = meanSeconds
+        self.medianSeconds = medianSeconds
+        self.p90Seconds = p90Seconds
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Dwell: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDwell: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Dwell {
+        return
+            try Dwell(
+                count: FfiConverterUInt64.read(from: &buf), 
+                meanSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                medianSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                p90Seconds: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Dwell, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.count, into: &buf)
+        FfiConverterOptionDouble.write(value.meanSeconds, into: &buf)
+        FfiConverterOptionDouble.write(value.medianSeconds, into: &buf)
+        FfiConverterOptionDouble.write(value.p90Seconds, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDwell_lift(_ buf: RustBuffer) throws -> Dwell {
+    return try FfiConverterTypeDwell.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeDwell_lower(_ value: Dwell) -> RustBuffer {
+    return FfiConverterTypeDwell.lower(value)
+}
+
+
+/**
+ * Expenses by customer, category and rep.
+ */
+public struct ExpenseReport: Equatable, Hashable {
+    /**
+     * First date (`YYYY-MM-DD`, inclusive).
+     */
+    public var from: String?
+    /**
+     * Last date (exclusive).
+     */
+    public var to: String?
+    /**
+     * The observation time, when asked as of an instant.
+     */
+    public var asOf: Date?
+    /**
+     * The company's totals.
+     */
+    public var total: ExpenseTotals
+    /**
+     * By customer id.
+     */
+    public var customers: [CustomerExpenses]
+    /**
+     * By category id.
+     */
+    public var categories: [CategoryExpenses]
+    /**
+     * By rep id.
+     */
+    public var reps: [RepExpenses]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * First date (`YYYY-MM-DD`, inclusive).
+         */from: String?, 
+        /**
+         * Last date (exclusive).
+         */to: String?, 
+        /**
+         * The observation time, when asked as of an instant.
+         */asOf: Date?, 
+        /**
+         * The company's totals.
+         */total: ExpenseTotals, 
+        /**
+         * By customer id.
+         */customers: [CustomerExpenses], 
+        /**
+         * By category id.
+         */categories: [CategoryExpenses], 
+        /**
+         * By rep id.
+         */reps: [RepExpenses]) {
+        self.from = from
+        self.to = to
+        self.asOf = asOf
+        self.total = total
+        self.customers = customers
+        self.categories = categories
+        self.reps = reps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExpenseReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExpenseReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExpenseReport {
+        return
+            try ExpenseReport(
+                from: FfiConverterOptionString.read(from: &buf), 
+                to: FfiConverterOptionString.read(from: &buf), 
+                asOf: FfiConverterOptionTimestamp.read(from: &buf), 
+                total: FfiConverterTypeExpenseTotals.read(from: &buf), 
+                customers: FfiConverterSequenceTypeCustomerExpenses.read(from: &buf), 
+                categories: FfiConverterSequenceTypeCategoryExpenses.read(from: &buf), 
+                reps: FfiConverterSequenceTypeRepExpenses.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExpenseReport, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.from, into: &buf)
+        FfiConverterOptionString.write(value.to, into: &buf)
+        FfiConverterOptionTimestamp.write(value.asOf, into: &buf)
+        FfiConverterTypeExpenseTotals.write(value.total, into: &buf)
+        FfiConverterSequenceTypeCustomerExpenses.write(value.customers, into: &buf)
+        FfiConverterSequenceTypeCategoryExpenses.write(value.categories, into: &buf)
+        FfiConverterSequenceTypeRepExpenses.write(value.reps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExpenseReport_lift(_ buf: RustBuffer) throws -> ExpenseReport {
+    return try FfiConverterTypeExpenseReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeExpenseReport_lower(_ value: ExpenseReport) -> RustBuffer {
+    return FfiConverterTypeExpenseReport.lower(value)
+}
+
+
+/**
+ * Expense totals by status, per currency.
+ */
+public struct ExpenseTotals: Equatable, Hashable {
+    /**
+     * Approved.
+     */
+    public var approved: [Money]
+    /**
+     * Waiting for a decision.
+     */
+    public var pending: [Money]
+    /**
+     * Rejected.
+     */
+    public var rejected: [Money]
+    /**
+     * Withdrawn (outside the other three).
+     */
+    public var withdrawn: [Money]
+    /**
+     * Number of expenses counted.
+     */
+    public var count: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Approved.
+         */approved: [Money], 
+        /**
+         * Waiting for a decision.
+         */pending: [Money], 
+        /**
+         * Rejected.
+         */rejected: [Money], 
+        /**
+         * Withdrawn (outside the other three).
+         */withdrawn: [Money], 
+        /**
+         * Number of expenses counted.
+         */count: UInt64) {
+        self.approved = approved
+        self.pending = pending
+        self.rejected = rejected
+        self.withdrawn = withdrawn
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExpenseTotals: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExpenseTotals: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExpenseTotals {
+        return
+            try ExpenseTotals(
+                approved: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                pending: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                rejected: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                withdrawn: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                count: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExpenseTotals, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeMoney.write(value.approved, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.pending, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.rejected, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.withdrawn, into: &buf)
+        FfiConverterUInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExpenseTotals_lift(_ buf: RustBuffer) throws -> ExpenseTotals {
+    return try FfiConverterTypeExpenseTotals.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeExpenseTotals_lower(_ value: ExpenseTotals) -> RustBuffer {
+    return FfiConverterTypeExpenseTotals.lower(value)
+}
+
+
+/**
+ * The accuracy of one forecast figure over a rep's snapshots.
+ */
+public struct FigureAccuracy: Equatable, Hashable {
+    /**
+     * Mean error (forecast − actual): positive means over-forecasting.
+     */
+    public var bias: Double?
+    /**
+     * Mean |error|.
+     */
+    public var meanAbsoluteError: Double?
+    /**
+     * Mean |error| ÷ actual over the snapshots with actual > 0.
+     */
+    public var mape: Double?
+    /**
+     * How many snapshots the MAPE averages.
+     */
+    public var mapeSnapshots: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Mean error (forecast − actual): positive means over-forecasting.
+         */bias: Double?, 
+        /**
+         * Mean |error|.
+         */meanAbsoluteError: Double?, 
+        /**
+         * Mean |error| ÷ actual over the snapshots with actual > 0.
+         */mape: Double?, 
+        /**
+         * How many snapshots the MAPE averages.
+         */mapeSnapshots: UInt64) {
+        self.bias = bias
+        self.meanAbsoluteError = meanAbsoluteError
+        self.mape = mape
+        self.mapeSnapshots = mapeSnapshots
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FigureAccuracy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFigureAccuracy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FigureAccuracy {
+        return
+            try FigureAccuracy(
+                bias: FfiConverterOptionDouble.read(from: &buf), 
+                meanAbsoluteError: FfiConverterOptionDouble.read(from: &buf), 
+                mape: FfiConverterOptionDouble.read(from: &buf), 
+                mapeSnapshots: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FigureAccuracy, into buf: inout [UInt8]) {
+        FfiConverterOptionDouble.write(value.bias, into: &buf)
+        FfiConverterOptionDouble.write(value.meanAbsoluteError, into: &buf)
+        FfiConverterOptionDouble.write(value.mape, into: &buf)
+        FfiConverterUInt64.write(value.mapeSnapshots, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureAccuracy_lift(_ buf: RustBuffer) throws -> FigureAccuracy {
+    return try FfiConverterTypeFigureAccuracy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeFigureAccuracy_lower(_ value: FigureAccuracy) -> RustBuffer {
+    return FfiConverterTypeFigureAccuracy.lower(value)
+}
+
+
+/**
+ * Forecast accuracy: the snapshots of ended periods against what was won.
+ */
+public struct ForecastAccuracy: Equatable, Hashable {
+    /**
+     * The observation time.
+     */
+    public var asOf: Date
+    /**
+     * Each rep of each compared snapshot, by (period, taken_at, snapshot, rep).
+     */
+    public var comparisons: [ForecastComparison]
+    /**
+     * Per (rep, currency).
+     */
+    public var reps: [RepAccuracy]
+    /**
+     * Snapshots of periods not ended yet, by id.
+     */
+    public var pending: [String]
+    /**
+     * Pushed deals, most pushed first.
+     */
+    public var pushed: [PushedDeal]
+    /**
+     * The push count from which a deal is flagged.
+     */
+    public var flagAt: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The observation time.
+         */asOf: Date, 
+        /**
+         * Each rep of each compared snapshot, by (period, taken_at, snapshot, rep).
+         */comparisons: [ForecastComparison], 
+        /**
+         * Per (rep, currency).
+         */reps: [RepAccuracy], 
+        /**
+         * Snapshots of periods not ended yet, by id.
+         */pending: [String], 
+        /**
+         * Pushed deals, most pushed first.
+         */pushed: [PushedDeal], 
+        /**
+         * The push count from which a deal is flagged.
+         */flagAt: UInt32) {
+        self.asOf = asOf
+        self.comparisons = comparisons
+        self.reps = reps
+        self.pending = pending
+        self.pushed = pushed
+        self.flagAt = flagAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForecastAccuracy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastAccuracy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastAccuracy {
+        return
+            try ForecastAccuracy(
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                comparisons: FfiConverterSequenceTypeForecastComparison.read(from: &buf), 
+                reps: FfiConverterSequenceTypeRepAccuracy.read(from: &buf), 
+                pending: FfiConverterSequenceString.read(from: &buf), 
+                pushed: FfiConverterSequenceTypePushedDeal.read(from: &buf), 
+                flagAt: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForecastAccuracy, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterSequenceTypeForecastComparison.write(value.comparisons, into: &buf)
+        FfiConverterSequenceTypeRepAccuracy.write(value.reps, into: &buf)
+        FfiConverterSequenceString.write(value.pending, into: &buf)
+        FfiConverterSequenceTypePushedDeal.write(value.pushed, into: &buf)
+        FfiConverterUInt32.write(value.flagAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastAccuracy_lift(_ buf: RustBuffer) throws -> ForecastAccuracy {
+    return try FfiConverterTypeForecastAccuracy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastAccuracy_lower(_ value: ForecastAccuracy) -> RustBuffer {
+    return FfiConverterTypeForecastAccuracy.lower(value)
+}
+
+
+/**
+ * One rep of one snapshot against what the rep won.
+ */
+public struct ForecastComparison: Equatable, Hashable {
+    /**
+     * The snapshot.
+     */
+    public var snapshot: String
+    /**
+     * Its period.
+     */
+    public var period: String
+    /**
+     * When it was taken.
+     */
+    public var takenAt: Date
+    /**
+     * The rep.
+     */
+    public var rep: String
+    /**
+     * The currency.
+     */
+    public var currency: String
+    /**
+     * What the rep won in the period.
+     */
+    public var actual: Money
+    /**
+     * The snapshot's forecasts.
+     */
+    public var forecast: ForecastFigures
+    /**
+     * Forecast − actual.
+     */
+    public var error: ForecastFigures
+    /**
+     * |error| ÷ actual, when actual > 0.
+     */
+    public var absolutePercentageError: ForecastFigures?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The snapshot.
+         */snapshot: String, 
+        /**
+         * Its period.
+         */period: String, 
+        /**
+         * When it was taken.
+         */takenAt: Date, 
+        /**
+         * The rep.
+         */rep: String, 
+        /**
+         * The currency.
+         */currency: String, 
+        /**
+         * What the rep won in the period.
+         */actual: Money, 
+        /**
+         * The snapshot's forecasts.
+         */forecast: ForecastFigures, 
+        /**
+         * Forecast − actual.
+         */error: ForecastFigures, 
+        /**
+         * |error| ÷ actual, when actual > 0.
+         */absolutePercentageError: ForecastFigures?) {
+        self.snapshot = snapshot
+        self.period = period
+        self.takenAt = takenAt
+        self.rep = rep
+        self.currency = currency
+        self.actual = actual
+        self.forecast = forecast
+        self.error = error
+        self.absolutePercentageError = absolutePercentageError
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForecastComparison: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastComparison: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastComparison {
+        return
+            try ForecastComparison(
+                snapshot: FfiConverterString.read(from: &buf), 
+                period: FfiConverterString.read(from: &buf), 
+                takenAt: FfiConverterTimestamp.read(from: &buf), 
+                rep: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                actual: FfiConverterTypeMoney.read(from: &buf), 
+                forecast: FfiConverterTypeForecastFigures.read(from: &buf), 
+                error: FfiConverterTypeForecastFigures.read(from: &buf), 
+                absolutePercentageError: FfiConverterOptionTypeForecastFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForecastComparison, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.snapshot, into: &buf)
+        FfiConverterString.write(value.period, into: &buf)
+        FfiConverterTimestamp.write(value.takenAt, into: &buf)
+        FfiConverterString.write(value.rep, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterTypeMoney.write(value.actual, into: &buf)
+        FfiConverterTypeForecastFigures.write(value.forecast, into: &buf)
+        FfiConverterTypeForecastFigures.write(value.error, into: &buf)
+        FfiConverterOptionTypeForecastFigures.write(value.absolutePercentageError, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastComparison_lift(_ buf: RustBuffer) throws -> ForecastComparison {
+    return try FfiConverterTypeForecastComparison.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastComparison_lower(_ value: ForecastComparison) -> RustBuffer {
+    return FfiConverterTypeForecastComparison.lower(value)
+}
+
+
+/**
+ * The four forecast figures (or their errors), minor units.
+ */
+public struct ForecastFigures: Equatable, Hashable {
+    /**
+     * Closed won + weighted pipeline.
+     */
+    public var weighted: Double
+    /**
+     * Closed won + commit.
+     */
+    public var commit: Double
+    /**
+     * Closed won + commit + best case.
+     */
+    public var bestCase: Double
+    /**
+     * Closed won + P50 of the open pipeline.
+     */
+    public var p50: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Closed won + weighted pipeline.
+         */weighted: Double, 
+        /**
+         * Closed won + commit.
+         */commit: Double, 
+        /**
+         * Closed won + commit + best case.
+         */bestCase: Double, 
+        /**
+         * Closed won + P50 of the open pipeline.
+         */p50: Double) {
+        self.weighted = weighted
+        self.commit = commit
+        self.bestCase = bestCase
+        self.p50 = p50
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForecastFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastFigures {
+        return
+            try ForecastFigures(
+                weighted: FfiConverterDouble.read(from: &buf), 
+                commit: FfiConverterDouble.read(from: &buf), 
+                bestCase: FfiConverterDouble.read(from: &buf), 
+                p50: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForecastFigures, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.weighted, into: &buf)
+        FfiConverterDouble.write(value.commit, into: &buf)
+        FfiConverterDouble.write(value.bestCase, into: &buf)
+        FfiConverterDouble.write(value.p50, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastFigures_lift(_ buf: RustBuffer) throws -> ForecastFigures {
+    return try FfiConverterTypeForecastFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastFigures_lower(_ value: ForecastFigures) -> RustBuffer {
+    return FfiConverterTypeForecastFigures.lower(value)
+}
+
+
+/**
+ * The forecast of a pipeline's open deals in one currency. Amounts are minor units.
+ */
+public struct ForecastReport: Equatable, Hashable {
+    /**
+     * Opportunities open with an expected close in the period.
+     */
+    public var opportunities: UInt64
+    /**
+     * Their total amount.
+     */
+    public var amount: Int64
+    /**
+     * Σ amount × p (the expectation).
+     */
+    public var expected: Double
+    /**
+     * P10 of the won total.
+     */
+    public var p10: Int64
+    /**
+     * P50.
+     */
+    public var p50: Int64
+    /**
+     * P90.
+     */
+    public var p90: Int64
+    /**
+     * `exact` or `monte_carlo`.
+     */
+    public var method: String
+    /**
+     * Samples drawn (Monte Carlo only).
+     */
+    public var samples: UInt32?
+    /**
+     * Seed used (Monte Carlo only).
+     */
+    public var seed: UInt64?
+    /**
+     * The probability used for each open stage, in pipeline order.
+     */
+    public var stageProbabilities: [Double]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Opportunities open with an expected close in the period.
+         */opportunities: UInt64, 
+        /**
+         * Their total amount.
+         */amount: Int64, 
+        /**
+         * Σ amount × p (the expectation).
+         */expected: Double, 
+        /**
+         * P10 of the won total.
+         */p10: Int64, 
+        /**
+         * P50.
+         */p50: Int64, 
+        /**
+         * P90.
+         */p90: Int64, 
+        /**
+         * `exact` or `monte_carlo`.
+         */method: String, 
+        /**
+         * Samples drawn (Monte Carlo only).
+         */samples: UInt32?, 
+        /**
+         * Seed used (Monte Carlo only).
+         */seed: UInt64?, 
+        /**
+         * The probability used for each open stage, in pipeline order.
+         */stageProbabilities: [Double]) {
+        self.opportunities = opportunities
+        self.amount = amount
+        self.expected = expected
+        self.p10 = p10
+        self.p50 = p50
+        self.p90 = p90
+        self.method = method
+        self.samples = samples
+        self.seed = seed
+        self.stageProbabilities = stageProbabilities
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForecastReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastReport {
+        return
+            try ForecastReport(
+                opportunities: FfiConverterUInt64.read(from: &buf), 
+                amount: FfiConverterInt64.read(from: &buf), 
+                expected: FfiConverterDouble.read(from: &buf), 
+                p10: FfiConverterInt64.read(from: &buf), 
+                p50: FfiConverterInt64.read(from: &buf), 
+                p90: FfiConverterInt64.read(from: &buf), 
+                method: FfiConverterString.read(from: &buf), 
+                samples: FfiConverterOptionUInt32.read(from: &buf), 
+                seed: FfiConverterOptionUInt64.read(from: &buf), 
+                stageProbabilities: FfiConverterSequenceDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForecastReport, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.opportunities, into: &buf)
+        FfiConverterInt64.write(value.amount, into: &buf)
+        FfiConverterDouble.write(value.expected, into: &buf)
+        FfiConverterInt64.write(value.p10, into: &buf)
+        FfiConverterInt64.write(value.p50, into: &buf)
+        FfiConverterInt64.write(value.p90, into: &buf)
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterOptionUInt32.write(value.samples, into: &buf)
+        FfiConverterOptionUInt64.write(value.seed, into: &buf)
+        FfiConverterSequenceDouble.write(value.stageProbabilities, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastReport_lift(_ buf: RustBuffer) throws -> ForecastReport {
+    return try FfiConverterTypeForecastReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastReport_lower(_ value: ForecastReport) -> RustBuffer {
+    return FfiConverterTypeForecastReport.lower(value)
+}
+
+
+/**
+ * The forecast of the deals in one currency.
+ */
+public struct ForecastSection: Equatable, Hashable {
+    /**
+     * The currency of the section's deals.
+     */
+    public var currency: String?
+    /**
+     * The report over them.
+     */
+    public var report: ForecastReport
+    /**
+     * Deals left out because their amount is beyond the core's limit.
+     */
+    public var leftOut: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The currency of the section's deals.
+         */currency: String?, 
+        /**
+         * The report over them.
+         */report: ForecastReport, 
+        /**
+         * Deals left out because their amount is beyond the core's limit.
+         */leftOut: UInt64) {
+        self.currency = currency
+        self.report = report
+        self.leftOut = leftOut
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForecastSection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastSection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastSection {
+        return
+            try ForecastSection(
+                currency: FfiConverterOptionString.read(from: &buf), 
+                report: FfiConverterTypeForecastReport.read(from: &buf), 
+                leftOut: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForecastSection, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterTypeForecastReport.write(value.report, into: &buf)
+        FfiConverterUInt64.write(value.leftOut, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastSection_lift(_ buf: RustBuffer) throws -> ForecastSection {
+    return try FfiConverterTypeForecastSection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastSection_lower(_ value: ForecastSection) -> RustBuffer {
+    return FfiConverterTypeForecastSection.lower(value)
+}
+
+
+/**
+ * The forecast of a period frozen at an instant, per rep.
+ */
+public struct ForecastSnapshot: Equatable, Hashable {
+    /**
+     * The id the host chose.
+     */
+    public var id: String
+    /**
+     * The period (`2026-Q1`, `2026-03`, ...).
+     */
+    public var period: String
+    /**
+     * When it was taken.
+     */
+    public var takenAt: Date
+    /**
+     * The time zone of the period's edges.
+     */
+    public var timeZone: String
+    /**
+     * The currency of every amount.
+     */
+    public var currency: String
+    /**
+     * Every rep of the attainment, by id.
+     */
+    public var reps: [RepSnapshot]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id the host chose.
+         */id: String, 
+        /**
+         * The period (`2026-Q1`, `2026-03`, ...).
+         */period: String, 
+        /**
+         * When it was taken.
+         */takenAt: Date, 
+        /**
+         * The time zone of the period's edges.
+         */timeZone: String, 
+        /**
+         * The currency of every amount.
+         */currency: String, 
+        /**
+         * Every rep of the attainment, by id.
+         */reps: [RepSnapshot]) {
+        self.id = id
+        self.period = period
+        self.takenAt = takenAt
+        self.timeZone = timeZone
+        self.currency = currency
+        self.reps = reps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForecastSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastSnapshot {
+        return
+            try ForecastSnapshot(
+                id: FfiConverterString.read(from: &buf), 
+                period: FfiConverterString.read(from: &buf), 
+                takenAt: FfiConverterTimestamp.read(from: &buf), 
+                timeZone: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                reps: FfiConverterSequenceTypeRepSnapshot.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForecastSnapshot, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.period, into: &buf)
+        FfiConverterTimestamp.write(value.takenAt, into: &buf)
+        FfiConverterString.write(value.timeZone, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterSequenceTypeRepSnapshot.write(value.reps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastSnapshot_lift(_ buf: RustBuffer) throws -> ForecastSnapshot {
+    return try FfiConverterTypeForecastSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastSnapshot_lower(_ value: ForecastSnapshot) -> RustBuffer {
+    return FfiConverterTypeForecastSnapshot.lower(value)
+}
+
+
+/**
+ * The funnel of one group (or of everything).
+ */
+public struct FunnelGroup: Equatable, Hashable {
+    /**
+     * The group's key (owner or source); absent for the total.
+     */
+    public var key: String?
+    /**
+     * Opportunities with at least one event at or before the observation time.
+     */
+    public var opportunities: UInt64
+    /**
+     * Per open stage, in pipeline order.
+     */
+    public var stages: [StageKpis]
+    /**
+     * Whole-pipeline figures.
+     */
+    public var pipeline: PipelineKpis
+    /**
+     * The transition matrix.
+     */
+    public var transitions: Transitions
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The group's key (owner or source); absent for the total.
+         */key: String?, 
+        /**
+         * Opportunities with at least one event at or before the observation time.
+         */opportunities: UInt64, 
+        /**
+         * Per open stage, in pipeline order.
+         */stages: [StageKpis], 
+        /**
+         * Whole-pipeline figures.
+         */pipeline: PipelineKpis, 
+        /**
+         * The transition matrix.
+         */transitions: Transitions) {
+        self.key = key
+        self.opportunities = opportunities
+        self.stages = stages
+        self.pipeline = pipeline
+        self.transitions = transitions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FunnelGroup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFunnelGroup: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FunnelGroup {
+        return
+            try FunnelGroup(
+                key: FfiConverterOptionString.read(from: &buf), 
+                opportunities: FfiConverterUInt64.read(from: &buf), 
+                stages: FfiConverterSequenceTypeStageKpis.read(from: &buf), 
+                pipeline: FfiConverterTypePipelineKpis.read(from: &buf), 
+                transitions: FfiConverterTypeTransitions.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FunnelGroup, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.key, into: &buf)
+        FfiConverterUInt64.write(value.opportunities, into: &buf)
+        FfiConverterSequenceTypeStageKpis.write(value.stages, into: &buf)
+        FfiConverterTypePipelineKpis.write(value.pipeline, into: &buf)
+        FfiConverterTypeTransitions.write(value.transitions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFunnelGroup_lift(_ buf: RustBuffer) throws -> FunnelGroup {
+    return try FfiConverterTypeFunnelGroup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeFunnelGroup_lower(_ value: FunnelGroup) -> RustBuffer {
+    return FfiConverterTypeFunnelGroup.lower(value)
+}
+
+
+/**
+ * The funnel of a pipeline's deals in one currency.
+ */
+public struct FunnelReport: Equatable, Hashable {
+    /**
+     * The counting mode.
+     */
+    public var mode: FunnelMode
+    /**
+     * The observation time.
+     */
+    public var asOf: Date
+    /**
+     * The cohort window's start.
+     */
+    public var windowFrom: Date?
+    /**
+     * The cohort window's end (exclusive).
+     */
+    public var windowTo: Date?
+    /**
+     * The currency of every amount, if known.
+     */
+    public var currency: String?
+    /**
+     * Everything.
+     */
+    public var total: FunnelGroup
+    /**
+     * One per group key, in key order.
+     */
+    public var groups: [FunnelGroup]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The counting mode.
+         */mode: FunnelMode, 
+        /**
+         * The observation time.
+         */asOf: Date, 
+        /**
+         * The cohort window's start.
+         */windowFrom: Date?, 
+        /**
+         * The cohort window's end (exclusive).
+         */windowTo: Date?, 
+        /**
+         * The currency of every amount, if known.
+         */currency: String?, 
+        /**
+         * Everything.
+         */total: FunnelGroup, 
+        /**
+         * One per group key, in key order.
+         */groups: [FunnelGroup]) {
+        self.mode = mode
+        self.asOf = asOf
+        self.windowFrom = windowFrom
+        self.windowTo = windowTo
+        self.currency = currency
+        self.total = total
+        self.groups = groups
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FunnelReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFunnelReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FunnelReport {
+        return
+            try FunnelReport(
+                mode: FfiConverterTypeFunnelMode.read(from: &buf), 
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                windowFrom: FfiConverterOptionTimestamp.read(from: &buf), 
+                windowTo: FfiConverterOptionTimestamp.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                total: FfiConverterTypeFunnelGroup.read(from: &buf), 
+                groups: FfiConverterSequenceTypeFunnelGroup.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FunnelReport, into buf: inout [UInt8]) {
+        FfiConverterTypeFunnelMode.write(value.mode, into: &buf)
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterOptionTimestamp.write(value.windowFrom, into: &buf)
+        FfiConverterOptionTimestamp.write(value.windowTo, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterTypeFunnelGroup.write(value.total, into: &buf)
+        FfiConverterSequenceTypeFunnelGroup.write(value.groups, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFunnelReport_lift(_ buf: RustBuffer) throws -> FunnelReport {
+    return try FfiConverterTypeFunnelReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeFunnelReport_lower(_ value: FunnelReport) -> RustBuffer {
+    return FfiConverterTypeFunnelReport.lower(value)
+}
+
+
+/**
+ * The funnel of the deals in one currency.
+ */
+public struct FunnelSection: Equatable, Hashable {
+    /**
+     * The currency of the section's deals.
+     */
+    public var currency: String?
+    /**
+     * The report over them.
+     */
+    public var report: FunnelReport
+    /**
+     * Deals left out because their amount is beyond the core's limit.
+     */
+    public var leftOut: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The currency of the section's deals.
+         */currency: String?, 
+        /**
+         * The report over them.
+         */report: FunnelReport, 
+        /**
+         * Deals left out because their amount is beyond the core's limit.
+         */leftOut: UInt64) {
+        self.currency = currency
+        self.report = report
+        self.leftOut = leftOut
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FunnelSection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFunnelSection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FunnelSection {
+        return
+            try FunnelSection(
+                currency: FfiConverterOptionString.read(from: &buf), 
+                report: FfiConverterTypeFunnelReport.read(from: &buf), 
+                leftOut: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FunnelSection, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterTypeFunnelReport.write(value.report, into: &buf)
+        FfiConverterUInt64.write(value.leftOut, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFunnelSection_lift(_ buf: RustBuffer) throws -> FunnelSection {
+    return try FfiConverterTypeFunnelSection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeFunnelSection_lower(_ value: FunnelSection) -> RustBuffer {
+    return FfiConverterTypeFunnelSection.lower(value)
 }
 
 
@@ -3706,6 +6107,85 @@ public func FfiConverterTypeNewTask_lift(_ buf: RustBuffer) throws -> NewTask {
 
 
 /**
+ * Opportunities open in a stage at the observation time.
+ */
+public struct OpenAge: Equatable, Hashable {
+    /**
+     * How many.
+     */
+    public var count: UInt64
+    /**
+     * Mean age of their current stay, seconds.
+     */
+    public var meanSeconds: Double?
+    /**
+     * How many are older than the stage's `rotting_after` (absent: the stage has none).
+     */
+    public var stale: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * How many.
+         */count: UInt64, 
+        /**
+         * Mean age of their current stay, seconds.
+         */meanSeconds: Double?, 
+        /**
+         * How many are older than the stage's `rotting_after` (absent: the stage has none).
+         */stale: UInt64?) {
+        self.count = count
+        self.meanSeconds = meanSeconds
+        self.stale = stale
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OpenAge: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOpenAge: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OpenAge {
+        return
+            try OpenAge(
+                count: FfiConverterUInt64.read(from: &buf), 
+                meanSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                stale: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OpenAge, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.count, into: &buf)
+        FfiConverterOptionDouble.write(value.meanSeconds, into: &buf)
+        FfiConverterOptionUInt64.write(value.stale, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOpenAge_lift(_ buf: RustBuffer) throws -> OpenAge {
+    return try FfiConverterTypeOpenAge.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeOpenAge_lower(_ value: OpenAge) -> RustBuffer {
+    return FfiConverterTypeOpenAge.lower(value)
+}
+
+
+/**
  * An opportunity as it stands.
  */
 public struct Opportunity: Equatable, Hashable {
@@ -3915,6 +6395,234 @@ public func FfiConverterTypeOpportunity_lift(_ buf: RustBuffer) throws -> Opport
 
 
 /**
+ * A rep's deals in a currency other than the snapshot's (not forecast, not compared).
+ */
+public struct OtherCurrencyFigures: Equatable, Hashable {
+    /**
+     * The ISO 4217 code.
+     */
+    public var currency: String
+    /**
+     * Closed won in the period, minor units.
+     */
+    public var closedWon: Int64
+    /**
+     * Open pipeline in the period, minor units.
+     */
+    public var openPipeline: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The ISO 4217 code.
+         */currency: String, 
+        /**
+         * Closed won in the period, minor units.
+         */closedWon: Int64, 
+        /**
+         * Open pipeline in the period, minor units.
+         */openPipeline: Int64) {
+        self.currency = currency
+        self.closedWon = closedWon
+        self.openPipeline = openPipeline
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OtherCurrencyFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOtherCurrencyFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OtherCurrencyFigures {
+        return
+            try OtherCurrencyFigures(
+                currency: FfiConverterString.read(from: &buf), 
+                closedWon: FfiConverterInt64.read(from: &buf), 
+                openPipeline: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OtherCurrencyFigures, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterInt64.write(value.closedWon, into: &buf)
+        FfiConverterInt64.write(value.openPipeline, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOtherCurrencyFigures_lift(_ buf: RustBuffer) throws -> OtherCurrencyFigures {
+    return try FfiConverterTypeOtherCurrencyFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeOtherCurrencyFigures_lower(_ value: OtherCurrencyFigures) -> RustBuffer {
+    return FfiConverterTypeOtherCurrencyFigures.lower(value)
+}
+
+
+/**
+ * Whole-pipeline figures of the funnel. Amounts are minor units of the section's currency.
+ */
+public struct PipelineKpis: Equatable, Hashable {
+    /**
+     * Won, closing event in the window.
+     */
+    public var closedWon: UInt64
+    /**
+     * Lost, closing event in the window.
+     */
+    public var closedLost: UInt64
+    /**
+     * closed_won ÷ (closed_won + closed_lost).
+     */
+    public var winRateClosed: Double?
+    /**
+     * Sum of the closed-won amounts.
+     */
+    public var wonAmount: Int64
+    /**
+     * Mean closed-won amount.
+     */
+    public var avgWonAmount: Double?
+    /**
+     * Mean days from creation to winning.
+     */
+    public var avgCycleDays: Double?
+    /**
+     * Opportunities open at the observation time.
+     */
+    public var openCount: UInt64
+    /**
+     * Their amount.
+     */
+    public var openAmount: Int64
+    /**
+     * Σ amount × stage probability over them.
+     */
+    public var weightedPipeline: Double
+    /**
+     * open_count × win_rate_closed × avg_won_amount ÷ avg_cycle_days, per day.
+     */
+    public var velocityPerDay: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Won, closing event in the window.
+         */closedWon: UInt64, 
+        /**
+         * Lost, closing event in the window.
+         */closedLost: UInt64, 
+        /**
+         * closed_won ÷ (closed_won + closed_lost).
+         */winRateClosed: Double?, 
+        /**
+         * Sum of the closed-won amounts.
+         */wonAmount: Int64, 
+        /**
+         * Mean closed-won amount.
+         */avgWonAmount: Double?, 
+        /**
+         * Mean days from creation to winning.
+         */avgCycleDays: Double?, 
+        /**
+         * Opportunities open at the observation time.
+         */openCount: UInt64, 
+        /**
+         * Their amount.
+         */openAmount: Int64, 
+        /**
+         * Σ amount × stage probability over them.
+         */weightedPipeline: Double, 
+        /**
+         * open_count × win_rate_closed × avg_won_amount ÷ avg_cycle_days, per day.
+         */velocityPerDay: Double?) {
+        self.closedWon = closedWon
+        self.closedLost = closedLost
+        self.winRateClosed = winRateClosed
+        self.wonAmount = wonAmount
+        self.avgWonAmount = avgWonAmount
+        self.avgCycleDays = avgCycleDays
+        self.openCount = openCount
+        self.openAmount = openAmount
+        self.weightedPipeline = weightedPipeline
+        self.velocityPerDay = velocityPerDay
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PipelineKpis: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePipelineKpis: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PipelineKpis {
+        return
+            try PipelineKpis(
+                closedWon: FfiConverterUInt64.read(from: &buf), 
+                closedLost: FfiConverterUInt64.read(from: &buf), 
+                winRateClosed: FfiConverterOptionDouble.read(from: &buf), 
+                wonAmount: FfiConverterInt64.read(from: &buf), 
+                avgWonAmount: FfiConverterOptionDouble.read(from: &buf), 
+                avgCycleDays: FfiConverterOptionDouble.read(from: &buf), 
+                openCount: FfiConverterUInt64.read(from: &buf), 
+                openAmount: FfiConverterInt64.read(from: &buf), 
+                weightedPipeline: FfiConverterDouble.read(from: &buf), 
+                velocityPerDay: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PipelineKpis, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.closedWon, into: &buf)
+        FfiConverterUInt64.write(value.closedLost, into: &buf)
+        FfiConverterOptionDouble.write(value.winRateClosed, into: &buf)
+        FfiConverterInt64.write(value.wonAmount, into: &buf)
+        FfiConverterOptionDouble.write(value.avgWonAmount, into: &buf)
+        FfiConverterOptionDouble.write(value.avgCycleDays, into: &buf)
+        FfiConverterUInt64.write(value.openCount, into: &buf)
+        FfiConverterInt64.write(value.openAmount, into: &buf)
+        FfiConverterDouble.write(value.weightedPipeline, into: &buf)
+        FfiConverterOptionDouble.write(value.velocityPerDay, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePipelineKpis_lift(_ buf: RustBuffer) throws -> PipelineKpis {
+    return try FfiConverterTypePipelineKpis.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypePipelineKpis_lower(_ value: PipelineKpis) -> RustBuffer {
+    return FfiConverterTypePipelineKpis.lower(value)
+}
+
+
+/**
  * One problem of an invalid definition.
  */
 public struct Problem: Equatable, Hashable {
@@ -3980,6 +6688,95 @@ public func FfiConverterTypeProblem_lift(_ buf: RustBuffer) throws -> Problem {
 #endif
 @Sendable public func FfiConverterTypeProblem_lower(_ value: Problem) -> RustBuffer {
     return FfiConverterTypeProblem.lower(value)
+}
+
+
+/**
+ * A deal whose expected close was pushed out.
+ */
+public struct PushedDeal: Equatable, Hashable {
+    /**
+     * The opportunity.
+     */
+    public var opportunity: String
+    /**
+     * Its owner.
+     */
+    public var owner: String
+    /**
+     * Times pushed.
+     */
+    public var pushes: UInt32
+    /**
+     * Pushed `flag_at` times or more.
+     */
+    public var flagged: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The opportunity.
+         */opportunity: String, 
+        /**
+         * Its owner.
+         */owner: String, 
+        /**
+         * Times pushed.
+         */pushes: UInt32, 
+        /**
+         * Pushed `flag_at` times or more.
+         */flagged: Bool) {
+        self.opportunity = opportunity
+        self.owner = owner
+        self.pushes = pushes
+        self.flagged = flagged
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushedDeal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushedDeal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushedDeal {
+        return
+            try PushedDeal(
+                opportunity: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterString.read(from: &buf), 
+                pushes: FfiConverterUInt32.read(from: &buf), 
+                flagged: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushedDeal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.opportunity, into: &buf)
+        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterUInt32.write(value.pushes, into: &buf)
+        FfiConverterBool.write(value.flagged, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushedDeal_lift(_ buf: RustBuffer) throws -> PushedDeal {
+    return try FfiConverterTypePushedDeal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypePushedDeal_lower(_ value: PushedDeal) -> RustBuffer {
+    return FfiConverterTypePushedDeal.lower(value)
 }
 
 
@@ -4262,6 +7059,949 @@ public func FfiConverterTypeReminder_lift(_ buf: RustBuffer) throws -> Reminder 
 
 
 /**
+ * A rep's forecast accuracy in one currency.
+ */
+public struct RepAccuracy: Equatable, Hashable {
+    /**
+     * The rep.
+     */
+    public var rep: String
+    /**
+     * The currency.
+     */
+    public var currency: String
+    /**
+     * Snapshots compared.
+     */
+    public var snapshots: UInt64
+    /**
+     * Their periods, in order.
+     */
+    public var periods: [String]
+    /**
+     * Of `weighted`.
+     */
+    public var weighted: FigureAccuracy
+    /**
+     * Of `commit`.
+     */
+    public var commit: FigureAccuracy
+    /**
+     * Of `best_case`.
+     */
+    public var bestCase: FigureAccuracy
+    /**
+     * Of `p50`.
+     */
+    public var p50: FigureAccuracy
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rep.
+         */rep: String, 
+        /**
+         * The currency.
+         */currency: String, 
+        /**
+         * Snapshots compared.
+         */snapshots: UInt64, 
+        /**
+         * Their periods, in order.
+         */periods: [String], 
+        /**
+         * Of `weighted`.
+         */weighted: FigureAccuracy, 
+        /**
+         * Of `commit`.
+         */commit: FigureAccuracy, 
+        /**
+         * Of `best_case`.
+         */bestCase: FigureAccuracy, 
+        /**
+         * Of `p50`.
+         */p50: FigureAccuracy) {
+        self.rep = rep
+        self.currency = currency
+        self.snapshots = snapshots
+        self.periods = periods
+        self.weighted = weighted
+        self.commit = commit
+        self.bestCase = bestCase
+        self.p50 = p50
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RepAccuracy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRepAccuracy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RepAccuracy {
+        return
+            try RepAccuracy(
+                rep: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                snapshots: FfiConverterUInt64.read(from: &buf), 
+                periods: FfiConverterSequenceString.read(from: &buf), 
+                weighted: FfiConverterTypeFigureAccuracy.read(from: &buf), 
+                commit: FfiConverterTypeFigureAccuracy.read(from: &buf), 
+                bestCase: FfiConverterTypeFigureAccuracy.read(from: &buf), 
+                p50: FfiConverterTypeFigureAccuracy.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RepAccuracy, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rep, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterUInt64.write(value.snapshots, into: &buf)
+        FfiConverterSequenceString.write(value.periods, into: &buf)
+        FfiConverterTypeFigureAccuracy.write(value.weighted, into: &buf)
+        FfiConverterTypeFigureAccuracy.write(value.commit, into: &buf)
+        FfiConverterTypeFigureAccuracy.write(value.bestCase, into: &buf)
+        FfiConverterTypeFigureAccuracy.write(value.p50, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepAccuracy_lift(_ buf: RustBuffer) throws -> RepAccuracy {
+    return try FfiConverterTypeRepAccuracy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeRepAccuracy_lower(_ value: RepAccuracy) -> RustBuffer {
+    return FfiConverterTypeRepAccuracy.lower(value)
+}
+
+
+/**
+ * One rep's expenses.
+ */
+public struct RepExpenses: Equatable, Hashable {
+    /**
+     * The rep.
+     */
+    public var rep: String
+    /**
+     * Totals by status.
+     */
+    public var totals: ExpenseTotals
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rep.
+         */rep: String, 
+        /**
+         * Totals by status.
+         */totals: ExpenseTotals) {
+        self.rep = rep
+        self.totals = totals
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RepExpenses: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRepExpenses: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RepExpenses {
+        return
+            try RepExpenses(
+                rep: FfiConverterString.read(from: &buf), 
+                totals: FfiConverterTypeExpenseTotals.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RepExpenses, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rep, into: &buf)
+        FfiConverterTypeExpenseTotals.write(value.totals, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepExpenses_lift(_ buf: RustBuffer) throws -> RepExpenses {
+    return try FfiConverterTypeRepExpenses.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeRepExpenses_lower(_ value: RepExpenses) -> RustBuffer {
+    return FfiConverterTypeRepExpenses.lower(value)
+}
+
+
+/**
+ * One rep of a forecast snapshot.
+ */
+public struct RepSnapshot: Equatable, Hashable {
+    /**
+     * The rep.
+     */
+    public var rep: String
+    /**
+     * The rep's name.
+     */
+    public var name: String
+    /**
+     * Won in the period at the snapshot's instant.
+     */
+    public var closedWon: Money
+    /**
+     * Open deals expected to close in the period (not omitted).
+     */
+    public var openPipeline: Money
+    /**
+     * How many.
+     */
+    public var openDeals: UInt64
+    /**
+     * Σ amount × stage probability over the open pipeline, minor units (an expectation).
+     */
+    public var weightedPipeline: Double
+    /**
+     * Open in the period, category commit.
+     */
+    public var commit: Money
+    /**
+     * Open in the period, category best case.
+     */
+    public var bestCase: Money
+    /**
+     * P10 of the amount the open pipeline wins, minor units.
+     */
+    public var p10: Int64
+    /**
+     * P50.
+     */
+    public var p50: Int64
+    /**
+     * P90.
+     */
+    public var p90: Int64
+    /**
+     * `exact` or `monte_carlo`.
+     */
+    public var method: String
+    /**
+     * Deals in other currencies, by currency code.
+     */
+    public var otherCurrencies: [OtherCurrencyFigures]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rep.
+         */rep: String, 
+        /**
+         * The rep's name.
+         */name: String, 
+        /**
+         * Won in the period at the snapshot's instant.
+         */closedWon: Money, 
+        /**
+         * Open deals expected to close in the period (not omitted).
+         */openPipeline: Money, 
+        /**
+         * How many.
+         */openDeals: UInt64, 
+        /**
+         * Σ amount × stage probability over the open pipeline, minor units (an expectation).
+         */weightedPipeline: Double, 
+        /**
+         * Open in the period, category commit.
+         */commit: Money, 
+        /**
+         * Open in the period, category best case.
+         */bestCase: Money, 
+        /**
+         * P10 of the amount the open pipeline wins, minor units.
+         */p10: Int64, 
+        /**
+         * P50.
+         */p50: Int64, 
+        /**
+         * P90.
+         */p90: Int64, 
+        /**
+         * `exact` or `monte_carlo`.
+         */method: String, 
+        /**
+         * Deals in other currencies, by currency code.
+         */otherCurrencies: [OtherCurrencyFigures]) {
+        self.rep = rep
+        self.name = name
+        self.closedWon = closedWon
+        self.openPipeline = openPipeline
+        self.openDeals = openDeals
+        self.weightedPipeline = weightedPipeline
+        self.commit = commit
+        self.bestCase = bestCase
+        self.p10 = p10
+        self.p50 = p50
+        self.p90 = p90
+        self.method = method
+        self.otherCurrencies = otherCurrencies
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RepSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRepSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RepSnapshot {
+        return
+            try RepSnapshot(
+                rep: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                closedWon: FfiConverterTypeMoney.read(from: &buf), 
+                openPipeline: FfiConverterTypeMoney.read(from: &buf), 
+                openDeals: FfiConverterUInt64.read(from: &buf), 
+                weightedPipeline: FfiConverterDouble.read(from: &buf), 
+                commit: FfiConverterTypeMoney.read(from: &buf), 
+                bestCase: FfiConverterTypeMoney.read(from: &buf), 
+                p10: FfiConverterInt64.read(from: &buf), 
+                p50: FfiConverterInt64.read(from: &buf), 
+                p90: FfiConverterInt64.read(from: &buf), 
+                method: FfiConverterString.read(from: &buf), 
+                otherCurrencies: FfiConverterSequenceTypeOtherCurrencyFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RepSnapshot, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rep, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeMoney.write(value.closedWon, into: &buf)
+        FfiConverterTypeMoney.write(value.openPipeline, into: &buf)
+        FfiConverterUInt64.write(value.openDeals, into: &buf)
+        FfiConverterDouble.write(value.weightedPipeline, into: &buf)
+        FfiConverterTypeMoney.write(value.commit, into: &buf)
+        FfiConverterTypeMoney.write(value.bestCase, into: &buf)
+        FfiConverterInt64.write(value.p10, into: &buf)
+        FfiConverterInt64.write(value.p50, into: &buf)
+        FfiConverterInt64.write(value.p90, into: &buf)
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterSequenceTypeOtherCurrencyFigures.write(value.otherCurrencies, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepSnapshot_lift(_ buf: RustBuffer) throws -> RepSnapshot {
+    return try FfiConverterTypeRepSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeRepSnapshot_lower(_ value: RepSnapshot) -> RustBuffer {
+    return FfiConverterTypeRepSnapshot.lower(value)
+}
+
+
+/**
+ * The source report of a pipeline.
+ */
+public struct SourceReport: Equatable, Hashable {
+    /**
+     * The observation time.
+     */
+    public var asOf: Date
+    /**
+     * The cohort window's start.
+     */
+    public var windowFrom: Date?
+    /**
+     * The cohort window's end (exclusive).
+     */
+    public var windowTo: Date?
+    /**
+     * The currency of `revenue`.
+     */
+    public var currency: String?
+    /**
+     * Configured sources in their order, then the others by name, `(none)` last.
+     */
+    public var sources: [SourceRow]
+    /**
+     * Deals left out because their amount is in another currency than `currency`.
+     */
+    public var leftOut: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The observation time.
+         */asOf: Date, 
+        /**
+         * The cohort window's start.
+         */windowFrom: Date?, 
+        /**
+         * The cohort window's end (exclusive).
+         */windowTo: Date?, 
+        /**
+         * The currency of `revenue`.
+         */currency: String?, 
+        /**
+         * Configured sources in their order, then the others by name, `(none)` last.
+         */sources: [SourceRow], 
+        /**
+         * Deals left out because their amount is in another currency than `currency`.
+         */leftOut: UInt64) {
+        self.asOf = asOf
+        self.windowFrom = windowFrom
+        self.windowTo = windowTo
+        self.currency = currency
+        self.sources = sources
+        self.leftOut = leftOut
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SourceReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSourceReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SourceReport {
+        return
+            try SourceReport(
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                windowFrom: FfiConverterOptionTimestamp.read(from: &buf), 
+                windowTo: FfiConverterOptionTimestamp.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                sources: FfiConverterSequenceTypeSourceRow.read(from: &buf), 
+                leftOut: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SourceReport, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterOptionTimestamp.write(value.windowFrom, into: &buf)
+        FfiConverterOptionTimestamp.write(value.windowTo, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterSequenceTypeSourceRow.write(value.sources, into: &buf)
+        FfiConverterUInt64.write(value.leftOut, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSourceReport_lift(_ buf: RustBuffer) throws -> SourceReport {
+    return try FfiConverterTypeSourceReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeSourceReport_lower(_ value: SourceReport) -> RustBuffer {
+    return FfiConverterTypeSourceReport.lower(value)
+}
+
+
+/**
+ * One source's figures (来源统计).
+ */
+public struct SourceRow: Equatable, Hashable {
+    /**
+     * The source (`(none)` for opportunities without one).
+     */
+    public var source: String
+    /**
+     * Its display name.
+     */
+    public var name: String
+    /**
+     * True when it is in the configured list.
+     */
+    public var configured: Bool
+    /**
+     * Opportunities created.
+     */
+    public var created: UInt64
+    /**
+     * Won.
+     */
+    public var won: UInt64
+    /**
+     * Lost.
+     */
+    public var lost: UInt64
+    /**
+     * Won ÷ (won + lost).
+     */
+    public var winRate: Double?
+    /**
+     * Won amounts, minor units of the report's currency.
+     */
+    public var revenue: Int64
+    /**
+     * Mean days from creation to winning.
+     */
+    public var avgCycleDays: Double?
+    /**
+     * Open now.
+     */
+    public var `open`: UInt64
+    /**
+     * Approved expenses of this source, per currency.
+     */
+    public var cost: [Money]
+    /**
+     * Cost ÷ won, per currency.
+     */
+    public var costPerWon: [CurrencyRatio]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The source (`(none)` for opportunities without one).
+         */source: String, 
+        /**
+         * Its display name.
+         */name: String, 
+        /**
+         * True when it is in the configured list.
+         */configured: Bool, 
+        /**
+         * Opportunities created.
+         */created: UInt64, 
+        /**
+         * Won.
+         */won: UInt64, 
+        /**
+         * Lost.
+         */lost: UInt64, 
+        /**
+         * Won ÷ (won + lost).
+         */winRate: Double?, 
+        /**
+         * Won amounts, minor units of the report's currency.
+         */revenue: Int64, 
+        /**
+         * Mean days from creation to winning.
+         */avgCycleDays: Double?, 
+        /**
+         * Open now.
+         */`open`: UInt64, 
+        /**
+         * Approved expenses of this source, per currency.
+         */cost: [Money], 
+        /**
+         * Cost ÷ won, per currency.
+         */costPerWon: [CurrencyRatio]) {
+        self.source = source
+        self.name = name
+        self.configured = configured
+        self.created = created
+        self.won = won
+        self.lost = lost
+        self.winRate = winRate
+        self.revenue = revenue
+        self.avgCycleDays = avgCycleDays
+        self.`open` = `open`
+        self.cost = cost
+        self.costPerWon = costPerWon
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SourceRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSourceRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SourceRow {
+        return
+            try SourceRow(
+                source: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                configured: FfiConverterBool.read(from: &buf), 
+                created: FfiConverterUInt64.read(from: &buf), 
+                won: FfiConverterUInt64.read(from: &buf), 
+                lost: FfiConverterUInt64.read(from: &buf), 
+                winRate: FfiConverterOptionDouble.read(from: &buf), 
+                revenue: FfiConverterInt64.read(from: &buf), 
+                avgCycleDays: FfiConverterOptionDouble.read(from: &buf), 
+                open: FfiConverterUInt64.read(from: &buf), 
+                cost: FfiConverterSequenceTypeMoney.read(from: &buf), 
+                costPerWon: FfiConverterSequenceTypeCurrencyRatio.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SourceRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.source, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterBool.write(value.configured, into: &buf)
+        FfiConverterUInt64.write(value.created, into: &buf)
+        FfiConverterUInt64.write(value.won, into: &buf)
+        FfiConverterUInt64.write(value.lost, into: &buf)
+        FfiConverterOptionDouble.write(value.winRate, into: &buf)
+        FfiConverterInt64.write(value.revenue, into: &buf)
+        FfiConverterOptionDouble.write(value.avgCycleDays, into: &buf)
+        FfiConverterUInt64.write(value.`open`, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.cost, into: &buf)
+        FfiConverterSequenceTypeCurrencyRatio.write(value.costPerWon, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSourceRow_lift(_ buf: RustBuffer) throws -> SourceRow {
+    return try FfiConverterTypeSourceRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeSourceRow_lower(_ value: SourceRow) -> RustBuffer {
+    return FfiConverterTypeSourceRow.lower(value)
+}
+
+
+/**
+ * One open stage of the funnel. Amounts are minor units of the section's currency.
+ */
+public struct StageKpis: Equatable, Hashable {
+    /**
+     * The stage id.
+     */
+    public var id: String
+    /**
+     * Its display name.
+     */
+    public var name: String
+    /**
+     * Its configured probability.
+     */
+    public var probability: Double
+    /**
+     * Opportunities with an entry into the stage in the window.
+     */
+    public var entered: UInt64
+    /**
+     * Members with a later entry into a later stage or `won`.
+     */
+    public var advanced: UInt64
+    /**
+     * Members won at the observation time.
+     */
+    public var won: UInt64
+    /**
+     * Members lost, wherever they were lost.
+     */
+    public var lost: UInt64
+    /**
+     * Members lost whose last open stage was this one.
+     */
+    public var lostHere: UInt64
+    /**
+     * Members open in this stage.
+     */
+    public var openHere: UInt64
+    /**
+     * advanced ÷ entered (推进率).
+     */
+    public var advanceRate: Double?
+    /**
+     * won ÷ entered (转化率).
+     */
+    public var winRate: Double?
+    /**
+     * lost_here ÷ entered (消失率).
+     */
+    public var lossRate: Double?
+    /**
+     * Completed stays (停留时间).
+     */
+    public var dwell: Dwell
+    /**
+     * The opportunities open here.
+     */
+    public var openAge: OpenAge
+    /**
+     * Sum of the amounts open here.
+     */
+    public var openAmount: Int64
+    /**
+     * open_amount × probability (an expectation).
+     */
+    public var weightedOpen: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The stage id.
+         */id: String, 
+        /**
+         * Its display name.
+         */name: String, 
+        /**
+         * Its configured probability.
+         */probability: Double, 
+        /**
+         * Opportunities with an entry into the stage in the window.
+         */entered: UInt64, 
+        /**
+         * Members with a later entry into a later stage or `won`.
+         */advanced: UInt64, 
+        /**
+         * Members won at the observation time.
+         */won: UInt64, 
+        /**
+         * Members lost, wherever they were lost.
+         */lost: UInt64, 
+        /**
+         * Members lost whose last open stage was this one.
+         */lostHere: UInt64, 
+        /**
+         * Members open in this stage.
+         */openHere: UInt64, 
+        /**
+         * advanced ÷ entered (推进率).
+         */advanceRate: Double?, 
+        /**
+         * won ÷ entered (转化率).
+         */winRate: Double?, 
+        /**
+         * lost_here ÷ entered (消失率).
+         */lossRate: Double?, 
+        /**
+         * Completed stays (停留时间).
+         */dwell: Dwell, 
+        /**
+         * The opportunities open here.
+         */openAge: OpenAge, 
+        /**
+         * Sum of the amounts open here.
+         */openAmount: Int64, 
+        /**
+         * open_amount × probability (an expectation).
+         */weightedOpen: Double) {
+        self.id = id
+        self.name = name
+        self.probability = probability
+        self.entered = entered
+        self.advanced = advanced
+        self.won = won
+        self.lost = lost
+        self.lostHere = lostHere
+        self.openHere = openHere
+        self.advanceRate = advanceRate
+        self.winRate = winRate
+        self.lossRate = lossRate
+        self.dwell = dwell
+        self.openAge = openAge
+        self.openAmount = openAmount
+        self.weightedOpen = weightedOpen
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StageKpis: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStageKpis: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageKpis {
+        return
+            try StageKpis(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                probability: FfiConverterDouble.read(from: &buf), 
+                entered: FfiConverterUInt64.read(from: &buf), 
+                advanced: FfiConverterUInt64.read(from: &buf), 
+                won: FfiConverterUInt64.read(from: &buf), 
+                lost: FfiConverterUInt64.read(from: &buf), 
+                lostHere: FfiConverterUInt64.read(from: &buf), 
+                openHere: FfiConverterUInt64.read(from: &buf), 
+                advanceRate: FfiConverterOptionDouble.read(from: &buf), 
+                winRate: FfiConverterOptionDouble.read(from: &buf), 
+                lossRate: FfiConverterOptionDouble.read(from: &buf), 
+                dwell: FfiConverterTypeDwell.read(from: &buf), 
+                openAge: FfiConverterTypeOpenAge.read(from: &buf), 
+                openAmount: FfiConverterInt64.read(from: &buf), 
+                weightedOpen: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StageKpis, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterDouble.write(value.probability, into: &buf)
+        FfiConverterUInt64.write(value.entered, into: &buf)
+        FfiConverterUInt64.write(value.advanced, into: &buf)
+        FfiConverterUInt64.write(value.won, into: &buf)
+        FfiConverterUInt64.write(value.lost, into: &buf)
+        FfiConverterUInt64.write(value.lostHere, into: &buf)
+        FfiConverterUInt64.write(value.openHere, into: &buf)
+        FfiConverterOptionDouble.write(value.advanceRate, into: &buf)
+        FfiConverterOptionDouble.write(value.winRate, into: &buf)
+        FfiConverterOptionDouble.write(value.lossRate, into: &buf)
+        FfiConverterTypeDwell.write(value.dwell, into: &buf)
+        FfiConverterTypeOpenAge.write(value.openAge, into: &buf)
+        FfiConverterInt64.write(value.openAmount, into: &buf)
+        FfiConverterDouble.write(value.weightedOpen, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageKpis_lift(_ buf: RustBuffer) throws -> StageKpis {
+    return try FfiConverterTypeStageKpis.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeStageKpis_lower(_ value: StageKpis) -> RustBuffer {
+    return FfiConverterTypeStageKpis.lower(value)
+}
+
+
+/**
+ * The deals lost to a competitor from one stage.
+ */
+public struct StageLoss: Equatable, Hashable {
+    /**
+     * The stage id.
+     */
+    public var stage: String
+    /**
+     * How many.
+     */
+    public var lost: UInt64
+    /**
+     * Their amounts, per currency.
+     */
+    public var amount: [Money]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The stage id.
+         */stage: String, 
+        /**
+         * How many.
+         */lost: UInt64, 
+        /**
+         * Their amounts, per currency.
+         */amount: [Money]) {
+        self.stage = stage
+        self.lost = lost
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StageLoss: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStageLoss: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageLoss {
+        return
+            try StageLoss(
+                stage: FfiConverterString.read(from: &buf), 
+                lost: FfiConverterUInt64.read(from: &buf), 
+                amount: FfiConverterSequenceTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StageLoss, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.stage, into: &buf)
+        FfiConverterUInt64.write(value.lost, into: &buf)
+        FfiConverterSequenceTypeMoney.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageLoss_lift(_ buf: RustBuffer) throws -> StageLoss {
+    return try FfiConverterTypeStageLoss.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeStageLoss_lower(_ value: StageLoss) -> RustBuffer {
+    return FfiConverterTypeStageLoss.lower(value)
+}
+
+
+/**
  * The daily reports of everyone below a manager, and their totals.
  */
 public struct TeamDailyReport: Equatable, Hashable {
@@ -4486,6 +8226,85 @@ public func FfiConverterTypeTimelineEntry_lift(_ buf: RustBuffer) throws -> Time
 #endif
 @Sendable public func FfiConverterTypeTimelineEntry_lower(_ value: TimelineEntry) -> RustBuffer {
     return FfiConverterTypeTimelineEntry.lower(value)
+}
+
+
+/**
+ * The stage-to-stage transition counts.
+ */
+public struct Transitions: Equatable, Hashable {
+    /**
+     * Row labels.
+     */
+    public var from: [String]
+    /**
+     * Column labels.
+     */
+    public var to: [String]
+    /**
+     * Counts, row-major.
+     */
+    public var counts: [[UInt64]]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Row labels.
+         */from: [String], 
+        /**
+         * Column labels.
+         */to: [String], 
+        /**
+         * Counts, row-major.
+         */counts: [[UInt64]]) {
+        self.from = from
+        self.to = to
+        self.counts = counts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Transitions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransitions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Transitions {
+        return
+            try Transitions(
+                from: FfiConverterSequenceString.read(from: &buf), 
+                to: FfiConverterSequenceString.read(from: &buf), 
+                counts: FfiConverterSequenceSequenceUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Transitions, into buf: inout [UInt8]) {
+        FfiConverterSequenceString.write(value.from, into: &buf)
+        FfiConverterSequenceString.write(value.to, into: &buf)
+        FfiConverterSequenceSequenceUInt64.write(value.counts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransitions_lift(_ buf: RustBuffer) throws -> Transitions {
+    return try FfiConverterTypeTransitions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeTransitions_lower(_ value: Transitions) -> RustBuffer {
+    return FfiConverterTypeTransitions.lower(value)
 }
 
 
@@ -4804,6 +8623,355 @@ public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision 
 #endif
 @Sendable public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
     return FfiConverterTypeDecision.lower(value)
+}
+
+
+
+/**
+ * How the forecast computes the distribution of the won total.
+ */
+
+public enum ForecastMethod: Equatable, Hashable {
+    
+    /**
+     * Exact when the support is at most `max_support` totals, else Monte Carlo (the
+     * default: 100000 totals, 10000 samples, a fixed seed).
+     */
+    case auto(
+        /**
+         * The largest support computed exactly.
+         */maxSupport: UInt64, 
+        /**
+         * Monte Carlo samples.
+         */samples: UInt32, 
+        /**
+         * Monte Carlo seed.
+         */seed: UInt64
+    )
+    /**
+     * The exact distribution.
+     */
+    case exact
+    /**
+     * Monte Carlo draws.
+     */
+    case monteCarlo(
+        /**
+         * Samples.
+         */samples: UInt32, 
+        /**
+         * Seed.
+         */seed: UInt64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ForecastMethod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastMethod: FfiConverterRustBuffer {
+    typealias SwiftType = ForecastMethod
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastMethod {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .auto(maxSupport: try FfiConverterUInt64.read(from: &buf), samples: try FfiConverterUInt32.read(from: &buf), seed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .exact
+        
+        case 3: return .monteCarlo(samples: try FfiConverterUInt32.read(from: &buf), seed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ForecastMethod, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .auto(maxSupport,samples,seed):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt64.write(maxSupport, into: &buf)
+            FfiConverterUInt32.write(samples, into: &buf)
+            FfiConverterUInt64.write(seed, into: &buf)
+            
+        
+        case .exact:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .monteCarlo(samples,seed):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt32.write(samples, into: &buf)
+            FfiConverterUInt64.write(seed, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastMethod_lift(_ buf: RustBuffer) throws -> ForecastMethod {
+    return try FfiConverterTypeForecastMethod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastMethod_lower(_ value: ForecastMethod) -> RustBuffer {
+    return FfiConverterTypeForecastMethod.lower(value)
+}
+
+
+
+/**
+ * Which probabilities the forecast uses.
+ */
+
+public enum ForecastProbabilities: Equatable, Hashable {
+    
+    /**
+     * The stages' configured probabilities (the default).
+     */
+    case stage
+    /**
+     * The win rates observed over a training window of cohorts.
+     */
+    case empirical(
+        /**
+         * The training window's start.
+         */trainingFrom: Date?, 
+        /**
+         * The training window's end (exclusive).
+         */trainingTo: Date?, 
+        /**
+         * The counting mode of the training funnel.
+         */mode: FunnelMode
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ForecastProbabilities: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForecastProbabilities: FfiConverterRustBuffer {
+    typealias SwiftType = ForecastProbabilities
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForecastProbabilities {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .stage
+        
+        case 2: return .empirical(trainingFrom: try FfiConverterOptionTimestamp.read(from: &buf), trainingTo: try FfiConverterOptionTimestamp.read(from: &buf), mode: try FfiConverterTypeFunnelMode.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ForecastProbabilities, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .stage:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .empirical(trainingFrom,trainingTo,mode):
+            writeInt(&buf, Int32(2))
+            FfiConverterOptionTimestamp.write(trainingFrom, into: &buf)
+            FfiConverterOptionTimestamp.write(trainingTo, into: &buf)
+            FfiConverterTypeFunnelMode.write(mode, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForecastProbabilities_lift(_ buf: RustBuffer) throws -> ForecastProbabilities {
+    return try FfiConverterTypeForecastProbabilities.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeForecastProbabilities_lower(_ value: ForecastProbabilities) -> RustBuffer {
+    return FfiConverterTypeForecastProbabilities.lower(value)
+}
+
+
+
+/**
+ * How the funnel groups opportunities.
+ */
+
+public enum FunnelGroupBy: Equatable, Hashable {
+    
+    /**
+     * The opportunity's owner (the default).
+     */
+    case owner
+    /**
+     * The opportunity's source (`(none)` when unset).
+     */
+    case source
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FunnelGroupBy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFunnelGroupBy: FfiConverterRustBuffer {
+    typealias SwiftType = FunnelGroupBy
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FunnelGroupBy {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .owner
+        
+        case 2: return .source
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FunnelGroupBy, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .owner:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .source:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFunnelGroupBy_lift(_ buf: RustBuffer) throws -> FunnelGroupBy {
+    return try FfiConverterTypeFunnelGroupBy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeFunnelGroupBy_lower(_ value: FunnelGroupBy) -> RustBuffer {
+    return FfiConverterTypeFunnelGroupBy.lower(value)
+}
+
+
+
+/**
+ * How the funnel counts entries into stages.
+ */
+
+public enum FunnelMode: Equatable, Hashable {
+    
+    /**
+     * An opportunity enters a stage only when an event says so (the default).
+     */
+    case recorded
+    /**
+     * A forward skip (or a win) also enters every skipped open stage, with zero dwell.
+     */
+    case cumulative
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FunnelMode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFunnelMode: FfiConverterRustBuffer {
+    typealias SwiftType = FunnelMode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FunnelMode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .recorded
+        
+        case 2: return .cumulative
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FunnelMode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .recorded:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .cumulative:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFunnelMode_lift(_ buf: RustBuffer) throws -> FunnelMode {
+    return try FfiConverterTypeFunnelMode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeFunnelMode_lower(_ value: FunnelMode) -> RustBuffer {
+    return FfiConverterTypeFunnelMode.lower(value)
 }
 
 
@@ -5652,6 +9820,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
     typealias SwiftType = Double?
 
@@ -5772,6 +9964,30 @@ fileprivate struct FfiConverterOptionTypeManualClock: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeForecastFigures: FfiConverterRustBuffer {
+    typealias SwiftType = ForecastFigures?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeForecastFigures.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeForecastFigures.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
     typealias SwiftType = Money?
 
@@ -5790,6 +10006,152 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
         case 1: return try FfiConverterTypeMoney.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeForecastMethod: FfiConverterRustBuffer {
+    typealias SwiftType = ForecastMethod?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeForecastMethod.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeForecastMethod.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeForecastProbabilities: FfiConverterRustBuffer {
+    typealias SwiftType = ForecastProbabilities?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeForecastProbabilities.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeForecastProbabilities.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFunnelGroupBy: FfiConverterRustBuffer {
+    typealias SwiftType = FunnelGroupBy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFunnelGroupBy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFunnelGroupBy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFunnelMode: FfiConverterRustBuffer {
+    typealias SwiftType = FunnelMode?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFunnelMode.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFunnelMode.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceDouble: FfiConverterRustBuffer {
+    typealias SwiftType = [Double]
+
+    public static func write(_ value: [Double], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterDouble.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Double] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Double]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterDouble.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -5846,6 +10208,106 @@ fileprivate struct FfiConverterSequenceTypeAttainmentRow: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeCalibrationRow: FfiConverterRustBuffer {
+    typealias SwiftType = [CalibrationRow]
+
+    public static func write(_ value: [CalibrationRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCalibrationRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CalibrationRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CalibrationRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCalibrationRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCalibrationSection: FfiConverterRustBuffer {
+    typealias SwiftType = [CalibrationSection]
+
+    public static func write(_ value: [CalibrationSection], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCalibrationSection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CalibrationSection] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CalibrationSection]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCalibrationSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCategoryExpenses: FfiConverterRustBuffer {
+    typealias SwiftType = [CategoryExpenses]
+
+    public static func write(_ value: [CategoryExpenses], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCategoryExpenses.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CategoryExpenses] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CategoryExpenses]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCategoryExpenses.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCompetitorFigures: FfiConverterRustBuffer {
+    typealias SwiftType = [CompetitorFigures]
+
+    public static func write(_ value: [CompetitorFigures], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCompetitorFigures.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CompetitorFigures] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CompetitorFigures]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCompetitorFigures.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
     typealias SwiftType = [Contact]
 
@@ -5863,6 +10325,56 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeContact.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCurrencyRatio: FfiConverterRustBuffer {
+    typealias SwiftType = [CurrencyRatio]
+
+    public static func write(_ value: [CurrencyRatio], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCurrencyRatio.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CurrencyRatio] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CurrencyRatio]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCurrencyRatio.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCustomerExpenses: FfiConverterRustBuffer {
+    typealias SwiftType = [CustomerExpenses]
+
+    public static func write(_ value: [CustomerExpenses], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCustomerExpenses.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CustomerExpenses] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CustomerExpenses]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCustomerExpenses.read(from: &buf))
         }
         return seq
     }
@@ -5921,6 +10433,131 @@ fileprivate struct FfiConverterSequenceTypeDecompositionIssue: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeForecastComparison: FfiConverterRustBuffer {
+    typealias SwiftType = [ForecastComparison]
+
+    public static func write(_ value: [ForecastComparison], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeForecastComparison.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ForecastComparison] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ForecastComparison]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeForecastComparison.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeForecastSection: FfiConverterRustBuffer {
+    typealias SwiftType = [ForecastSection]
+
+    public static func write(_ value: [ForecastSection], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeForecastSection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ForecastSection] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ForecastSection]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeForecastSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeForecastSnapshot: FfiConverterRustBuffer {
+    typealias SwiftType = [ForecastSnapshot]
+
+    public static func write(_ value: [ForecastSnapshot], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeForecastSnapshot.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ForecastSnapshot] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ForecastSnapshot]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeForecastSnapshot.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFunnelGroup: FfiConverterRustBuffer {
+    typealias SwiftType = [FunnelGroup]
+
+    public static func write(_ value: [FunnelGroup], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFunnelGroup.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FunnelGroup] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FunnelGroup]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFunnelGroup.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFunnelSection: FfiConverterRustBuffer {
+    typealias SwiftType = [FunnelSection]
+
+    public static func write(_ value: [FunnelSection], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFunnelSection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FunnelSection] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FunnelSection]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFunnelSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeGateItem: FfiConverterRustBuffer {
     typealias SwiftType = [GateItem]
 
@@ -5971,6 +10608,31 @@ fileprivate struct FfiConverterSequenceTypeMoney: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeOtherCurrencyFigures: FfiConverterRustBuffer {
+    typealias SwiftType = [OtherCurrencyFigures]
+
+    public static func write(_ value: [OtherCurrencyFigures], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOtherCurrencyFigures.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OtherCurrencyFigures] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OtherCurrencyFigures]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOtherCurrencyFigures.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeProblem: FfiConverterRustBuffer {
     typealias SwiftType = [Problem]
 
@@ -5988,6 +10650,31 @@ fileprivate struct FfiConverterSequenceTypeProblem: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeProblem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePushedDeal: FfiConverterRustBuffer {
+    typealias SwiftType = [PushedDeal]
+
+    public static func write(_ value: [PushedDeal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePushedDeal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PushedDeal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PushedDeal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePushedDeal.read(from: &buf))
         }
         return seq
     }
@@ -6046,6 +10733,156 @@ fileprivate struct FfiConverterSequenceTypeReminder: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRepAccuracy: FfiConverterRustBuffer {
+    typealias SwiftType = [RepAccuracy]
+
+    public static func write(_ value: [RepAccuracy], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRepAccuracy.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RepAccuracy] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RepAccuracy]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRepAccuracy.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRepExpenses: FfiConverterRustBuffer {
+    typealias SwiftType = [RepExpenses]
+
+    public static func write(_ value: [RepExpenses], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRepExpenses.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RepExpenses] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RepExpenses]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRepExpenses.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRepSnapshot: FfiConverterRustBuffer {
+    typealias SwiftType = [RepSnapshot]
+
+    public static func write(_ value: [RepSnapshot], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRepSnapshot.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RepSnapshot] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RepSnapshot]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRepSnapshot.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSourceRow: FfiConverterRustBuffer {
+    typealias SwiftType = [SourceRow]
+
+    public static func write(_ value: [SourceRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSourceRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SourceRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SourceRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSourceRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStageKpis: FfiConverterRustBuffer {
+    typealias SwiftType = [StageKpis]
+
+    public static func write(_ value: [StageKpis], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStageKpis.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StageKpis] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StageKpis]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStageKpis.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStageLoss: FfiConverterRustBuffer {
+    typealias SwiftType = [StageLoss]
+
+    public static func write(_ value: [StageLoss], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStageLoss.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StageLoss] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StageLoss]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStageLoss.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTimelineEntry: FfiConverterRustBuffer {
     typealias SwiftType = [TimelineEntry]
 
@@ -6088,6 +10925,31 @@ fileprivate struct FfiConverterSequenceTypeWeighted: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeWeighted.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [[UInt64]]
+
+    public static func write(_ value: [[UInt64]], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterSequenceUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [[UInt64]] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [[UInt64]]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterSequenceUInt64.read(from: &buf))
         }
         return seq
     }
@@ -6189,10 +11051,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_attainment() != 13218) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_calibration() != 1728) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_catch_up() != 23861) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_check() != 47785) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_competitor_report() != 29523) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_complete_task() != 30771) {
@@ -6237,7 +11105,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_execute() != 31215) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_expense_report() != 63832) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_force_advance() != 59863) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_forecast() != 2488) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_forecast_accuracy() != 39059) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_forecast_snapshot() != 34882) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_forecast_snapshots() != 60982) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_funnel() != 65291) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_head() != 15047) {
@@ -6277,6 +11163,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_snooze_reminder() != 10118) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_engine_source_report() != 55649) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_submit_approval() != 53438) {

@@ -284,6 +284,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_advance(uint64_t ptr, RustBu
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_attainment(uint64_t ptr, RustBuffer period, RustBuffer currency, RustBuffer time_zone, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CALIBRATION
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CALIBRATION
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_calibration(uint64_t ptr, RustBuffer pipeline, RustBuffer window_from, RustBuffer window_to, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CATCH_UP
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CATCH_UP
 void uniffi_salespipe_mobile_fn_method_engine_catch_up(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -292,6 +297,11 @@ void uniffi_salespipe_mobile_fn_method_engine_catch_up(uint64_t ptr, RustCallSta
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CHECK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CHECK
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_check(uint64_t ptr, RustBuffer id, RustBuffer target, RustBuffer reader, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPETITOR_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPETITOR_REPORT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_competitor_report(uint64_t ptr, RustBuffer closed_from, RustBuffer closed_to, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPLETE_TASK
@@ -364,9 +374,39 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_events(uint64_t ptr, uint64_
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_execute(uint64_t ptr, RustBuffer actor, RustBuffer command, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_EXPENSE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_EXPENSE_REPORT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_expense_report(uint64_t ptr, RustBuffer from, RustBuffer to, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORCE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORCE_ADVANCE
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_force_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_forecast(uint64_t ptr, RustBuffer pipeline, RustBuffer period_from, RustBuffer period_to, RustBuffer probabilities, RustBuffer method, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST_ACCURACY
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST_ACCURACY
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_forecast_accuracy(uint64_t ptr, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST_SNAPSHOT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_forecast_snapshot(uint64_t ptr, RustBuffer id, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST_SNAPSHOTS
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST_SNAPSHOTS
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_forecast_snapshots(uint64_t ptr, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FUNNEL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FUNNEL
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_funnel(uint64_t ptr, RustBuffer pipeline, RustBuffer window_from, RustBuffer window_to, RustBuffer mode, RustBuffer by, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_HEAD
@@ -432,6 +472,11 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_resubmit_approval(uint64_t p
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SNOOZE_REMINDER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SNOOZE_REMINDER
 RustBuffer uniffi_salespipe_mobile_fn_method_engine_snooze_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustBuffer until, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SOURCE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SOURCE_REPORT
+RustBuffer uniffi_salespipe_mobile_fn_method_engine_source_report(uint64_t ptr, RustBuffer pipeline, RustBuffer window_from, RustBuffer window_to, RustBuffer reader, RustBuffer as_of, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SUBMIT_APPROVAL
@@ -825,6 +870,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_attainment(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CALIBRATION
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CALIBRATION
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_calibration(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CATCH_UP
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CATCH_UP
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_catch_up(void
@@ -834,6 +885,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_catch_up(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CHECK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_CHECK
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_check(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_COMPETITOR_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_COMPETITOR_REPORT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_competitor_report(void
     
 );
 #endif
@@ -921,9 +978,45 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_execute(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_EXPENSE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_EXPENSE_REPORT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_expense_report(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORCE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORCE_ADVANCE
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_force_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_forecast(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST_ACCURACY
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST_ACCURACY
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_forecast_accuracy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST_SNAPSHOT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_forecast_snapshot(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST_SNAPSHOTS
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FORECAST_SNAPSHOTS
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_forecast_snapshots(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FUNNEL
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_FUNNEL
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_funnel(void
     
 );
 #endif
@@ -1002,6 +1095,12 @@ uint16_t uniffi_salespipe_mobile_checksum_method_engine_resubmit_approval(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SNOOZE_REMINDER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SNOOZE_REMINDER
 uint16_t uniffi_salespipe_mobile_checksum_method_engine_snooze_reminder(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SOURCE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_CHECKSUM_METHOD_ENGINE_SOURCE_REPORT
+uint16_t uniffi_salespipe_mobile_checksum_method_engine_source_report(void
     
 );
 #endif
