@@ -1,0 +1,183 @@
+//! The Rust side of the mobile benchmarks (`bindings-mobile/bench/run.sh` runs it next to
+//! `Bench.kt`), printing one JSON line per measurement:
+//!
+//! - `advances <opportunities>`: the engine of `benches/benches/engine.rs`
+//!   `gate_checked_advances` (the pipeline and world of `benches/src/engine.rs`
+//!   `engine_with`, rebuilt here so this crate needs no criterion), in memory, timing
+//!   `opportunities × 4` gate-checked advances through the core directly.
+//! - `write <path> <events>`: writes a SQLite file of at least `events` events through the
+//!   engine (the same world, every deal advanced to the last stage), `synchronous = NORMAL`.
+//! - `open <path>`: times opening that file (`SqliteStore::open` and the engine's replay),
+//!   in this fresh process.
+//!
+//! - `pipeline-json`: prints the bench pipeline as the core's JSON (the Kotlin side defines
+//!   the same one).
+//!
+//! Setup failures end the process with a message and exit code 1.
+#![allow(clippy::print_stdout)] // a command-line tool that prints its measurements
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use salespipe::store::{SqliteOptions, SqliteStore, Synchronous};
+use salespipe::{
+    Currency, Customer, Engine, FieldOp, FieldValue, ManualClock, Money, NewOpportunity, Pipeline,
+    Requirement, Role, Stage, Timestamp, User,
+};
+
+/// The stages of the bench pipeline (`benches/src/engine.rs` `ENGINE_STAGES`).
+const STAGES: [&str; 5] = ["qualify", "demo", "resolve", "quote", "contract"];
+
+/// Five stages, each gated by a checklist item and a field comparison, as
+/// `benches/src/engine.rs` `engine_pipeline`.
+fn pipeline() -> salespipe::Result<Pipeline> {
+    let mut b = Pipeline::builder("sales", "Sales");
+    for (i, id) in STAGES.iter().enumerate() {
+        b = b.stage(
+            Stage::new(*id, *id, 0.1 + 0.15 * i as f64)
+                .requires(Requirement::checklist("ok"))
+                .requires(Requirement::field(
+                    "amount",
+                    FieldOp::Gt,
+                    FieldValue::Number(0.0),
+                )),
+        );
+    }
+    b.build()
+}
+
+/// Users, pipeline and customer of `engine_with`.
+fn setup(e: &mut Engine) -> salespipe::Result<()> {
+    e.register_user("admin", User::new("admin", "Admin", Role::Admin))?;
+    e.register_user(
+        "admin",
+        User::new("rep", "Rep", Role::Rep).managed_by("admin"),
+    )?;
+    e.define_pipeline("admin", pipeline()?)?;
+    e.create_customer("rep", Customer::new("c", "Customer"))?;
+    Ok(())
+}
+
+/// Opportunity `o<i>` in the first stage with its gates met.
+fn add_opportunity(e: &mut Engine, i: usize) -> salespipe::Result<()> {
+    let id = format!("o{i}");
+    let cny = Currency::new("CNY")?;
+    e.create_opportunity(
+        "rep",
+        NewOpportunity::new(
+            id.as_str(),
+            "sales",
+            "c",
+            "rep",
+            "deal",
+            Money::from_minor(1000, cny),
+        ),
+    )?;
+    e.tick("rep", id.as_str(), "ok")?;
+    Ok(())
+}
+
+fn clock() -> ManualClock {
+    ManualClock::new(Timestamp::from_millis(1_750_000_000_000))
+}
+
+fn advances(n: usize) -> salespipe::Result<()> {
+    let mut e = Engine::builder().clock(clock()).build()?;
+    setup(&mut e)?;
+    for i in 0..n {
+        add_opportunity(&mut e, i)?;
+    }
+    let ids: Vec<String> = (0..n).map(|i| format!("o{i}")).collect();
+    let start = Instant::now();
+    for to in &STAGES[1..] {
+        for id in &ids {
+            e.advance("rep", id.as_str(), *to)?;
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let count = n * (STAGES.len() - 1);
+    println!(
+        "{{\"bench\":\"gate_checked_advances\",\"side\":\"rust\",\"advances\":{count},\"seconds\":{seconds:.6},\"per_second\":{:.0}}}",
+        count as f64 / seconds
+    );
+    Ok(())
+}
+
+fn write(path: &str, events: u64) -> salespipe::Result<()> {
+    let options = SqliteOptions::default().synchronous(Synchronous::Normal);
+    let store = SqliteStore::open_with(path, options)?;
+    let mut e = Engine::builder().clock(clock()).store(store).build()?;
+    if e.store().head()? == 0 {
+        setup(&mut e)?;
+    }
+    let start = Instant::now();
+    let mut i = 0usize;
+    while e.store().head()? < events {
+        add_opportunity(&mut e, i)?;
+        let id = format!("o{i}");
+        for to in &STAGES[1..] {
+            e.advance("rep", id.as_str(), *to)?;
+        }
+        i += 1;
+    }
+    let head = e.store().head()?;
+    println!(
+        "{{\"bench\":\"write_sqlite\",\"side\":\"rust\",\"events\":{head},\"opportunities\":{i},\"seconds\":{:.3}}}",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn open(path: &str) -> salespipe::Result<()> {
+    let start = Instant::now();
+    let e = Engine::builder().store(SqliteStore::open(path)?).build()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let events = e.store().head()?;
+    println!(
+        "{{\"bench\":\"open_sqlite\",\"side\":\"rust\",\"events\":{events},\"seconds\":{seconds:.6},\"events_per_second\":{:.0}}}",
+        events as f64 / seconds
+    );
+    Ok(())
+}
+
+/// Prints the bench pipeline as the core's JSON, for the Kotlin side to define the same one.
+fn pipeline_json() -> salespipe::Result<()> {
+    let json = serde_json::to_string(&pipeline()?)
+        .map_err(|e| salespipe::Error::storage(format!("pipeline JSON: {e}")))?;
+    println!("{json}");
+    Ok(())
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: salespipe-mobile-bench advances <opportunities> | write <path> <events> | open <path> | pipeline-json");
+    ExitCode::FAILURE
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let run = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["advances", n] => match n.parse() {
+            Ok(n) => advances(n),
+            Err(_) => return usage(),
+        },
+        ["write", path, events] => match events.parse() {
+            Ok(events) => write(path, events),
+            Err(_) => return usage(),
+        },
+        ["open", path] => open(path),
+        ["pipeline-json"] => pipeline_json(),
+        _ => return usage(),
+    };
+    match run {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("salespipe-mobile-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
