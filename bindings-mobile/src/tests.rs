@@ -309,3 +309,102 @@ fn every_core_code_has_its_variant() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn typed_reports_read_the_core_reports() {
+    use crate::reports::{ForecastMethod, FunnelGroupBy, FunnelMode};
+    let (engine, clock) = engine_with_deal(None);
+    engine
+        .tick("wang".into(), "opp-1".into(), "budget confirmed".into())
+        .unwrap();
+    clock.advance(Duration::from_secs(3_600)).unwrap();
+    engine
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap();
+
+    let funnel = engine
+        .funnel(
+            "sales".into(),
+            None,
+            None,
+            Some(FunnelMode::Cumulative),
+            Some(FunnelGroupBy::Owner),
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(funnel.len(), 1);
+    assert_eq!(funnel[0].currency.as_deref(), Some("CNY"));
+    let report = &funnel[0].report;
+    assert_eq!(report.mode, FunnelMode::Cumulative);
+    assert_eq!(report.total.opportunities, 1);
+    assert_eq!(report.total.stages[0].id, "qualify");
+    assert_eq!(report.total.stages[0].entered, 1);
+    assert_eq!(report.total.stages[0].advanced, 1);
+    assert_eq!(report.total.stages[0].dwell.mean_seconds, Some(3_600.0));
+    assert_eq!(report.total.pipeline.open_amount, 12_000_000);
+    assert_eq!(report.groups.len(), 1);
+    assert_eq!(report.groups[0].key.as_deref(), Some("wang"));
+
+    let forecast = engine
+        .forecast(
+            "sales".into(),
+            Some(at("2026-04-01T00:00:00Z")),
+            Some(at("2026-07-01T00:00:00Z")),
+            None,
+            Some(ForecastMethod::Exact),
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(forecast.len(), 1);
+    let f = &forecast[0].report;
+    assert_eq!((f.opportunities, f.amount), (1, 12_000_000));
+    assert!((f.expected - 3_600_000.0).abs() < 1e-6, "{}", f.expected);
+    assert_eq!(f.method, "exact");
+    assert_eq!(f.stage_probabilities, vec![0.1, 0.3]);
+
+    let calibration = engine
+        .calibration("sales".into(), None, None, None, None)
+        .unwrap();
+    let c = &calibration[0].report;
+    assert_eq!(c.predictions, 0, "nothing closed yet");
+    let stages: Vec<&str> = c.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(stages, ["qualify", "demo"]);
+
+    let sources = engine
+        .source_report("sales".into(), None, None, None, None)
+        .unwrap();
+    assert_eq!(sources.currency.as_deref(), Some("CNY"));
+    let none = sources.sources.iter().find(|s| s.source == "(none)");
+    assert_eq!(none.map(|s| (s.created, s.open)), Some((1, 1)));
+
+    let competitors = engine.competitor_report(None, None, None, None).unwrap();
+    assert_eq!(competitors.deals, 0);
+    let expenses = engine.expense_report(None, None, None, None).unwrap();
+    assert_eq!(expenses.total.count, 0);
+    assert!(engine.forecast_snapshots(None, None).unwrap().is_empty());
+    let accuracy = engine.forecast_accuracy(None, None).unwrap();
+    assert!(accuracy.comparisons.is_empty());
+
+    let err = engine
+        .forecast_snapshot("nope".into(), None, None)
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    let err = engine
+        .funnel("nope".into(), None, None, None, None, None, None)
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+    let err = engine
+        .calibration("sales".into(), Some(far), None, None, None)
+        .unwrap_err();
+    assert!(
+        matches!(err, SalespipeError::Validation { ref field, .. } if field == "window.from"),
+        "{err:?}"
+    );
+    let err = engine
+        .expense_report(Some("2026-13-01".into()), None, None, None)
+        .unwrap_err();
+    assert_eq!(err.code(), "validation");
+}
