@@ -29,7 +29,7 @@ use napi::bindgen_prelude::{
     Uint8Array,
 };
 use napi::{Env, Task};
-use salespipe::analytics::keys::{same_text, GroupCoder, GroupKey, OppIndex, StageCodes};
+use salespipe::analytics::keys::{GroupCoder, GroupKey, OppIndex, StageCodes};
 use salespipe::analytics::{
     self as an, FunnelInput, FunnelParams, Mode, Opportunities, StageEvents, StageInfo, Window,
     NO_DATE,
@@ -652,23 +652,15 @@ fn opp_ids<'a, 'c>(col: &'c Col<'a>, ids: &mut Option<Ids<'c>>) -> Result<Cow<'a
     match ids {
         Some(Ids::Text(index)) => {
             // An event table sorted by opportunity: the previous event's opportunity, then
-            // the next one, cost a comparison each; anything else a search.
+            // the next one, cost a comparison each; anything else a search (`follow`).
             let mut prev: Option<u64> = None;
             let codes = col.text_codes("id", |row, v| {
-                if let Some(p) = prev {
-                    if index.id(p as usize).is_some_and(|id| same_text(id, v)) {
-                        return Ok(p);
-                    }
-                }
-                let hint = prev.map_or(0, |p| p as usize + 1);
-                let c = index.find(v, hint).ok_or_else(|| {
+                index.follow(v, &mut prev).ok_or_else(|| {
                     Error::validation(
                         path,
                         format!("row {row}: opportunity {v:?} is not in the opportunities table"),
                     )
-                })?;
-                prev = Some(c);
-                Ok(c)
+                })
             })?;
             codes.map(Cow::Owned).ok_or_else(|| {
                 Error::validation(

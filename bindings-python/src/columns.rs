@@ -26,7 +26,7 @@ use arrow_schema::DataType;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
-use salespipe::analytics::keys::{same_text, GroupCoder, GroupKey, OppIndex, StageCodes};
+use salespipe::analytics::keys::{GroupCoder, GroupKey, OppIndex, StageCodes};
 use salespipe::analytics::StageInfo;
 
 use crate::error::validation;
@@ -259,13 +259,10 @@ fn text_codes_chunk<'a, T: Copy>(
 
 // ----- opportunity ids -------------------------------------------------------------------
 
-/// The opportunity table's string ids (the core's [`OppIndex`]) with the Arrow views of the
-/// short ones, to find an event's opportunity by its id.
+/// The opportunity table's string ids (the core's [`OppIndex`]), to find an event's
+/// opportunity by its id.
 pub(crate) struct OppIds<'a> {
     index: OppIndex<'a>,
-    /// The Arrow view of each id that is inline in a `utf8_view` column (12 bytes or
-    /// fewer: the view is the whole string), else [`NO_VIEW`].
-    views: Vec<u128>,
 }
 
 impl<'a> OppIds<'a> {
@@ -275,35 +272,20 @@ impl<'a> OppIds<'a> {
         let Some(ids) = text_codes(col, "id", |_, v| Ok(v))? else {
             return Ok(None);
         };
-        let mut views = Vec::new();
-        if col.chunks.iter().any(|c| c.as_string_view_opt().is_some()) {
-            views.reserve(ids.len());
-            for chunk in &col.chunks {
-                match chunk.as_string_view_opt() {
-                    Some(sv) => {
-                        views.extend(sv.views().iter().map(|&v| inline(v).unwrap_or(NO_VIEW)))
-                    }
-                    None => views.extend(std::iter::repeat_n(NO_VIEW, chunk.len())),
-                }
-            }
-        }
         let index = OppIndex::new(ids).map_err(|(row, id)| {
             validation(&col.at(row), format!("duplicate opportunity {id:?}"))
         })?;
-        Ok(Some(OppIds { index, views }))
+        Ok(Some(OppIds { index }))
     }
 
     pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
 
-    fn find(&self, id: &str, hint: usize) -> Option<u64> {
-        self.index.find(id, hint)
-    }
-
-    /// The opportunity row of every event: equal consecutive ids cost one comparison, the
-    /// next opportunity's id one more, anything else a search. Short ids of `utf8_view`
-    /// columns (polars' strings) are compared as integers, by their views.
+    /// The opportunity row of every event ([`OppIndex::follow`]: equal consecutive ids cost
+    /// one comparison, the next opportunity's id one more, anything else a search). Short
+    /// ids of `utf8_view` columns (polars' strings) equal to the previous row's are
+    /// recognised by their views, as integers.
     pub(crate) fn codes(&self, col: &Column<'a>) -> PyResult<Option<Vec<u64>>> {
         if !col.is_text() {
             return Ok(None);
@@ -317,47 +299,35 @@ impl<'a> OppIds<'a> {
         };
         let mut out = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
         let mut base = 0;
-        let mut prev: Option<(&str, u64)> = None;
+        let mut prev: Option<u64> = None;
         for chunk in &col.chunks {
             if let Some(sv) = chunk.as_string_view_opt() {
-                // The previous row's inline view (NO_VIEW for a long id) and code.
-                let mut prev_view: Option<(u128, u64)> = None;
+                // The previous row's inline view (NO_VIEW for a long id).
+                let mut prev_view = NO_VIEW;
                 for (i, &view) in sv.views().iter().enumerate() {
                     let row = base + i;
                     if sv.is_null(i) {
                         return Err(missing(row));
                     }
-                    let short = inline(view);
-                    if let (Some(v), Some((p, c))) = (short, prev_view) {
-                        if v == p {
-                            out.push(c);
-                            continue;
-                        }
-                    }
-                    let hint = prev_view.map_or(0, |(_, c)| c as usize + 1);
-                    let c = match short {
-                        Some(v) if self.views.get(hint) == Some(&v) => hint as u64,
+                    let short = inline(view).unwrap_or(NO_VIEW);
+                    let c = match prev {
+                        Some(c) if short != NO_VIEW && short == prev_view => c,
                         _ => {
                             let s = sv.value(i);
-                            self.find(s, hint).ok_or_else(|| not_found(row, s))?
+                            self.index
+                                .follow(s, &mut prev)
+                                .ok_or_else(|| not_found(row, s))?
                         }
                     };
-                    prev_view = Some((short.unwrap_or(NO_VIEW), c));
+                    prev_view = short;
                     out.push(c);
                 }
             } else {
-                let codes = text_codes_chunk(chunk, base, &missing, |i, v| {
-                    if let Some((p, c)) = prev {
-                        if same_text(p, v) {
-                            return Ok(c);
-                        }
-                    }
-                    let hint = prev.map_or(0, |(_, c)| c as usize + 1);
-                    let c = self.find(v, hint).ok_or_else(|| not_found(i, v))?;
-                    prev = Some((v, c));
-                    Ok(c)
-                })?;
-                out.extend(codes);
+                out.extend(text_codes_chunk(chunk, base, &missing, |i, v| {
+                    self.index
+                        .follow(v, &mut prev)
+                        .ok_or_else(|| not_found(i, v))
+                })?);
             }
             base += chunk.len();
         }

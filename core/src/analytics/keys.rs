@@ -131,6 +131,28 @@ impl<'a> OppIndex<'a> {
             self.map.get(id).copied()
         }
     }
+
+    /// The row of the next event's `id` in an event table: the previous event's opportunity
+    /// first (consecutive events of one opportunity), then the one after it (a table sorted
+    /// by opportunity), then a search. `prev` carries the previous answer between calls.
+    ///
+    /// ```
+    /// use salespipe::analytics::keys::OppIndex;
+    /// let index = OppIndex::new(vec!["a", "b"]).unwrap();
+    /// let mut prev = None;
+    /// let rows: Vec<_> = ["a", "a", "b", "a"].iter().map(|e| index.follow(e, &mut prev)).collect();
+    /// assert_eq!(rows, vec![Some(0), Some(0), Some(1), Some(0)]);
+    /// ```
+    pub fn follow(&self, id: &str, prev: &mut Option<u64>) -> Option<u64> {
+        if let Some(p) = *prev {
+            if self.id(p as usize).is_some_and(|x| same_text(x, id)) {
+                return Some(p);
+            }
+        }
+        let row = self.find(id, prev.map_or(0, |p| p as usize + 1))?;
+        *prev = Some(row);
+        Some(row)
+    }
 }
 
 /// Stage ids (and `won` / `lost`) by their length: a row's id is compared with the few ids
