@@ -13,21 +13,19 @@ use super::source::SourceReport;
 use super::target::AttainmentReport;
 use crate::frame::{count, days, epoch_days, Frame};
 
-/// The rows of per-currency maps: `(row index, currency)` for every currency any of `maps`
-/// has for that row, in currency order.
-fn currency_rows<'a, T: 'a>(
+/// The rows of per-currency figures: `(row index, currency)` for every currency code
+/// `codes(i)` gives for row `i` (the keys of its maps, whatever their values), each once, in
+/// currency order.
+fn currency_rows<'a, I: Iterator<Item = &'a String>>(
     n: usize,
-    maps: impl Fn(usize) -> Vec<&'a BTreeMap<String, T>>,
+    codes: impl Fn(usize) -> I,
 ) -> Vec<(usize, &'a str)> {
     let mut rows = Vec::new();
     for i in 0..n {
-        let mut codes: Vec<&str> = maps(i)
-            .into_iter()
-            .flat_map(|m| m.keys().map(String::as_str))
-            .collect();
-        codes.sort_unstable();
-        codes.dedup();
-        rows.extend(codes.into_iter().map(|c| (i, c)));
+        let mut row: Vec<&str> = codes(i).map(String::as_str).collect();
+        row.sort_unstable();
+        row.dedup();
+        rows.extend(row.into_iter().map(|c| (i, c)));
     }
     rows
 }
@@ -96,17 +94,15 @@ fn daily_counts(days: &[&DailyReport]) -> Frame {
 /// `new_opportunity_amount`, `won_amount`, `lost_amount` (minor units), `weighted_before`,
 /// `weighted_after`, `weighted_change` (minor units).
 fn daily_amounts(days: &[&DailyReport]) -> Frame {
-    let rows = currency_rows(days.len(), |i| {
+    let all = currency_rows(days.len(), |i| {
         let g = &days[i].figures;
-        vec![&g.new_opportunity_amount, &g.won_amount, &g.lost_amount]
+        let amounts = [&g.new_opportunity_amount, &g.won_amount, &g.lost_amount];
+        let weighted = [&g.weighted_before, &g.weighted_after, &g.weighted_change];
+        amounts
+            .into_iter()
+            .flat_map(BTreeMap::keys)
+            .chain(weighted.into_iter().flat_map(BTreeMap::keys))
     });
-    let weighted_rows = currency_rows(days.len(), |i| {
-        let g = &days[i].figures;
-        vec![&g.weighted_before, &g.weighted_after, &g.weighted_change]
-    });
-    let mut all: Vec<(usize, &str)> = rows.into_iter().chain(weighted_rows).collect();
-    all.sort_unstable();
-    all.dedup();
     let g = |i: usize| &days[i].figures;
     let mut f = Frame::default();
     f.text("rep", all.iter().map(|&(i, _)| text(&days[i].rep)));
@@ -314,7 +310,7 @@ impl SourceReport {
     /// (minor units), `cost_per_won` (minor units).
     pub fn costs_frame(&self) -> Frame {
         let src = &self.sources;
-        let rows = currency_rows(src.len(), |i| vec![&src[i].cost]);
+        let rows = currency_rows(src.len(), |i| src[i].cost.keys());
         let mut f = Frame::default();
         f.text(
             "source",
@@ -361,12 +357,13 @@ impl CompetitorReport {
     pub fn amounts_frame(&self) -> Frame {
         let c = &self.competitors;
         let rows = currency_rows(c.len(), |i| {
-            vec![
+            let maps = [
                 &c[i].open_amount,
                 &c[i].won_amount,
                 &c[i].lost_to_amount,
                 &c[i].lost_other_amount,
-            ]
+            ];
+            maps.into_iter().flat_map(BTreeMap::keys)
         });
         let mut f = Frame::default();
         f.text(
@@ -422,7 +419,9 @@ fn expense_frame<'a>(
 ) -> (Frame, Vec<(usize, &'a str)>) {
     let rows = currency_rows(items.len(), |i| {
         let t = items[i].1;
-        vec![&t.approved, &t.pending, &t.rejected, &t.withdrawn]
+        [&t.approved, &t.pending, &t.rejected, &t.withdrawn]
+            .into_iter()
+            .flat_map(BTreeMap::keys)
     });
     let mut f = Frame::default();
     f.text(key_name, rows.iter().map(|&(i, _)| text(items[i].0)));
@@ -495,7 +494,7 @@ mod tests {
         let b: BTreeMap<String, i64> = [("EUR".into(), 3), ("JPY".into(), 4)].into();
         let empty = BTreeMap::new();
         let maps = [vec![&a, &b], vec![&empty]];
-        let rows = currency_rows(2, |i| maps[i].clone());
+        let rows = currency_rows(2, |i| maps[i].clone().into_iter().flat_map(BTreeMap::keys));
         assert_eq!(rows, vec![(0, "EUR"), (0, "JPY"), (0, "USD")]);
     }
 }
