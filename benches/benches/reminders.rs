@@ -261,20 +261,20 @@ fn reminders(c: &mut Criterion) {
     );
     let now = Timestamp::from_millis(NOW);
     let owner: ActorId = "rep-7".into();
-    let mine = f.index.due_for(&owner, now, usize::MAX).len();
+    let mine = f.index.due_for(&f.state, &owner, now, usize::MAX).len();
     eprintln!(
         "rep-7: {mine} reminders due; all owners: {} due at now",
-        f.index.due(now).len()
+        f.index.due(&f.state, now).len()
     );
-    assert!(scale < 0.5 || f.index.due_for(&owner, now, 100).len() == 100);
+    assert!(scale < 0.5 || f.index.due_for(&f.state, &owner, now, 100).len() == 100);
 
     let mut g = c.benchmark_group("reminders");
     g.bench_function("due_for_owner_100", |b| {
-        b.iter(|| f.index.due_for(&owner, now, 100))
+        b.iter(|| f.index.due_for(&f.state, &owner, now, 100))
     });
     g.bench_function("next_due_after", |b| b.iter(|| f.index.next_due_after(now)));
     g.bench_function("upcoming_1h", |b| {
-        b.iter(|| f.index.upcoming(now, Duration::from_secs(3600)))
+        b.iter(|| f.index.upcoming(&f.state, now, Duration::from_secs(3600)))
     });
     let mut n = 0u64;
     g.bench_function("apply_activity_event", |b| {

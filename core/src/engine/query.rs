@@ -725,10 +725,9 @@ fn answer_restricted(
     }
     // Then lists leave out what is out of sight, and the funnel counts the deals in sight.
     Ok(match query {
-        Q::NextDueAfter { at, .. } => R::Instant(
-            v.reminder_index()
-                .next_due_after_where(at, |r| vis.sees(&r.recipient)),
-        ),
+        Q::NextDueAfter { at, .. } => {
+            R::Instant(v.reminder_index().next_due_after_for(at, |r| vis.sees(r)))
+        }
         q @ (Q::Funnel { .. } | Q::Forecast { .. } | Q::Calibration { .. }) => {
             let Visibility::OwnedBy(owners) = &vis else {
                 return answer(v, q);
@@ -849,7 +848,7 @@ fn answer(v: &View<'_>, query: Query) -> Result<QueryResult> {
             R::Reminders(v.upcoming(at, std::time::Duration::from_millis(ms)))
         }
         Q::NextDueAfter { at, .. } => R::Instant(v.next_due_after(at)),
-        Q::Reminder { id, .. } => R::Reminder(Box::new(v.reminder(&id)?.clone())),
+        Q::Reminder { id, .. } => R::Reminder(Box::new(v.reminder(&id)?)),
         Q::ReminderRules { .. } => R::ReminderRules(Box::new(v.reminder_rules().clone())),
         Q::DailyReport { rep, day, .. } => R::DailyReport(Box::new(v.daily_report(&rep, day)?)),
         Q::DailyRangeReport {

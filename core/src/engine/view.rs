@@ -391,17 +391,18 @@ impl<'e> View<'e> {
     /// Every reminder due at `at`, sorted by due time, then id. Asking again returns the same
     /// reminders until an event or the passage of time changes them.
     pub fn due(&self, at: Timestamp) -> Vec<Reminder> {
-        self.reminder_index().due(at)
+        self.reminder_index().due(&self.state, at)
     }
 
     /// Up to `limit` reminders due at `at` for one recipient, sorted by due time, then id.
     pub fn due_for(&self, recipient: &ActorId, at: Timestamp, limit: usize) -> Vec<Reminder> {
-        self.reminder_index().due_for(recipient, at, limit)
+        self.reminder_index()
+            .due_for(&self.state, recipient, at, limit)
     }
 
     /// The reminders coming due after `at` and up to `at + horizon`.
     pub fn upcoming(&self, at: Timestamp, horizon: Duration) -> Vec<Reminder> {
-        self.reminder_index().upcoming(at, horizon)
+        self.reminder_index().upcoming(&self.state, at, horizon)
     }
 
     /// The earliest instant after `at` at which a reminder comes due: when the host should
@@ -411,9 +412,9 @@ impl<'e> View<'e> {
     }
 
     /// A reminder by id, hidden ones included; [`Error::NotFound`] once its cause is resolved.
-    pub fn reminder(&self, id: &ReminderId) -> Result<&Reminder> {
+    pub fn reminder(&self, id: &ReminderId) -> Result<Reminder> {
         self.reminder_index()
-            .reminder(id)
+            .reminder(&self.state, id)
             .ok_or_else(|| Error::not_found("reminder", id))
     }
 

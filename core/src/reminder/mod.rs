@@ -76,11 +76,6 @@ impl ReminderId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The smallest id (for range bounds).
-    pub(crate) fn min() -> Self {
-        ReminderId(Arc::from(""))
-    }
 }
 
 impl fmt::Debug for ReminderId {

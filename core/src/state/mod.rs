@@ -5,13 +5,17 @@
 //! read side (the engine's views, the reminder and daily indexes, the report adapters) reads
 //! it through methods. It imports no engine, store or report code.
 
+mod activities;
 mod apply;
 mod opportunities;
 mod reminders;
+mod table;
 mod timeline;
 
+use activities::Activities;
 pub(crate) use opportunities::{Opportunities, OpportunityRecord};
 pub use reminders::ReminderState;
+pub(crate) use table::Table;
 pub use timeline::{TimelineEntry, TimelineKind};
 
 use std::collections::{BTreeMap, HashMap};
@@ -64,11 +68,10 @@ pub struct State {
     pipelines: Map<PipelineId, Vec<Pipeline>>,
     processes: Map<ProcessId, ApprovalProcess>,
     users: Map<ActorId, User>,
-    customers: Map<CustomerId, Customer>,
+    customers: Table<CustomerId, Customer>,
     opportunities: Opportunities,
-    activities: Map<ActivityId, Activity>,
-    opp_activities: Map<OpportunityId, Vec<Activity>>,
-    tasks: Map<TaskId, Task>,
+    activities: Activities,
+    tasks: Table<TaskId, Task>,
     reminders: ReminderState,
     targets: BTreeMap<TargetId, Target>,
     expense_settings: Option<ExpenseSettings>,
@@ -167,12 +170,17 @@ impl State {
         self.users.len()
     }
 
+    /// How many customers there are.
+    pub fn customer_count(&self) -> usize {
+        self.customers.len()
+    }
+
     /// A customer.
     pub fn customer(&self, id: &CustomerId) -> Option<&Customer> {
         self.customers.get(id)
     }
 
-    /// Every customer, in no particular order.
+    /// Every customer, in the order they were created.
     pub fn customers(&self) -> impl Iterator<Item = &Customer> {
         self.customers.values()
     }
@@ -216,9 +224,7 @@ impl State {
 
     /// The activities linked to an opportunity, in the order they were logged.
     pub fn activities_of(&self, opportunity: &OpportunityId) -> &[Activity] {
-        self.opp_activities
-            .get(opportunity)
-            .map_or(&[], Vec::as_slice)
+        self.activities.of(opportunity)
     }
 
     /// What a gate looks at for `o` at `now`: the opportunity and its activities.
@@ -234,14 +240,44 @@ impl State {
         }
     }
 
+    /// How many tasks there are.
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
     /// A task.
     pub fn task(&self, id: &TaskId) -> Option<&Task> {
         self.tasks.get(id)
     }
 
-    /// Every task, in no particular order.
+    /// Every task, in the order they were created.
     pub fn tasks(&self) -> impl Iterator<Item = &Task> {
         self.tasks.values()
+    }
+
+    /// The number of an opportunity, a task or a customer: the state's own
+    /// address of the record, which never changes (indexes keep it instead of the id).
+    pub(crate) fn number(&self, of: Numbered<'_>) -> Option<u32> {
+        match of {
+            Numbered::Opportunity(id) => self.opportunities.number(id.as_str()),
+            Numbered::Task(id) => self.tasks.number(id),
+            Numbered::Customer(id) => self.customers.number(id),
+        }
+    }
+
+    /// The opportunity numbered `n` (see [`State::number`]).
+    pub(crate) fn opportunity_numbered(&self, n: u32) -> Option<&Opportunity> {
+        self.opportunities.numbered(n).map(|r| &r.opportunity)
+    }
+
+    /// The task numbered `n`.
+    pub(crate) fn task_numbered(&self, n: u32) -> Option<&Task> {
+        self.tasks.row(n)
+    }
+
+    /// The customer numbered `n`.
+    pub(crate) fn customer_numbered(&self, n: u32) -> Option<&Customer> {
+        self.customers.row(n)
     }
 
     /// A revenue target.
@@ -282,6 +318,31 @@ impl State {
     /// Every forecast snapshot, by id.
     pub fn forecast_snapshots(&self) -> impl Iterator<Item = &ForecastSnapshot> {
         self.forecast_snapshots.values()
+    }
+}
+
+/// A record the state numbers, by id (see [`State::number`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Numbered<'a> {
+    Opportunity(&'a OpportunityId),
+    Task(&'a TaskId),
+    Customer(&'a CustomerId),
+}
+
+impl State {
+    /// A customer id as the state holds it (one shared string per customer), or `id` itself.
+    pub(crate) fn shared_customer(&self, id: &CustomerId) -> CustomerId {
+        self.customers.key(id).unwrap_or(id).clone()
+    }
+
+    /// An opportunity id as the state holds it, or `id` itself.
+    pub(crate) fn shared_opportunity(&self, id: &OpportunityId) -> OpportunityId {
+        self.opportunities.get(id).map_or(id, |o| &o.id).clone()
+    }
+
+    /// A user id as the state holds it, or `id` itself.
+    pub(crate) fn shared_user(&self, id: &ActorId) -> ActorId {
+        shared_id(&self.users, id)
     }
 }
 

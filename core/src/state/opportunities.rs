@@ -52,7 +52,9 @@ impl OpportunityRecord {
         pipeline_version: u32,
         stream: std::sync::Arc<str>,
     ) -> Self {
-        let mut steps = Vec::with_capacity(8);
+        // Room for the creation and three moves: most deals close within that, and a
+        // larger reserve would cost every deal its size in memory.
+        let mut steps = Vec::with_capacity(4);
         steps.push(Step {
             at: opportunity.created_at,
             actor,
@@ -190,6 +192,17 @@ impl Opportunities {
     }
 
     /// Every opportunity, in the order they were created.
+    /// The number of an opportunity: its place in the order of creation.
+    pub fn number(&self, id: &str) -> Option<u32> {
+        self.index.get(id).and_then(|&i| u32::try_from(i).ok())
+    }
+
+    /// The record numbered `n`.
+    pub fn numbered(&self, n: u32) -> Option<&OpportunityRecord> {
+        let i = n as usize;
+        self.segments.get(i / SEGMENT)?.get(i % SEGMENT)
+    }
+
     pub fn values(&self) -> impl Iterator<Item = &Opportunity> {
         self.records().map(|r| &r.opportunity)
     }

@@ -44,7 +44,7 @@ impl ReminderState {
     /// Sees every event before the state folds it in (to learn when a customer became key).
     pub(crate) fn observe(
         &mut self,
-        customers: &crate::state::Map<CustomerId, Customer>,
+        customers: &crate::state::Table<CustomerId, Customer>,
         rec: &RecordedEvent,
     ) {
         match &rec.event {

@@ -46,7 +46,7 @@ fn set_rules(cx: &Ctx<'_>, rules: ReminderRules) -> Result<Events> {
 fn check_handle(cx: &Ctx<'_>, id: &ReminderId, until: Option<Timestamp>) -> Result<()> {
     let (r, _) = cx
         .reminder_index()
-        .get(id)
+        .get(cx.state, id)
         .ok_or_else(|| Error::not_found("reminder", id))?;
     cx.allow(Action::HandleReminder {
         recipient: &r.recipient,

@@ -2,7 +2,6 @@
 //! and a few per-subject facts; and [`scan`], the whole-state reference the index is tested
 //! against.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{Days, NaiveTime};
@@ -11,30 +10,58 @@ use chrono_tz::Tz;
 use crate::activity::Activity;
 use crate::clock::Timestamp;
 use crate::id::{ActivityId, ActorId, CustomerId, OpportunityId, TaskId};
-use crate::state::State;
+use crate::state::{Map, Numbered, State};
 use crate::user::reporting_line;
 
 use crate::reminder::rules::{local_date, local_instant, scale};
 use crate::reminder::{Reminder, ReminderId, ReminderKind, TaskLead};
 
-/// What a reminder hangs on: the events touching a subject recompute its reminders.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// What a reminder hangs on, by the state's number of the record: the events touching a
+/// subject recompute its reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Subject {
-    Opportunity(OpportunityId),
-    Task(TaskId),
-    Customer(CustomerId),
+    Opportunity(u32),
+    Task(u32),
+    Customer(u32),
+}
+
+impl Subject {
+    /// The subject of an opportunity the state knows.
+    pub fn opportunity(st: &State, id: &OpportunityId) -> Option<Subject> {
+        st.number(Numbered::Opportunity(id))
+            .map(Subject::Opportunity)
+    }
+
+    /// The subject of a task the state knows.
+    pub fn task(st: &State, id: &TaskId) -> Option<Subject> {
+        st.number(Numbered::Task(id)).map(Subject::Task)
+    }
+
+    /// The subject of a customer the state knows.
+    pub fn customer(st: &State, id: &CustomerId) -> Option<Subject> {
+        st.number(Numbered::Customer(id)).map(Subject::Customer)
+    }
+
+    /// Every subject of a state: opportunities, tasks, customers.
+    pub fn all(st: &State) -> impl Iterator<Item = Subject> {
+        let count = |n: usize| 0..u32::try_from(n).unwrap_or(u32::MAX);
+        count(st.opportunity_count())
+            .map(Subject::Opportunity)
+            .chain(count(st.task_count()).map(Subject::Task))
+            .chain(count(st.customer_count()).map(Subject::Customer))
+    }
 }
 
 /// Per-subject aggregates of the activities: the latest activity (greatest `(at, id)`) on each
 /// opportunity and with each customer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Facts {
-    pub opp_latest: HashMap<OpportunityId, (Timestamp, ActivityId)>,
-    pub cust_latest: HashMap<CustomerId, (Timestamp, ActivityId)>,
+    pub opp_latest: Map<OpportunityId, (Timestamp, ActivityId)>,
+    pub cust_latest: Map<CustomerId, (Timestamp, ActivityId)>,
 }
 
 fn bump<K: std::hash::Hash + Eq + Clone>(
-    map: &mut HashMap<K, (Timestamp, ActivityId)>,
+    map: &mut Map<K, (Timestamp, ActivityId)>,
     key: &K,
     a: &Activity,
 ) {
@@ -143,18 +170,19 @@ impl Out<'_> {
 }
 
 /// Appends the reminders of `subject` to `out`.
-pub(crate) fn candidates(st: &State, facts: &Facts, subject: &Subject, out: &mut Vec<Candidate>) {
+pub(crate) fn candidates(st: &State, facts: &Facts, subject: Subject, out: &mut Vec<Candidate>) {
     match subject {
-        Subject::Opportunity(id) => opportunity(st, facts, id, out),
-        Subject::Task(id) => task(st, id, out),
-        Subject::Customer(id) => customer(st, facts, id, out),
+        Subject::Opportunity(n) => opportunity(st, facts, n, out),
+        Subject::Task(n) => task(st, n, out),
+        Subject::Customer(n) => customer(st, facts, n, out),
     }
 }
 
-fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Candidate>) {
-    let Some(o) = st.opportunity(id) else {
+fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
+    let Some(o) = st.opportunity_numbered(n) else {
         return;
     };
+    let id = &o.id;
     if !o.is_open() {
         return;
     }
@@ -261,8 +289,8 @@ fn opportunity(st: &State, facts: &Facts, id: &OpportunityId, out: &mut Vec<Cand
     }
 }
 
-fn task(st: &State, id: &TaskId, out: &mut Vec<Candidate>) {
-    let Some(t) = st.task(id) else { return };
+fn task(st: &State, n: u32, out: &mut Vec<Candidate>) {
+    let Some(t) = st.task_numbered(n) else { return };
     if t.done {
         return;
     }
@@ -313,10 +341,11 @@ fn task(st: &State, id: &TaskId, out: &mut Vec<Candidate>) {
     out.push(r, true);
 }
 
-fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>) {
-    let Some(c) = st.customer(id) else {
+fn customer(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
+    let Some(c) = st.customer_numbered(n) else {
         return;
     };
+    let id = &c.id;
     let rules = &st.reminders().rules;
     let mut out = Out {
         st,
@@ -389,13 +418,8 @@ fn customer(st: &State, facts: &Facts, id: &CustomerId, out: &mut Vec<Candidate>
 pub fn scan(state: &State) -> Vec<Reminder> {
     let facts = Facts::of(state);
     let mut out = Vec::new();
-    let subjects = state
-        .opportunities()
-        .map(|o| Subject::Opportunity(o.id.clone()))
-        .chain(state.tasks().map(|t| Subject::Task(t.id.clone())))
-        .chain(state.customers().map(|c| Subject::Customer(c.id.clone())));
-    for s in subjects {
-        candidates(state, &facts, &s, &mut out);
+    for s in Subject::all(state) {
+        candidates(state, &facts, s, &mut out);
     }
     let mut v: Vec<Reminder> = out
         .into_iter()

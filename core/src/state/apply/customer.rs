@@ -29,17 +29,20 @@ impl State {
                 }
             }
             Event::ActivityLogged { activity } => {
-                if let Some(opp) = &activity.opportunity {
-                    self.opp_activities
-                        .entry(opp.clone())
-                        .or_default()
-                        .push((**activity).clone());
-                }
-                self.activities
-                    .insert(activity.id.clone(), (**activity).clone());
+                let mut activity = (**activity).clone();
+                // The ids it names share the state's copies: one string per customer, deal
+                // and user, not one per activity.
+                activity.customer = self.shared_customer(&activity.customer);
+                activity.opportunity = activity.opportunity.map(|o| self.shared_opportunity(&o));
+                activity.actor = activity.actor.map(|a| self.shared_user(&a));
+                self.activities.insert(activity);
             }
             Event::TaskCreated { task } => {
-                self.tasks.insert(task.id.clone(), (**task).clone());
+                let mut task = (**task).clone();
+                task.owner = self.shared_user(&task.owner);
+                task.customer = task.customer.map(|c| self.shared_customer(&c));
+                task.opportunity = task.opportunity.map(|o| self.shared_opportunity(&o));
+                self.tasks.insert(task.id.clone(), task);
             }
             Event::TaskDone { task, done } => {
                 if let Some(t) = self.tasks.get_mut(task) {

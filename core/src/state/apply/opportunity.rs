@@ -66,7 +66,7 @@ impl State {
         let opportunity = Opportunity {
             id: n.id.clone(),
             pipeline,
-            customer: n.customer.clone(),
+            customer: self.shared_customer(&n.customer),
             owner: shared_id(&self.users, &n.owner),
             name: n.name.clone(),
             amount: n.amount,
