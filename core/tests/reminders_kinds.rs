@@ -834,3 +834,108 @@ fn a_sqlite_replay_restores_rules_and_marks() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ids_holding_slashes_and_at_signs_are_found_again_to_snooze_and_dismiss() {
+    let (mut e, clock) = setup("2026-03-02T08:00:00Z");
+    // Opportunity and request ids may hold the separators of reminder ids.
+    e.create_opportunity(
+        "wang",
+        NewOpportunity::new(
+            "deal/7@x",
+            "sales",
+            "acme",
+            "wang",
+            "Odd ids",
+            Money::parse("1000", "CNY").unwrap(),
+        ),
+    )
+    .unwrap();
+    e.advance("wang", "deal/7@x", "demo").unwrap();
+    e.advance("wang", "deal/7@x", "quote").unwrap();
+    clock.set(ts("2026-03-03T10:00:00Z"));
+    e.submit_approval("wang", "deal/7@x", "quote-approval", "req/2")
+        .unwrap();
+    let id = "approval/deal/7@x/req/2/li@2026-03-05T10:00:00.000Z";
+    let at = ts("2026-03-05T10:00:00Z");
+    assert_eq!(ids(&e.view().due_for(&"li".into(), at, 10)), [id]);
+    assert_eq!(e.view().reminder(&id.into()).unwrap().id.as_str(), id);
+    clock.set(ts("2026-03-05T11:00:00Z"));
+    e.execute(
+        "li",
+        Command::SnoozeReminder {
+            reminder: id.into(),
+            until: ts("2026-03-05T15:00:00Z"),
+        },
+    )
+    .unwrap();
+    assert!(e
+        .view()
+        .due_for(&"li".into(), ts("2026-03-05T12:00:00Z"), 10)
+        .is_empty());
+    // A deal with such an id rotting in its stage: its stale reminder is found by its id
+    // too, and dismissing it hides it.
+    e.create_opportunity(
+        "wang",
+        NewOpportunity::new(
+            "deal/8@y",
+            "sales",
+            "acme",
+            "wang",
+            "Odd ids",
+            Money::parse("1000", "CNY").unwrap(),
+        ),
+    )
+    .unwrap();
+    let later = ts("2026-04-30T00:00:00Z");
+    let stale: Vec<Reminder> = e
+        .view()
+        .due_for(&"wang".into(), later, 100)
+        .into_iter()
+        .filter(|r| r.kind == ReminderKind::Stale && r.id.as_str().contains("deal/8@y"))
+        .collect();
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    e.execute(
+        "wang",
+        Command::DismissReminder {
+            reminder: stale[0].id.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(e.view().reminder(&stale[0].id).unwrap().id, stale[0].id);
+    assert!(!e.view().due(later).iter().any(|r| r.id == stale[0].id));
+    // What the index answers is what a scan of the state gives.
+    let scan: Vec<Reminder> = scan(e.view().state())
+        .into_iter()
+        .filter(|r| r.is_due_at(later))
+        .collect();
+    assert_eq!(e.view().due(later), scan);
+}
+
+#[test]
+fn reminders_due_at_the_same_instant_come_by_id_even_past_the_limit() {
+    let (mut e, _clock) = setup("2026-03-02T08:00:00Z");
+    let due = ts("2026-03-04T09:00:00Z");
+    // Created in the reverse order of their ids: the index orders a tie by subject number.
+    for id in ["task-c", "task-b", "task-a"] {
+        e.create_task("wang", Task::new(id, "Call", "wang", due))
+            .unwrap();
+    }
+    let first = e.view().due_for(&"wang".into(), due, 1);
+    assert_eq!(ids(&first), ["task_overdue/task-a"]);
+    let two = e.view().due_for(&"wang".into(), due, 2);
+    assert_eq!(ids(&two), ["task_overdue/task-a", "task_overdue/task-b"]);
+    let all = e.view().due(due);
+    let overdue: Vec<&str> = ids(&all)
+        .into_iter()
+        .filter(|i| i.starts_with("task_overdue/"))
+        .collect();
+    assert_eq!(
+        overdue,
+        [
+            "task_overdue/task-a",
+            "task_overdue/task-b",
+            "task_overdue/task-c"
+        ]
+    );
+}
