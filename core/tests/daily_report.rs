@@ -149,6 +149,36 @@ fn a_shanghai_day_ends_at_16_00_utc_and_every_figure_is_counted() {
             .unwrap(),
         r
     );
+    // So does one that builds its indexes while opening (in the same pass as the state),
+    // and its reminders are the lazily built index's.
+    let eager = Engine::builder()
+        .shared_store(e.store().clone())
+        .indexes_on_open(true)
+        .build()
+        .unwrap();
+    let as_of = t("2026-03-05T00:00:00Z");
+    assert_eq!(
+        eager
+            .view()
+            .daily_report(&"wang".into(), day(2026, 3, 2))
+            .unwrap(),
+        other
+            .view()
+            .daily_report(&"wang".into(), day(2026, 3, 2))
+            .unwrap()
+    );
+    assert_eq!(
+        eager
+            .at(as_of)
+            .and_then(|v| v.daily_team_report(&"li".into(), day(2026, 3, 2)))
+            .unwrap(),
+        other
+            .at(as_of)
+            .and_then(|v| v.daily_team_report(&"li".into(), day(2026, 3, 2)))
+            .unwrap()
+    );
+    assert_eq!(eager.view().due(as_of), other.view().due(as_of));
+    assert!(!eager.view().due(as_of).is_empty());
 
     // The day before holds only the customer created at 23:59:59.999 local.
     let before = e

@@ -113,6 +113,7 @@ pub struct EngineBuilder {
     store: Arc<dyn EventStore>,
     clock: Arc<dyn Clock>,
     policy: Arc<dyn Policy>,
+    indexes_on_open: bool,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -146,6 +147,27 @@ impl EngineBuilder {
         self
     }
 
+    /// Builds the reminder and daily-report indexes while opening, instead of on their first
+    /// query (the default, so that a host that never asks does not pay for them). The daily
+    /// index is folded in the same pass over the store as the state, where on first query
+    /// it takes a second pass; the reminder index is built by one scan of the state after
+    /// it. For a server that answers reminders and daily reports: one read of the store, and
+    /// the first answers come without a wait.
+    ///
+    /// ```
+    /// use salespipe::*;
+    /// let store = std::sync::Arc::new(InMemoryStore::new());
+    /// let mut first = Engine::builder().shared_store(store.clone()).build()?;
+    /// first.register_user("wang", User::new("wang", "王芳", Role::Admin))?;
+    /// let engine = Engine::builder().shared_store(store).indexes_on_open(true).build()?;
+    /// assert!(engine.view().due(Timestamp::from_millis(0)).is_empty());
+    /// # Ok::<(), salespipe::Error>(())
+    /// ```
+    pub fn indexes_on_open(mut self, yes: bool) -> Self {
+        self.indexes_on_open = yes;
+        self
+    }
+
     /// Builds the engine, replaying whatever the store holds.
     pub fn build(self) -> Result<Engine> {
         let mut engine = Engine {
@@ -155,7 +177,17 @@ impl EngineBuilder {
             state: State::default(),
             indexes: Indexes::default(),
         };
+        if self.indexes_on_open {
+            // Set before the replay, the daily index takes every event of it.
+            let _ = engine.indexes.daily.set(DailyIndex::default());
+        }
         engine.catch_up()?;
+        if self.indexes_on_open {
+            let _ = engine
+                .indexes
+                .reminders
+                .set(ReminderIndex::build(&engine.state));
+        }
         Ok(engine)
     }
 }
@@ -184,6 +216,7 @@ impl Engine {
             store: Arc::new(InMemoryStore::new()),
             clock: Arc::new(SystemClock),
             policy: Arc::new(DefaultPolicy),
+            indexes_on_open: false,
         }
     }
 
