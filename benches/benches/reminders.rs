@@ -259,6 +259,18 @@ fn reminders(c: &mut Criterion) {
         started.elapsed().as_secs_f64(),
         rss_mib()
     );
+    // The index alone: built again by one scan of the state (what `indexes_on_open` does),
+    // its memory the growth of the resident set.
+    let (before, clock) = (rss_mib(), Instant::now());
+    let again = ReminderIndex::build(&f.state);
+    eprintln!(
+        "index by one scan: {} reminders, {:.1} s, +{} MiB ({:.0} bytes per reminder)",
+        again.len(),
+        clock.elapsed().as_secs_f64(),
+        rss_mib().saturating_sub(before),
+        rss_mib().saturating_sub(before) as f64 * 1_048_576.0 / again.len().max(1) as f64
+    );
+    drop(again);
     let now = Timestamp::from_millis(NOW);
     let owner: ActorId = "rep-7".into();
     let mine = f.index.due_for(&f.state, &owner, now, usize::MAX).len();

@@ -37,8 +37,11 @@
 //!
 //! [`crate::ReminderIndex`] is maintained on every event the engine folds in: an event names the
 //! subjects it touches (an opportunity, a task, a customer) and only their reminders are
-//! recomputed, each update costing O(log n). Reminders that become due by the mere passage of
-//! time (a deal rotting, a cadence lapsing) are indexed at the instant they become due. Rule
+//! recomputed, each update costing O(log n). The index keeps where each reminder falls due,
+//! not the reminder: a query computes the reminders it returns from the state again, with
+//! the same function, so the index costs about 100 bytes per reminder. Reminders that
+//! become due by the mere passage of time (a deal rotting, a cadence lapsing) are indexed at
+//! the instant they become due. Rule
 //! changes, pipeline edits, process redefinitions and a user's new manager recompute what they
 //! affect by a scan (O(n)); they are rare configuration events. [`crate::scan`] is the reference
 //! implementation the index is tested against.

@@ -79,8 +79,8 @@ impl Placed {
 ///
 /// Cost: an event touching one opportunity, task or customer recomputes that subject's few
 /// reminders, O(log n) each; [`ReminderIndex::due_for`] is O(log n + k) for k answers,
-/// [`ReminderIndex::next_due_after`] O(log n). Memory: about 60 bytes per reminder and 16
-/// per subject.
+/// [`ReminderIndex::next_due_after`] O(log n). Memory: about 100 bytes per reminder, all
+/// told (the benchmark in `benches/reminders.rs` prints it).
 ///
 /// ```
 /// use salespipe::{ReminderIndex, State, RecordedEvent, Event, Task, User, Role, Timestamp};
