@@ -11,6 +11,7 @@
 //! target/release/million write /tmp/million.db            # once; --scale 0.1 for a tenth
 //! target/release/million open /tmp/million.db             # in a fresh process
 //! target/release/million open /tmp/million.db --indexes-on-open
+//! target/release/million scan /tmp/million.db             # the store's share: read and decode
 //! ```
 //!
 //! Both print one JSON object per measurement.
@@ -375,6 +376,24 @@ fn one_more(
     Ok(1)
 }
 
+/// Reads and decodes every event of the file without folding them: the store's share of an
+/// open.
+fn scan(path: &str) -> salespipe::Result<()> {
+    use salespipe::EventStore;
+    let started = Instant::now();
+    let store = SqliteStore::open(path)?;
+    let opened = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut events = 0u64;
+    store.scan(0, &mut |_| events += 1)?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"bench\":\"million_scan\",\"store_open_s\":{opened:.2},\"events\":{events},\"read_and_decode_s\":{seconds:.2},\"events_per_s\":{:.0}}}",
+        events as f64 / seconds
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let scale = args
@@ -385,11 +404,12 @@ fn main() -> ExitCode {
         .unwrap_or(1.0);
     let run = match args.first().map(String::as_str) {
         Some("write") if args.len() >= 2 => write(&args[1], scale),
+        Some("scan") if args.len() >= 2 => scan(&args[1]),
         Some("open") if args.len() >= 2 => {
             open(&args[1], args.iter().any(|a| a == "--indexes-on-open"))
         }
         _ => {
-            eprintln!("usage: million write <file.db> [--scale S] | million open <file.db> [--indexes-on-open]");
+            eprintln!("usage: million write <file.db> [--scale S] | million open <file.db> [--indexes-on-open] | million scan <file.db>");
             return ExitCode::FAILURE;
         }
     };
