@@ -19,6 +19,8 @@ pub(crate) struct Activities {
 struct Place {
     opportunity: Option<OpportunityId>,
     at: u32,
+    /// The version of the activity's stream (its last event's).
+    version: u32,
 }
 
 impl Activities {
@@ -46,6 +48,23 @@ impl Activities {
         self.linked.values().flatten().chain(&self.unlinked)
     }
 
+    /// The version of an activity's stream.
+    pub fn version(&self, id: &str) -> Option<u64> {
+        self.index.get(id).map(|p| u64::from(p.version))
+    }
+
+    /// Sets the version of an activity's stream; false when the activity is unknown or the
+    /// version does not fit (more than four billion events on one activity: kept elsewhere).
+    pub fn set_version(&mut self, id: &str, version: u64) -> bool {
+        match (self.index.get_mut(id), u32::try_from(version)) {
+            (Some(place), Ok(v)) => {
+                place.version = v;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Keeps an activity. One logged again under a known id (possible only in a hand-edited
     /// store) replaces the earlier one where it is linked to the same opportunity, and is
     /// kept beside it otherwise (the earlier one still counts for its own opportunity).
@@ -71,6 +90,7 @@ impl Activities {
             opportunity: activity.opportunity.clone(),
             // Four billion activities on one deal do not fit in memory either.
             at: u32::try_from(list.len()).unwrap_or(u32::MAX),
+            version: 0,
         };
         self.index.insert(activity.id.clone(), place);
         list.push(activity);

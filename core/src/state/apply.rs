@@ -9,7 +9,7 @@ mod pipeline;
 mod user;
 
 use crate::event::{Event, RecordedEvent, OPPORTUNITY_STREAM_PREFIX};
-use crate::state::State;
+use crate::state::{RecordStream, State};
 
 impl State {
     /// Folds one event in. Events were validated when they were decided, so this cannot fail;
@@ -17,16 +17,6 @@ impl State {
     pub fn apply(&mut self, rec: &RecordedEvent) {
         self.position = self.position.max(rec.position);
         self.latest = self.latest.max(Some(rec.at));
-        // Opportunity streams keep their version on the opportunity itself (one lookup less
-        // on the hottest path); every other stream's version lives in `versions`.
-        if !rec.stream.starts_with(OPPORTUNITY_STREAM_PREFIX) {
-            match self.versions.get_mut(&*rec.stream) {
-                Some(v) => *v = rec.version,
-                None => {
-                    self.versions.insert(rec.stream.clone(), rec.version);
-                }
-            }
-        }
         match &rec.event {
             Event::PipelineDefined { .. }
             | Event::PipelineEdited { .. }
@@ -59,6 +49,29 @@ impl State {
             | Event::SourcesConfigured { .. }
             | Event::ExpenseWithdrawn { .. }
             | Event::ForecastSnapshotTaken { .. } => self.apply_management(rec),
+        }
+        // Opportunity, customer, task and activity streams keep their version on the record
+        // (one stream per record: millions of them, no map entry and no name kept for each);
+        // every other stream's version lives in `versions`, and so does one whose record
+        // does not exist (possible only in a hand-edited store).
+        if !rec.stream.starts_with(OPPORTUNITY_STREAM_PREFIX) && !self.set_record_version(rec) {
+            match self.versions.get_mut(&*rec.stream) {
+                Some(v) => *v = rec.version,
+                None => {
+                    self.versions.insert(rec.stream.clone(), rec.version);
+                }
+            }
+        }
+    }
+
+    /// Sets the version of a customer's, task's or activity's stream on its record; false
+    /// when the stream is none of these or the record is unknown.
+    fn set_record_version(&mut self, rec: &RecordedEvent) -> bool {
+        match RecordStream::of(&rec.stream) {
+            Some(RecordStream::Customer(id)) => self.customers.set_version(id, rec.version),
+            Some(RecordStream::Task(id)) => self.tasks.set_version(id, rec.version),
+            Some(RecordStream::Activity(id)) => self.activities.set_version(id, rec.version),
+            None => false,
         }
     }
 

@@ -94,10 +94,18 @@ impl State {
 
     /// The version of a stream as this state knows it.
     pub fn stream_version(&self, stream: &str) -> u64 {
-        match stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX) {
-            Some(id) => self.opportunities.get(id).map_or(0, |o| o.version),
-            None => self.versions.get(stream).copied().unwrap_or(0),
+        if let Some(id) = stream.strip_prefix(OPPORTUNITY_STREAM_PREFIX) {
+            return self.opportunities.get(id).map_or(0, |o| o.version);
         }
+        let on_record = match RecordStream::of(stream) {
+            Some(RecordStream::Customer(id)) => self.customers.version(id),
+            Some(RecordStream::Task(id)) => self.tasks.version(id),
+            Some(RecordStream::Activity(id)) => self.activities.version(id),
+            None => None,
+        };
+        on_record
+            .or_else(|| self.versions.get(stream).copied())
+            .unwrap_or(0)
     }
 
     /// Where an append of `event` goes: its stream and the version this state knows of it
@@ -318,6 +326,27 @@ impl State {
     /// Every forecast snapshot, by id.
     pub fn forecast_snapshots(&self) -> impl Iterator<Item = &ForecastSnapshot> {
         self.forecast_snapshots.values()
+    }
+}
+
+/// A stream of one customer, task or activity, whose version the state keeps on the record.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RecordStream<'a> {
+    Customer(&'a str),
+    Task(&'a str),
+    Activity(&'a str),
+}
+
+impl<'a> RecordStream<'a> {
+    /// The record a stream name is of, if it is one of these.
+    pub fn of(stream: &'a str) -> Option<Self> {
+        let (kind, id) = stream.split_once('/')?;
+        match kind {
+            "customer" => Some(RecordStream::Customer(id)),
+            "task" => Some(RecordStream::Task(id)),
+            "activity" => Some(RecordStream::Activity(id)),
+            _ => None,
+        }
     }
 }
 

@@ -12,6 +12,8 @@ use crate::state::Map;
 #[derive(Debug, Clone)]
 pub(crate) struct Table<K, V> {
     rows: Vec<V>,
+    /// The version of each row's stream (its last event's), by row number.
+    versions: Vec<u64>,
     index: Map<K, u32>,
 }
 
@@ -19,6 +21,7 @@ impl<K, V> Default for Table<K, V> {
     fn default() -> Self {
         Table {
             rows: Vec::new(),
+            versions: Vec::new(),
             index: Map::default(),
         }
     }
@@ -27,7 +30,7 @@ impl<K, V> Default for Table<K, V> {
 /// Two tables are equal when they hold the same rows under the same numbers.
 impl<K: Eq + Hash, V: PartialEq> PartialEq for Table<K, V> {
     fn eq(&self, other: &Self) -> bool {
-        self.rows == other.rows && self.index == other.index
+        self.rows == other.rows && self.versions == other.versions && self.index == other.index
     }
 }
 
@@ -96,8 +99,37 @@ impl<K: Eq + Hash, V> Table<K, V> {
         // either; saturating keeps the numbers unique up to there.
         let n = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
         self.rows.push(row);
+        self.versions.push(0);
         self.index.insert(id, n);
         n
+    }
+
+    /// The version of the stream of `id`'s row (0 until one is set).
+    pub fn version<Q>(&self, id: &Q) -> Option<u64>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let n = self.number(id)?;
+        self.versions.get(n as usize).copied()
+    }
+
+    /// Sets the version of the stream of `id`'s row; false when there is no such row.
+    pub fn set_version<Q>(&mut self, id: &Q, version: u64) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(n) = self.number(id) else {
+            return false;
+        };
+        match self.versions.get_mut(n as usize) {
+            Some(v) => {
+                *v = version;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every row, in the order of insertion.
@@ -127,6 +159,10 @@ mod tests {
         assert_eq!(t.row(1), Some(&2));
         assert_eq!(t.row(2), None);
         assert!(t.contains_key("a") && !t.contains_key("c"));
+        assert_eq!(t.version("a"), Some(0));
+        assert!(t.set_version("a", 3) && !t.set_version("c", 1));
+        assert_eq!((t.version("a"), t.version("c")), (Some(3), None));
+        t.set_version("a", 0);
         if let Some(v) = t.get_mut("a") {
             *v = 7;
         }
