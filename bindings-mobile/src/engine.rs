@@ -85,7 +85,7 @@ impl Engine {
         self.inner.read().map_err(poisoned)
     }
 
-    fn write(&self) -> Result<RwLockWriteGuard<'_, CoreEngine>> {
+    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, CoreEngine>> {
         self.inner.write().map_err(poisoned)
     }
 

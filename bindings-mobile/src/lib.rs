@@ -18,6 +18,8 @@ uniffi::setup_scaffolding!("salespipe");
 pub mod convert;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "bench-probes")]
+pub mod probes;
 pub mod reports;
 pub mod types;
 
