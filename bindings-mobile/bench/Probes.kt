@@ -9,7 +9,8 @@
 //                   allocates through one more call, passed by value);
 //   probe_strings   advance's three strings and error type, nothing done;
 //   probe_lock      the same, taking the engine's write lock: everything of advance but the
-//                   core's work.
+//                   core's work;
+//   probe_numbers   three Longs in place of the strings (what numeric handles would cost).
 // Not compiled by scripts/test-mobile (the debug build has no probes); a package of its own
 // so its main does not clash with Bench.kt's.
 package dev.salespipe.bench.probes
@@ -41,5 +42,6 @@ fun main(args: Array<String>) {
     probe("probe_string", calls) { engine.probeString("o12345") }
     probe("probe_strings", calls) { engine.probeStrings("rep", "o12345", "resolve") }
     probe("probe_lock", calls) { engine.probeLock("rep", "o12345", "resolve") }
+    probe("probe_numbers", calls) { engine.probeNumbers(1UL, 12345UL, 3UL) }
     engine.close()
 }

@@ -4,7 +4,8 @@
 //! From the cheapest: a free function (JNA's direct call alone), a method (uniffi first
 //! clones the object's handle: a second call), `advance`'s arguments and error type (each
 //! `String` is lowered into a `RustBuffer` the foreign side allocates with one more call),
-//! and the same taking the engine's write lock: everything of `advance` but the core's work.
+//! and the same taking the engine's write lock: everything of `advance` but the core's work;
+//! and three numbers in place of the strings (what numeric handles would cost).
 
 use crate::engine::Engine;
 use crate::error::{guard, Result};
@@ -36,6 +37,15 @@ impl Engine {
     pub fn probe_strings(&self, actor: String, opportunity: String, to: String) -> Result<()> {
         guard(|| {
             drop((actor, opportunity, to));
+            Ok(())
+        })
+    }
+
+    /// Takes three numbers where `advance` takes its strings (as interned handles would be),
+    /// returning its result type: what an API without per-call `String`s would pay.
+    pub fn probe_numbers(&self, actor: u64, opportunity: u64, to: u64) -> Result<()> {
+        guard(|| {
+            let _ = (actor, opportunity, to);
             Ok(())
         })
     }
