@@ -5,6 +5,8 @@
 //!   `gate_checked_advances` (the pipeline and world of `benches/src/engine.rs`
 //!   `engine_with`, rebuilt here so this crate needs no criterion), in memory, timing
 //!   `opportunities × 4` gate-checked advances through the core directly.
+//! - `advances-binding <opportunities>`: the same advances through this crate's exported
+//!   `Engine`, called from Rust: the binding's own work per call, without the FFI.
 //! - `write <path> <events>`: writes a SQLite file of at least `events` events through the
 //!   engine (the same world, every deal advanced to the last stage), `synchronous = NORMAL`.
 //! - `open <path>`: times opening that file (`SqliteStore::open` and the engine's replay),
@@ -103,6 +105,81 @@ fn advances(n: usize) -> salespipe::Result<()> {
     Ok(())
 }
 
+/// The same advances through this crate's exported `Engine` called from Rust: the binding's
+/// own work per call (the panic guard, the lock, the ids from owned `String`s, as lifted
+/// from the FFI) without the FFI.
+fn advances_binding(n: usize) -> salespipe::Result<()> {
+    use salespipe_mobile::types::{
+        CustomerKind, Money as FfiMoney, NewCustomer, NewOpportunity as FfiNew, Role as FfiRole,
+        User as FfiUser,
+    };
+    let fail = |e: salespipe_mobile::SalespipeError| salespipe::Error::storage(e.to_string());
+    let clock = salespipe_mobile::ManualClock::new(
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_750_000_000_000),
+    )
+    .map_err(fail)?;
+    let e = salespipe_mobile::Engine::new(None, Some(clock)).map_err(fail)?;
+    let user = |id: &str, role, manager: Option<&str>| FfiUser {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        role,
+        manager: manager.map(str::to_owned),
+        time_zone: None,
+    };
+    e.register_user("admin".into(), user("admin", FfiRole::Admin, None))
+        .map_err(fail)?;
+    e.register_user("admin".into(), user("rep", FfiRole::Rep, Some("admin")))
+        .map_err(fail)?;
+    let pipeline = serde_json::to_string(&pipeline()?)
+        .map_err(|e| salespipe::Error::storage(format!("pipeline JSON: {e}")))?;
+    e.define_pipeline("admin".into(), pipeline).map_err(fail)?;
+    let customer = NewCustomer {
+        id: "c".into(),
+        name: "Customer".into(),
+        kind: CustomerKind::B2b,
+        owner: None,
+        key: false,
+        cadence: None,
+        contacts: vec![],
+    };
+    e.create_customer("rep".into(), customer).map_err(fail)?;
+    let ids: Vec<String> = (0..n).map(|i| format!("o{i}")).collect();
+    for id in &ids {
+        let o = FfiNew {
+            id: id.clone(),
+            pipeline: "sales".into(),
+            customer: "c".into(),
+            owner: "rep".into(),
+            name: "deal".into(),
+            amount: FfiMoney {
+                minor: 1000,
+                currency: "CNY".into(),
+            },
+            expected_close: None,
+            source: None,
+            stage: None,
+            contacts: vec![],
+        };
+        e.create_opportunity("rep".into(), o).map_err(fail)?;
+        e.tick("rep".into(), id.clone(), "ok".into())
+            .map_err(fail)?;
+    }
+    let start = Instant::now();
+    for to in &STAGES[1..] {
+        for id in &ids {
+            e.advance("rep".to_owned(), id.clone(), (*to).to_owned())
+                .map_err(fail)?;
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let count = n * (STAGES.len() - 1);
+    println!(
+        "{{\"bench\":\"gate_checked_advances\",\"side\":\"rust-binding\",\"advances\":{count},\"seconds\":{seconds:.6},\"per_second\":{:.0}}}",
+        count as f64 / seconds
+    );
+    Ok(())
+}
+
 fn write(path: &str, events: u64) -> salespipe::Result<()> {
     let options = SqliteOptions::default().synchronous(Synchronous::Normal);
     let store = SqliteStore::open_with(path, options)?;
@@ -149,7 +226,7 @@ fn pipeline_json() -> salespipe::Result<()> {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: salespipe-mobile-bench advances <opportunities> | write <path> <events> | open <path> | pipeline-json");
+    eprintln!("usage: salespipe-mobile-bench advances <opportunities> | advances-binding <opportunities> | write <path> <events> | open <path> | pipeline-json");
     ExitCode::FAILURE
 }
 
@@ -163,6 +240,10 @@ fn main() -> ExitCode {
     {
         ["advances", n] => match n.parse() {
             Ok(n) => advances(n),
+            Err(_) => return usage(),
+        },
+        ["advances-binding", n] => match n.parse() {
+            Ok(n) => advances_binding(n),
             Err(_) => return usage(),
         },
         ["write", path, events] => match events.parse() {

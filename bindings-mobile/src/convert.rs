@@ -119,8 +119,3 @@ pub fn tagged(kind: &str, fields: Value) -> Value {
 pub fn opt_timestamp(t: Option<SystemTime>, field: &str) -> Result<Option<Timestamp>> {
     t.map(|t| timestamp(t, field)).transpose()
 }
-
-/// A duration as the core's humantime text (`"90000ms"`), for JSON.
-pub fn duration_text(d: Duration) -> String {
-    format!("{}ms", d.as_millis())
-}

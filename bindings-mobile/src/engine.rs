@@ -1,5 +1,6 @@
 //! `Engine` and `ManualClock`: the core engine behind a read-write lock, spoken to in the
-//! core's JSON, with typed sugar.
+//! core's JSON (`execute`, `query`), with typed commands that build the core's `Command`
+//! (or call its typed method) directly and return nothing, and typed reads.
 //!
 //! Commands take the lock alone, queries share it, so one `Engine` may be called from any
 //! thread (Android's main thread and a worker, Swift tasks); the calls are synchronous:
@@ -10,13 +11,13 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
 use salespipe::{
-    Clock, Command, Engine as CoreEngine, ManualClock as CoreClock, Query, QueryResult, Reader,
+    ApprovalProcess, Clock, Command, Engine as CoreEngine, ManualClock as CoreClock,
+    OpportunityPatch, Pipeline, Query, QueryResult, Reader, ReminderId, StageId,
 };
 use serde_json::{json, Value};
 
 use crate::convert::{
-    compact, duration_text, from_text, from_value, opt_timestamp, system_time, tagged, timestamp,
-    to_text, to_value,
+    compact, from_text, from_value, opt_timestamp, system_time, tagged, timestamp, to_text,
 };
 use crate::error::{guard, Result, SalespipeError};
 use crate::reports;
@@ -84,7 +85,7 @@ impl Engine {
         self.inner.read().map_err(poisoned)
     }
 
-    fn write(&self) -> Result<RwLockWriteGuard<'_, CoreEngine>> {
+    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, CoreEngine>> {
         self.inner.write().map_err(poisoned)
     }
 
@@ -103,11 +104,11 @@ impl Engine {
         }))
     }
 
-    /// Runs a core command as `actor`.
-    fn run(&self, actor: &str, command: Value) -> Result<Vec<RecordedEvent>> {
-        let command: Command = from_value(command, "command")?;
-        let events = self.write()?.execute(actor, command)?;
-        events.iter().map(RecordedEvent::try_from).collect()
+    /// Runs a core command that has no typed method in the core as `actor`; its recorded
+    /// events are dropped (the typed verbs return nothing, like the core's).
+    fn command(&self, actor: String, command: Command) -> Result<()> {
+        self.write()?.execute(actor, command)?;
+        Ok(())
     }
 
     /// Answers a core query as `reader` (`None`: the host).
@@ -190,138 +191,59 @@ impl Engine {
         guard(|| Ok(self.write()?.catch_up()?))
     }
 
-    // ----- typed commands: the command JSON, run through the one command path ----------
+    // ----- typed commands: the core's typed methods, no JSON, nothing returned ------------
 
     /// Defines a pipeline from its JSON (the `pipeline` of `define_pipeline`).
-    pub fn define_pipeline(
-        &self,
-        actor: String,
-        pipeline_json: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    pub fn define_pipeline(&self, actor: String, pipeline_json: String) -> Result<()> {
         guard(|| {
-            let pipeline: Value = from_text(&pipeline_json, "pipeline")?;
-            self.run(
-                &actor,
-                tagged("define_pipeline", json!({ "pipeline": pipeline })),
-            )
+            let pipeline: Pipeline = from_text(&pipeline_json, "pipeline")?;
+            Ok(self.write()?.define_pipeline(actor, pipeline)?)
         })
     }
 
     /// Defines or replaces an approval process from its JSON (the `process` of
     /// `define_process`).
-    pub fn define_process(
-        &self,
-        actor: String,
-        process_json: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    pub fn define_process(&self, actor: String, process_json: String) -> Result<()> {
         guard(|| {
-            let process: Value = from_text(&process_json, "process")?;
-            self.run(
-                &actor,
-                tagged("define_process", json!({ "process": process })),
-            )
+            let process: ApprovalProcess = from_text(&process_json, "process")?;
+            self.command(actor, Command::DefineProcess { process })
         })
     }
 
     /// Registers or updates a user.
-    pub fn register_user(&self, actor: String, user: User) -> Result<Vec<RecordedEvent>> {
-        guard(|| {
-            let user = compact(
-                json!({ "id": user.id, "name": user.name, "role": user.role.as_str(),
-                        "manager": user.manager, "time_zone": user.time_zone }),
-            );
-            self.run(&actor, tagged("register_user", json!({ "user": user })))
-        })
+    pub fn register_user(&self, actor: String, user: User) -> Result<()> {
+        guard(|| Ok(self.write()?.register_user(actor, user.into_core())?))
     }
 
     /// Creates a customer.
-    pub fn create_customer(
-        &self,
-        actor: String,
-        customer: NewCustomer,
-    ) -> Result<Vec<RecordedEvent>> {
+    pub fn create_customer(&self, actor: String, customer: NewCustomer) -> Result<()> {
         guard(|| {
-            let contacts: Vec<Value> = customer
-                .contacts
-                .iter()
-                .map(|c| {
-                    compact(json!({ "id": c.id, "name": c.name, "title": c.title,
-                                "email": c.email, "phone": c.phone }))
-                })
-                .collect();
-            let kind = match customer.kind {
-                crate::types::CustomerKind::B2b => "b2b",
-                crate::types::CustomerKind::B2c => "b2c",
-            };
-            let customer = compact(
-                json!({ "id": customer.id, "name": customer.name, "kind": kind,
-                        "owner": customer.owner, "key": customer.key,
-                        "cadence": customer.cadence.map(duration_text),
-                        "contacts": contacts }),
-            );
-            self.run(
-                &actor,
-                tagged("create_customer", json!({ "customer": customer })),
-            )
+            let customer = customer.into_core()?;
+            Ok(self.write()?.create_customer(actor, customer)?)
         })
     }
 
     /// Creates an opportunity (in its pipeline's first stage unless `stage` says otherwise).
-    pub fn create_opportunity(
-        &self,
-        actor: String,
-        opportunity: NewOpportunity,
-    ) -> Result<Vec<RecordedEvent>> {
+    pub fn create_opportunity(&self, actor: String, opportunity: NewOpportunity) -> Result<()> {
         guard(|| {
-            let amount = to_value(&opportunity.amount.to_core()?)?;
-            let o = compact(
-                json!({ "id": opportunity.id, "pipeline": opportunity.pipeline,
-                        "customer": opportunity.customer, "owner": opportunity.owner,
-                        "name": opportunity.name, "amount": amount,
-                        "expected_close": opportunity.expected_close,
-                        "source": opportunity.source, "stage": opportunity.stage,
-                        "contacts": opportunity.contacts }),
-            );
-            self.run(
-                &actor,
-                tagged("create_opportunity", json!({ "opportunity": o })),
-            )
+            let opportunity = opportunity.into_core()?;
+            Ok(self.write()?.create_opportunity(actor, opportunity)?)
         })
     }
 
     /// Ticks a checklist item.
-    pub fn tick(
-        &self,
-        actor: String,
-        opportunity: String,
-        item: String,
-    ) -> Result<Vec<RecordedEvent>> {
-        guard(|| {
-            self.run(
-                &actor,
-                tagged("tick", json!({ "opportunity": opportunity, "item": item })),
-            )
-        })
+    pub fn tick(&self, actor: String, opportunity: String, item: String) -> Result<()> {
+        guard(|| Ok(self.write()?.tick(actor, opportunity, item)?))
     }
 
     /// Advances through the gates to a later stage or `won`.
-    pub fn advance(
-        &self,
-        actor: String,
-        opportunity: String,
-        to: String,
-    ) -> Result<Vec<RecordedEvent>> {
-        guard(|| {
-            self.run(
-                &actor,
-                tagged("advance", json!({ "opportunity": opportunity, "to": to })),
-            )
-        })
+    pub fn advance(&self, actor: String, opportunity: String, to: String) -> Result<()> {
+        guard(|| Ok(self.write()?.advance(actor, opportunity, to)?))
     }
 
     /// Wins: an advance to `won` through every remaining gate.
-    pub fn win(&self, actor: String, opportunity: String) -> Result<Vec<RecordedEvent>> {
-        guard(|| self.run(&actor, tagged("win", json!({ "opportunity": opportunity }))))
+    pub fn win(&self, actor: String, opportunity: String) -> Result<()> {
+        guard(|| Ok(self.write()?.win(actor, opportunity)?))
     }
 
     /// Loses, for one of the pipeline's lost reasons, maybe to a competitor.
@@ -332,35 +254,13 @@ impl Engine {
         opportunity: String,
         reason: String,
         competitor: Option<String>,
-    ) -> Result<Vec<RecordedEvent>> {
-        guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "lose",
-                    json!({ "opportunity": opportunity, "reason": reason,
-                            "competitor": competitor }),
-                ),
-            )
-        })
+    ) -> Result<()> {
+        guard(|| Ok(self.write()?.lose(actor, opportunity, reason, competitor)?))
     }
 
     /// Unticks a checklist item.
-    pub fn untick(
-        &self,
-        actor: String,
-        opportunity: String,
-        item: String,
-    ) -> Result<Vec<RecordedEvent>> {
-        guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "untick",
-                    json!({ "opportunity": opportunity, "item": item }),
-                ),
-            )
-        })
+    pub fn untick(&self, actor: String, opportunity: String, item: String) -> Result<()> {
+        guard(|| Ok(self.write()?.untick(actor, opportunity, item)?))
     }
 
     /// Changes some of an opportunity's data: `patchJson` is the `patch` of
@@ -370,16 +270,12 @@ impl Engine {
         actor: String,
         opportunity: String,
         patch_json: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            let patch: Value = from_text(&patch_json, "patch")?;
-            self.run(
-                &actor,
-                tagged(
-                    "update_opportunity",
-                    json!({ "opportunity": opportunity, "patch": patch }),
-                ),
-            )
+            let patch: OpportunityPatch = from_text(&patch_json, "patch")?;
+            Ok(self
+                .write()?
+                .update_opportunity(actor, opportunity, patch)?)
         })
     }
 
@@ -390,15 +286,11 @@ impl Engine {
         opportunity: String,
         to: String,
         reason: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "force_advance",
-                    json!({ "opportunity": opportunity, "to": to, "reason": reason }),
-                ),
-            )
+            Ok(self
+                .write()?
+                .force_advance(actor, opportunity, to, reason)?)
         })
     }
 
@@ -410,16 +302,8 @@ impl Engine {
         opportunity: String,
         to: String,
         reason: Option<String>,
-    ) -> Result<Vec<RecordedEvent>> {
-        guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "move_back",
-                    json!({ "opportunity": opportunity, "to": to, "reason": reason }),
-                ),
-            )
-        })
+    ) -> Result<()> {
+        guard(|| Ok(self.write()?.move_back(actor, opportunity, to, reason)?))
     }
 
     /// Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
@@ -430,15 +314,10 @@ impl Engine {
         opportunity: String,
         reason: String,
         stage: Option<String>,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "reopen",
-                    json!({ "opportunity": opportunity, "reason": reason, "stage": stage }),
-                ),
-            )
+            let stage = stage.map(StageId::from);
+            Ok(self.write()?.reopen(actor, opportunity, stage, reason)?)
         })
     }
 
@@ -449,16 +328,11 @@ impl Engine {
         opportunity: String,
         process: String,
         request: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "submit_approval",
-                    json!({ "opportunity": opportunity, "process": process,
-                            "request": request }),
-                ),
-            )
+            Ok(self
+                .write()?
+                .submit_approval(actor, opportunity, process, request)?)
         })
     }
 
@@ -471,16 +345,16 @@ impl Engine {
         request: String,
         decision: Decision,
         comment: Option<String>,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "decide_approval",
-                    json!({ "opportunity": opportunity, "request": request,
-                            "decision": decision.as_str(), "comment": comment }),
-                ),
-            )
+            let comment = comment.unwrap_or_default();
+            Ok(self.write()?.decide_approval(
+                actor,
+                opportunity,
+                request,
+                decision.to_core(),
+                comment,
+            )?)
         })
     }
 
@@ -490,15 +364,13 @@ impl Engine {
         actor: String,
         opportunity: String,
         request: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "withdraw_approval",
-                    json!({ "opportunity": opportunity, "request": request }),
-                ),
-            )
+            let command = Command::WithdrawApproval {
+                opportunity: opportunity.into(),
+                request: request.into(),
+            };
+            self.command(actor, command)
         })
     }
 
@@ -508,64 +380,47 @@ impl Engine {
         actor: String,
         opportunity: String,
         request: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged(
-                    "resubmit_approval",
-                    json!({ "opportunity": opportunity, "request": request }),
-                ),
-            )
+            let command = Command::ResubmitApproval {
+                opportunity: opportunity.into(),
+                request: request.into(),
+            };
+            self.command(actor, command)
         })
     }
 
     /// Logs an activity, perhaps planning the next follow-up.
-    pub fn log_activity(&self, actor: String, activity: NewActivity) -> Result<Vec<RecordedEvent>> {
+    pub fn log_activity(&self, actor: String, activity: NewActivity) -> Result<()> {
         guard(|| {
-            let at = timestamp(activity.at, "activity.at")?;
-            let next = opt_timestamp(activity.next_follow_up, "activity.next_follow_up")?;
-            let a = compact(json!({ "id": activity.id, "kind": activity.kind,
-                "customer": activity.customer, "at": at, "actor": activity.actor,
-                "contact": activity.contact, "opportunity": activity.opportunity,
-                "notes": activity.notes, "next_follow_up": next }));
-            self.run(&actor, tagged("log_activity", json!({ "activity": a })))
+            let activity = activity.into_core()?;
+            Ok(self.write()?.log_activity(actor, activity)?)
         })
     }
 
     /// Creates a task.
-    pub fn create_task(&self, actor: String, task: NewTask) -> Result<Vec<RecordedEvent>> {
+    pub fn create_task(&self, actor: String, task: NewTask) -> Result<()> {
         guard(|| {
-            let due = timestamp(task.due, "task.due")?;
-            let t = compact(
-                json!({ "id": task.id, "title": task.title, "owner": task.owner,
-                "due": due, "customer": task.customer, "opportunity": task.opportunity }),
-            );
-            self.run(&actor, tagged("create_task", json!({ "task": t })))
+            let task = task.into_core()?;
+            Ok(self.write()?.create_task(actor, task)?)
         })
     }
 
     /// Marks a task done.
-    pub fn complete_task(&self, actor: String, task: String) -> Result<Vec<RecordedEvent>> {
-        guard(|| self.run(&actor, tagged("complete_task", json!({ "task": task }))))
+    pub fn complete_task(&self, actor: String, task: String) -> Result<()> {
+        guard(|| Ok(self.write()?.complete_task(actor, task)?))
     }
 
     /// Reopens a done task.
-    pub fn reopen_task(&self, actor: String, task: String) -> Result<Vec<RecordedEvent>> {
-        guard(|| self.run(&actor, tagged("reopen_task", json!({ "task": task }))))
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<()> {
+        guard(|| Ok(self.write()?.reopen_task(actor, task)?))
     }
 
     /// Acknowledges a reminder (seen; its escalation stays).
-    pub fn acknowledge_reminder(
-        &self,
-        actor: String,
-        reminder: String,
-    ) -> Result<Vec<RecordedEvent>> {
+    pub fn acknowledge_reminder(&self, actor: String, reminder: String) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged("acknowledge_reminder", json!({ "reminder": reminder })),
-            )
+            let reminder = ReminderId::from(reminder);
+            self.command(actor, Command::AcknowledgeReminder { reminder })
         })
     }
 
@@ -575,26 +430,21 @@ impl Engine {
         actor: String,
         reminder: String,
         until: SystemTime,
-    ) -> Result<Vec<RecordedEvent>> {
+    ) -> Result<()> {
         guard(|| {
-            let until = timestamp(until, "until")?;
-            self.run(
-                &actor,
-                tagged(
-                    "snooze_reminder",
-                    json!({ "reminder": reminder, "until": until }),
-                ),
-            )
+            let command = Command::SnoozeReminder {
+                reminder: ReminderId::from(reminder),
+                until: timestamp(until, "until")?,
+            };
+            self.command(actor, command)
         })
     }
 
     /// Dismisses a reminder and its escalation.
-    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<Vec<RecordedEvent>> {
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<()> {
         guard(|| {
-            self.run(
-                &actor,
-                tagged("dismiss_reminder", json!({ "reminder": reminder })),
-            )
+            let reminder = ReminderId::from(reminder);
+            self.command(actor, Command::DismissReminder { reminder })
         })
     }
 

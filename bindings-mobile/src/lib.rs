@@ -2,8 +2,9 @@
 //!
 //! A thin layer, like `bindings-python` and `bindings-node`: `Engine.execute(actor,
 //! commandJson)` and `Engine.query(reader, queryJson)` cross as the core's serde JSON
-//! (`docs/json.md`); the typed methods build the same JSON and read the same query results,
-//! as native records and enums; errors are one [`SalespipeError`] enum mirroring the core's
+//! (`docs/json.md`); the typed commands call the core's typed methods directly (no JSON) and
+//! return nothing, the typed reads build the query JSON and read the results as native
+//! records and enums; errors are one [`SalespipeError`] enum mirroring the core's
 //! stable codes (Kotlin sees `SalespipeException` subclasses, Swift a thrown enum). Instants
 //! cross as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`), money as minor units
 //! plus an ISO currency (never a float). No panic crosses the FFI: every exported call runs
@@ -17,6 +18,8 @@ uniffi::setup_scaffolding!("salespipe");
 pub mod convert;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "bench-probes")]
+pub mod probes;
 pub mod reports;
 pub mod types;
 

@@ -106,11 +106,15 @@ fn typed_commands_and_reads_walk_a_deal() {
         .unwrap();
     assert!(report.met);
     clock.advance(Duration::from_secs(3600)).unwrap();
-    let events = engine
+    let head = engine.head().unwrap();
+    engine
         .advance("wang".into(), "opp-1".into(), "demo".into())
         .unwrap();
+    // the typed verb returns nothing: its events are in the log, after the head
+    let events = engine.events(head, 100, None).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].at, at("2026-03-02T02:00:00Z"));
+    assert_eq!(events[0].kind, "moved");
     let o = engine.opportunity("opp-1".into(), None, None).unwrap();
     assert_eq!(o.stage, "demo");
     assert_eq!(o.amount.minor, 12_000_000);
@@ -407,4 +411,267 @@ fn typed_reports_read_the_core_reports() {
         .expense_report(Some("2026-13-01".into()), None, None, None)
         .unwrap_err();
     assert_eq!(err.code(), "validation");
+}
+
+/// The typed records are converted to the core's types directly (no JSON): each typed
+/// command records the same events as the command JSON the binding used to build, run
+/// through `execute`; a bad date names its field; a refused typed command writes nothing.
+#[test]
+fn typed_records_record_what_their_command_json_records() {
+    use crate::types::{Contact, CustomerKind, Decision, NewActivity, NewTask};
+    let start = at("2026-03-02T01:00:00Z");
+    let fresh = || {
+        let engine = Engine::new(None, Some(ManualClock::new(start).unwrap())).unwrap();
+        for (id, role, manager) in [
+            ("boss", Role::Admin, None),
+            ("wang", Role::Rep, Some("boss")),
+        ] {
+            engine
+                .register_user("boss".into(), user(id, role, manager))
+                .unwrap();
+        }
+        engine
+            .define_pipeline("boss".into(), PIPELINE.into())
+            .unwrap();
+        engine
+            .define_process(
+                "boss".into(),
+                r#"{"id": "quote", "name": "Quote", "steps": [{"name": "Boss", "approvers": ["boss"]}]}"#
+                    .into(),
+            )
+            .unwrap();
+        engine
+    };
+    let typed = fresh();
+    let json = fresh();
+    let head = typed.head().unwrap();
+    assert_eq!(head, json.head().unwrap());
+
+    typed
+        .register_user(
+            "boss".into(),
+            User {
+                id: "li".into(),
+                name: "李".into(),
+                role: Role::Manager,
+                manager: Some("boss".into()),
+                time_zone: Some("Asia/Shanghai".into()),
+            },
+        )
+        .unwrap();
+    typed
+        .create_customer(
+            "wang".into(),
+            NewCustomer {
+                id: "acme".into(),
+                name: "Acme".into(),
+                kind: CustomerKind::B2c,
+                owner: Some("wang".into()),
+                key: true,
+                // held to whole milliseconds, as the JSON's "90000ms" was
+                cadence: Some(Duration::from_micros(90_000_500)),
+                contacts: vec![Contact {
+                    id: "c1".into(),
+                    name: "赵总".into(),
+                    title: Some("CTO".into()),
+                    email: None,
+                    phone: Some("+86 10 1234".into()),
+                }],
+            },
+        )
+        .unwrap();
+    typed
+        .create_opportunity(
+            "wang".into(),
+            NewOpportunity {
+                id: "opp-1".into(),
+                pipeline: "sales".into(),
+                customer: "acme".into(),
+                owner: "wang".into(),
+                name: "Acme ERP".into(),
+                amount: Money {
+                    minor: 12_000_000,
+                    currency: "CNY".into(),
+                },
+                expected_close: Some("2026-06-30".into()),
+                source: Some("referral".into()),
+                stage: Some("qualify".into()),
+                contacts: vec!["c1".into()],
+            },
+        )
+        .unwrap();
+    typed
+        .log_activity(
+            "wang".into(),
+            NewActivity {
+                id: "act-1".into(),
+                kind: "visit".into(),
+                customer: "acme".into(),
+                at: start,
+                actor: None,
+                contact: Some("c1".into()),
+                opportunity: Some("opp-1".into()),
+                notes: Some("met the CTO".into()),
+                next_follow_up: Some(at("2026-03-09T01:00:00Z")),
+            },
+        )
+        .unwrap();
+    typed
+        .create_task(
+            "wang".into(),
+            NewTask {
+                id: "task-1".into(),
+                title: "Send the quote".into(),
+                owner: "wang".into(),
+                due: at("2026-03-04T01:00:00Z"),
+                customer: Some("acme".into()),
+                opportunity: Some("opp-1".into()),
+            },
+        )
+        .unwrap();
+    typed
+        .tick("wang".into(), "opp-1".into(), "budget confirmed".into())
+        .unwrap();
+    typed
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap();
+    typed
+        .submit_approval("wang".into(), "opp-1".into(), "quote".into(), "r-1".into())
+        .unwrap();
+    typed
+        .decide_approval(
+            "boss".into(),
+            "opp-1".into(),
+            "r-1".into(),
+            Decision::Reject,
+            Some("too deep".into()),
+        )
+        .unwrap();
+    typed.complete_task("wang".into(), "task-1".into()).unwrap();
+    typed
+        .move_back(
+            "wang".into(),
+            "opp-1".into(),
+            "qualify".into(),
+            Some("again".into()),
+        )
+        .unwrap();
+    typed
+        .lose(
+            "wang".into(),
+            "opp-1".into(),
+            "price".into(),
+            Some("Rival".into()),
+        )
+        .unwrap();
+    typed
+        .reopen(
+            "wang".into(),
+            "opp-1".into(),
+            "back".into(),
+            Some("demo".into()),
+        )
+        .unwrap();
+    typed.win("wang".into(), "opp-1".into()).unwrap();
+
+    for (actor, command) in [
+        (
+            "boss",
+            r#"{"type": "register_user", "user": {"id": "li", "name": "李", "role": "manager", "manager": "boss", "time_zone": "Asia/Shanghai"}}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "create_customer", "customer": {"id": "acme", "name": "Acme", "kind": "b2c", "owner": "wang", "key": true, "cadence": "90000ms", "contacts": [{"id": "c1", "name": "赵总", "title": "CTO", "phone": "+86 10 1234"}]}}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "create_opportunity", "opportunity": {"id": "opp-1", "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "Acme ERP", "amount": {"minor": 12000000, "currency": "CNY"}, "expected_close": "2026-06-30", "source": "referral", "stage": "qualify", "contacts": ["c1"]}}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "log_activity", "activity": {"id": "act-1", "kind": "visit", "customer": "acme", "at": "2026-03-02T01:00:00Z", "contact": "c1", "opportunity": "opp-1", "notes": "met the CTO", "next_follow_up": "2026-03-09T01:00:00Z"}}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "create_task", "task": {"id": "task-1", "title": "Send the quote", "owner": "wang", "due": "2026-03-04T01:00:00Z", "customer": "acme", "opportunity": "opp-1"}}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "tick", "opportunity": "opp-1", "item": "budget confirmed"}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "advance", "opportunity": "opp-1", "to": "demo"}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "submit_approval", "opportunity": "opp-1", "process": "quote", "request": "r-1"}"#,
+        ),
+        (
+            "boss",
+            r#"{"type": "decide_approval", "opportunity": "opp-1", "request": "r-1", "decision": "reject", "comment": "too deep"}"#,
+        ),
+        ("wang", r#"{"type": "complete_task", "task": "task-1"}"#),
+        (
+            "wang",
+            r#"{"type": "move_back", "opportunity": "opp-1", "to": "qualify", "reason": "again"}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "lose", "opportunity": "opp-1", "reason": "price", "competitor": "Rival"}"#,
+        ),
+        (
+            "wang",
+            r#"{"type": "reopen", "opportunity": "opp-1", "reason": "back", "stage": "demo"}"#,
+        ),
+        ("wang", r#"{"type": "win", "opportunity": "opp-1"}"#),
+    ] {
+        json.execute(actor.into(), command.into())
+            .unwrap_or_else(|e| panic!("{command}: {e}"));
+    }
+    let log = |e: &Engine| -> Vec<String> {
+        e.events(head, 1000, None)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.json)
+            .collect()
+    };
+    let (typed_log, json_log) = (log(&typed), log(&json));
+    assert!(typed_log.len() >= 14, "{typed_log:#?}");
+    assert_eq!(typed_log, json_log);
+
+    // a bad date names its field; a refused typed command writes nothing
+    let before = typed.head().unwrap();
+    let err = typed
+        .create_opportunity(
+            "wang".into(),
+            NewOpportunity {
+                id: "opp-2".into(),
+                pipeline: "sales".into(),
+                customer: "acme".into(),
+                owner: "wang".into(),
+                name: "Bad date".into(),
+                amount: Money {
+                    minor: 1,
+                    currency: "CNY".into(),
+                },
+                expected_close: Some("30/06/2026".into()),
+                source: None,
+                stage: None,
+                contacts: vec![],
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, SalespipeError::Validation { ref field, .. } if field == "opportunity.expected_close"),
+        "{err:?}"
+    );
+    let err = typed
+        .update_opportunity("wang".into(), "opp-1".into(), r#"{"nme": "x"}"#.into())
+        .unwrap_err();
+    assert!(
+        matches!(err, SalespipeError::Validation { ref field, .. } if field == "patch"),
+        "{err:?}"
+    );
+    assert_eq!(typed.head().unwrap(), before);
 }

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::convert::{serde_name, system_time, to_text};
+use crate::convert::{opt_timestamp, serde_name, system_time, timestamp, to_text};
 use crate::error::{Result, SalespipeError};
 
 /// Money: integer minor units of an ISO 4217 currency (`12000000` `CNY` is ¥120,000.00).
@@ -63,6 +63,15 @@ pub enum Role {
 }
 
 impl Role {
+    /// The core's role.
+    pub fn to_core(self) -> salespipe::Role {
+        match self {
+            Role::Rep => salespipe::Role::Rep,
+            Role::Manager => salespipe::Role::Manager,
+            Role::Admin => salespipe::Role::Admin,
+        }
+    }
+
     /// The core's JSON name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,6 +97,19 @@ pub struct User {
     /// Their IANA time zone (`Asia/Shanghai`).
     #[uniffi(default)]
     pub time_zone: Option<String>,
+}
+
+impl User {
+    /// The core's user.
+    pub fn into_core(self) -> salespipe::User {
+        salespipe::User {
+            id: self.id.into(),
+            name: self.name,
+            role: self.role.to_core(),
+            manager: self.manager.map(Into::into),
+            time_zone: self.time_zone,
+        }
+    }
 }
 
 /// A customer kind.
@@ -140,6 +162,42 @@ pub struct NewCustomer {
     pub contacts: Vec<Contact>,
 }
 
+impl NewCustomer {
+    /// The core's customer; the cadence is held to whole milliseconds, the core's precision.
+    pub fn into_core(self) -> Result<salespipe::Customer> {
+        let cadence = self
+            .cadence
+            .map(|d| {
+                u64::try_from(d.as_millis())
+                    .map(Duration::from_millis)
+                    .map_err(|_| salespipe::Error::validation("customer.cadence", "too long"))
+            })
+            .transpose()?;
+        Ok(salespipe::Customer {
+            id: self.id.into(),
+            name: self.name,
+            kind: match self.kind {
+                CustomerKind::B2b => salespipe::CustomerKind::B2b,
+                CustomerKind::B2c => salespipe::CustomerKind::B2c,
+            },
+            owner: self.owner.map(Into::into),
+            key: self.key,
+            cadence,
+            contacts: self
+                .contacts
+                .into_iter()
+                .map(|c| salespipe::Contact {
+                    id: c.id.into(),
+                    name: c.name,
+                    title: c.title,
+                    email: c.email,
+                    phone: c.phone,
+                })
+                .collect(),
+        })
+    }
+}
+
 /// An opportunity to create (the common fields; `Engine.execute` takes every field of
 /// `create_opportunity`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -168,6 +226,28 @@ pub struct NewOpportunity {
     /// The contacts (ids of the customer's contacts).
     #[uniffi(default)]
     pub contacts: Vec<String>,
+}
+
+impl NewOpportunity {
+    /// The core's input (the currency and the expected close date checked).
+    pub fn into_core(self) -> Result<salespipe::NewOpportunity> {
+        let mut o = salespipe::NewOpportunity::new(
+            self.id,
+            self.pipeline,
+            self.customer,
+            self.owner,
+            self.name,
+            self.amount.to_core()?,
+        );
+        o.expected_close = self
+            .expected_close
+            .map(|d| salespipe::parse_date("opportunity.expected_close", &d))
+            .transpose()?;
+        o.source = self.source;
+        o.stage = self.stage.map(Into::into);
+        o.contacts = self.contacts.into_iter().map(Into::into).collect();
+        Ok(o)
+    }
 }
 
 /// Where an opportunity stands.
@@ -549,6 +629,14 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The core's decision.
+    pub fn to_core(self) -> salespipe::Decision {
+        match self {
+            Decision::Approve => salespipe::Decision::Approve,
+            Decision::Reject => salespipe::Decision::Reject,
+        }
+    }
+
     /// The core's JSON name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -586,6 +674,24 @@ pub struct NewActivity {
     pub next_follow_up: Option<SystemTime>,
 }
 
+impl NewActivity {
+    /// The core's activity (the instants checked, named `activity.at`,
+    /// `activity.next_follow_up`).
+    pub fn into_core(self) -> Result<salespipe::Activity> {
+        Ok(salespipe::Activity {
+            id: self.id.into(),
+            kind: self.kind,
+            customer: self.customer.into(),
+            at: timestamp(self.at, "activity.at")?,
+            actor: self.actor.map(Into::into),
+            contact: self.contact.map(Into::into),
+            opportunity: self.opportunity.map(Into::into),
+            notes: self.notes.unwrap_or_default(),
+            next_follow_up: opt_timestamp(self.next_follow_up, "activity.next_follow_up")?,
+        })
+    }
+}
+
 /// A task to create.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NewTask {
@@ -603,6 +709,21 @@ pub struct NewTask {
     /// The opportunity it is about.
     #[uniffi(default)]
     pub opportunity: Option<String>,
+}
+
+impl NewTask {
+    /// The core's task, open (the due instant checked, named `task.due`).
+    pub fn into_core(self) -> Result<salespipe::Task> {
+        let mut t = salespipe::Task::new(
+            self.id,
+            self.title,
+            self.owner,
+            timestamp(self.due, "task.due")?,
+        );
+        t.customer = self.customer.map(Into::into);
+        t.opportunity = self.opportunity.map(Into::into);
+        Ok(t)
+    }
 }
 
 /// Money per currency, from the core's `{currency: minor}` maps, by currency code.

@@ -701,12 +701,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Acknowledges a reminder (seen; its escalation stays).
      */
-    func acknowledgeReminder(actor: String, reminder: String) throws  -> [RecordedEvent]
+    func acknowledgeReminder(actor: String, reminder: String) throws 
     
     /**
      * Advances through the gates to a later stage or `won`.
      */
-    func advance(actor: String, opportunity: String, to: String) throws  -> [RecordedEvent]
+    func advance(actor: String, opportunity: String, to: String) throws 
     
     /**
      * Attainment of the company, every team and every rep for a period (`2026-Q1`,
@@ -741,22 +741,22 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Marks a task done.
      */
-    func completeTask(actor: String, task: String) throws  -> [RecordedEvent]
+    func completeTask(actor: String, task: String) throws 
     
     /**
      * Creates a customer.
      */
-    func createCustomer(actor: String, customer: NewCustomer) throws  -> [RecordedEvent]
+    func createCustomer(actor: String, customer: NewCustomer) throws 
     
     /**
      * Creates an opportunity (in its pipeline's first stage unless `stage` says otherwise).
      */
-    func createOpportunity(actor: String, opportunity: NewOpportunity) throws  -> [RecordedEvent]
+    func createOpportunity(actor: String, opportunity: NewOpportunity) throws 
     
     /**
      * Creates a task.
      */
-    func createTask(actor: String, task: NewTask) throws  -> [RecordedEvent]
+    func createTask(actor: String, task: NewTask) throws 
     
     /**
      * A rep's daily reports for the local days `first..=last` (`YYYY-MM-DD`), and their
@@ -778,23 +778,23 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Approves or rejects the current step of a request.
      */
-    func decideApproval(actor: String, opportunity: String, request: String, decision: Decision, comment: String?) throws  -> [RecordedEvent]
+    func decideApproval(actor: String, opportunity: String, request: String, decision: Decision, comment: String?) throws 
     
     /**
      * Defines a pipeline from its JSON (the `pipeline` of `define_pipeline`).
      */
-    func definePipeline(actor: String, pipelineJson: String) throws  -> [RecordedEvent]
+    func definePipeline(actor: String, pipelineJson: String) throws 
     
     /**
      * Defines or replaces an approval process from its JSON (the `process` of
      * `define_process`).
      */
-    func defineProcess(actor: String, processJson: String) throws  -> [RecordedEvent]
+    func defineProcess(actor: String, processJson: String) throws 
     
     /**
      * Dismisses a reminder and its escalation.
      */
-    func dismissReminder(actor: String, reminder: String) throws  -> [RecordedEvent]
+    func dismissReminder(actor: String, reminder: String) throws 
     
     /**
      * The reminders due at `at`, by due time then id: every one, or up to `limit`
@@ -824,7 +824,7 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Forces a move past unmet requirements (a manager above the owner, with a reason).
      */
-    func forceAdvance(actor: String, opportunity: String, to: String, reason: String) throws  -> [RecordedEvent]
+    func forceAdvance(actor: String, opportunity: String, to: String, reason: String) throws 
     
     /**
      * The forecast of a pipeline's open deals expected to close in
@@ -865,17 +865,17 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Logs an activity, perhaps planning the next follow-up.
      */
-    func logActivity(actor: String, activity: NewActivity) throws  -> [RecordedEvent]
+    func logActivity(actor: String, activity: NewActivity) throws 
     
     /**
      * Loses, for one of the pipeline's lost reasons, maybe to a competitor.
      */
-    func lose(actor: String, opportunity: String, reason: String, competitor: String?) throws  -> [RecordedEvent]
+    func lose(actor: String, opportunity: String, reason: String, competitor: String?) throws 
     
     /**
      * Moves back to an earlier stage.
      */
-    func moveBack(actor: String, opportunity: String, to: String, reason: String?) throws  -> [RecordedEvent]
+    func moveBack(actor: String, opportunity: String, to: String, reason: String?) throws 
     
     /**
      * The next instant after `at` at which a reminder comes due, or `null` / `nil`: when
@@ -903,27 +903,27 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Registers or updates a user.
      */
-    func registerUser(actor: String, user: User) throws  -> [RecordedEvent]
+    func registerUser(actor: String, user: User) throws 
     
     /**
      * Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
      */
-    func reopen(actor: String, opportunity: String, reason: String, stage: String?) throws  -> [RecordedEvent]
+    func reopen(actor: String, opportunity: String, reason: String, stage: String?) throws 
     
     /**
      * Reopens a done task.
      */
-    func reopenTask(actor: String, task: String) throws  -> [RecordedEvent]
+    func reopenTask(actor: String, task: String) throws 
     
     /**
      * Resubmits a rejected, withdrawn or lapsed request (from step one).
      */
-    func resubmitApproval(actor: String, opportunity: String, request: String) throws  -> [RecordedEvent]
+    func resubmitApproval(actor: String, opportunity: String, request: String) throws 
     
     /**
      * Snoozes a reminder until a later instant.
      */
-    func snoozeReminder(actor: String, reminder: String, until: Date) throws  -> [RecordedEvent]
+    func snoozeReminder(actor: String, reminder: String, until: Date) throws 
     
     /**
      * The source report (来源统计) of a pipeline over the cohort window
@@ -934,12 +934,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Submits an approval request of `process`; the host chooses the request id.
      */
-    func submitApproval(actor: String, opportunity: String, process: String, request: String) throws  -> [RecordedEvent]
+    func submitApproval(actor: String, opportunity: String, process: String, request: String) throws 
     
     /**
      * Ticks a checklist item.
      */
-    func tick(actor: String, opportunity: String, item: String) throws  -> [RecordedEvent]
+    func tick(actor: String, opportunity: String, item: String) throws 
     
     /**
      * An opportunity's timeline (推进), oldest first.
@@ -949,7 +949,7 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * Unticks a checklist item.
      */
-    func untick(actor: String, opportunity: String, item: String) throws  -> [RecordedEvent]
+    func untick(actor: String, opportunity: String, item: String) throws 
     
     /**
      * The reminders coming due after `at` and up to `until`.
@@ -960,17 +960,17 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Changes some of an opportunity's data: `patchJson` is the `patch` of
      * `update_opportunity` (an absent field stays, `null` clears).
      */
-    func updateOpportunity(actor: String, opportunity: String, patchJson: String) throws  -> [RecordedEvent]
+    func updateOpportunity(actor: String, opportunity: String, patchJson: String) throws 
     
     /**
      * Wins: an advance to `won` through every remaining gate.
      */
-    func win(actor: String, opportunity: String) throws  -> [RecordedEvent]
+    func win(actor: String, opportunity: String) throws 
     
     /**
      * Withdraws a pending request.
      */
-    func withdrawApproval(actor: String, opportunity: String, request: String) throws  -> [RecordedEvent]
+    func withdrawApproval(actor: String, opportunity: String, request: String) throws 
     
 }
 /**
@@ -1071,22 +1071,20 @@ public static func `open`(path: String)throws  -> Engine  {
     /**
      * Acknowledges a reminder (seen; its escalation stays).
      */
-open func acknowledgeReminder(actor: String, reminder: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func acknowledgeReminder(actor: String, reminder: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_acknowledge_reminder(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(reminder),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Advances through the gates to a later stage or `won`.
      */
-open func advance(actor: String, opportunity: String, to: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func advance(actor: String, opportunity: String, to: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_advance(
             self.uniffiCloneHandle(),
@@ -1094,7 +1092,7 @@ open func advance(actor: String, opportunity: String, to: String)throws  -> [Rec
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(to),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1181,57 +1179,53 @@ open func competitorReport(closedFrom: Date? = nil, closedTo: Date? = nil, reade
     /**
      * Marks a task done.
      */
-open func completeTask(actor: String, task: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func completeTask(actor: String, task: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_complete_task(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(task),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Creates a customer.
      */
-open func createCustomer(actor: String, customer: NewCustomer)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func createCustomer(actor: String, customer: NewCustomer)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_create_customer(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeNewCustomer_lower(customer),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Creates an opportunity (in its pipeline's first stage unless `stage` says otherwise).
      */
-open func createOpportunity(actor: String, opportunity: NewOpportunity)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func createOpportunity(actor: String, opportunity: NewOpportunity)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_create_opportunity(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeNewOpportunity_lower(opportunity),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Creates a task.
      */
-open func createTask(actor: String, task: NewTask)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func createTask(actor: String, task: NewTask)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_create_task(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeNewTask_lower(task),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1288,8 +1282,7 @@ open func dailyTeamReport(manager: String, day: String, reader: String? = nil, a
     /**
      * Approves or rejects the current step of a request.
      */
-open func decideApproval(actor: String, opportunity: String, request: String, decision: Decision, comment: String? = nil)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func decideApproval(actor: String, opportunity: String, request: String, decision: Decision, comment: String? = nil)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_decide_approval(
             self.uniffiCloneHandle(),
@@ -1299,50 +1292,47 @@ open func decideApproval(actor: String, opportunity: String, request: String, de
         FfiConverterTypeDecision_lower(decision),
         FfiConverterOptionString.lower(comment),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Defines a pipeline from its JSON (the `pipeline` of `define_pipeline`).
      */
-open func definePipeline(actor: String, pipelineJson: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func definePipeline(actor: String, pipelineJson: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_define_pipeline(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(pipelineJson),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Defines or replaces an approval process from its JSON (the `process` of
      * `define_process`).
      */
-open func defineProcess(actor: String, processJson: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func defineProcess(actor: String, processJson: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_define_process(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(processJson),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Dismisses a reminder and its escalation.
      */
-open func dismissReminder(actor: String, reminder: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func dismissReminder(actor: String, reminder: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_dismiss_reminder(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(reminder),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1414,8 +1404,7 @@ open func expenseReport(from: String? = nil, to: String? = nil, reader: String? 
     /**
      * Forces a move past unmet requirements (a manager above the owner, with a reason).
      */
-open func forceAdvance(actor: String, opportunity: String, to: String, reason: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func forceAdvance(actor: String, opportunity: String, to: String, reason: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_force_advance(
             self.uniffiCloneHandle(),
@@ -1424,7 +1413,7 @@ open func forceAdvance(actor: String, opportunity: String, to: String, reason: S
         FfiConverterString.lower(to),
         FfiConverterString.lower(reason),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1529,22 +1518,20 @@ open func head()throws  -> UInt64  {
     /**
      * Logs an activity, perhaps planning the next follow-up.
      */
-open func logActivity(actor: String, activity: NewActivity)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func logActivity(actor: String, activity: NewActivity)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_log_activity(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeNewActivity_lower(activity),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Loses, for one of the pipeline's lost reasons, maybe to a competitor.
      */
-open func lose(actor: String, opportunity: String, reason: String, competitor: String? = nil)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func lose(actor: String, opportunity: String, reason: String, competitor: String? = nil)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_lose(
             self.uniffiCloneHandle(),
@@ -1553,14 +1540,13 @@ open func lose(actor: String, opportunity: String, reason: String, competitor: S
         FfiConverterString.lower(reason),
         FfiConverterOptionString.lower(competitor),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Moves back to an earlier stage.
      */
-open func moveBack(actor: String, opportunity: String, to: String, reason: String? = nil)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func moveBack(actor: String, opportunity: String, to: String, reason: String? = nil)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_move_back(
             self.uniffiCloneHandle(),
@@ -1569,7 +1555,7 @@ open func moveBack(actor: String, opportunity: String, to: String, reason: Strin
         FfiConverterString.lower(to),
         FfiConverterOptionString.lower(reason),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1633,22 +1619,20 @@ open func query(reader: String?, query: String)throws  -> String  {
     /**
      * Registers or updates a user.
      */
-open func registerUser(actor: String, user: User)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func registerUser(actor: String, user: User)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_register_user(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterTypeUser_lower(user),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Reopens a won or lost opportunity (into `stage`, default the last stage it was in).
      */
-open func reopen(actor: String, opportunity: String, reason: String, stage: String? = nil)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func reopen(actor: String, opportunity: String, reason: String, stage: String? = nil)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_reopen(
             self.uniffiCloneHandle(),
@@ -1657,28 +1641,26 @@ open func reopen(actor: String, opportunity: String, reason: String, stage: Stri
         FfiConverterString.lower(reason),
         FfiConverterOptionString.lower(stage),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Reopens a done task.
      */
-open func reopenTask(actor: String, task: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func reopenTask(actor: String, task: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_reopen_task(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(task),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Resubmits a rejected, withdrawn or lapsed request (from step one).
      */
-open func resubmitApproval(actor: String, opportunity: String, request: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func resubmitApproval(actor: String, opportunity: String, request: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_resubmit_approval(
             self.uniffiCloneHandle(),
@@ -1686,14 +1668,13 @@ open func resubmitApproval(actor: String, opportunity: String, request: String)t
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(request),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Snoozes a reminder until a later instant.
      */
-open func snoozeReminder(actor: String, reminder: String, until: Date)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func snoozeReminder(actor: String, reminder: String, until: Date)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_snooze_reminder(
             self.uniffiCloneHandle(),
@@ -1701,7 +1682,7 @@ open func snoozeReminder(actor: String, reminder: String, until: Date)throws  ->
         FfiConverterString.lower(reminder),
         FfiConverterTimestamp.lower(until),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1725,8 +1706,7 @@ open func sourceReport(pipeline: String, windowFrom: Date? = nil, windowTo: Date
     /**
      * Submits an approval request of `process`; the host chooses the request id.
      */
-open func submitApproval(actor: String, opportunity: String, process: String, request: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func submitApproval(actor: String, opportunity: String, process: String, request: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_submit_approval(
             self.uniffiCloneHandle(),
@@ -1735,14 +1715,13 @@ open func submitApproval(actor: String, opportunity: String, process: String, re
         FfiConverterString.lower(process),
         FfiConverterString.lower(request),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Ticks a checklist item.
      */
-open func tick(actor: String, opportunity: String, item: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func tick(actor: String, opportunity: String, item: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_tick(
             self.uniffiCloneHandle(),
@@ -1750,7 +1729,7 @@ open func tick(actor: String, opportunity: String, item: String)throws  -> [Reco
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(item),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1771,8 +1750,7 @@ open func timeline(id: String, reader: String? = nil, asOf: Date? = nil)throws  
     /**
      * Unticks a checklist item.
      */
-open func untick(actor: String, opportunity: String, item: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func untick(actor: String, opportunity: String, item: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_untick(
             self.uniffiCloneHandle(),
@@ -1780,7 +1758,7 @@ open func untick(actor: String, opportunity: String, item: String)throws  -> [Re
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(item),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1802,8 +1780,7 @@ open func upcoming(at: Date, until: Date, reader: String? = nil)throws  -> [Remi
      * Changes some of an opportunity's data: `patchJson` is the `patch` of
      * `update_opportunity` (an absent field stays, `null` clears).
      */
-open func updateOpportunity(actor: String, opportunity: String, patchJson: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func updateOpportunity(actor: String, opportunity: String, patchJson: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_update_opportunity(
             self.uniffiCloneHandle(),
@@ -1811,28 +1788,26 @@ open func updateOpportunity(actor: String, opportunity: String, patchJson: Strin
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(patchJson),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Wins: an advance to `won` through every remaining gate.
      */
-open func win(actor: String, opportunity: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func win(actor: String, opportunity: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_win(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(opportunity),uniffiCallStatus
     )
-})
+}
 }
     
     /**
      * Withdraws a pending request.
      */
-open func withdrawApproval(actor: String, opportunity: String, request: String)throws  -> [RecordedEvent]  {
-    return try  FfiConverterSequenceTypeRecordedEvent.lift(try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+open func withdrawApproval(actor: String, opportunity: String, request: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
         uniffiCallStatus in
     uniffi_salespipe_mobile_fn_method_engine_withdraw_approval(
             self.uniffiCloneHandle(),
@@ -1840,7 +1815,7 @@ open func withdrawApproval(actor: String, opportunity: String, request: String)t
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(request),uniffiCallStatus
     )
-})
+}
 }
     
 
@@ -11042,10 +11017,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_func_money_to_decimal() != 13226) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_acknowledge_reminder() != 60227) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_acknowledge_reminder() != 12004) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_advance() != 40357) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_advance() != 65472) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_attainment() != 13218) {
@@ -11063,16 +11038,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_competitor_report() != 29523) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_complete_task() != 30771) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_complete_task() != 17818) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_create_customer() != 27549) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_create_customer() != 18367) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_create_opportunity() != 13184) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_create_opportunity() != 54403) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_create_task() != 38308) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_create_task() != 34503) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_daily_range_report() != 18599) {
@@ -11084,16 +11059,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_daily_team_report() != 40383) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_decide_approval() != 16447) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_decide_approval() != 3414) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_define_pipeline() != 62276) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_define_pipeline() != 57741) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_define_process() != 25611) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_define_process() != 32129) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_dismiss_reminder() != 3696) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_dismiss_reminder() != 46159) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_due() != 37227) {
@@ -11108,7 +11083,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_expense_report() != 63832) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_force_advance() != 59863) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_force_advance() != 22670) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_forecast() != 2488) {
@@ -11129,13 +11104,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_head() != 15047) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_log_activity() != 26137) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_log_activity() != 29388) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_lose() != 22711) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_lose() != 24976) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_move_back() != 55777) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_move_back() != 7551) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_next_due_after() != 22683) {
@@ -11150,46 +11125,46 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_query() != 18285) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_register_user() != 13489) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_register_user() != 12576) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_reopen() != 31825) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_reopen() != 37795) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_reopen_task() != 17510) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_reopen_task() != 26749) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_resubmit_approval() != 58104) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_resubmit_approval() != 50961) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_snooze_reminder() != 10118) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_snooze_reminder() != 7719) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_source_report() != 55649) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_submit_approval() != 53438) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_submit_approval() != 42367) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_tick() != 46117) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_tick() != 7661) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_timeline() != 42607) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_untick() != 6772) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_untick() != 36533) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_engine_upcoming() != 1785) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_update_opportunity() != 42192) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_update_opportunity() != 14493) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_win() != 42295) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_win() != 422) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_salespipe_mobile_checksum_method_engine_withdraw_approval() != 49418) {
+    if (uniffi_salespipe_mobile_checksum_method_engine_withdraw_approval() != 1034) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_method_manualclock_advance() != 63357) {

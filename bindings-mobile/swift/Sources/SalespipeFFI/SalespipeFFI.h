@@ -271,12 +271,12 @@ uint64_t uniffi_salespipe_mobile_fn_constructor_engine_open(RustBuffer path, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ACKNOWLEDGE_REMINDER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ACKNOWLEDGE_REMINDER
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_acknowledge_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_acknowledge_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ADVANCE
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_ATTAINMENT
@@ -306,22 +306,22 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_competitor_report(uint64_t p
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPLETE_TASK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_COMPLETE_TASK
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_complete_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_complete_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_CUSTOMER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_CUSTOMER
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_customer(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_create_customer(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_OPPORTUNITY
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_OPPORTUNITY
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_create_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_TASK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_CREATE_TASK
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_create_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_create_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DAILY_RANGE_REPORT
@@ -341,22 +341,22 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_daily_team_report(uint64_t p
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DECIDE_APPROVAL
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_decide_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustBuffer decision, RustBuffer comment, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_decide_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustBuffer decision, RustBuffer comment, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DEFINE_PIPELINE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DEFINE_PIPELINE
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_define_pipeline(uint64_t ptr, RustBuffer actor, RustBuffer pipeline_json, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_define_pipeline(uint64_t ptr, RustBuffer actor, RustBuffer pipeline_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DEFINE_PROCESS
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DEFINE_PROCESS
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_define_process(uint64_t ptr, RustBuffer actor, RustBuffer process_json, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_define_process(uint64_t ptr, RustBuffer actor, RustBuffer process_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DISMISS_REMINDER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DISMISS_REMINDER
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_dismiss_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_dismiss_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_DUE
@@ -381,7 +381,7 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_expense_report(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORCE_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORCE_ADVANCE
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_force_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_force_advance(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_FORECAST
@@ -416,17 +416,17 @@ uint64_t uniffi_salespipe_mobile_fn_method_engine_head(uint64_t ptr, RustCallSta
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOG_ACTIVITY
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOG_ACTIVITY
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_log_activity(uint64_t ptr, RustBuffer actor, RustBuffer activity, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_log_activity(uint64_t ptr, RustBuffer actor, RustBuffer activity, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOSE
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_LOSE
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_lose(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer reason, RustBuffer competitor, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_lose(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer reason, RustBuffer competitor, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_MOVE_BACK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_MOVE_BACK
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_move_back(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_move_back(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer to, RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_NEXT_DUE_AFTER
@@ -451,27 +451,27 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_query(uint64_t ptr, RustBuff
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REGISTER_USER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REGISTER_USER
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_register_user(uint64_t ptr, RustBuffer actor, RustBuffer user, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_register_user(uint64_t ptr, RustBuffer actor, RustBuffer user, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_reopen(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer reason, RustBuffer stage, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_reopen(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer reason, RustBuffer stage, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN_TASK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_REOPEN_TASK
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_reopen_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_reopen_task(uint64_t ptr, RustBuffer actor, RustBuffer task, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_RESUBMIT_APPROVAL
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_RESUBMIT_APPROVAL
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_resubmit_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_resubmit_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SNOOZE_REMINDER
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SNOOZE_REMINDER
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_snooze_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustBuffer until, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_snooze_reminder(uint64_t ptr, RustBuffer actor, RustBuffer reminder, RustBuffer until, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SOURCE_REPORT
@@ -481,12 +481,12 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_source_report(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SUBMIT_APPROVAL
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_SUBMIT_APPROVAL
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_submit_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer process, RustBuffer request, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_submit_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer process, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_TICK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_TICK
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_tick(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer item, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_tick(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer item, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_TIMELINE
@@ -496,7 +496,7 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_timeline(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UNTICK
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UNTICK
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_untick(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer item, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_untick(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer item, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPCOMING
@@ -506,17 +506,17 @@ RustBuffer uniffi_salespipe_mobile_fn_method_engine_upcoming(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPDATE_OPPORTUNITY
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_UPDATE_OPPORTUNITY
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_update_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer patch_json, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_update_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer patch_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WIN
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WIN
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_win(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_win(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WITHDRAW_APPROVAL
 #define UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_METHOD_ENGINE_WITHDRAW_APPROVAL
-RustBuffer uniffi_salespipe_mobile_fn_method_engine_withdraw_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustCallStatus *_Nonnull out_status
+void uniffi_salespipe_mobile_fn_method_engine_withdraw_approval(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SALESPIPE_MOBILE_FN_CLONE_MANUALCLOCK

@@ -74,15 +74,15 @@ let start = instant("2026-03-02T01:00:00Z")
 
 func world(path: String? = nil, clock: ManualClock? = nil) throws -> Engine {
     let engine = try Engine(path: path, clock: clock ?? ManualClock(at: start))
-    _ = try engine.registerUser(actor: "boss", user: User(id: "boss", name: "Boss", role: .admin))
-    _ = try engine.registerUser(actor: "boss", user: User(id: "li", name: "李经理", role: .manager, manager: "boss", timeZone: "Asia/Shanghai"))
-    _ = try engine.registerUser(actor: "boss", user: User(id: "wang", name: "王芳", role: .rep, manager: "li"))
-    _ = try engine.defineProcess(actor: "boss", processJson: #"{"id": "quote", "name": "报价审批", "steps": [{"name": "Manager", "approvers": ["li"]}]}"#)
-    _ = try engine.definePipeline(actor: "boss", pipelineJson: pipeline)
-    _ = try engine.createCustomer(actor: "wang", customer: NewCustomer(
+    try engine.registerUser(actor: "boss", user: User(id: "boss", name: "Boss", role: .admin))
+    try engine.registerUser(actor: "boss", user: User(id: "li", name: "李经理", role: .manager, manager: "boss", timeZone: "Asia/Shanghai"))
+    try engine.registerUser(actor: "boss", user: User(id: "wang", name: "王芳", role: .rep, manager: "li"))
+    try engine.defineProcess(actor: "boss", processJson: #"{"id": "quote", "name": "报价审批", "steps": [{"name": "Manager", "approvers": ["li"]}]}"#)
+    try engine.definePipeline(actor: "boss", pipelineJson: pipeline)
+    try engine.createCustomer(actor: "wang", customer: NewCustomer(
         id: "acme", name: "Acme 科技", kind: .b2b, owner: "wang", key: true, cadence: 14 * 86_400,
         contacts: [Contact(id: "c1", name: "赵总", title: "CTO")]))
-    _ = try engine.createOpportunity(actor: "wang", opportunity: NewOpportunity(
+    try engine.createOpportunity(actor: "wang", opportunity: NewOpportunity(
         id: "opp-1", pipeline: "sales", customer: "acme", owner: "wang", name: "Acme ERP",
         amount: try moneyParse(amount: "120000", currency: "CNY"), expectedClose: "2026-06-30",
         source: "referral", contacts: ["c1"]))
@@ -129,25 +129,29 @@ final class SalespipeTests: XCTestCase {
         let clock = try ManualClock(at: start)
         let engine = try world(clock: clock)
         do {
-            _ = try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+            try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
             XCTFail("the gate must hold")
         } catch let SalespipeError.GateNotMet(detail, report) {
             XCTAssertFalse(report.met)
             XCTAssertEqual(report.items[0].stageName, "识别潜在客户")
             XCTAssertTrue(detail.contains("budget confirmed"))
         }
-        _ = try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
         XCTAssertTrue(try engine.check(id: "opp-1", target: "demo").met)
         try clock.advance(by: 3600)
-        let events = try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+        let head = try engine.head()
+        try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+        // a typed verb returns nothing (Void): its events are in the log, after the head
+        let events = try engine.events(after: head)
         XCTAssertEqual(events.count, 1)
         XCTAssertEqual(events[0].at, instant("2026-03-02T02:00:00Z"))
+        XCTAssertEqual(events[0].kind, "moved")
         let deal = try engine.opportunity(id: "opp-1")
         XCTAssertEqual(deal.stage, "demo")
         XCTAssertEqual(deal.amount, Money(minor: 12_000_000, currency: "CNY"))
         XCTAssertEqual(try moneyToDecimal(money: deal.amount), "120000.00")
         XCTAssertEqual(try engine.opportunity(id: "opp-1", asOf: instant("2026-03-02T01:30:00Z")).stage, "qualify")
-        _ = try engine.lose(actor: "wang", opportunity: "opp-1", reason: "price", competitor: "Rival")
+        try engine.lose(actor: "wang", opportunity: "opp-1", reason: "price", competitor: "Rival")
         XCTAssertEqual(try engine.opportunity(id: "opp-1").status, .lost(reason: "price", competitor: "Rival"))
         XCTAssertEqual(try engine.timeline(id: "opp-1").map { $0.how }, [.created, .subGoal, .lost])
     }
@@ -155,37 +159,37 @@ final class SalespipeTests: XCTestCase {
     func testWorkflowVerbs() throws {
         let clock = try ManualClock(at: start)
         let engine = try world(clock: clock)
-        _ = try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
-        _ = try engine.untick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        try engine.untick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
         XCTAssertFalse(try engine.check(id: "opp-1", target: "demo").met)
-        _ = try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
-        _ = try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
-        _ = try engine.submitApproval(actor: "wang", opportunity: "opp-1", process: "quote", request: "r-1")
+        try engine.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+        try engine.submitApproval(actor: "wang", opportunity: "opp-1", process: "quote", request: "r-1")
         XCTAssertThrowsError(try engine.advance(actor: "wang", opportunity: "opp-1", to: "quote"))
-        _ = try engine.decideApproval(actor: "li", opportunity: "opp-1", request: "r-1", decision: .approve)
-        _ = try engine.advance(actor: "wang", opportunity: "opp-1", to: "quote")
-        _ = try engine.moveBack(actor: "wang", opportunity: "opp-1", to: "demo", reason: "new stakeholder")
-        _ = try engine.forceAdvance(actor: "li", opportunity: "opp-1", to: "quote", reason: "CEO signed off")
-        _ = try engine.win(actor: "wang", opportunity: "opp-1")
-        _ = try engine.reopen(actor: "wang", opportunity: "opp-1", reason: "contract cancelled")
-        _ = try engine.updateOpportunity(actor: "wang", opportunity: "opp-1", patchJson: #"{"name": "Acme ERP, phase 1", "source": null}"#)
+        try engine.decideApproval(actor: "li", opportunity: "opp-1", request: "r-1", decision: .approve)
+        try engine.advance(actor: "wang", opportunity: "opp-1", to: "quote")
+        try engine.moveBack(actor: "wang", opportunity: "opp-1", to: "demo", reason: "new stakeholder")
+        try engine.forceAdvance(actor: "li", opportunity: "opp-1", to: "quote", reason: "CEO signed off")
+        try engine.win(actor: "wang", opportunity: "opp-1")
+        try engine.reopen(actor: "wang", opportunity: "opp-1", reason: "contract cancelled")
+        try engine.updateOpportunity(actor: "wang", opportunity: "opp-1", patchJson: #"{"name": "Acme ERP, phase 1", "source": null}"#)
         XCTAssertEqual(try engine.opportunity(id: "opp-1").name, "Acme ERP, phase 1")
         XCTAssertEqual(try engine.timeline(id: "opp-1").map { $0.how },
                        [.created, .subGoal, .approved, .back, .forced, .simple, .reopened])
         let week = start.addingTimeInterval(7 * 86_400)
-        _ = try engine.logActivity(actor: "wang", activity: NewActivity(
+        try engine.logActivity(actor: "wang", activity: NewActivity(
             id: "act-1", kind: "visit", customer: "acme", at: start, contact: "c1",
             opportunity: "opp-1", notes: "met the CTO", nextFollowUp: week))
-        _ = try engine.createTask(actor: "wang", task: NewTask(
+        try engine.createTask(actor: "wang", task: NewTask(
             id: "task-1", title: "Send the quote", owner: "wang",
             due: start.addingTimeInterval(2 * 86_400), customer: "acme", opportunity: "opp-1"))
         let later = week.addingTimeInterval(3600)
         XCTAssertTrue(try engine.due(at: later, recipient: "wang").contains { $0.id == "follow_up/act-1" })
         try clock.set(at: later)
-        _ = try engine.snoozeReminder(actor: "wang", reminder: "follow_up/act-1", until: later.addingTimeInterval(86_400))
+        try engine.snoozeReminder(actor: "wang", reminder: "follow_up/act-1", until: later.addingTimeInterval(86_400))
         XCTAssertFalse(try engine.due(at: later).contains { $0.id == "follow_up/act-1" })
-        _ = try engine.completeTask(actor: "wang", task: "task-1")
-        _ = try engine.reopenTask(actor: "wang", task: "task-1")
+        try engine.completeTask(actor: "wang", task: "task-1")
+        try engine.reopenTask(actor: "wang", task: "task-1")
         let daily = try engine.dailyReport(rep: "wang", day: "2026-03-02")
         XCTAssertEqual(daily.figures.newOpportunities, 1)
         XCTAssertEqual(daily.figures.newOpportunityAmount, [Money(minor: 12_000_000, currency: "CNY")])
@@ -215,14 +219,14 @@ final class SalespipeTests: XCTestCase {
                 XCTFail("\(code): \(error)")
             }
         }
-        refused("gate_not_met") { _ = try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo") }
+        refused("gate_not_met") { try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo") }
         refused("invalid_transition") { _ = try engine.execute(actor: "wang", command: #"{"type": "move_back", "opportunity": "opp-1", "to": "quote"}"#) }
         refused("not_found") { _ = try engine.opportunity(id: "nope") }
-        refused("already_exists") { _ = try engine.createCustomer(actor: "wang", customer: NewCustomer(id: "acme", name: "Again", kind: .b2c)) }
-        refused("invalid_definition") { _ = try engine.definePipeline(actor: "boss", pipelineJson: #"{"id": "p2", "name": "P2", "stages": [{"id": "a", "name": "A", "probability": 0.1}, {"id": "a", "name": "A", "probability": 0.2}]}"#) }
+        refused("already_exists") { try engine.createCustomer(actor: "wang", customer: NewCustomer(id: "acme", name: "Again", kind: .b2c)) }
+        refused("invalid_definition") { try engine.definePipeline(actor: "boss", pipelineJson: #"{"id": "p2", "name": "P2", "stages": [{"id": "a", "name": "A", "probability": 0.1}, {"id": "a", "name": "A", "probability": 0.2}]}"#) }
         refused("validation") { _ = try engine.execute(actor: "wang", command: "{") }
         refused("money") { _ = try engine.execute(actor: "wang", command: #"{"type": "create_opportunity", "opportunity": {"id": "opp-2", "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "Mixed", "amount": {"minor": 1000, "currency": "CNY"}, "amount_from_products": true, "products": [{"product": "x", "quantity": 1, "unit_price": {"minor": 500, "currency": "USD"}}]}}"#) }
-        refused("permission_denied") { _ = try engine.definePipeline(actor: "wang", pipelineJson: #"{"id": "p3", "name": "P3", "stages": [{"id": "a", "name": "A", "probability": 0.1}]}"#) }
+        refused("permission_denied") { try engine.definePipeline(actor: "wang", pipelineJson: #"{"id": "p3", "name": "P3", "stages": [{"id": "a", "name": "A", "probability": 0.1}]}"#) }
         XCTAssertThrowsError(try Engine.open(path: NSTemporaryDirectory() + "/no/such/dir/x.sqlite")) { e in
             XCTAssertEqual((e as? SalespipeError)?.code(), "storage")
         }
@@ -250,10 +254,10 @@ final class SalespipeTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("pipe.sqlite").path
         let first = try world(path: path)
-        _ = try first.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        try first.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
         let second = try Engine.open(path: path)
         XCTAssertEqual(try second.head(), try first.head())
-        _ = try first.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+        try first.advance(actor: "wang", opportunity: "opp-1", to: "demo")
         try second.catchUp()
         XCTAssertEqual(try second.opportunity(id: "opp-1").stage, "demo")
     }
