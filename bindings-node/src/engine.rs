@@ -1,5 +1,5 @@
 //! `Engine` and `ManualClock`: the core engine behind a read-write lock, spoken to in the
-//! core's JSON.
+//! core's JSON (`execute`, `query`) and through its typed commands, which return nothing.
 //!
 //! Commands take the lock alone; queries share it. The cheap calls are synchronous;
 //! `Engine.open` (replaying a SQLite store) and `queryAsync` (heavy reports) run on libuv's
@@ -13,7 +13,10 @@ use napi::bindgen_prelude::{
     ValueType,
 };
 use napi::{Env, Task};
-use salespipe::{Command, Engine as CoreEngine, Error, ManualClock as CoreClock, Query, Timestamp};
+use salespipe::{
+    Command, Decision, Engine as CoreEngine, Error, ManualClock as CoreClock, Query, ReminderId,
+    StageId, Timestamp,
+};
 use serde_json::{json, Map, Value};
 
 use crate::analytics::FunnelSection;
@@ -177,6 +180,30 @@ fn tagged(kind: &str, fields: Value) -> Value {
         }
     }
     Value::Object(map)
+}
+
+/// Runs `command` as `actor` through the core's typed call for it where there is one (the
+/// core then keeps no copy of the recorded events), else `execute`, dropping the events.
+fn command_of(engine: &mut CoreEngine, actor: String, command: Command) -> salespipe::Result<()> {
+    match command {
+        Command::DefinePipeline { pipeline } => engine.define_pipeline(actor, pipeline),
+        Command::RegisterUser { user } => engine.register_user(actor, user),
+        Command::CreateCustomer { customer } => engine.create_customer(actor, customer),
+        Command::UpdateCustomer { customer } => engine.update_customer(actor, customer),
+        Command::CreateOpportunity { opportunity } => engine.create_opportunity(actor, opportunity),
+        Command::UpdateOpportunity { opportunity, patch } => {
+            engine.update_opportunity(actor, opportunity, patch)
+        }
+        Command::LogActivity { activity } => engine.log_activity(actor, activity),
+        Command::CreateTask { task } => engine.create_task(actor, task),
+        other => engine.execute(actor, other).map(drop),
+    }
+}
+
+/// A decision (`approve` or `reject`), refused as `execute` refuses it (naming `command`).
+fn decision_of(decision: String) -> salespipe::Result<Decision> {
+    serde_json::from_value(Value::String(decision))
+        .map_err(|e| Error::validation("command", e.to_string()))
 }
 
 /// Opens an engine on libuv's thread pool (replaying its store).
@@ -443,222 +470,168 @@ impl Engine {
         })
     }
 
-    fn run(&self, actor: &str, kind: &str, fields: Value) -> Result<JsonText, String> {
-        self.execute(actor.to_owned(), tagged(kind, fields))
-    }
-
     fn ask(&self, actor: Option<String>, kind: &str, fields: Value) -> Result<Value, String> {
         self.query(actor, tagged(kind, fields))
     }
 
-    // ----- typed commands: one-liners over execute -------------------------------------
+    /// Runs a command decoded from the core's JSON (`{"type": kind, ...fields}`, checked as
+    /// `execute` checks it: the same errors, named `command`), keeping no events: the typed
+    /// commands whose arguments are records or option bags.
+    fn run(&self, actor: String, kind: &str, fields: Value) -> Result<(), String> {
+        guard(|| {
+            let command: Command = from_json(tagged(kind, fields), "command")?;
+            command_of(&mut *write(&self.inner)?, actor, command)
+        })
+    }
+
+    /// Runs a command built here, keeping no events.
+    fn run_command(&self, actor: String, command: Command) -> Result<(), String> {
+        guard(|| command_of(&mut *write(&self.inner)?, actor, command))
+    }
+
+    // ----- typed commands: the core's typed calls, returning nothing --------------------
+    //
+    // Each builds the core's command (or calls the core's typed method) straight from its
+    // arguments and returns nothing, like the core's typed methods: no JSON in, no events
+    // out (`execute` returns them). The ones taking records (a pipeline, an opportunity,
+    // an activity, ...) decode them through the core's serde, as `execute` does.
 
     /// Defines a pipeline (`define_pipeline`).
-    #[napi(
-        ts_args_type = "actor: string, pipeline: PipelineDefinition",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<JsonText, String> {
-        self.run(&actor, "define_pipeline", json!({ "pipeline": pipeline }))
+    #[napi(ts_args_type = "actor: string, pipeline: PipelineDefinition")]
+    pub fn define_pipeline(&self, actor: String, pipeline: Value) -> Result<(), String> {
+        self.run(actor, "define_pipeline", json!({ "pipeline": pipeline }))
     }
 
     /// Defines an approval process (`define_process`).
-    #[napi(
-        ts_args_type = "actor: string, process: ApprovalProcessDefinition",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn define_process(&self, actor: String, process: Value) -> Result<JsonText, String> {
-        self.run(&actor, "define_process", json!({ "process": process }))
+    #[napi(ts_args_type = "actor: string, process: ApprovalProcessDefinition")]
+    pub fn define_process(&self, actor: String, process: Value) -> Result<(), String> {
+        self.run(actor, "define_process", json!({ "process": process }))
     }
 
     /// Registers a user (`register_user`).
-    #[napi(
-        ts_args_type = "actor: string, user: UserInput",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn register_user(&self, actor: String, user: Value) -> Result<JsonText, String> {
-        self.run(&actor, "register_user", json!({ "user": user }))
+    #[napi(ts_args_type = "actor: string, user: UserInput")]
+    pub fn register_user(&self, actor: String, user: Value) -> Result<(), String> {
+        self.run(actor, "register_user", json!({ "user": user }))
     }
 
     /// Creates a customer (`create_customer`).
-    #[napi(
-        ts_args_type = "actor: string, customer: CustomerInput",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn create_customer(&self, actor: String, customer: Value) -> Result<JsonText, String> {
-        self.run(&actor, "create_customer", json!({ "customer": customer }))
+    #[napi(ts_args_type = "actor: string, customer: CustomerInput")]
+    pub fn create_customer(&self, actor: String, customer: Value) -> Result<(), String> {
+        self.run(actor, "create_customer", json!({ "customer": customer }))
     }
 
     /// Creates an opportunity (`create_opportunity`); `amount` is money.
-    #[napi(
-        ts_args_type = "actor: string, opportunity: NewOpportunity",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn create_opportunity(
-        &self,
-        actor: String,
-        opportunity: Value,
-    ) -> Result<JsonText, String> {
+    #[napi(ts_args_type = "actor: string, opportunity: NewOpportunity")]
+    pub fn create_opportunity(&self, actor: String, opportunity: Value) -> Result<(), String> {
         self.run(
-            &actor,
+            actor,
             "create_opportunity",
             json!({ "opportunity": opportunity }),
         )
     }
 
     /// Changes an opportunity's fields (`update_opportunity`).
-    #[napi(
-        ts_args_type = "actor: string, opportunity: string, patch: OpportunityPatch",
-        ts_return_type = "RecordedEvent[]"
-    )]
+    #[napi(ts_args_type = "actor: string, opportunity: string, patch: OpportunityPatch")]
     pub fn update_opportunity(
         &self,
         actor: String,
         opportunity: String,
         patch: Value,
-    ) -> Result<JsonText, String> {
+    ) -> Result<(), String> {
         self.run(
-            &actor,
+            actor,
             "update_opportunity",
             json!({ "opportunity": opportunity, "patch": patch }),
         )
     }
 
     /// Ticks a checklist item.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn tick(
-        &self,
-        actor: String,
-        opportunity: String,
-        item: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "tick",
-            json!({ "opportunity": opportunity, "item": item }),
-        )
+    #[napi]
+    pub fn tick(&self, actor: String, opportunity: String, item: String) -> Result<(), String> {
+        guard(|| write(&self.inner)?.tick(actor, opportunity, item))
     }
 
     /// Unticks a checklist item.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn untick(
-        &self,
-        actor: String,
-        opportunity: String,
-        item: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "untick",
-            json!({ "opportunity": opportunity, "item": item }),
-        )
+    #[napi]
+    pub fn untick(&self, actor: String, opportunity: String, item: String) -> Result<(), String> {
+        guard(|| write(&self.inner)?.untick(actor, opportunity, item))
     }
 
     /// Advances through the gates to a later stage or `won`.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn advance(
-        &self,
-        actor: String,
-        opportunity: String,
-        to: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "advance",
-            json!({ "opportunity": opportunity, "to": to }),
-        )
+    #[napi]
+    pub fn advance(&self, actor: String, opportunity: String, to: String) -> Result<(), String> {
+        guard(|| write(&self.inner)?.advance(actor, opportunity, to))
     }
 
     /// Forces a move past unmet gates (a manager above the owner, with a reason).
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn force_advance(
         &self,
         actor: String,
         opportunity: String,
         to: String,
         reason: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "force_advance",
-            json!({ "opportunity": opportunity, "to": to, "reason": reason }),
-        )
+    ) -> Result<(), String> {
+        guard(|| write(&self.inner)?.force_advance(actor, opportunity, to, reason))
     }
 
     /// Moves back to an earlier stage.
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn move_back(
         &self,
         actor: String,
         opportunity: String,
         to: String,
         reason: Option<String>,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "move_back",
-            json!({ "opportunity": opportunity, "to": to, "reason": reason }),
-        )
+    ) -> Result<(), String> {
+        guard(|| write(&self.inner)?.move_back(actor, opportunity, to, reason))
     }
 
     /// Wins: an advance to `won` through every remaining gate.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn win(&self, actor: String, opportunity: String) -> Result<JsonText, String> {
-        self.run(&actor, "win", json!({ "opportunity": opportunity }))
+    #[napi]
+    pub fn win(&self, actor: String, opportunity: String) -> Result<(), String> {
+        guard(|| write(&self.inner)?.win(actor, opportunity))
     }
 
     /// Loses, for a reason, maybe to a competitor.
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn lose(
         &self,
         actor: String,
         opportunity: String,
         reason: String,
         competitor: Option<String>,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "lose",
-            json!({ "opportunity": opportunity, "reason": reason, "competitor": competitor }),
-        )
+    ) -> Result<(), String> {
+        guard(|| write(&self.inner)?.lose(actor, opportunity, reason, competitor))
     }
 
     /// Reopens a won or lost opportunity (into `stage`, default its last stage).
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn reopen(
         &self,
         actor: String,
         opportunity: String,
         reason: String,
         stage: Option<String>,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "reopen",
-            json!({ "opportunity": opportunity, "reason": reason, "stage": stage }),
-        )
+    ) -> Result<(), String> {
+        guard(|| write(&self.inner)?.reopen(actor, opportunity, stage.map(StageId::from), reason))
     }
 
     /// Submits an approval request of `process`.
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn submit_approval(
         &self,
         actor: String,
         opportunity: String,
         process: String,
         request: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "submit_approval",
-            json!({ "opportunity": opportunity, "process": process, "request": request }),
-        )
+    ) -> Result<(), String> {
+        guard(|| write(&self.inner)?.submit_approval(actor, opportunity, process, request))
     }
 
     /// Decides the current step of an approval request.
     #[napi(
-        ts_args_type = "actor: string, opportunity: string, request: string, decision: Decision, comment?: string",
-        ts_return_type = "RecordedEvent[]"
+        ts_args_type = "actor: string, opportunity: string, request: string, decision: Decision, comment?: string"
     )]
     pub fn decide_approval(
         &self,
@@ -667,231 +640,223 @@ impl Engine {
         request: String,
         decision: String,
         comment: Option<String>,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "decide_approval",
-            json!({ "opportunity": opportunity, "request": request, "decision": decision,
-                    "comment": comment }),
-        )
+    ) -> Result<(), String> {
+        guard(|| {
+            let decision = decision_of(decision)?;
+            write(&self.inner)?.decide_approval(
+                actor,
+                opportunity,
+                request,
+                decision,
+                comment.unwrap_or_default(),
+            )
+        })
     }
 
     /// Logs an activity (a call, a visit, a meeting, ...).
-    #[napi(
-        ts_args_type = "actor: string, activity: ActivityInput",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn log_activity(&self, actor: String, activity: Value) -> Result<JsonText, String> {
-        self.run(&actor, "log_activity", json!({ "activity": activity }))
+    #[napi(ts_args_type = "actor: string, activity: ActivityInput")]
+    pub fn log_activity(&self, actor: String, activity: Value) -> Result<(), String> {
+        self.run(actor, "log_activity", json!({ "activity": activity }))
     }
 
     /// Creates a task.
-    #[napi(
-        ts_args_type = "actor: string, task: TaskInput",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn create_task(&self, actor: String, task: Value) -> Result<JsonText, String> {
-        self.run(&actor, "create_task", json!({ "task": task }))
+    #[napi(ts_args_type = "actor: string, task: TaskInput")]
+    pub fn create_task(&self, actor: String, task: Value) -> Result<(), String> {
+        self.run(actor, "create_task", json!({ "task": task }))
     }
 
     /// Completes a task.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn complete_task(&self, actor: String, task: String) -> Result<JsonText, String> {
-        self.run(&actor, "complete_task", json!({ "task": task }))
+    #[napi]
+    pub fn complete_task(&self, actor: String, task: String) -> Result<(), String> {
+        guard(|| write(&self.inner)?.complete_task(actor, task))
     }
 
     /// Reopens a completed task.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn reopen_task(&self, actor: String, task: String) -> Result<JsonText, String> {
-        self.run(&actor, "reopen_task", json!({ "task": task }))
+    #[napi]
+    pub fn reopen_task(&self, actor: String, task: String) -> Result<(), String> {
+        guard(|| write(&self.inner)?.reopen_task(actor, task))
     }
 
     /// Edits a pipeline (a new version); `mapping` moves the deals of a removed stage.
     #[napi(
-        ts_args_type = "actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null",
-        ts_return_type = "RecordedEvent[]"
+        ts_args_type = "actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null"
     )]
     pub fn edit_pipeline(
         &self,
         actor: String,
         pipeline: Value,
         mapping: Option<Value>,
-    ) -> Result<JsonText, String> {
+    ) -> Result<(), String> {
         self.run(
-            &actor,
+            actor,
             "edit_pipeline",
             json!({ "pipeline": pipeline, "mapping": mapping }),
         )
     }
 
     /// Replaces a customer's fields (`update_customer`).
-    #[napi(
-        ts_args_type = "actor: string, customer: CustomerInput",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn update_customer(&self, actor: String, customer: Value) -> Result<JsonText, String> {
-        self.run(&actor, "update_customer", json!({ "customer": customer }))
+    #[napi(ts_args_type = "actor: string, customer: CustomerInput")]
+    pub fn update_customer(&self, actor: String, customer: Value) -> Result<(), String> {
+        self.run(actor, "update_customer", json!({ "customer": customer }))
     }
 
     /// Adds a contact to a customer.
-    #[napi(
-        ts_args_type = "actor: string, customer: string, contact: Contact",
-        ts_return_type = "RecordedEvent[]"
-    )]
+    #[napi(ts_args_type = "actor: string, customer: string, contact: Contact")]
     pub fn add_contact(
         &self,
         actor: String,
         customer: String,
         contact: Value,
-    ) -> Result<JsonText, String> {
+    ) -> Result<(), String> {
         self.run(
-            &actor,
+            actor,
             "add_contact",
             json!({ "customer": customer, "contact": contact }),
         )
     }
 
     /// Withdraws an approval request.
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn withdraw_approval(
         &self,
         actor: String,
         opportunity: String,
         request: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "withdraw_approval",
-            json!({ "opportunity": opportunity, "request": request }),
+    ) -> Result<(), String> {
+        self.run_command(
+            actor,
+            Command::WithdrawApproval {
+                opportunity: opportunity.into(),
+                request: request.into(),
+            },
         )
     }
 
     /// Resubmits a rejected, withdrawn or lapsed approval request (a new round).
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn resubmit_approval(
         &self,
         actor: String,
         opportunity: String,
         request: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "resubmit_approval",
-            json!({ "opportunity": opportunity, "request": request }),
+    ) -> Result<(), String> {
+        self.run_command(
+            actor,
+            Command::ResubmitApproval {
+                opportunity: opportunity.into(),
+                request: request.into(),
+            },
         )
     }
 
     /// Sets the reminder rules (the core's `ReminderRules` JSON).
-    #[napi(
-        ts_args_type = "actor: string, rules: object",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn set_reminder_rules(&self, actor: String, rules: Value) -> Result<JsonText, String> {
-        self.run(&actor, "set_reminder_rules", json!({ "rules": rules }))
+    #[napi(ts_args_type = "actor: string, rules: object")]
+    pub fn set_reminder_rules(&self, actor: String, rules: Value) -> Result<(), String> {
+        self.run(actor, "set_reminder_rules", json!({ "rules": rules }))
     }
 
     /// Acknowledges a reminder (it does not come back for the same cause).
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn acknowledge_reminder(
-        &self,
-        actor: String,
-        reminder: String,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "acknowledge_reminder",
-            json!({ "reminder": reminder }),
+    #[napi]
+    pub fn acknowledge_reminder(&self, actor: String, reminder: String) -> Result<(), String> {
+        self.run_command(
+            actor,
+            Command::AcknowledgeReminder {
+                reminder: ReminderId::new(reminder),
+            },
         )
     }
 
     /// Snoozes a reminder until an instant.
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn snooze_reminder(
         &self,
         actor: String,
         reminder: String,
         until: DateTime<Utc>,
-    ) -> Result<JsonText, String> {
-        let until = guard(|| timestamp(&until, "until"))?;
-        self.run(
-            &actor,
-            "snooze_reminder",
-            json!({ "reminder": reminder, "until": until }),
-        )
+    ) -> Result<(), String> {
+        guard(|| {
+            let until = timestamp(&until, "until")?;
+            let command = Command::SnoozeReminder {
+                reminder: ReminderId::new(reminder),
+                until,
+            };
+            command_of(&mut *write(&self.inner)?, actor, command)
+        })
     }
 
     /// Dismisses a reminder.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<JsonText, String> {
-        self.run(&actor, "dismiss_reminder", json!({ "reminder": reminder }))
-    }
-
-    /// Sets a revenue target (`{id, scope, period, revenue, deals?}`).
-    #[napi(
-        ts_args_type = "actor: string, target: TargetInput",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn set_target(&self, actor: String, target: Value) -> Result<JsonText, String> {
-        self.run(&actor, "set_target", json!({ "target": target }))
-    }
-
-    /// Removes a revenue target.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn remove_target(&self, actor: String, target: String) -> Result<JsonText, String> {
-        self.run(&actor, "remove_target", json!({ "target": target }))
-    }
-
-    /// Configures the expenses (the core's `ExpenseSettings` JSON).
-    #[napi(
-        ts_args_type = "actor: string, settings: object",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn configure_expenses(&self, actor: String, settings: Value) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "configure_expenses",
-            json!({ "settings": settings }),
+    #[napi]
+    pub fn dismiss_reminder(&self, actor: String, reminder: String) -> Result<(), String> {
+        self.run_command(
+            actor,
+            Command::DismissReminder {
+                reminder: ReminderId::new(reminder),
+            },
         )
     }
 
+    /// Sets a revenue target (`{id, scope, period, revenue, deals?}`).
+    #[napi(ts_args_type = "actor: string, target: TargetInput")]
+    pub fn set_target(&self, actor: String, target: Value) -> Result<(), String> {
+        self.run(actor, "set_target", json!({ "target": target }))
+    }
+
+    /// Removes a revenue target.
+    #[napi]
+    pub fn remove_target(&self, actor: String, target: String) -> Result<(), String> {
+        self.run_command(
+            actor,
+            Command::RemoveTarget {
+                target: target.into(),
+            },
+        )
+    }
+
+    /// Configures the expenses (the core's `ExpenseSettings` JSON).
+    #[napi(ts_args_type = "actor: string, settings: object")]
+    pub fn configure_expenses(&self, actor: String, settings: Value) -> Result<(), String> {
+        self.run(actor, "configure_expenses", json!({ "settings": settings }))
+    }
+
     /// Submits an expense for approval (the core's `Expense` JSON).
-    #[napi(
-        ts_args_type = "actor: string, expense: object",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn submit_expense(&self, actor: String, expense: Value) -> Result<JsonText, String> {
-        self.run(&actor, "submit_expense", json!({ "expense": expense }))
+    #[napi(ts_args_type = "actor: string, expense: object")]
+    pub fn submit_expense(&self, actor: String, expense: Value) -> Result<(), String> {
+        self.run(actor, "submit_expense", json!({ "expense": expense }))
     }
 
     /// Decides the current step of an expense's approval.
-    #[napi(
-        ts_args_type = "actor: string, expense: string, decision: Decision, comment?: string",
-        ts_return_type = "RecordedEvent[]"
-    )]
+    #[napi(ts_args_type = "actor: string, expense: string, decision: Decision, comment?: string")]
     pub fn decide_expense(
         &self,
         actor: String,
         expense: String,
         decision: String,
         comment: Option<String>,
-    ) -> Result<JsonText, String> {
-        self.run(
-            &actor,
-            "decide_expense",
-            json!({ "expense": expense, "decision": decision, "comment": comment }),
-        )
+    ) -> Result<(), String> {
+        guard(|| {
+            let command = Command::DecideExpense {
+                expense: expense.into(),
+                decision: decision_of(decision)?,
+                comment: comment.unwrap_or_default(),
+            };
+            command_of(&mut *write(&self.inner)?, actor, command)
+        })
     }
 
     /// Withdraws an expense.
-    #[napi(ts_return_type = "RecordedEvent[]")]
-    pub fn withdraw_expense(&self, actor: String, expense: String) -> Result<JsonText, String> {
-        self.run(&actor, "withdraw_expense", json!({ "expense": expense }))
+    #[napi]
+    pub fn withdraw_expense(&self, actor: String, expense: String) -> Result<(), String> {
+        self.run_command(
+            actor,
+            Command::WithdrawExpense {
+                expense: expense.into(),
+            },
+        )
     }
 
     /// Resubmits an expense, maybe with a new amount and a note.
     #[napi(
-        ts_args_type = "actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null",
-        ts_return_type = "RecordedEvent[]"
+        ts_args_type = "actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null"
     )]
     pub fn resubmit_expense(
         &self,
@@ -899,34 +864,31 @@ impl Engine {
         expense: String,
         amount: Option<Value>,
         note: Option<String>,
-    ) -> Result<JsonText, String> {
+    ) -> Result<(), String> {
         self.run(
-            &actor,
+            actor,
             "resubmit_expense",
             json!({ "expense": expense, "amount": amount, "note": note }),
         )
     }
 
     /// Configures the lead sources (the core's `Source` JSON, a list).
-    #[napi(
-        ts_args_type = "actor: string, sources: object[]",
-        ts_return_type = "RecordedEvent[]"
-    )]
-    pub fn configure_sources(&self, actor: String, sources: Value) -> Result<JsonText, String> {
-        self.run(&actor, "configure_sources", json!({ "sources": sources }))
+    #[napi(ts_args_type = "actor: string, sources: object[]")]
+    pub fn configure_sources(&self, actor: String, sources: Value) -> Result<(), String> {
+        self.run(actor, "configure_sources", json!({ "sources": sources }))
     }
 
     /// Takes a forecast snapshot of every rep for a period (in one currency, when given).
-    #[napi(ts_return_type = "RecordedEvent[]")]
+    #[napi]
     pub fn take_forecast_snapshot(
         &self,
         actor: String,
         id: String,
         period: String,
         currency: Option<String>,
-    ) -> Result<JsonText, String> {
+    ) -> Result<(), String> {
         self.run(
-            &actor,
+            actor,
             "take_forecast_snapshot",
             json!({ "id": id, "period": period, "currency": currency }),
         )
