@@ -20,7 +20,7 @@ use salespipe::{
 use serde_json::{json, Map, Value};
 
 use crate::analytics::FunnelSection;
-use crate::convert::{date, from_json, timestamp, to_json};
+use crate::convert::{date, from_json, timestamp, to_json, Text};
 use crate::error::{guard, guard_task};
 use napi::Result;
 
@@ -546,63 +546,76 @@ impl Engine {
     }
 
     /// Ticks a checklist item.
-    #[napi]
-    pub fn tick(&self, actor: String, opportunity: String, item: String) -> Result<(), String> {
-        guard(|| write(&self.inner)?.tick(actor, opportunity, item))
+    #[napi(ts_args_type = "actor: string, opportunity: string, item: string")]
+    pub fn tick(&self, actor: Text, opportunity: Text, item: Text) -> Result<(), String> {
+        guard(|| write(&self.inner)?.tick(actor.as_str(), opportunity.as_str(), item.as_str()))
     }
 
     /// Unticks a checklist item.
-    #[napi]
-    pub fn untick(&self, actor: String, opportunity: String, item: String) -> Result<(), String> {
-        guard(|| write(&self.inner)?.untick(actor, opportunity, item))
+    #[napi(ts_args_type = "actor: string, opportunity: string, item: string")]
+    pub fn untick(&self, actor: Text, opportunity: Text, item: Text) -> Result<(), String> {
+        guard(|| write(&self.inner)?.untick(actor.as_str(), opportunity.as_str(), item.as_str()))
     }
 
     /// Advances through the gates to a later stage or `won`.
-    #[napi]
-    pub fn advance(&self, actor: String, opportunity: String, to: String) -> Result<(), String> {
-        guard(|| write(&self.inner)?.advance(actor, opportunity, to))
+    #[napi(ts_args_type = "actor: string, opportunity: string, to: string")]
+    pub fn advance(&self, actor: Text, opportunity: Text, to: Text) -> Result<(), String> {
+        guard(|| write(&self.inner)?.advance(actor.as_str(), opportunity.as_str(), to.as_str()))
     }
 
     /// Forces a move past unmet gates (a manager above the owner, with a reason).
-    #[napi]
+    #[napi(ts_args_type = "actor: string, opportunity: string, to: string, reason: string")]
     pub fn force_advance(
         &self,
-        actor: String,
-        opportunity: String,
-        to: String,
+        actor: Text,
+        opportunity: Text,
+        to: Text,
         reason: String,
     ) -> Result<(), String> {
-        guard(|| write(&self.inner)?.force_advance(actor, opportunity, to, reason))
+        guard(|| {
+            write(&self.inner)?.force_advance(
+                actor.as_str(),
+                opportunity.as_str(),
+                to.as_str(),
+                reason,
+            )
+        })
     }
 
     /// Moves back to an earlier stage.
-    #[napi]
+    #[napi(
+        ts_args_type = "actor: string, opportunity: string, to: string, reason?: string | undefined | null"
+    )]
     pub fn move_back(
         &self,
-        actor: String,
-        opportunity: String,
-        to: String,
+        actor: Text,
+        opportunity: Text,
+        to: Text,
         reason: Option<String>,
     ) -> Result<(), String> {
-        guard(|| write(&self.inner)?.move_back(actor, opportunity, to, reason))
+        guard(|| {
+            write(&self.inner)?.move_back(actor.as_str(), opportunity.as_str(), to.as_str(), reason)
+        })
     }
 
     /// Wins: an advance to `won` through every remaining gate.
-    #[napi]
-    pub fn win(&self, actor: String, opportunity: String) -> Result<(), String> {
-        guard(|| write(&self.inner)?.win(actor, opportunity))
+    #[napi(ts_args_type = "actor: string, opportunity: string")]
+    pub fn win(&self, actor: Text, opportunity: Text) -> Result<(), String> {
+        guard(|| write(&self.inner)?.win(actor.as_str(), opportunity.as_str()))
     }
 
     /// Loses, for a reason, maybe to a competitor.
-    #[napi]
+    #[napi(
+        ts_args_type = "actor: string, opportunity: string, reason: string, competitor?: string | undefined | null"
+    )]
     pub fn lose(
         &self,
-        actor: String,
-        opportunity: String,
+        actor: Text,
+        opportunity: Text,
         reason: String,
         competitor: Option<String>,
     ) -> Result<(), String> {
-        guard(|| write(&self.inner)?.lose(actor, opportunity, reason, competitor))
+        guard(|| write(&self.inner)?.lose(actor.as_str(), opportunity.as_str(), reason, competitor))
     }
 
     /// Reopens a won or lost opportunity (into `stage`, default its last stage).
@@ -666,9 +679,9 @@ impl Engine {
     }
 
     /// Completes a task.
-    #[napi]
-    pub fn complete_task(&self, actor: String, task: String) -> Result<(), String> {
-        guard(|| write(&self.inner)?.complete_task(actor, task))
+    #[napi(ts_args_type = "actor: string, task: string")]
+    pub fn complete_task(&self, actor: Text, task: Text) -> Result<(), String> {
+        guard(|| write(&self.inner)?.complete_task(actor.as_str(), task.as_str()))
     }
 
     /// Reopens a completed task.
