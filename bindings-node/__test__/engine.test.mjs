@@ -82,6 +82,12 @@ test('typed commands read string arguments whole: any length, any script; a non-
   const id = 'opp-' + '销售'.repeat(20)
   engine.createOpportunity('wang', { ...opportunity({ minor: 100n, currency: 'CNY' }), id })
   const item = 'budget'
+  // more distinct actors and stages than the binding keeps shared (8 of each): each is still
+  // its own id, refused as such, and the real ones keep working after
+  for (let i = 0; i < 20; i++) {
+    assert.throws(() => engine.advance(`ghost-${i}`, id, 'demo'), (err) => err instanceof SalespipeError)
+    assert.throws(() => engine.advance('wang', id, `nowhere-${i}`), (err) => err instanceof SalespipeError)
+  }
   assert.equal(engine.tick('wang', id, item), undefined)
   assert.equal(engine.advance('wang', id, 'demo'), undefined)
   assert.equal(engine.opportunity('wang', id).stage, 'demo')

@@ -5,7 +5,7 @@
 //! `Engine.open` (replaying a SQLite store) and `queryAsync` (heavy reports) run on libuv's
 //! thread pool as `AsyncTask`s and return Promises.
 
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{
@@ -231,6 +231,7 @@ impl Task for OpenTask {
     fn resolve(&mut self, _env: Env, output: CoreEngine) -> Result<Engine> {
         Ok(Engine {
             inner: Arc::new(RwLock::new(output)),
+            ids: Mutex::default(),
         })
     }
 }
@@ -385,6 +386,51 @@ impl Task for WaitTask {
 #[derive(Debug)]
 pub struct Engine {
     inner: Arc<RwLock<CoreEngine>>,
+    /// The actor and stage ids of recent typed commands (see [`Ids`]).
+    ids: Mutex<Ids>,
+}
+
+/// The few actor and stage ids the typed commands see again and again, kept to be shared.
+///
+/// A host holds its ids and passes the same ones call after call (one user, a pipeline's
+/// five stages); each call from JavaScript brings them as new strings. Made into the core's
+/// ids afresh, each would be an allocation per call, and each recorded event would hold its
+/// own copy; taken from here they are a reference-count increment and the events share them,
+/// as they do for a Rust host cloning its ids. At most [`Ids::KEEP`] of each kind are kept
+/// (the oldest is replaced), so unbounded distinct ids cost a comparison each, not memory.
+#[derive(Debug, Default)]
+struct Ids {
+    actors: Vec<salespipe::ActorId>,
+    stages: Vec<StageId>,
+}
+
+impl Ids {
+    /// How many ids of each kind are kept.
+    const KEEP: usize = 8;
+
+    /// The kept id equal to `text`, or a new one (then kept).
+    fn shared<T>(kept: &mut Vec<T>, text: &str) -> T
+    where
+        T: Clone + std::borrow::Borrow<str> + for<'a> From<&'a str>,
+    {
+        if let Some(id) = kept.iter().find(|id| (*id).borrow() == text) {
+            return id.clone();
+        }
+        let id = T::from(text);
+        if kept.len() >= Self::KEEP {
+            kept.remove(0);
+        }
+        kept.push(id.clone());
+        id
+    }
+
+    fn actor(&mut self, text: &str) -> salespipe::ActorId {
+        Self::shared(&mut self.actors, text)
+    }
+
+    fn stage(&mut self, text: &str) -> StageId {
+        Self::shared(&mut self.stages, text)
+    }
 }
 
 #[napi]
@@ -396,6 +442,7 @@ impl Engine {
         guard(|| {
             Ok(Engine {
                 inner: Arc::new(RwLock::new(setup.build()?)),
+                ids: Mutex::default(),
             })
         })
     }
@@ -484,6 +531,11 @@ impl Engine {
         })
     }
 
+    /// The shared ids (held only while an id is looked up, never with the engine's lock).
+    fn ids(&self) -> salespipe::Result<MutexGuard<'_, Ids>> {
+        self.ids.lock().map_err(poisoned)
+    }
+
     /// Runs a command built here, keeping no events.
     fn run_command(&self, actor: String, command: Command) -> Result<(), String> {
         guard(|| command_of(&mut *write(&self.inner)?, actor, command))
@@ -548,19 +600,31 @@ impl Engine {
     /// Ticks a checklist item.
     #[napi(ts_args_type = "actor: string, opportunity: string, item: string")]
     pub fn tick(&self, actor: Text, opportunity: Text, item: Text) -> Result<(), String> {
-        guard(|| write(&self.inner)?.tick(actor.as_str(), opportunity.as_str(), item.as_str()))
+        guard(|| {
+            let actor = self.ids()?.actor(actor.as_str());
+            write(&self.inner)?.tick(actor, opportunity.as_str(), item.as_str())
+        })
     }
 
     /// Unticks a checklist item.
     #[napi(ts_args_type = "actor: string, opportunity: string, item: string")]
     pub fn untick(&self, actor: Text, opportunity: Text, item: Text) -> Result<(), String> {
-        guard(|| write(&self.inner)?.untick(actor.as_str(), opportunity.as_str(), item.as_str()))
+        guard(|| {
+            let actor = self.ids()?.actor(actor.as_str());
+            write(&self.inner)?.untick(actor, opportunity.as_str(), item.as_str())
+        })
     }
 
     /// Advances through the gates to a later stage or `won`.
     #[napi(ts_args_type = "actor: string, opportunity: string, to: string")]
     pub fn advance(&self, actor: Text, opportunity: Text, to: Text) -> Result<(), String> {
-        guard(|| write(&self.inner)?.advance(actor.as_str(), opportunity.as_str(), to.as_str()))
+        guard(|| {
+            let (actor, to) = {
+                let mut ids = self.ids()?;
+                (ids.actor(actor.as_str()), ids.stage(to.as_str()))
+            };
+            write(&self.inner)?.advance(actor, opportunity.as_str(), to)
+        })
     }
 
     /// Forces a move past unmet gates (a manager above the owner, with a reason).
@@ -573,12 +637,11 @@ impl Engine {
         reason: String,
     ) -> Result<(), String> {
         guard(|| {
-            write(&self.inner)?.force_advance(
-                actor.as_str(),
-                opportunity.as_str(),
-                to.as_str(),
-                reason,
-            )
+            let (actor, to) = {
+                let mut ids = self.ids()?;
+                (ids.actor(actor.as_str()), ids.stage(to.as_str()))
+            };
+            write(&self.inner)?.force_advance(actor, opportunity.as_str(), to, reason)
         })
     }
 
@@ -594,14 +657,21 @@ impl Engine {
         reason: Option<String>,
     ) -> Result<(), String> {
         guard(|| {
-            write(&self.inner)?.move_back(actor.as_str(), opportunity.as_str(), to.as_str(), reason)
+            let (actor, to) = {
+                let mut ids = self.ids()?;
+                (ids.actor(actor.as_str()), ids.stage(to.as_str()))
+            };
+            write(&self.inner)?.move_back(actor, opportunity.as_str(), to, reason)
         })
     }
 
     /// Wins: an advance to `won` through every remaining gate.
     #[napi(ts_args_type = "actor: string, opportunity: string")]
     pub fn win(&self, actor: Text, opportunity: Text) -> Result<(), String> {
-        guard(|| write(&self.inner)?.win(actor.as_str(), opportunity.as_str()))
+        guard(|| {
+            let actor = self.ids()?.actor(actor.as_str());
+            write(&self.inner)?.win(actor, opportunity.as_str())
+        })
     }
 
     /// Loses, for a reason, maybe to a competitor.
@@ -615,7 +685,10 @@ impl Engine {
         reason: String,
         competitor: Option<String>,
     ) -> Result<(), String> {
-        guard(|| write(&self.inner)?.lose(actor.as_str(), opportunity.as_str(), reason, competitor))
+        guard(|| {
+            let actor = self.ids()?.actor(actor.as_str());
+            write(&self.inner)?.lose(actor, opportunity.as_str(), reason, competitor)
+        })
     }
 
     /// Reopens a won or lost opportunity (into `stage`, default its last stage).
@@ -681,7 +754,10 @@ impl Engine {
     /// Completes a task.
     #[napi(ts_args_type = "actor: string, task: string")]
     pub fn complete_task(&self, actor: Text, task: Text) -> Result<(), String> {
-        guard(|| write(&self.inner)?.complete_task(actor.as_str(), task.as_str()))
+        guard(|| {
+            let actor = self.ids()?.actor(actor.as_str());
+            write(&self.inner)?.complete_task(actor, task.as_str())
+        })
     }
 
     /// Reopens a completed task.
