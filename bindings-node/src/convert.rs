@@ -99,14 +99,13 @@ const TEXT_INLINE: usize = 64;
 /// filled by one call and the core's id is made from it directly. A string that may not fit,
 /// and anything that is not a string (the same error as `String`'s), go through `String`.
 #[derive(Debug)]
-pub enum Text {
-    /// Up to [`TEXT_INLINE`] bytes, `len` of them written.
-    Inline {
-        /// The UTF-8 bytes.
-        buf: [u8; TEXT_INLINE],
-        /// How many.
-        len: usize,
-    },
+pub struct Text(Repr);
+
+/// A [`Text`]'s bytes; `Inline` is only made from bytes checked to be UTF-8.
+#[derive(Debug)]
+enum Repr {
+    /// Up to [`TEXT_INLINE`] bytes, the first `len` of them the text.
+    Inline { buf: [u8; TEXT_INLINE], len: usize },
     /// A longer string.
     Heap(String),
 }
@@ -114,10 +113,11 @@ pub enum Text {
 impl Text {
     /// The text.
     pub fn as_str(&self) -> &str {
-        match self {
-            // checked to be UTF-8 when read
-            Text::Inline { buf, len } => std::str::from_utf8(&buf[..*len]).unwrap_or_default(),
-            Text::Heap(s) => s,
+        match &self.0 {
+            // SAFETY: `Inline` is made only in `from_napi_value`, after `from_utf8` accepted
+            // exactly these bytes, and never changed (the field is private to this module).
+            Repr::Inline { buf, len } => unsafe { std::str::from_utf8_unchecked(&buf[..*len]) },
+            Repr::Heap(s) => s,
         }
     }
 }
@@ -156,10 +156,10 @@ impl napi::bindgen_prelude::FromNapiValue for Text {
             && len + 4 < TEXT_INLINE
             && std::str::from_utf8(&buf[..len]).is_ok()
         {
-            return Ok(Text::Inline { buf, len });
+            return Ok(Text(Repr::Inline { buf, len }));
         }
         // SAFETY: as above.
-        unsafe { String::from_napi_value(env, value) }.map(Text::Heap)
+        unsafe { String::from_napi_value(env, value) }.map(|s| Text(Repr::Heap(s)))
     }
 }
 
