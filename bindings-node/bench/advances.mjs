@@ -8,7 +8,10 @@
 // opportunities ticked in the first stage), and the loop the one of benches/benches/engine.rs
 // (`gate_checked_advances`: every opportunity through stages 2..5, N × 4 advances), so the
 // rate compares with that bench's (issue 18: at least 50 % of the Rust rate). Prints one JSON
-// line per variant: the typed `advance` method and `execute` with the command's JSON.
+// line per variant: the typed `advance` method (returns nothing; it goes through the module
+// function `_advance`, see src/engine.rs `Handle`) and `execute` with the command's JSON
+// (returns the recorded events). On a loaded machine, `bench/advance-probe.mjs` under
+// callgrind counts instructions per call instead.
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
