@@ -1058,81 +1058,81 @@ export declare class Engine {
    */
   waitForEvents(timeoutMs: number): Promise<number>
   /** Defines a pipeline (`define_pipeline`). */
-  definePipeline(actor: string, pipeline: PipelineDefinition): RecordedEvent[]
+  definePipeline(actor: string, pipeline: PipelineDefinition): void
   /** Defines an approval process (`define_process`). */
-  defineProcess(actor: string, process: ApprovalProcessDefinition): RecordedEvent[]
+  defineProcess(actor: string, process: ApprovalProcessDefinition): void
   /** Registers a user (`register_user`). */
-  registerUser(actor: string, user: UserInput): RecordedEvent[]
+  registerUser(actor: string, user: UserInput): void
   /** Creates a customer (`create_customer`). */
-  createCustomer(actor: string, customer: CustomerInput): RecordedEvent[]
+  createCustomer(actor: string, customer: CustomerInput): void
   /** Creates an opportunity (`create_opportunity`); `amount` is money. */
-  createOpportunity(actor: string, opportunity: NewOpportunity): RecordedEvent[]
+  createOpportunity(actor: string, opportunity: NewOpportunity): void
   /** Changes an opportunity's fields (`update_opportunity`). */
-  updateOpportunity(actor: string, opportunity: string, patch: OpportunityPatch): RecordedEvent[]
+  updateOpportunity(actor: string, opportunity: string, patch: OpportunityPatch): void
   /** Ticks a checklist item. */
-  tick(actor: string, opportunity: string, item: string): RecordedEvent[]
+  tick(actor: string, opportunity: string, item: string): void
   /** Unticks a checklist item. */
-  untick(actor: string, opportunity: string, item: string): RecordedEvent[]
+  untick(actor: string, opportunity: string, item: string): void
   /** Advances through the gates to a later stage or `won`. */
-  advance(actor: string, opportunity: string, to: string): RecordedEvent[]
+  advance(actor: string, opportunity: string, to: string): void
   /** Forces a move past unmet gates (a manager above the owner, with a reason). */
-  forceAdvance(actor: string, opportunity: string, to: string, reason: string): RecordedEvent[]
+  forceAdvance(actor: string, opportunity: string, to: string, reason: string): void
   /** Moves back to an earlier stage. */
-  moveBack(actor: string, opportunity: string, to: string, reason?: string | undefined | null): RecordedEvent[]
+  moveBack(actor: string, opportunity: string, to: string, reason?: string | undefined | null): void
   /** Wins: an advance to `won` through every remaining gate. */
-  win(actor: string, opportunity: string): RecordedEvent[]
+  win(actor: string, opportunity: string): void
   /** Loses, for a reason, maybe to a competitor. */
-  lose(actor: string, opportunity: string, reason: string, competitor?: string | undefined | null): RecordedEvent[]
+  lose(actor: string, opportunity: string, reason: string, competitor?: string | undefined | null): void
   /** Reopens a won or lost opportunity (into `stage`, default its last stage). */
-  reopen(actor: string, opportunity: string, reason: string, stage?: string | undefined | null): RecordedEvent[]
+  reopen(actor: string, opportunity: string, reason: string, stage?: string | undefined | null): void
   /** Submits an approval request of `process`. */
-  submitApproval(actor: string, opportunity: string, process: string, request: string): RecordedEvent[]
+  submitApproval(actor: string, opportunity: string, process: string, request: string): void
   /** Decides the current step of an approval request. */
-  decideApproval(actor: string, opportunity: string, request: string, decision: Decision, comment?: string): RecordedEvent[]
+  decideApproval(actor: string, opportunity: string, request: string, decision: Decision, comment?: string): void
   /** Logs an activity (a call, a visit, a meeting, ...). */
-  logActivity(actor: string, activity: ActivityInput): RecordedEvent[]
+  logActivity(actor: string, activity: ActivityInput): void
   /** Creates a task. */
-  createTask(actor: string, task: TaskInput): RecordedEvent[]
+  createTask(actor: string, task: TaskInput): void
   /** Completes a task. */
-  completeTask(actor: string, task: string): RecordedEvent[]
+  completeTask(actor: string, task: string): void
   /** Reopens a completed task. */
-  reopenTask(actor: string, task: string): RecordedEvent[]
+  reopenTask(actor: string, task: string): void
   /** Edits a pipeline (a new version); `mapping` moves the deals of a removed stage. */
-  editPipeline(actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null): RecordedEvent[]
+  editPipeline(actor: string, pipeline: PipelineDefinition, mapping?: { [removedStage: string]: string } | undefined | null): void
   /** Replaces a customer's fields (`update_customer`). */
-  updateCustomer(actor: string, customer: CustomerInput): RecordedEvent[]
+  updateCustomer(actor: string, customer: CustomerInput): void
   /** Adds a contact to a customer. */
-  addContact(actor: string, customer: string, contact: Contact): RecordedEvent[]
+  addContact(actor: string, customer: string, contact: Contact): void
   /** Withdraws an approval request. */
-  withdrawApproval(actor: string, opportunity: string, request: string): RecordedEvent[]
+  withdrawApproval(actor: string, opportunity: string, request: string): void
   /** Resubmits a rejected, withdrawn or lapsed approval request (a new round). */
-  resubmitApproval(actor: string, opportunity: string, request: string): RecordedEvent[]
+  resubmitApproval(actor: string, opportunity: string, request: string): void
   /** Sets the reminder rules (the core's `ReminderRules` JSON). */
-  setReminderRules(actor: string, rules: object): RecordedEvent[]
+  setReminderRules(actor: string, rules: object): void
   /** Acknowledges a reminder (it does not come back for the same cause). */
-  acknowledgeReminder(actor: string, reminder: string): RecordedEvent[]
+  acknowledgeReminder(actor: string, reminder: string): void
   /** Snoozes a reminder until an instant. */
-  snoozeReminder(actor: string, reminder: string, until: Date): RecordedEvent[]
+  snoozeReminder(actor: string, reminder: string, until: Date): void
   /** Dismisses a reminder. */
-  dismissReminder(actor: string, reminder: string): RecordedEvent[]
+  dismissReminder(actor: string, reminder: string): void
   /** Sets a revenue target (`{id, scope, period, revenue, deals?}`). */
-  setTarget(actor: string, target: TargetInput): RecordedEvent[]
+  setTarget(actor: string, target: TargetInput): void
   /** Removes a revenue target. */
-  removeTarget(actor: string, target: string): RecordedEvent[]
+  removeTarget(actor: string, target: string): void
   /** Configures the expenses (the core's `ExpenseSettings` JSON). */
-  configureExpenses(actor: string, settings: object): RecordedEvent[]
+  configureExpenses(actor: string, settings: object): void
   /** Submits an expense for approval (the core's `Expense` JSON). */
-  submitExpense(actor: string, expense: object): RecordedEvent[]
+  submitExpense(actor: string, expense: object): void
   /** Decides the current step of an expense's approval. */
-  decideExpense(actor: string, expense: string, decision: Decision, comment?: string): RecordedEvent[]
+  decideExpense(actor: string, expense: string, decision: Decision, comment?: string): void
   /** Withdraws an expense. */
-  withdrawExpense(actor: string, expense: string): RecordedEvent[]
+  withdrawExpense(actor: string, expense: string): void
   /** Resubmits an expense, maybe with a new amount and a note. */
-  resubmitExpense(actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null): RecordedEvent[]
+  resubmitExpense(actor: string, expense: string, amount?: MoneyInput | undefined | null, note?: string | undefined | null): void
   /** Configures the lead sources (the core's `Source` JSON, a list). */
-  configureSources(actor: string, sources: object[]): RecordedEvent[]
+  configureSources(actor: string, sources: object[]): void
   /** Takes a forecast snapshot of every rep for a period (in one currency, when given). */
-  takeForecastSnapshot(actor: string, id: string, period: string, currency?: string | undefined | null): RecordedEvent[]
+  takeForecastSnapshot(actor: string, id: string, period: string, currency?: string | undefined | null): void
   /** An opportunity (as of `asOf` when given). */
   opportunity(actor: string | undefined | null, id: string, asOf?: Date | undefined | null): Opportunity
   /** An opportunity's timeline, oldest first. */

@@ -1,6 +1,7 @@
 // The typed command methods do what engine.execute does: every scenario is replayed twice in
 // lockstep, once through execute and once through the typed method of each command, and the
-// recorded events (or the error codes) must be the same.
+// events each call wrote (read back from the engine's log) or the error codes must be the
+// same. execute returns exactly what it wrote; a typed command returns nothing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -56,13 +57,32 @@ const TYPED = {
   take_forecast_snapshot: (e, a, c) => e.takeForecastSnapshot(a, c.id, c.period, c.currency),
 }
 
-function outcome(fn) {
+// the position of the last event each engine's log held when last read
+const heads = new WeakMap()
+
+/** What `fn` did to `engine`: the events it wrote (from the log) and what it returned, or its error code. */
+function outcome(engine, fn) {
+  const after = heads.get(engine) ?? 0
+  let returned
   try {
-    return { events: fn() }
+    returned = fn()
   } catch (err) {
     if (err instanceof SalespipeError) return { error: err.code }
     throw err
   }
+  const events = engine.query(null, { type: 'events', after, limit: 1_000_000 })
+  if (events.length > 0) heads.set(engine, events[events.length - 1].position)
+  return { events, returned }
+}
+
+/** Runs `step` through execute and through its typed method: they must write the same. */
+function lockstep(viaExecute, viaTyped, actor, command, what) {
+  const want = outcome(viaExecute, () => viaExecute.execute(actor, command))
+  const got = outcome(viaTyped, () => TYPED[command.type](viaTyped, actor, command))
+  if (!want.error) assert.deepEqual(want.returned, want.events, `${what}: execute returns what it wrote`)
+  if (!got.error) assert.equal(got.returned, undefined, `${what}: a typed command returns nothing`)
+  assert.deepEqual({ events: got.events, error: got.error }, { events: want.events, error: want.error }, what)
+  return want
 }
 
 test('every typed command records what execute records, over every scenario', () => {
@@ -74,12 +94,9 @@ test('every typed command records what execute records, over every scenario', ()
     scenario.steps.forEach((step, i) => {
       if (step.at) for (const c of clocks) c.set(new Date(step.at))
       if (!step.command) return
-      const typed = TYPED[step.command.type]
-      assert.ok(typed, `${file} steps[${i}]: no typed method for ${step.command.type}`)
+      assert.ok(TYPED[step.command.type], `${file} steps[${i}]: no typed method for ${step.command.type}`)
       used.add(step.command.type)
-      const want = outcome(() => viaExecute.execute(step.actor, step.command))
-      const got = outcome(() => typed(viaTyped, step.actor, step.command))
-      assert.deepEqual(got, want, `${file} steps[${i}]: ${JSON.stringify(step.command)}`)
+      lockstep(viaExecute, viaTyped, step.actor, step.command, `${file} steps[${i}]: ${JSON.stringify(step.command)}`)
     })
   }
   // every command kind has a typed method; the two no scenario uses are checked below
@@ -120,9 +137,7 @@ test('untick and reopenTask record what execute records', () => {
   const [viaExecute, viaTyped] = [0, 1].map(() => new Engine({ clock: new ManualClock(start) }))
   const codes = []
   for (const [actor, command] of steps) {
-    const want = outcome(() => viaExecute.execute(actor, command))
-    const got = outcome(() => TYPED[command.type](viaTyped, actor, command))
-    assert.deepEqual(got, want, JSON.stringify(command))
+    const want = lockstep(viaExecute, viaTyped, actor, command, JSON.stringify(command))
     codes.push(want.error ?? 'ok')
   }
   // the second untick and reopen are refused or no-ops alike; advance is held by the untick

@@ -41,7 +41,10 @@ const events = (engine) => engine.query(null, { type: 'events', after: 0, limit:
 
 test('typed commands and reads over execute and query', () => {
   const { engine, clock } = fresh()
-  const recorded = engine.createOpportunity('wang', opportunity({ minor: 12000000n, currency: 'CNY' }))
+  const before = events(engine)
+  // a typed command returns nothing; what it wrote is in the log (execute returns it)
+  assert.equal(engine.createOpportunity('wang', opportunity({ minor: 12000000n, currency: 'CNY' })), undefined)
+  const recorded = engine.query(null, { type: 'events', after: before })
   assert.equal(recorded.length, 1)
   assert.equal(recorded[0].event.type, 'opportunity_created')
   assert.equal(engine.check('wang', 'opp-1', 'demo').target, 'demo')
@@ -57,6 +60,53 @@ test('typed commands and reads over execute and query', () => {
   assert.ok(Array.isArray(engine.due('wang', engine.now())))
   const next = engine.nextDueAfter('wang', engine.now())
   assert.ok(next === null || next instanceof Date)
+})
+
+test('typed commands read string arguments whole: any length, any script; a non-string is a ValidationError', () => {
+  // the string-only verbs read short strings through a 64-byte buffer and longer ones
+  // another way: ids around that boundary, with multi-byte characters across it, must
+  // arrive whole (the error names the id exactly)
+  const { engine } = fresh()
+  for (const n of [0, 1, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 200]) {
+    for (const tail of ['', '芳', '😀', 'é芳😀']) {
+      const id = 'x'.repeat(n) + tail
+      if (id === '') continue
+      assert.throws(
+        () => engine.advance('wang', id, 'demo'),
+        (err) => err instanceof sp.NotFoundError && err.details.id === id,
+        `advance of ${JSON.stringify(id)}`,
+      )
+    }
+  }
+  // a long, multi-byte id through every string-only verb that reaches the core
+  const id = 'opp-' + '销售'.repeat(20)
+  engine.createOpportunity('wang', { ...opportunity({ minor: 100n, currency: 'CNY' }), id })
+  const item = 'budget'
+  // more distinct actors and stages than the binding keeps shared (8 of each): each is still
+  // its own id, refused as such, and the real ones keep working after
+  for (let i = 0; i < 20; i++) {
+    assert.throws(() => engine.advance(`ghost-${i}`, id, 'demo'), (err) => err instanceof SalespipeError)
+    assert.throws(() => engine.advance('wang', id, `nowhere-${i}`), (err) => err instanceof SalespipeError)
+  }
+  assert.equal(engine.tick('wang', id, item), undefined)
+  assert.equal(engine.advance('wang', id, 'demo'), undefined)
+  assert.equal(engine.opportunity('wang', id).stage, 'demo')
+  assert.equal(engine.moveBack('wang', id, 'qualify', 'again'), undefined)
+  assert.equal(engine.opportunity('wang', id).stage, 'qualify')
+  assert.equal(engine.untick('wang', id, item), undefined)
+  assert.throws(() => engine.advance('wang', id, 'demo'), sp.GateNotMetError)
+  // what napi refuses is a ValidationError, as before
+  const before = events(engine)
+  for (const call of [
+    () => engine.advance('wang', 42, 'demo'),
+    () => engine.advance('wang', id),
+    () => engine.tick(undefined, id, item),
+    () => engine.win('wang', { id }),
+    () => engine.completeTask('wang', null),
+  ]) {
+    assert.throws(call, (err) => err instanceof sp.ValidationError && err.code === 'validation')
+  }
+  assert.equal(events(engine), before)
 })
 
 test('money as bigint, integer string or decimal string; never a float', () => {

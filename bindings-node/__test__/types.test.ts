@@ -49,8 +49,14 @@ async function main(): Promise<void> {
   const engine: Engine = new Engine({ clock })
   const opened: Engine = await Engine.open({ store: 'pipeline.sqlite', clock })
   const amount: MoneyInput = { minor: 12000000n, currency: 'CNY' }
-  const events: RecordedEvent[] = engine.createOpportunity('wang', {
+  // a typed command returns nothing; execute returns the recorded events
+  const created: void = engine.createOpportunity('wang', {
     id: 'opp-1', pipeline: 'sales', customer: 'acme', owner: 'wang', name: 'ERP', amount,
+  })
+  void created
+  const events: RecordedEvent[] = engine.execute('wang', {
+    type: 'create_opportunity',
+    opportunity: { id: 'opp-2', pipeline: 'sales', customer: 'acme', owner: 'wang', name: 'ERP', amount },
   })
   const at: string = events[0].at
   const report: GateReport = engine.check('wang', 'opp-1', 'demo')
@@ -94,7 +100,18 @@ async function main(): Promise<void> {
   const arrowEvents = tableFromArrays({ opp: ['a'], at: [new Date()], stage: ['qualify'] })
   const arrowOpps = tableFromArrays({ opp: ['a'], amount: new BigInt64Array([100n]), created: [new Date()] })
   const fromArrow: FunnelReport = funnel(arrowEvents, arrowOpps, pipeline, { asOf: new Date() })
-  const written: RecordedEvent[][] = [
+  const written: void[] = [
+    engine.tick('wang', 'opp-1', 'budget'),
+    engine.untick('wang', 'opp-1', 'budget'),
+    engine.advance('wang', 'opp-1', 'demo'),
+    engine.forceAdvance('admin', 'opp-1', 'demo', 'signed'),
+    engine.moveBack('wang', 'opp-1', 'qualify'),
+    engine.win('wang', 'opp-1'),
+    engine.lose('wang', 'opp-1', 'price', 'rival'),
+    engine.reopen('wang', 'opp-1', 'back', 'demo'),
+    engine.submitApproval('wang', 'opp-1', 'quote', 'q-2'),
+    engine.decideApproval('li', 'opp-1', 'q-2', 'approve', 'ok'),
+    engine.completeTask('wang', 't-1'),
     engine.editPipeline('admin', { id: 'sales', name: 'Sales', stages: [{ id: 'demo', name: 'Demo', probability: 0.3 }] }, { qualify: 'demo' }),
     engine.updateCustomer('wang', { id: 'acme', name: 'Acme', kind: 'b2b', key: true, cadence: '14days' }),
     engine.addContact('wang', 'acme', { id: 'c-1', name: '张伟', title: 'CTO' }),

@@ -89,6 +89,80 @@ pub fn date(t: Timestamp) -> DateTime<Utc> {
     t.to_datetime()
 }
 
+/// The bytes a [`Text`] holds inline (a JavaScript id, stage or item is far shorter).
+const TEXT_INLINE: usize = 64;
+
+/// A string argument read with one call into V8, through a buffer on the stack: the ids,
+/// items and reasons of the typed commands. napi's own `String` asks V8 for the UTF-8 length,
+/// zero-fills a heap buffer and has V8 copy into it (two calls and an allocation per
+/// argument, then the core's id copies it once more into its shared string); a [`Text`] is
+/// filled by one call and the core's id is made from it directly. A string that may not fit,
+/// and anything that is not a string (the same error as `String`'s), go through `String`.
+#[derive(Debug)]
+pub struct Text(Repr);
+
+/// A [`Text`]'s bytes; `Inline` is only made from bytes checked to be UTF-8.
+#[derive(Debug)]
+enum Repr {
+    /// Up to [`TEXT_INLINE`] bytes, the first `len` of them the text.
+    Inline { buf: [u8; TEXT_INLINE], len: usize },
+    /// A longer string.
+    Heap(String),
+}
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // SAFETY: `Inline` is made only in `from_napi_value`, after `from_utf8` accepted
+            // exactly these bytes, and never changed (the field is private to this module).
+            Repr::Inline { buf, len } => unsafe { std::str::from_utf8_unchecked(&buf[..*len]) },
+            Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl napi::bindgen_prelude::TypeName for Text {
+    fn type_name() -> &'static str {
+        "string"
+    }
+
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::String
+    }
+}
+
+impl napi::bindgen_prelude::FromNapiValue for Text {
+    unsafe fn from_napi_value(
+        env: napi::sys::napi_env,
+        value: napi::sys::napi_value,
+    ) -> napi::Result<Self> {
+        let mut buf = [0u8; TEXT_INLINE];
+        let mut len = 0usize;
+        // SAFETY: the caller's environment and value; V8 writes at most `TEXT_INLINE - 1`
+        // bytes and a terminating NUL into `buf`, and the count (without the NUL) into `len`.
+        let status = unsafe {
+            napi::sys::napi_get_value_string_utf8(
+                env,
+                value,
+                buf.as_mut_ptr().cast(),
+                TEXT_INLINE,
+                &mut len,
+            )
+        };
+        // V8 writes whole characters only, so a string it cut short left fewer than 4 bytes
+        // of room: with 4 or more left the whole string is here.
+        if status == napi::sys::Status::napi_ok
+            && len + 4 < TEXT_INLINE
+            && std::str::from_utf8(&buf[..len]).is_ok()
+        {
+            return Ok(Text(Repr::Inline { buf, len }));
+        }
+        // SAFETY: as above.
+        unsafe { String::from_napi_value(env, value) }.map(|s| Text(Repr::Heap(s)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
