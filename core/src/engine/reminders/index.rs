@@ -259,14 +259,66 @@ impl ReminderIndex {
         out
     }
 
+    /// Places every subject's reminders again. The keys are gathered first and the ordered
+    /// sets built from them sorted (in bulk, node by node), not inserted one by one into
+    /// sets of millions.
     fn rebuild(&mut self, state: &State) {
         self.placed = Default::default();
         self.count = 0;
-        self.timeline.clear();
-        self.by_recipient.iter_mut().for_each(BTreeSet::clear);
-        for s in Subject::all(state) {
-            self.refresh(state, s);
+        let mut timeline = Vec::new();
+        let mut mine: Vec<Vec<Key>> = Vec::new();
+        for subject in Subject::all(state) {
+            let list = self.place(state, subject);
+            for (place, p) in list.iter().enumerate().filter(|(_, p)| p.visible) {
+                let key = (p.due, pack(subject, place));
+                timeline.push(key);
+                let r = p.recipient as usize;
+                if mine.len() <= r {
+                    mine.resize_with(r + 1, Vec::new);
+                }
+                mine[r].push(key);
+            }
+            self.store(subject, list);
         }
+        mine.resize_with(self.recipients.len(), Vec::new);
+        self.timeline = timeline.into_iter().collect();
+        self.by_recipient = mine.into_iter().map(BTreeSet::from_iter).collect();
+    }
+
+    /// The reminders of `subject` as the index keeps them, computed from the state.
+    fn place(&mut self, state: &State, subject: Subject) -> Vec<Placed> {
+        let mut fresh = std::mem::take(&mut self.scratch);
+        candidates(state, &self.facts, subject, &mut fresh);
+        // A subject with more reminders than a key can tell apart (millions of approvers)
+        // keeps the first ones.
+        fresh.truncate(1 << PLACE_BITS);
+        let mut list = Vec::with_capacity(fresh.len());
+        for c in fresh.drain(..) {
+            let recipient = self.recipient_number(&c.reminder.recipient);
+            list.push(Placed {
+                due: c.reminder.due,
+                until: c.reminder.until.unwrap_or(NEVER),
+                recipient,
+                visible: c.visible,
+            });
+        }
+        self.scratch = fresh;
+        list
+    }
+
+    /// Keeps `list` as the reminders of `subject` (replacing what it had).
+    fn store(&mut self, subject: Subject, list: Vec<Placed>) {
+        let (kind, n) = kind_of(subject);
+        let slot = n as usize;
+        self.count += list.len();
+        let placed = &mut self.placed[kind];
+        if list.is_empty() && placed.len() <= slot {
+            return;
+        }
+        if placed.len() <= slot {
+            placed.resize_with(slot + 1, Box::default);
+        }
+        placed[slot] = list.into_boxed_slice();
     }
 
     fn recipient_number(&mut self, id: &ActorId) -> u32 {
@@ -284,27 +336,11 @@ impl ReminderIndex {
     /// ordered sets: an activity on a deal moves its rot date, not its close-date reminder.
     fn refresh(&mut self, state: &State, subject: Subject) {
         let (kind, n) = kind_of(subject);
-        let slot = n as usize;
-        let old = match self.placed[kind].get_mut(slot) {
+        let old = match self.placed[kind].get_mut(n as usize) {
             Some(list) => std::mem::take(list),
             None => Box::default(),
         };
-        let mut fresh = std::mem::take(&mut self.scratch);
-        candidates(state, &self.facts, subject, &mut fresh);
-        // A subject with more reminders than a key can tell apart (millions of approvers)
-        // keeps the first ones.
-        fresh.truncate(1 << PLACE_BITS);
-        let mut list = Vec::with_capacity(fresh.len());
-        for c in fresh.drain(..) {
-            let recipient = self.recipient_number(&c.reminder.recipient);
-            list.push(Placed {
-                due: c.reminder.due,
-                until: c.reminder.until.unwrap_or(NEVER),
-                recipient,
-                visible: c.visible,
-            });
-        }
-        self.scratch = fresh;
+        let list = self.place(state, subject);
         for place in 0..old.len().max(list.len()) {
             let (before, after) = (old.get(place), list.get(place));
             if let (Some(b), Some(a)) = (before, after) {
@@ -326,15 +362,8 @@ impl ReminderIndex {
                 }
             }
         }
-        self.count = self.count - old.len() + list.len();
-        let placed = &mut self.placed[kind];
-        if list.is_empty() && placed.len() <= slot {
-            return;
-        }
-        if placed.len() <= slot {
-            placed.resize_with(slot + 1, Box::default);
-        }
-        placed[slot] = list.into_boxed_slice();
+        self.count -= old.len();
+        self.store(subject, list);
     }
 
     fn placed(&self, key: u64) -> Option<&Placed> {
