@@ -1264,6 +1264,12 @@ export interface EngineOptions {
   store?: string
   /** A manual clock; the system clock when absent. */
   clock?: ManualClock
+  /**
+   * Build the reminder and daily-report indexes while opening (one pass over the store)
+   * instead of on their first query; default `false`. For a server that answers
+   * reminders and daily reports: its first answers come without a wait.
+   */
+  indexesOnOpen?: boolean
 }
 
 /**

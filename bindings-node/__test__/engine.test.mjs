@@ -203,6 +203,32 @@ test('a SQLite file reopened by a second engine', () => {
   }
 })
 
+test('indexesOnOpen: the indexes built while opening answer as the lazily built ones', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
+  try {
+    const store = join(dir, 'pipeline.sqlite')
+    const clock = new ManualClock(START)
+    const first = new Engine({ store, clock })
+    seed(first)
+    first.createOpportunity('wang', opportunity('100 CNY'))
+    first.createTask('wang', { id: 't-1', title: 'call back', owner: 'wang', due: new Date('2026-03-03T09:00:00Z') })
+    first.logActivity('wang', { id: 'a-1', kind: 'call', customer: 'acme', at: START })
+    const eager = await Engine.open({ store, clock, indexesOnOpen: true })
+    const lazy = new Engine({ store, clock, indexesOnOpen: false })
+    const later = new Date('2026-03-04T00:00:00Z')
+    const due = eager.due(null, later)
+    assert.ok(due.some((r) => r.id === 'task_overdue/t-1'))
+    assert.deepEqual(due, lazy.due(null, later))
+    assert.deepEqual(
+      eager.dailyTeamReport(null, 'admin', '2026-03-02'),
+      lazy.dailyTeamReport(null, 'admin', '2026-03-02'),
+    )
+    assert.equal(eager.dailyTeamReport(null, 'admin', '2026-03-02').totals.activities.call, 1)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('async: Engine.open replays a store off the event loop, queryAsync answers reports', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
   try {

@@ -47,7 +47,7 @@ import { tableFromArrays } from 'apache-arrow'
 async function main(): Promise<void> {
   const clock = new ManualClock(new Date('2026-03-02T01:00:00Z'))
   const engine: Engine = new Engine({ clock })
-  const opened: Engine = await Engine.open({ store: 'pipeline.sqlite', clock })
+  const opened: Engine = await Engine.open({ store: 'pipeline.sqlite', clock, indexesOnOpen: true })
   const amount: MoneyInput = { minor: 12000000n, currency: 'CNY' }
   // a typed command returns nothing; execute returns the recorded events
   const created: void = engine.createOpportunity('wang', {

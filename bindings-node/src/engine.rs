@@ -89,6 +89,10 @@ pub struct EngineOptions<'env> {
     pub store: Option<String>,
     /// A manual clock; the system clock when absent.
     pub clock: Option<ClassInstance<'env, ManualClock>>,
+    /// Build the reminder and daily-report indexes while opening (one pass over the store)
+    /// instead of on their first query; default `false`. For a server that answers
+    /// reminders and daily reports: its first answers come without a wait.
+    pub indexes_on_open: Option<bool>,
 }
 
 /// What an engine is built from, detached from JavaScript.
@@ -96,6 +100,7 @@ pub struct EngineOptions<'env> {
 struct Setup {
     store: Option<String>,
     clock: Option<CoreClock>,
+    indexes_on_open: bool,
 }
 
 impl Setup {
@@ -104,16 +109,18 @@ impl Setup {
             Some(o) => Setup {
                 store: o.store,
                 clock: o.clock.map(|c| c.inner.clone()),
+                indexes_on_open: o.indexes_on_open.unwrap_or(false),
             },
             None => Setup {
                 store: None,
                 clock: None,
+                indexes_on_open: false,
             },
         }
     }
 
     fn build(self) -> salespipe::Result<CoreEngine> {
-        let builder = CoreEngine::builder();
+        let builder = CoreEngine::builder().indexes_on_open(self.indexes_on_open);
         let builder = match self.clock {
             Some(c) => builder.clock(c),
             None => builder,
