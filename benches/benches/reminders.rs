@@ -12,31 +12,13 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use salespipe::*;
 
-const DAY: i64 = 86_400_000;
-const NOW: i64 = 1_780_000_000_000; // 2026-05-28T20:26:40Z
-const STAGES: [&str; 5] = ["qualify", "demo", "resolve", "quote", "contract"];
-const REPS: usize = 1_000;
-const MANAGERS: usize = 20;
+use salespipe_benches::reminders::{
+    reminder_pipeline, reminder_rules, rep, status_kib, Rng, DAY, MANAGERS, NOW, REPS,
+};
+use salespipe_benches::ENGINE_STAGES as STAGES;
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn span(&mut self, from: i64, to: i64) -> i64 {
-        from + (self.next() % (to - from) as u64) as i64
-    }
+fn rss_mib() -> u64 {
+    status_kib("VmRSS:") / 1024
 }
 
 struct Feed {
@@ -62,22 +44,6 @@ impl Feed {
         self.state.apply(&rec);
         self.index.apply(&self.state, &rec);
     }
-}
-
-fn rep(i: usize) -> String {
-    format!("rep-{}", i % REPS)
-}
-
-fn rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
 }
 
 fn build(scale: f64) -> Feed {
@@ -108,32 +74,18 @@ fn build(scale: f64) -> Feed {
         let user = User::new(rep(r), "R", Role::Rep).managed_by(format!("mgr-{}", r % MANAGERS));
         f.push(t0, "user", Event::UserRegistered { user });
     }
-    let mut b = Pipeline::builder("sales", "Sales");
-    for (i, id) in STAGES.iter().enumerate() {
-        b = b.stage(
-            Stage::new(*id, *id, 0.1 + 0.15 * i as f64)
-                .rotting_after(Duration::from_secs(86_400 * (7 + 7 * i as u64))),
-        );
-    }
     f.push(
         t0,
         "pipeline",
         Event::PipelineDefined {
-            pipeline: Box::new(b.build().unwrap()),
+            pipeline: Box::new(reminder_pipeline().unwrap()),
         },
     );
-    let mut rules = ReminderRules {
-        time_zone: "Asia/Shanghai".into(),
-        escalate_after: Some(Duration::from_secs(2 * 86_400)),
-        key_cadence: Some(Duration::from_secs(30 * 86_400)),
-        ..ReminderRules::default()
-    };
-    rules.stale.idle = Some(Duration::from_secs(7 * 86_400));
     f.push(
         t0,
         "rules",
         Event::ReminderRulesSet {
-            rules: Box::new(rules),
+            rules: Box::new(reminder_rules()),
         },
     );
 
@@ -263,12 +215,14 @@ fn reminders(c: &mut Criterion) {
     // its memory the growth of the resident set.
     let (before, clock) = (rss_mib(), Instant::now());
     let again = ReminderIndex::build(&f.state);
-    eprintln!(
-        "index by one scan: {} reminders, {:.1} s, +{} MiB ({:.0} bytes per reminder)",
-        again.len(),
+    let (seconds, grown) = (
         clock.elapsed().as_secs_f64(),
         rss_mib().saturating_sub(before),
-        rss_mib().saturating_sub(before) as f64 * 1_048_576.0 / again.len().max(1) as f64
+    );
+    eprintln!(
+        "index by one scan: {} reminders, {seconds:.1} s, +{grown} MiB ({:.0} bytes per reminder)",
+        again.len(),
+        grown as f64 * 1_048_576.0 / again.len().max(1) as f64
     );
     drop(again);
     let now = Timestamp::from_millis(NOW);

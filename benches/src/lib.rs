@@ -6,6 +6,7 @@
 mod engine;
 mod history;
 mod peer;
+pub mod reminders;
 
 pub use engine::{engine_pipeline, engine_with, ENGINE_STAGES};
 pub use history::*;

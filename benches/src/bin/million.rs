@@ -23,72 +23,17 @@ use std::time::{Duration, Instant};
 use salespipe::management::target::{AttainmentQuery, Period, Scope, Target};
 use salespipe::store::{SqliteOptions, SqliteStore, Synchronous};
 use salespipe::{
-    Activity, ActorId, Customer, Engine, ManualClock, Money, NewOpportunity, Pipeline,
-    ReminderRules, Role, Stage, Task, Timestamp, User,
+    Activity, ActorId, Customer, Engine, ManualClock, Money, NewOpportunity, Role, Task, Timestamp,
+    User,
 };
-
-const DAY: i64 = 86_400_000;
-/// The instant the data leads up to (2026-05-28T20:26:40Z), as in `benches/reminders.rs`.
-const NOW: i64 = 1_780_000_000_000;
-const STAGES: [&str; 5] = ["qualify", "demo", "resolve", "quote", "contract"];
-const REPS: usize = 1_000;
-const MANAGERS: usize = 20;
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn rep(i: usize) -> String {
-    format!("rep-{}", i % REPS)
-}
+use salespipe_benches::reminders::{
+    reminder_pipeline, reminder_rules, rep, status_kib, Rng, DAY, MANAGERS, NOW, REPS,
+};
+use salespipe_benches::ENGINE_STAGES as STAGES;
 
 /// The process's peak and current resident memory, in MiB.
 fn memory_mib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or(0, |kb| kb / 1024)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-fn pipeline() -> salespipe::Result<Pipeline> {
-    let mut b = Pipeline::builder("sales", "Sales");
-    for (i, id) in STAGES.iter().enumerate() {
-        b = b.stage(
-            Stage::new(*id, *id, 0.1 + 0.15 * i as f64)
-                .rotting_after(Duration::from_secs(86_400 * (7 + 7 * i as u64))),
-        );
-    }
-    b.build()
-}
-
-fn rules() -> ReminderRules {
-    let mut rules = ReminderRules {
-        time_zone: "Asia/Shanghai".into(),
-        escalate_after: Some(Duration::from_secs(2 * 86_400)),
-        key_cadence: Some(Duration::from_secs(30 * 86_400)),
-        ..ReminderRules::default()
-    };
-    rules.stale.idle = Some(Duration::from_secs(7 * 86_400));
-    rules
+    (status_kib("VmHWM:") / 1024, status_kib("VmRSS:") / 1024)
 }
 
 /// The quarter the data ends in, and the one before it.
@@ -124,10 +69,12 @@ fn write(path: &str, scale: f64) -> salespipe::Result<()> {
             User::new(rep(r), "R", Role::Rep).managed_by(format!("mgr-{}", r % MANAGERS)),
         )?;
     }
-    e.define_pipeline(admin, pipeline()?)?;
+    e.define_pipeline(admin, reminder_pipeline()?)?;
     e.execute(
         admin,
-        salespipe::Command::SetReminderRules { rules: rules() },
+        salespipe::Command::SetReminderRules {
+            rules: reminder_rules(),
+        },
     )?;
     let (this_quarter, last_quarter) = quarters()?;
     for r in 0..REPS {
