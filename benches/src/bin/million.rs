@@ -105,7 +105,8 @@ fn write(path: &str, scale: f64) -> salespipe::Result<()> {
             format!("o-{o}"),
             "sales",
             format!("c-{}", o % customers),
-            rep(o),
+            // The customer's owner owns the deal (at the documented scales this is rep(o)).
+            rep(o % customers),
             "deal",
             Money::parse("1000", "CNY")?,
         );
@@ -158,16 +159,16 @@ fn write(path: &str, scale: f64) -> salespipe::Result<()> {
             }
         }
         let o = rng.below(opps as u64) as usize;
-        // A rep logs the work on their own deal and customer (rep(o) owns both).
+        // A rep logs the work on their own deal and customer (rep(o % customers) owns both).
         let mut act = Activity::new(format!("a-{a}"), "call", format!("c-{}", o % customers), at);
-        act.actor = Some(rep(o).into());
+        act.actor = Some(rep(o % customers).into());
         if rng.below(10) < 8 {
             act.opportunity = Some(format!("o-{o}").into());
         }
         if rng.below(5) == 0 {
             act.next_follow_up = Some(at.plus_millis(rng.below(14 * DAY as u64) as i64));
         }
-        e.log_activity(rep(o), act)?;
+        e.log_activity(rep(o % customers), act)?;
     }
     for w in wins {
         e.win(admin, format!("o-{w}"))?;
@@ -295,7 +296,7 @@ fn one_more(
                 e.now(),
             )
             .on_opportunity(format!("o-{o}"));
-            e.log_activity(rep(o), act)?;
+            e.log_activity(rep(o % customers.max(1)), act)?;
         }
         "task" => {
             let due = e.now().plus_millis(DAY);
