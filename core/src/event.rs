@@ -333,6 +333,12 @@ pub fn check_schema(schema: u32) -> Result<()> {
 
 /// The prefix of opportunity streams.
 pub const OPPORTUNITY_STREAM_PREFIX: &str = "opportunity/";
+/// The prefix of a customer's stream (its creation, updates and contacts).
+pub(crate) const CUSTOMER_STREAM_PREFIX: &str = "customer/";
+/// The prefix of a task's stream.
+pub(crate) const TASK_STREAM_PREFIX: &str = "task/";
+/// The prefix of an activity's stream.
+pub(crate) const ACTIVITY_STREAM_PREFIX: &str = "activity/";
 
 fn stream_name(prefix: &str, id: &str) -> String {
     let mut s = String::with_capacity(prefix.len() + id.len());
@@ -371,9 +377,11 @@ impl Event {
             Event::ProcessDefined { process } => stream_name("process/", process.id.as_str()),
             Event::UserRegistered { user } => stream_name("user/", user.id.as_str()),
             Event::CustomerCreated { customer } | Event::CustomerUpdated { customer } => {
-                stream_name("customer/", customer.id.as_str())
+                stream_name(CUSTOMER_STREAM_PREFIX, customer.id.as_str())
             }
-            Event::ContactAdded { customer, .. } => stream_name("customer/", customer.as_str()),
+            Event::ContactAdded { customer, .. } => {
+                stream_name(CUSTOMER_STREAM_PREFIX, customer.as_str())
+            }
             Event::OpportunityCreated { opportunity } => opportunity_stream(&opportunity.id),
             Event::OpportunityUpdated { opportunity, .. }
             | Event::ChecklistChanged { opportunity, .. }
@@ -382,9 +390,11 @@ impl Event {
             | Event::ApprovalDecided { opportunity, .. }
             | Event::ApprovalWithdrawn { opportunity, .. }
             | Event::ApprovalInvalidated { opportunity, .. } => opportunity_stream(opportunity),
-            Event::ActivityLogged { activity } => stream_name("activity/", activity.id.as_str()),
-            Event::TaskCreated { task } => stream_name("task/", task.id.as_str()),
-            Event::TaskDone { task, .. } => stream_name("task/", task.as_str()),
+            Event::ActivityLogged { activity } => {
+                stream_name(ACTIVITY_STREAM_PREFIX, activity.id.as_str())
+            }
+            Event::TaskCreated { task } => stream_name(TASK_STREAM_PREFIX, task.id.as_str()),
+            Event::TaskDone { task, .. } => stream_name(TASK_STREAM_PREFIX, task.as_str()),
             Event::ReminderRulesSet { .. } => "reminders/rules".to_owned(),
             Event::ReminderAcknowledged { reminder }
             | Event::ReminderSnoozed { reminder, .. }

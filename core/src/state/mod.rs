@@ -340,13 +340,12 @@ pub(crate) enum RecordStream<'a> {
 impl<'a> RecordStream<'a> {
     /// The record a stream name is of, if it is one of these.
     pub fn of(stream: &'a str) -> Option<Self> {
-        let (kind, id) = stream.split_once('/')?;
-        match kind {
-            "customer" => Some(RecordStream::Customer(id)),
-            "task" => Some(RecordStream::Task(id)),
-            "activity" => Some(RecordStream::Activity(id)),
-            _ => None,
-        }
+        use crate::event::{ACTIVITY_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX, TASK_STREAM_PREFIX};
+        let after = |prefix: &str| stream.strip_prefix(prefix);
+        after(CUSTOMER_STREAM_PREFIX)
+            .map(RecordStream::Customer)
+            .or_else(|| after(TASK_STREAM_PREFIX).map(RecordStream::Task))
+            .or_else(|| after(ACTIVITY_STREAM_PREFIX).map(RecordStream::Activity))
     }
 }
 

@@ -27,27 +27,37 @@ type Key = (Timestamp, u64);
 /// Bits of a packed key that hold the place among the subject's reminders.
 const PLACE_BITS: u32 = 24;
 
+/// A subject as its kind (0 opportunity, 1 task, 2 customer: the order of the index's
+/// `placed` tables and of the keys' top bits) and the state's number of it.
+fn kind_of(subject: Subject) -> (usize, u32) {
+    match subject {
+        Subject::Opportunity(n) => (0, n),
+        Subject::Task(n) => (1, n),
+        Subject::Customer(n) => (2, n),
+    }
+}
+
+/// The subject of a kind and a number ([`kind_of`] undone).
+fn subject_of(kind: usize, n: u32) -> Subject {
+    match kind {
+        0 => Subject::Opportunity(n),
+        1 => Subject::Task(n),
+        _ => Subject::Customer(n),
+    }
+}
+
 /// A subject and a place among its reminders as one number (kind in the top bits, then the
 /// subject's number, then the place).
 fn pack(subject: Subject, place: usize) -> u64 {
-    let (kind, n) = match subject {
-        Subject::Opportunity(n) => (0u64, n),
-        Subject::Task(n) => (1, n),
-        Subject::Customer(n) => (2, n),
-    };
-    (kind << (32 + PLACE_BITS)) | (u64::from(n) << PLACE_BITS) | place as u64
+    let (kind, n) = kind_of(subject);
+    ((kind as u64) << (32 + PLACE_BITS)) | (u64::from(n) << PLACE_BITS) | place as u64
 }
 
 /// The subject and place a key was packed from.
 fn unpack(key: u64) -> (Subject, usize) {
     let n = ((key >> PLACE_BITS) & u64::from(u32::MAX)) as u32;
     let place = (key & ((1 << PLACE_BITS) - 1)) as usize;
-    let subject = match key >> (32 + PLACE_BITS) {
-        0 => Subject::Opportunity(n),
-        1 => Subject::Task(n),
-        _ => Subject::Customer(n),
-    };
-    (subject, place)
+    (subject_of((key >> (32 + PLACE_BITS)) as usize, n), place)
 }
 
 /// One reminder as the index keeps it: what the ordered sets and the due filter need.
@@ -123,14 +133,6 @@ fn through(now: Timestamp) -> (Bound<Key>, Bound<Key>) {
 
 fn after(now: Timestamp) -> Bound<Key> {
     Bound::Included((now.plus_millis(1), 0))
-}
-
-fn kind_of(subject: Subject) -> (usize, u32) {
-    match subject {
-        Subject::Opportunity(n) => (0, n),
-        Subject::Task(n) => (1, n),
-        Subject::Customer(n) => (2, n),
-    }
 }
 
 /// Sorts reminders already in due order by id among those due at the same instant: the
@@ -247,12 +249,7 @@ impl ReminderIndex {
         for (kind, placed) in self.placed.iter().enumerate() {
             for (n, list) in placed.iter().enumerate() {
                 if list.iter().any(&keep) {
-                    let n = u32::try_from(n).unwrap_or(u32::MAX);
-                    out.push(match kind {
-                        0 => Subject::Opportunity(n),
-                        1 => Subject::Task(n),
-                        _ => Subject::Customer(n),
-                    });
+                    out.push(subject_of(kind, u32::try_from(n).unwrap_or(u32::MAX)));
                 }
             }
         }
