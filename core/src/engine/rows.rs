@@ -294,8 +294,7 @@ pub(crate) fn competitors(state: &State) -> Vec<CompetitorRow> {
         let lost_from = match o.status {
             Status::Lost { .. } => Some(
                 state
-                    .record(&o.id)
-                    .and_then(|r| r.last_from(LOST))
+                    .last_from(&o.id, LOST)
                     .unwrap_or_else(|| o.stage.clone()),
             ),
             _ => None,

@@ -30,7 +30,7 @@ use crate::customer::Customer;
 use crate::event::{Event, OPPORTUNITY_STREAM_PREFIX};
 use crate::id::{
     ActivityId, ActorId, CustomerId, ExpenseId, OpportunityId, PipelineId, ProcessId, SnapshotId,
-    TargetId, TaskId,
+    StageId, TargetId, TaskId,
 };
 use crate::management::expense::{ExpenseRecord, ExpenseSettings};
 use crate::management::snapshot::ForecastSnapshot;
@@ -213,11 +213,16 @@ impl State {
         self.opportunities.record(id)
     }
 
+    /// The stage an opportunity last moved to `to` from (none when it never moved there).
+    pub(crate) fn last_from(&self, id: &OpportunityId, to: &str) -> Option<StageId> {
+        let r = self.opportunities.record(id)?;
+        self.opportunities.last_from(r, to)
+    }
+
     /// The stage changes of an opportunity, oldest first.
     pub fn timeline(&self, id: &OpportunityId) -> Option<Vec<TimelineEntry>> {
-        self.opportunities
-            .record(id)
-            .map(OpportunityRecord::timeline)
+        let r = self.opportunities.record(id)?;
+        Some(self.opportunities.entries(r))
     }
 
     /// An activity.

@@ -11,9 +11,9 @@ use crate::state::{Map, TimelineEntry, TimelineKind};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OpportunityRecord {
     pub opportunity: Opportunity,
-    /// Its stage changes, oldest first, compact: [`OpportunityRecord::timeline`] gives them
-    /// as [`TimelineEntry`]s.
-    pub steps: Vec<Step>,
+    /// Its stage changes, oldest first, compact: [`Opportunities::timeline`] gives them as
+    /// [`TimelineEntry`]s.
+    steps: Vec<Step>,
     /// The current version of its pipeline (0 while the pipeline is unknown), kept in step
     /// by the pipeline events: what a timeline entry records.
     pub pipeline_version: u32,
@@ -21,19 +21,24 @@ pub(crate) struct OpportunityRecord {
     pub stream: std::sync::Arc<str>,
 }
 
-/// One stage change as the state keeps it: a [`TimelineEntry`] without the stage it came
-/// from (the previous step's `to`, kept in `more` only where it differs) and with the rarely
-/// set reason and competitor out of line. Half the size of an entry, two shared ids instead
-/// of three to count on the fold of every move and on the drop of every record.
+/// One stage change as the state keeps it, in 32 bytes: a [`TimelineEntry`] whose actor and
+/// stage are numbers in the [`Opportunities`]' name tables, without the stage it came from
+/// (the previous step's `to`, kept in `more` only where it differs) and with the rarely set
+/// reason and competitor out of line. Most deals close within [`STEPS`] steps, so their
+/// timeline is one allocation that never grows.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Step {
+struct Step {
     at: Timestamp,
-    actor: ActorId,
-    to: StageId,
+    actor: u32,
+    to: u32,
     pipeline_version: u32,
     how: TimelineKind,
     more: Option<Box<StepMore>>,
 }
+
+/// The room a new record's timeline gets: the creation and five moves (a five-stage
+/// pipeline walked to `won`) in 192 bytes.
+const STEPS: usize = 6;
 
 /// What a [`Step`] seldom has.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,21 +49,77 @@ struct StepMore {
     competitor: Option<String>,
 }
 
+/// Names numbered in the order they are first seen: the actors and stages of the steps.
+/// The state folds the same log in the same order, so the same names get the same numbers.
+#[derive(Debug, Clone)]
+struct Names<T> {
+    names: Vec<T>,
+    numbers: Map<T, u32>,
+    /// The last number given or found: consecutive events often name the same actor (and,
+    /// in a bulk import, the same stage), and comparing one name costs less than hashing it.
+    last: Option<(T, u32)>,
+}
+
+impl<T> Default for Names<T> {
+    fn default() -> Self {
+        Names {
+            names: Vec::new(),
+            numbers: Map::default(),
+            last: None,
+        }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Names<T> {
+    /// The number of `name`, numbering it when new.
+    fn number(&mut self, name: &T) -> u32 {
+        if let Some((last, n)) = &self.last {
+            if last == name {
+                return *n;
+            }
+        }
+        let n = match self.numbers.get(name) {
+            Some(&n) => n,
+            None => {
+                // More than 4 billion distinct actors or stages cannot be folded from any
+                // store; the saturated number would name the last one, never panic.
+                let n = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.push(name.clone());
+                self.numbers.insert(name.clone(), n);
+                n
+            }
+        };
+        self.last = Some((name.clone(), n));
+        n
+    }
+
+    fn name(&self, n: u32) -> &T {
+        // Numbers come only from `number`, so they are in range.
+        &self.names[n as usize]
+    }
+}
+
+/// The actors and stages the steps of every record name, by number.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StepNames {
+    actors: Names<ActorId>,
+    stages: Names<StageId>,
+}
+
 impl OpportunityRecord {
     /// A new record, its timeline starting with the creation into the opportunity's stage.
-    pub(super) fn created(
+    fn created(
+        actor: u32,
+        stage: u32,
         opportunity: Opportunity,
-        actor: ActorId,
         pipeline_version: u32,
         stream: std::sync::Arc<str>,
     ) -> Self {
-        // Room for the creation and three moves: most deals close within that, and a
-        // larger reserve would cost every deal its size in memory.
-        let mut steps = Vec::with_capacity(4);
+        let mut steps = Vec::with_capacity(STEPS);
         steps.push(Step {
             at: opportunity.created_at,
             actor,
-            to: opportunity.stage.clone(),
+            to: stage,
             pipeline_version,
             how: TimelineKind::Created,
             more: None,
@@ -75,10 +136,11 @@ impl OpportunityRecord {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn push_step(
         &mut self,
+        names: &mut StepNames,
         at: Timestamp,
-        actor: ActorId,
+        actor: &ActorId,
         from: &StageId,
-        to: StageId,
+        to: &StageId,
         how: TimelineKind,
         reason: Option<String>,
         competitor: Option<String>,
@@ -86,7 +148,7 @@ impl OpportunityRecord {
         // Only a hand-edited store moves an opportunity from somewhere else than where its
         // previous step left it.
         let from = match self.steps.last() {
-            Some(previous) if previous.to == *from => None,
+            Some(previous) if names.stages.name(previous.to) == from => None,
             _ => Some(from.clone()),
         };
         let more = (from.is_some() || reason.is_some() || competitor.is_some()).then(|| {
@@ -98,8 +160,8 @@ impl OpportunityRecord {
         });
         self.steps.push(Step {
             at,
-            actor,
-            to,
+            actor: names.actors.number(actor),
+            to: names.stages.number(to),
             pipeline_version: self.pipeline_version,
             how,
             more,
@@ -108,38 +170,14 @@ impl OpportunityRecord {
 
     /// Where step `i` came from: its own `from` where it keeps one, else the previous
     /// step's `to` (none for the creation).
-    fn came_from(&self, i: usize) -> Option<&StageId> {
+    fn came_from<'a>(&'a self, stages: &'a Names<StageId>, i: usize) -> Option<&'a StageId> {
         match self.steps.get(i)?.more.as_deref() {
             Some(StepMore { from: Some(f), .. }) => Some(f),
-            _ => i.checked_sub(1).map(|p| &self.steps[p].to),
+            _ => i
+                .checked_sub(1)
+                .and_then(|p| self.steps.get(p))
+                .map(|s| stages.name(s.to)),
         }
-    }
-
-    /// Where the last step to `to` came from.
-    pub(crate) fn last_from(&self, to: &str) -> Option<StageId> {
-        let i = self.steps.iter().rposition(|s| s.to.as_str() == to)?;
-        self.came_from(i).cloned()
-    }
-
-    /// The stage changes, oldest first, as [`TimelineEntry`]s.
-    pub(crate) fn timeline(&self) -> Vec<TimelineEntry> {
-        self.steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let more = s.more.as_deref();
-                TimelineEntry {
-                    at: s.at,
-                    actor: s.actor.clone(),
-                    from: self.came_from(i).cloned(),
-                    to: s.to.clone(),
-                    how: s.how,
-                    reason: more.and_then(|m| m.reason.clone()),
-                    competitor: more.and_then(|m| m.competitor.clone()),
-                    pipeline_version: s.pipeline_version,
-                }
-            })
-            .collect()
     }
 }
 
@@ -154,18 +192,25 @@ impl OpportunityRecord {
 pub(crate) struct Opportunities {
     index: Map<compact_str::CompactString, usize>,
     segments: Vec<Vec<OpportunityRecord>>,
+    names: StepNames,
 }
 
 /// Records per segment of [`Opportunities`].
 const SEGMENT: usize = 512;
 
 impl PartialEq for Opportunities {
-    /// The same opportunities with the same records, whatever order they came in.
+    /// The same opportunities with the same records and timelines, whatever order they came
+    /// in (and so whatever numbers their steps' names got).
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len()
-            && self
-                .records()
-                .all(|r| other.record(&r.opportunity.id) == Some(r))
+            && self.records().all(|r| {
+                other.record(&r.opportunity.id).is_some_and(|o| {
+                    r.opportunity == o.opportunity
+                        && r.pipeline_version == o.pipeline_version
+                        && r.stream == o.stream
+                        && self.entries(r) == other.entries(o)
+                })
+            })
     }
 }
 
@@ -221,7 +266,7 @@ impl Opportunities {
         Some(self.at(i))
     }
 
-    pub(super) fn record_mut<Q: std::borrow::Borrow<str> + ?Sized>(
+    fn record_mut<Q: std::borrow::Borrow<str> + ?Sized>(
         &mut self,
         id: &Q,
     ) -> Option<&mut OpportunityRecord> {
@@ -233,13 +278,23 @@ impl Opportunities {
         self.segments.iter().flatten()
     }
 
-    pub(super) fn records_mut(&mut self) -> impl Iterator<Item = &mut OpportunityRecord> {
-        self.segments.iter_mut().flatten()
-    }
-
-    /// Adds a record, or replaces the one of the same id (only a hand-edited store creates an
-    /// opportunity twice).
-    pub(super) fn insert(&mut self, record: OpportunityRecord) {
+    /// Adds the record of a new opportunity, its timeline starting with the creation into
+    /// its stage by `actor`, or replaces the one of the same id (only a hand-edited store
+    /// creates an opportunity twice).
+    pub(super) fn create(
+        &mut self,
+        opportunity: Opportunity,
+        actor: &ActorId,
+        pipeline_version: u32,
+        stream: std::sync::Arc<str>,
+    ) {
+        let record = OpportunityRecord::created(
+            self.names.actors.number(actor),
+            self.names.stages.number(&opportunity.stage),
+            opportunity,
+            pipeline_version,
+            stream,
+        );
         if let Some(r) = self.record_mut(&record.opportunity.id) {
             *r = record;
             return;
@@ -255,6 +310,55 @@ impl Opportunities {
         if let Some(segment) = self.segments.last_mut() {
             segment.push(record);
         }
+    }
+
+    /// An opportunity's record to change, with the names its steps are numbered in.
+    pub(super) fn record_mut_with_names(
+        &mut self,
+        id: &str,
+    ) -> Option<(&mut OpportunityRecord, &mut StepNames)> {
+        let i = *self.index.get(id)?;
+        let record = self.segments.get_mut(i / SEGMENT)?.get_mut(i % SEGMENT)?;
+        Some((record, &mut self.names))
+    }
+
+    /// Every record to change, with the names their steps are numbered in.
+    pub(super) fn records_mut_with_names(
+        &mut self,
+    ) -> (impl Iterator<Item = &mut OpportunityRecord>, &mut StepNames) {
+        (self.segments.iter_mut().flatten(), &mut self.names)
+    }
+
+    /// The stage changes of `r`, oldest first, as [`TimelineEntry`]s.
+    pub(crate) fn entries(&self, r: &OpportunityRecord) -> Vec<TimelineEntry> {
+        let names = &self.names;
+        r.steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let more = s.more.as_deref();
+                TimelineEntry {
+                    at: s.at,
+                    actor: names.actors.name(s.actor).clone(),
+                    from: r.came_from(&names.stages, i).cloned(),
+                    to: names.stages.name(s.to).clone(),
+                    how: s.how,
+                    reason: more.and_then(|m| m.reason.clone()),
+                    competitor: more.and_then(|m| m.competitor.clone()),
+                    pipeline_version: s.pipeline_version,
+                }
+            })
+            .collect()
+    }
+
+    /// Where the last step of `r` to `to` came from.
+    pub(crate) fn last_from(&self, r: &OpportunityRecord, to: &str) -> Option<StageId> {
+        let stages = &self.names.stages;
+        let i = r
+            .steps
+            .iter()
+            .rposition(|s| stages.name(s.to).as_str() == to)?;
+        r.came_from(stages, i).cloned()
     }
 }
 
@@ -319,7 +423,7 @@ mod tests {
             s,
             moved("o", "quote", "contract", Some("ok'd by li")),
         ));
-        let timeline = st.opportunities.record("o").unwrap().timeline();
+        let timeline = st.timeline(&OpportunityId::new("o")).unwrap();
         let from: Vec<Option<&str>> = timeline
             .iter()
             .map(|e| e.from.as_ref().map(StageId::as_str))
@@ -333,17 +437,24 @@ mod tests {
         assert_eq!(timeline[1].reason, None);
         assert_eq!(timeline[2].at, Timestamp::from_millis(3000));
         assert_eq!(timeline[2].actor.as_str(), "rep");
-        let r = st.opportunities.record("o").unwrap();
+        let o = OpportunityId::new("o");
         assert_eq!(
-            r.last_from("contract").map(|s| s.to_string()),
+            st.last_from(&o, "contract").map(|s| s.to_string()),
             Some("quote".into())
         );
         assert_eq!(
-            r.last_from("demo").map(|s| s.to_string()),
+            st.last_from(&o, "demo").map(|s| s.to_string()),
             Some("qualify".into())
         );
-        assert_eq!(r.last_from("qualify"), None);
-        assert_eq!(r.last_from(LOST), None);
+        assert_eq!(st.last_from(&o, "qualify"), None);
+        assert_eq!(st.last_from(&o, LOST), None);
+    }
+
+    /// A step is 32 bytes, so a new record's timeline room is 192.
+    #[test]
+    fn a_step_is_32_bytes() {
+        assert_eq!(size_of::<Step>(), 32);
+        assert_eq!(size_of::<Step>() * STEPS, 192);
     }
 
     /// Records stay where they were written across segments; lookups, order and equality

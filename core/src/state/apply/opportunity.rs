@@ -7,7 +7,7 @@ use crate::opportunity::{
     Competitor, CompetitorStatus, NewOpportunity, Opportunity, OpportunityPatch, Status,
 };
 use crate::pipeline::{LOST, WON};
-use crate::state::{shared_id, OpportunityRecord, State};
+use crate::state::{shared_id, State};
 
 impl State {
     pub(super) fn apply_opportunity(&mut self, rec: &RecordedEvent) {
@@ -94,12 +94,8 @@ impl State {
             // Only a hand-edited store puts a creation elsewhere.
             opportunity_stream(&n.id).into()
         };
-        self.opportunities.insert(OpportunityRecord::created(
-            opportunity,
-            rec.actor.clone(),
-            version,
-            stream,
-        ));
+        self.opportunities
+            .create(opportunity, &rec.actor, version, stream);
     }
 
     fn opportunity_updated(
@@ -164,7 +160,10 @@ impl State {
         competitor: &Option<String>,
     ) {
         let at = rec.at;
-        let Some(r) = self.opportunities.record_mut(opportunity) else {
+        let Some((r, names)) = self
+            .opportunities
+            .record_mut_with_names(opportunity.as_str())
+        else {
             return;
         };
         let o = &mut r.opportunity;
@@ -198,10 +197,11 @@ impl State {
         }
         o.version = rec.version;
         r.push_step(
+            names,
             at,
-            rec.actor.clone(),
+            &rec.actor,
             from,
-            to.clone(),
+            to,
             how.into(),
             reason.clone(),
             competitor.clone(),

@@ -25,7 +25,7 @@ impl State {
                 self.pipelines
                     .insert(pipeline.id.clone(), vec![capped(pipeline)]);
                 // Opportunities come after their pipeline; only a hand-edited store has any.
-                for r in self.opportunities.records_mut() {
+                for r in self.opportunities.records_mut_with_names().0 {
                     if r.opportunity.pipeline == pipeline.id {
                         r.pipeline_version = pipeline.version;
                     }
@@ -55,11 +55,8 @@ impl State {
             .entry(pipeline.id.clone())
             .or_default()
             .push(capped(pipeline));
-        for r in self
-            .opportunities
-            .records_mut()
-            .filter(|r| r.opportunity.pipeline == pipeline.id)
-        {
+        let (records, names) = self.opportunities.records_mut_with_names();
+        for r in records.filter(|r| r.opportunity.pipeline == pipeline.id) {
             r.pipeline_version = pipeline.version;
             let opp = &mut r.opportunity;
             let Some(to) = mapping.get(&opp.stage) else {
@@ -69,10 +66,11 @@ impl State {
             if opp.is_open() {
                 opp.stage_entered_at = at;
                 r.push_step(
+                    names,
                     at,
-                    rec.actor.clone(),
+                    &rec.actor,
                     &from,
-                    to.clone(),
+                    to,
                     TimelineKind::Remapped,
                     Some(format!(
                         "pipeline {} edited to version {}",
