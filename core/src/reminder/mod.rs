@@ -79,6 +79,23 @@ impl ReminderId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The id of the record a reminder's id names, read out of the id: the activity of a
+    /// follow-up, the task of a task reminder, the deal of a stale or close-date reminder,
+    /// the customer of a cadence (an escalation names its reminder's record). `None` for an
+    /// approval (its deal and request ids may hold `/`) and for text that is no reminder id.
+    pub(crate) fn record(&self) -> Option<&str> {
+        let text = self.as_str();
+        let base = text.strip_prefix("escalated/").unwrap_or(text);
+        let (kind, rest) = base.split_once('/')?;
+        match kind {
+            "follow_up" | "task_due_soon" | "task_overdue" => Some(rest),
+            "stale" | "close_date_passed" | "cadence" => {
+                Some(rest.rsplit_once('@').map_or(rest, |(record, _)| record))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for ReminderId {
@@ -210,5 +227,35 @@ impl Reminder {
     /// to another.
     pub fn is_due_at(&self, now: Timestamp) -> bool {
         self.due <= now && self.until.is_none_or(|u| now < u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The record read out of every kind of id, escalations and ids holding `/` and `@`
+    /// included; approvals and foreign text have none.
+    #[test]
+    fn the_record_of_an_id_is_read_out_of_it() {
+        let record = |id: &str| ReminderId::new(id).record().map(str::to_owned);
+        assert_eq!(record("follow_up/act/7@x").as_deref(), Some("act/7@x"));
+        assert_eq!(record("task_overdue/t-1").as_deref(), Some("t-1"));
+        assert_eq!(record("task_due_soon/t/1").as_deref(), Some("t/1"));
+        assert_eq!(
+            record("stale/o@1/2@2026-03-01T00:00:00Z").as_deref(),
+            Some("o@1/2")
+        );
+        assert_eq!(
+            record("escalated/close_date_passed/o-9@2026-03-01").as_deref(),
+            Some("o-9")
+        );
+        assert_eq!(
+            record("cadence/c-1@2026-03-01T00:00:00Z").as_deref(),
+            Some("c-1")
+        );
+        assert_eq!(record("approval/o/r/li@2026-03-01T00:00:00Z"), None);
+        assert_eq!(record("nonsense"), None);
+        assert_eq!(record("other/x"), None);
     }
 }

@@ -29,6 +29,10 @@ pub struct ReminderState {
     pub(crate) rules: ReminderRules,
     pub(crate) marks: HashMap<ReminderId, Mark>,
     pub(crate) key_since: HashMap<CustomerId, Timestamp>,
+    /// The records (deal, task, activity or customer ids, by [`ReminderId::record`]) that some
+    /// mark's reminder names: a reminder of any other record has no mark, so its id need not
+    /// be written out to look for one.
+    marked: std::collections::HashSet<Box<str>>,
 }
 
 impl ReminderState {
@@ -39,6 +43,22 @@ impl ReminderState {
 
     pub(crate) fn mark(&self, id: &ReminderId) -> Mark {
         self.marks.get(id).copied().unwrap_or_default()
+    }
+
+    /// False when no reminder of the record `record` (as [`ReminderId::record`] reads it out
+    /// of an id) has a mark; true when one may.
+    pub(crate) fn may_be_marked(&self, record: &str) -> bool {
+        !self.marked.is_empty() && self.marked.contains(record)
+    }
+
+    /// What users did with `reminder`, to change.
+    fn mark_mut(&mut self, reminder: &ReminderId) -> &mut Mark {
+        if let Some(record) = reminder.record() {
+            if !self.marked.contains(record) {
+                self.marked.insert(record.into());
+            }
+        }
+        self.marks.entry(reminder.clone()).or_default()
     }
 
     /// Sees every event before the state folds it in (to learn when a customer became key).
@@ -72,15 +92,15 @@ impl ReminderState {
                 self.rules.cap_durations();
             }
             Event::ReminderAcknowledged { reminder } => {
-                self.marks.entry(reminder.clone()).or_default().acknowledged = true;
+                self.mark_mut(reminder).acknowledged = true;
             }
             Event::ReminderSnoozed { reminder, until } => {
-                let m = self.marks.entry(reminder.clone()).or_default();
+                let m = self.mark_mut(reminder);
                 m.snoozed_until = Some(*until);
                 m.acknowledged = false;
             }
             Event::ReminderDismissed { reminder } => {
-                self.marks.entry(reminder.clone()).or_default().dismissed = true;
+                self.mark_mut(reminder).dismissed = true;
             }
             _ => {}
         }

@@ -103,9 +103,25 @@ pub(crate) struct Candidate {
     pub visible: bool,
 }
 
-fn blank(id: String, kind: ReminderKind, recipient: ActorId, due: Timestamp) -> Reminder {
+/// How a subject's reminders are wanted: whole (a query), or only where each falls due
+/// (the index: recipient, due time, `until`, visibility), their ids left unwritten unless a
+/// mark had to be looked up by id. Both give the same reminders in the same order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    Whole,
+    Due,
+}
+
+/// The id of a reminder computed for [`Want::Due`]: not written out.
+fn unwritten() -> ReminderId {
+    static EMPTY: std::sync::LazyLock<ReminderId> = std::sync::LazyLock::new(|| "".into());
+    EMPTY.clone()
+}
+
+/// A reminder without its id yet ([`Out::push`] writes it when wanted).
+fn blank(kind: ReminderKind, recipient: ActorId, due: Timestamp) -> Reminder {
     Reminder {
-        id: ReminderId::from(id),
+        id: unwritten(),
         kind,
         recipient,
         escalated_from: None,
@@ -123,6 +139,7 @@ struct Out<'a> {
     st: &'a State,
     tz: Tz,
     escalate: Option<Duration>,
+    want: Want,
     out: &'a mut Vec<Candidate>,
 }
 
@@ -131,10 +148,28 @@ impl Out<'_> {
         self.st.reminders().rules.unquiet(self.tz, t)
     }
 
-    /// Adds a reminder due by its rule at `r.due`, with its marks and its escalation.
-    fn push(&mut self, mut r: Reminder, escalates: bool) {
+    /// Adds a reminder due by its rule at `r.due`, with its marks and its escalation. `id`
+    /// writes its id, called when the id is wanted or a mark of `record` (the id's
+    /// [`ReminderId::record`], `None` for one that has none) may exist.
+    fn push(
+        &mut self,
+        mut r: Reminder,
+        record: Option<&str>,
+        id: impl FnOnce() -> String,
+        escalates: bool,
+    ) {
         let rule_due = r.due;
-        let mark = self.st.reminders().mark(&r.id);
+        let marks = self.st.reminders();
+        let marked = record.is_none_or(|k| marks.may_be_marked(k));
+        let written = marked || self.want == Want::Whole;
+        if written {
+            r.id = ReminderId::from(id());
+        }
+        let mark = if marked {
+            marks.mark(&r.id)
+        } else {
+            Default::default()
+        };
         let escalation = match (escalates, self.escalate) {
             // The recipient's manager as the one reporting-line walk has it: nobody in a
             // ring (possible only in a hand-edited store) escalates to another.
@@ -144,8 +179,16 @@ impl Out<'_> {
             _ => None,
         };
         if let Some((manager, after)) = escalation {
-            let id = ReminderId::from(format!("escalated/{}", r.id));
-            let emark = self.st.reminders().mark(&id);
+            let id = if written {
+                ReminderId::from(format!("escalated/{}", r.id))
+            } else {
+                unwritten()
+            };
+            let emark = if marked {
+                marks.mark(&id)
+            } else {
+                Default::default()
+            };
             let due = self.unquiet(rule_due.plus(after));
             let due = emark.snoozed_until.map_or(due, |s| due.max(s));
             let e = Reminder {
@@ -169,16 +212,22 @@ impl Out<'_> {
     }
 }
 
-/// Appends the reminders of `subject` to `out`.
-pub(crate) fn candidates(st: &State, facts: &Facts, subject: Subject, out: &mut Vec<Candidate>) {
+/// Appends the reminders of `subject` to `out`, as wanted.
+pub(crate) fn candidates(
+    st: &State,
+    facts: &Facts,
+    subject: Subject,
+    want: Want,
+    out: &mut Vec<Candidate>,
+) {
     match subject {
-        Subject::Opportunity(n) => opportunity(st, facts, n, out),
-        Subject::Task(n) => task(st, n, out),
-        Subject::Customer(n) => customer(st, facts, n, out),
+        Subject::Opportunity(n) => opportunity(st, facts, n, want, out),
+        Subject::Task(n) => task(st, n, want, out),
+        Subject::Customer(n) => customer(st, facts, n, want, out),
     }
 }
 
-fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
+fn opportunity(st: &State, facts: &Facts, n: u32, want: Want, out: &mut Vec<Candidate>) {
     let Some(o) = st.opportunity_numbered(n) else {
         return;
     };
@@ -191,6 +240,7 @@ fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
         st,
         tz: rules.tz(Some(&o.pipeline)),
         escalate: rules.escalate_after(Some(&o.pipeline)),
+        want,
         out,
     };
     let latest = facts.opp_latest.get(id).and_then(|(_, a)| st.activity(a));
@@ -198,16 +248,12 @@ fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
 
     // The planned next step.
     if let (Some(a), Some(f)) = (latest, planned) {
-        let mut r = blank(
-            format!("follow_up/{}", a.id),
-            ReminderKind::FollowUp,
-            o.owner.clone(),
-            out.unquiet(f),
-        );
+        let mut r = blank(ReminderKind::FollowUp, o.owner.clone(), out.unquiet(f));
         r.opportunity = Some(o.id.clone());
         r.customer = Some(o.customer.clone());
         r.activity = Some(a.id.clone());
-        out.push(r, true);
+        let id = || format!("follow_up/{}", a.id);
+        out.push(r, Some(a.id.as_str()), id, true);
     }
 
     // Rotting in the stage.
@@ -237,15 +283,11 @@ fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
                 None => by_limits,
             };
             let due = out.unquiet(due);
-            let mut r = blank(
-                format!("stale/{}@{due}", o.id),
-                ReminderKind::Stale,
-                o.owner.clone(),
-                due,
-            );
+            let mut r = blank(ReminderKind::Stale, o.owner.clone(), due);
             r.opportunity = Some(o.id.clone());
             r.customer = Some(o.customer.clone());
-            out.push(r, true);
+            let id = || format!("stale/{}@{due}", o.id);
+            out.push(r, Some(o.id.as_str()), id, true);
         }
     }
 
@@ -253,15 +295,11 @@ fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
     if let Some(date) = o.expected_close {
         if let Some(next) = date.checked_add_days(Days::new(1)) {
             let due = out.unquiet(local_instant(out.tz, next, NaiveTime::MIN));
-            let mut r = blank(
-                format!("close_date_passed/{}@{date}", o.id),
-                ReminderKind::CloseDatePassed,
-                o.owner.clone(),
-                due,
-            );
+            let mut r = blank(ReminderKind::CloseDatePassed, o.owner.clone(), due);
             r.opportunity = Some(o.id.clone());
             r.customer = Some(o.customer.clone());
-            out.push(r, true);
+            let id = || format!("close_date_passed/{}@{date}", o.id);
+            out.push(r, Some(o.id.as_str()), id, true);
         }
     }
 
@@ -275,21 +313,18 @@ fn opportunity(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
         };
         let due = out.unquiet(req.step_since.plus(sla));
         for approver in req.waiting_on(process) {
-            let mut r = blank(
-                format!("approval/{}/{}/{approver}@{due}", o.id, req.id),
-                ReminderKind::ApprovalWaiting,
-                approver.clone(),
-                due,
-            );
+            let mut r = blank(ReminderKind::ApprovalWaiting, approver.clone(), due);
             r.opportunity = Some(o.id.clone());
             r.customer = Some(o.customer.clone());
             r.request = Some(req.id.clone());
-            out.push(r, true);
+            // An approval's id has no record to read back: its marks are always looked up.
+            let id = || format!("approval/{}/{}/{approver}@{due}", o.id, req.id);
+            out.push(r, None, id, true);
         }
     }
 }
 
-fn task(st: &State, n: u32, out: &mut Vec<Candidate>) {
+fn task(st: &State, n: u32, want: Want, out: &mut Vec<Candidate>) {
     let Some(t) = st.task_numbered(n) else { return };
     if t.done {
         return;
@@ -304,6 +339,7 @@ fn task(st: &State, n: u32, out: &mut Vec<Candidate>) {
         st,
         tz: rules.tz(pipeline),
         escalate: rules.escalate_after(pipeline),
+        want,
         out,
     };
     let overdue = out.unquiet(t.due);
@@ -323,25 +359,17 @@ fn task(st: &State, n: u32, out: &mut Vec<Candidate>) {
         r
     };
     if let Some(soon) = lead.map(|l| out.unquiet(l)).filter(|s| *s < overdue) {
-        let mut r = fill(blank(
-            format!("task_due_soon/{}", t.id),
-            ReminderKind::TaskDueSoon,
-            t.owner.clone(),
-            soon,
-        ));
+        let mut r = fill(blank(ReminderKind::TaskDueSoon, t.owner.clone(), soon));
         r.until = Some(overdue);
-        out.push(r, false);
+        let id = || format!("task_due_soon/{}", t.id);
+        out.push(r, Some(t.id.as_str()), id, false);
     }
-    let r = fill(blank(
-        format!("task_overdue/{}", t.id),
-        ReminderKind::TaskOverdue,
-        t.owner.clone(),
-        overdue,
-    ));
-    out.push(r, true);
+    let r = fill(blank(ReminderKind::TaskOverdue, t.owner.clone(), overdue));
+    let id = || format!("task_overdue/{}", t.id);
+    out.push(r, Some(t.id.as_str()), id, true);
 }
 
-fn customer(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
+fn customer(st: &State, facts: &Facts, n: u32, want: Want, out: &mut Vec<Candidate>) {
     let Some(c) = st.customer_numbered(n) else {
         return;
     };
@@ -351,6 +379,7 @@ fn customer(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
         st,
         tz: rules.tz(None),
         escalate: rules.escalate_after(None),
+        want,
         out,
     };
     let latest = facts.cust_latest.get(id).and_then(|(_, a)| st.activity(a));
@@ -359,15 +388,11 @@ fn customer(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
     if let Some(a) = latest.filter(|a| a.opportunity.is_none()) {
         let recipient = c.owner.clone().or_else(|| a.actor.clone());
         if let (Some(f), Some(recipient)) = (a.next_follow_up, recipient) {
-            let mut r = blank(
-                format!("follow_up/{}", a.id),
-                ReminderKind::FollowUp,
-                recipient,
-                out.unquiet(f),
-            );
+            let mut r = blank(ReminderKind::FollowUp, recipient, out.unquiet(f));
             r.customer = Some(c.id.clone());
             r.activity = Some(a.id.clone());
-            out.push(r, true);
+            let id = || format!("follow_up/{}", a.id);
+            out.push(r, Some(a.id.as_str()), id, true);
         }
     }
 
@@ -390,14 +415,10 @@ fn customer(st: &State, facts: &Facts, n: u32, out: &mut Vec<Candidate>) {
         .or_else(|| latest.and_then(|a| a.actor.clone()));
     let Some(recipient) = recipient else { return };
     let due = out.unquiet(since.plus(cadence));
-    let mut r = blank(
-        format!("cadence/{}@{due}", c.id),
-        ReminderKind::KeyCustomerCadence,
-        recipient,
-        due,
-    );
+    let mut r = blank(ReminderKind::KeyCustomerCadence, recipient, due);
     r.customer = Some(c.id.clone());
-    out.push(r, true);
+    let id = || format!("cadence/{}@{due}", c.id);
+    out.push(r, Some(c.id.as_str()), id, true);
 }
 
 /// Every reminder of a state that no user hid, sorted by due time then id — computed by a scan
@@ -419,7 +440,7 @@ pub fn scan(state: &State) -> Vec<Reminder> {
     let facts = Facts::of(state);
     let mut out = Vec::new();
     for s in Subject::all(state) {
-        candidates(state, &facts, s, &mut out);
+        candidates(state, &facts, s, Want::Whole, &mut out);
     }
     let mut v: Vec<Reminder> = out
         .into_iter()

@@ -17,7 +17,7 @@ use crate::event::{Event, RecordedEvent};
 use crate::id::{ActorId, OpportunityId};
 use crate::state::{Map, Numbered, State};
 
-use super::compute::{candidates, Candidate, Facts, Subject};
+use super::compute::{candidates, Candidate, Facts, Subject, Want};
 use crate::reminder::{Reminder, ReminderId};
 
 /// A reminder's place in the ordered sets: its due time, then its subject and its place among
@@ -285,7 +285,7 @@ impl ReminderIndex {
     /// The reminders of `subject` as the index keeps them, computed from the state.
     fn place(&mut self, state: &State, subject: Subject) -> Vec<Placed> {
         let mut fresh = std::mem::take(&mut self.scratch);
-        candidates(state, &self.facts, subject, &mut fresh);
+        candidates(state, &self.facts, subject, Want::Due, &mut fresh);
         // A subject with more reminders than a key can tell apart (millions of approvers)
         // keeps the first ones.
         fresh.truncate(1 << PLACE_BITS);
@@ -378,7 +378,7 @@ impl ReminderIndex {
             let (subject, place) = unpack(key);
             if current != Some(subject) {
                 buf.clear();
-                candidates(state, &self.facts, subject, &mut buf);
+                candidates(state, &self.facts, subject, Want::Whole, &mut buf);
                 current = Some(subject);
             }
             if let Some(c) = buf.get(place) {
@@ -506,7 +506,7 @@ impl ReminderIndex {
         let mut buf = Vec::new();
         for s in subjects {
             buf.clear();
-            candidates(state, &self.facts, s, &mut buf);
+            candidates(state, &self.facts, s, Want::Whole, &mut buf);
             if let Some(c) = buf.drain(..).find(|c| c.reminder.id == *id) {
                 return Some((s, c));
             }
