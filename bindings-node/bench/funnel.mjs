@@ -15,7 +15,7 @@
 // `funnel` (one mode) over `history(N)`. Prints one JSON line per variant:
 // - typed:          BigUint64Array ids, BigInt64Array ms, Uint16Array codes (read in place)
 // - arrow-numeric:  the same columns as an Arrow table (read in place)
-// - arrow-strings:  Arrow Utf8 ids ("o123") and Dictionary<Utf8> stage ids (converted once)
+// - arrow-strings:  Arrow Utf8 ids ("opp-0000123", as gen.py) and Dictionary<Utf8> stage ids (converted once)
 // - typed-async:    funnelAsync over the typed columns (copied once, then the thread pool)
 import { createRequire } from 'node:module'
 import { readFileSync, existsSync } from 'node:fs'
@@ -124,17 +124,19 @@ if (DATA) {
 }
 const rows = h.events.opp.length
 const stageText = Array.from(h.events.stage, (c) => (c === WON ? 'won' : c === LOST ? 'lost' : STAGES[c]))
+// The ids of benches/peers/gen.py ("opp-%07d"), as the Parquet files and the Python bench have them.
+const oppId = (o) => `opp-${String(o).padStart(7, '0')}`
 const variants = {
   typed: () => [h.events, h.opportunities],
   'arrow-numeric': () => [arrow.tableFromArrays(h.events), arrow.tableFromArrays(h.opportunities)],
   'arrow-strings': () => [
     new arrow.Table({
-      opp: arrow.vectorFromArray(Array.from(h.events.opp, (o) => `o${o}`), new arrow.Utf8()),
+      opp: arrow.vectorFromArray(Array.from(h.events.opp, oppId), new arrow.Utf8()),
       at: arrow.vectorFromArray(h.events.at, new arrow.Int64()),
       stage: arrow.vectorFromArray(stageText, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
     }),
     new arrow.Table({
-      opp: arrow.vectorFromArray(Array.from(h.opportunities.opp, (o) => `o${o}`), new arrow.Utf8()),
+      opp: arrow.vectorFromArray(Array.from(h.opportunities.opp, oppId), new arrow.Utf8()),
       amount: arrow.vectorFromArray(h.opportunities.amount, new arrow.Int64()),
       created: arrow.vectorFromArray(h.opportunities.created, new arrow.Int64()),
       group: arrow.vectorFromArray(h.opportunities.group, new arrow.Uint32()),

@@ -142,8 +142,11 @@ enum Values<'a> {
     U32(Cow<'a, [u32]>),
     U16(Cow<'a, [u16]>),
     F64(Cow<'a, [f64]>),
+    /// Arrow's UTF-8 layout: the text the offsets span (checked to be UTF-8 once, when the
+    /// chunk is read), with `base` the first offset (the text's start in the data buffer).
     Utf8 {
-        data: Cow<'a, [u8]>,
+        text: Cow<'a, str>,
+        base: i32,
         offsets: Cow<'a, [i32]>,
     },
     Strings(Cow<'a, [Option<String>]>),
@@ -153,7 +156,46 @@ enum Values<'a> {
     },
 }
 
-impl Values<'_> {
+impl<'a> Values<'a> {
+    /// Strings in Arrow's UTF-8 layout: `offsets` (one more than the strings) into `data`.
+    /// The bytes from the first offset to the last are checked to be UTF-8 here, once; a
+    /// string is then a slice of them, checked against the bounds and character boundaries.
+    fn utf8(data: Cow<'a, [u8]>, offsets: Cow<'a, [i32]>, path: &str) -> Result<Values<'a>> {
+        let (first, last) = match (offsets.first(), offsets.last()) {
+            (Some(&f), Some(&l)) => (f, l),
+            _ => (0, 0),
+        };
+        let span = usize::try_from(first)
+            .ok()
+            .zip(usize::try_from(last).ok())
+            .filter(|(f, l)| f <= l && *l <= data.len())
+            .ok_or_else(|| Error::validation(path, "string offsets out of bounds"))?;
+        let not_utf8 = |e: std::str::Utf8Error| {
+            Error::validation(
+                path,
+                format!(
+                    "not UTF-8 (byte {} of the strings)",
+                    span.0 + e.valid_up_to()
+                ),
+            )
+        };
+        let text = match data {
+            Cow::Borrowed(d) => {
+                Cow::Borrowed(std::str::from_utf8(&d[span.0..span.1]).map_err(not_utf8)?)
+            }
+            Cow::Owned(mut d) => {
+                d.truncate(span.1);
+                d.drain(..span.0);
+                Cow::Owned(String::from_utf8(d).map_err(|e| not_utf8(e.utf8_error()))?)
+            }
+        };
+        Ok(Values::Utf8 {
+            text,
+            base: first,
+            offsets,
+        })
+    }
+
     fn into_owned(self) -> Values<'static> {
         fn own<T: Clone>(c: Cow<'_, [T]>) -> Cow<'static, [T]> {
             Cow::Owned(c.into_owned())
@@ -165,8 +207,13 @@ impl Values<'_> {
             Values::U32(v) => Values::U32(own(v)),
             Values::U16(v) => Values::U16(own(v)),
             Values::F64(v) => Values::F64(own(v)),
-            Values::Utf8 { data, offsets } => Values::Utf8 {
-                data: own(data),
+            Values::Utf8 {
+                text,
+                base,
+                offsets,
+            } => Values::Utf8 {
+                text: Cow::Owned(text.into_owned()),
+                base,
                 offsets: own(offsets),
             },
             Values::Strings(v) => Values::Strings(own(v)),
@@ -202,20 +249,25 @@ impl Values<'_> {
     /// The string at `i` of a plain text chunk (`None`: not text, or a missing string).
     fn text(&self, i: usize, path: &str) -> Result<Option<&str>> {
         match self {
-            Values::Utf8 { data, offsets } => {
+            Values::Utf8 {
+                text,
+                base,
+                offsets,
+            } => {
                 let (Some(&start), Some(&end)) = (offsets.get(i), offsets.get(i + 1)) else {
                     return Ok(None);
                 };
-                let bytes = usize::try_from(start)
-                    .ok()
-                    .zip(usize::try_from(end).ok())
-                    .and_then(|(s, e)| data.get(s..e))
-                    .ok_or_else(|| {
-                        Error::validation(path, format!("row {i}: string offsets out of bounds"))
-                    })?;
-                std::str::from_utf8(bytes)
+                let at = |o: i32| usize::try_from(i64::from(o) - i64::from(*base)).ok();
+                at(start)
+                    .zip(at(end))
+                    .and_then(|(s, e)| text.get(s..e))
                     .map(Some)
-                    .map_err(|e| Error::validation(path, format!("row {i}: not UTF-8 ({e})")))
+                    .ok_or_else(|| {
+                        Error::validation(
+                            path,
+                            format!("row {i}: string offsets out of bounds or inside a character"),
+                        )
+                    })
             }
             Values::Strings(v) => Ok(v.get(i).and_then(|s| s.as_deref())),
             _ => Ok(None),
@@ -346,10 +398,9 @@ impl<'a> Col<'a> {
                     return Ok(Values::Strings(Cow::Borrowed(strings.as_slice())));
                 }
                 match (&ch.utf8, &ch.offsets) {
-                    (Some(data), Some(offsets)) => Ok(Values::Utf8 {
-                        data: Cow::Borrowed(&data[..]),
-                        offsets: Cow::Borrowed(&offsets[..]),
-                    }),
+                    (Some(data), Some(offsets)) => {
+                        Values::utf8(Cow::Borrowed(&data[..]), Cow::Borrowed(&offsets[..]), path)
+                    }
                     _ => Err(Error::validation(path, "a chunk without values")),
                 }
             };
@@ -1218,9 +1269,9 @@ mod tests {
             data.extend_from_slice(s.as_bytes());
             offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
         }
-        Values::Utf8 {
-            data: Cow::Owned(data),
-            offsets: Cow::Owned(offsets),
+        match Values::utf8(Cow::Owned(data), Cow::Owned(offsets), "test") {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
         }
     }
 
@@ -1278,23 +1329,31 @@ mod tests {
 
     #[test]
     fn bad_offsets_and_keys_are_errors_not_panics() {
-        let past_the_end = Values::Utf8 {
-            data: Cow::Owned(b"ab".to_vec()),
-            offsets: Cow::Owned(vec![0, 5]),
+        let raw = |data: &[u8], offsets: &[i32]| {
+            Values::utf8(Cow::Owned(data.to_vec()), Cow::Owned(offsets.to_vec()), "t")
         };
-        assert!(
-            message(col(past_the_end, 1).texts()).contains("row 0: string offsets out of bounds")
+        assert!(message(raw(b"ab", &[0, 5])).contains("string offsets out of bounds"));
+        assert!(message(raw(b"ab", &[2, 0])).contains("out of bounds"));
+        assert!(message(raw(&[b'a', 0xff], &[0, 2])).contains("not UTF-8 (byte 1"));
+        // Offsets going backwards inside the span, or cutting a character: that row's error.
+        let mid = raw(b"ab", &[0, 2, 1, 2]).map(|v| col(v, 3));
+        assert!(message(mid.and_then(|c| c.texts().map(|t| t.len())))
+            .contains("row 1: string offsets out of bounds or inside a character"));
+        let cut = raw("é".as_bytes(), &[0, 1, 2]).map(|v| col(v, 2));
+        assert!(message(cut.and_then(|c| c.texts().map(|t| t.len())))
+            .contains("row 0: string offsets out of bounds or inside a character"));
+        // A chunk that starts inside the buffer (a slice) reads from its first offset, and
+        // bytes outside its span are never read.
+        let sliced = raw(&[0xff, b'x', b'y', 0xfe], &[1, 2, 3]).map(|v| col(v, 2));
+        assert_eq!(
+            sliced
+                .and_then(|c| c.texts().map(|t| t
+                    .into_iter()
+                    .map(|s| s.map(str::to_owned))
+                    .collect::<Vec<_>>()))
+                .ok(),
+            Some(vec![Some("x".to_owned()), Some("y".to_owned())])
         );
-        let backwards = Values::Utf8 {
-            data: Cow::Owned(b"ab".to_vec()),
-            offsets: Cow::Owned(vec![2, 0]),
-        };
-        assert!(message(col(backwards, 1).texts()).contains("out of bounds"));
-        let not_utf8 = Values::Utf8 {
-            data: Cow::Owned(vec![0xff]),
-            offsets: Cow::Owned(vec![0, 1]),
-        };
-        assert!(message(col(not_utf8, 1).texts()).contains("not UTF-8"));
         let dict = Values::Dict {
             keys: Cow::Owned(vec![0, 2]),
             dict: Box::new(utf8(&["x", "y"])),
