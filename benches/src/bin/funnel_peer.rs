@@ -2,14 +2,27 @@
 //! data of `benches/peers/gen.py`, single-threaded, and prints JSON for `compare.py`.
 //!
 //! usage: funnel-peer DIR [--repeat N] [--unsorted] [--report] [--mode both|recorded|cumulative]
+//!        [--strings]
 //!
 //! `--mode recorded` (or `cumulative`) times one mode alone, the call `salespipe.funnel` makes
 //! from Python (`bindings-python/benches/funnel_bench.py` compares the two).
+//!
+//! `--strings` gives the pure-Rust call the input the bindings' "strings" benches get: the
+//! opportunity ids as text (`opp-%07d`, as `gen.py` writes them) in Arrow's layout (one
+//! buffer and offsets, for the events and the opportunities) and the stage ids as a
+//! dictionary (keys and the stage ids), built before the clock starts; the timing then
+//! includes turning them into the codes the report reads, with the core's own
+//! `analytics::keys` (`OppIndex`, `StageCodes`): what a Rust host holding string columns
+//! pays.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use salespipe::analytics::{funnel, funnel_both, FunnelParams, Mode, Window};
+use salespipe::analytics::keys::{OppIndex, StageCodes};
+use salespipe::analytics::{
+    funnel, funnel_both, FunnelInput, FunnelParams, FunnelTable, Mode, StageEvents, Window,
+    LOST_CODE, WON_CODE,
+};
 use salespipe::Timestamp;
 use salespipe_benches::PeerData;
 
@@ -17,6 +30,101 @@ fn peak_rss_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Strings in Arrow's layout: one buffer, `offsets` one more than the strings.
+struct Texts {
+    data: String,
+    offsets: Vec<usize>,
+}
+
+impl Texts {
+    fn of(values: impl Iterator<Item = String>) -> Texts {
+        let mut t = Texts {
+            data: String::new(),
+            offsets: vec![0],
+        };
+        for v in values {
+            t.data.push_str(&v);
+            t.offsets.push(t.data.len());
+        }
+        t
+    }
+
+    fn get(&self, i: usize) -> &str {
+        &self.data[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+}
+
+/// The string columns of `--strings`: opportunity ids of both tables as text, the events'
+/// stages as dictionary keys into the stage ids (with `won` and `lost`).
+struct StringColumns {
+    event_opp: Texts,
+    opp: Texts,
+    stage_keys: Vec<i32>,
+    stage_dict: Vec<String>,
+}
+
+impl StringColumns {
+    fn of(t: &FunnelTable) -> StringColumns {
+        let id = |o: &u64| format!("opp-{o:07}");
+        let mut stage_dict: Vec<String> = t.stages.iter().map(|s| s.id.clone()).collect();
+        stage_dict.extend(["won".to_owned(), "lost".to_owned()]);
+        let open = t.stages.len() as i32;
+        let stage_keys = t
+            .event_stage
+            .iter()
+            .map(|&c| match c {
+                WON_CODE => open,
+                LOST_CODE => open + 1,
+                c => i32::from(c),
+            })
+            .collect();
+        StringColumns {
+            event_opp: Texts::of(t.event_opp.iter().map(id)),
+            opp: Texts::of(t.opp.iter().map(id)),
+            stage_keys,
+            stage_dict,
+        }
+    }
+
+    /// The codes the report reads, as a binding makes them: the opportunity table's ids
+    /// indexed, each event's id followed through it, each dictionary value coded once.
+    fn codes(&self, t: &FunnelTable) -> Result<(Vec<u64>, Vec<u16>), String> {
+        let ids: Vec<&str> = (0..self.opp.len()).map(|i| self.opp.get(i)).collect();
+        let index = OppIndex::new(ids).map_err(|(row, id)| format!("row {row}: duplicate {id}"))?;
+        let mut prev = None;
+        let mut opp = Vec::with_capacity(self.event_opp.len());
+        for i in 0..self.event_opp.len() {
+            let id = self.event_opp.get(i);
+            opp.push(
+                index
+                    .follow(id, &mut prev)
+                    .ok_or_else(|| format!("event {i}: unknown opportunity {id}"))?,
+            );
+        }
+        let stages = StageCodes::new(&t.stages);
+        let dict: Vec<u16> = self
+            .stage_dict
+            .iter()
+            .map(|s| stages.code(s).ok_or_else(|| format!("unknown stage {s}")))
+            .collect::<Result<_, _>>()?;
+        let stage = self
+            .stage_keys
+            .iter()
+            .map(|&k| {
+                usize::try_from(k)
+                    .ok()
+                    .and_then(|k| dict.get(k).copied())
+                    .ok_or_else(|| format!("stage key {k} out of range"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((opp, stage))
+    }
 }
 
 fn main() {
@@ -34,6 +142,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let unsorted = args.iter().any(|a| a == "--unsorted");
+    let strings = args.iter().any(|a| a == "--strings");
     let with_report = args.iter().any(|a| a == "--report");
     let mode = match args
         .iter()
@@ -68,11 +177,29 @@ fn main() {
         Some(Timestamp::from_millis(data.window_to_ms)),
     );
     let as_of = Timestamp::from_millis(data.as_of_ms);
-    let input = data.table.input();
+    let texts = strings.then(|| StringColumns::of(&data.table));
     let mut times = Vec::new();
     let mut report = None;
     for _ in 0..repeat.max(1) {
         let t0 = Instant::now();
+        let codes = match texts.as_ref().map(|t| t.codes(&data.table)).transpose() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("--strings: {e}");
+                std::process::exit(1);
+            }
+        };
+        let input = match &codes {
+            Some((opp, stage)) => FunnelInput {
+                events: StageEvents {
+                    opp,
+                    stage,
+                    ..data.table.input().events
+                },
+                ..data.table.input()
+            },
+            None => data.table.input(),
+        };
         // Each arm stops the clock before turning the report into JSON (kept for --report).
         let r = match mode {
             None => funnel_both(&input, as_of, window).map(|r| {
@@ -98,6 +225,7 @@ fn main() {
         "events": data.table.event_opp.len(),
         "opportunities": data.table.opp.len(),
         "unsorted": unsorted,
+        "strings": strings,
         "best_ms": times.first(),
         "median_ms": times.get(times.len() / 2),
         "input_bytes": data.input_bytes(),
