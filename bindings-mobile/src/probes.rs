@@ -7,7 +7,8 @@
 //! and the same taking the engine's write lock: everything of `advance` but the core's work;
 //! and three numbers in place of the strings (what numeric handles would cost); one and
 //! three id objects (`ActorRef` …, what the `…Ref` verbs pass: a handle each, which the
-//! foreign side clones with one more call before passing it).
+//! foreign side clones with one more call before passing it), and those three with
+//! `move_back_ref`'s optional reason absent.
 
 use crate::engine::Engine;
 use crate::error::{guard, Result};
@@ -81,6 +82,21 @@ impl Engine {
     ) -> Result<()> {
         guard(|| {
             let _ = (actor, opportunity, to);
+            Ok(())
+        })
+    }
+
+    /// Takes `move_back_ref`'s arguments (three id objects and an optional reason, which
+    /// uniffi lowers into a buffer even when absent), doing nothing with them.
+    pub fn probe_refs_reason(
+        &self,
+        actor: &ActorRef,
+        opportunity: &OpportunityRef,
+        to: &StageRef,
+        reason: Option<String>,
+    ) -> Result<()> {
+        guard(|| {
+            let _ = (actor, opportunity, to, reason);
             Ok(())
         })
     }
