@@ -10,7 +10,12 @@
 //   probe_strings   advance's three strings and error type, nothing done;
 //   probe_lock      the same, taking the engine's write lock: everything of advance but the
 //                   core's work;
-//   probe_numbers   three Longs in place of the strings (what numeric handles would cost).
+//   probe_numbers   three Longs in place of the strings (what numeric handles would cost);
+//   probe_ref       one id object (an OpportunityRef) in place of a String: its handle is
+//                   cloned with one more call, then passed as a pointer;
+//   probe_refs      advanceRef's three id objects and error type, nothing done;
+//   probe_refs_null_reason   moveBackRef's arguments with the reason null (an optional is
+//                   lowered into a RustBuffer, null too).
 // Not compiled by scripts/test-mobile (the debug build has no probes); a package of its own
 // so its main does not clash with Bench.kt's.
 package dev.salespipe.bench.probes
@@ -43,5 +48,9 @@ fun main(args: Array<String>) {
     probe("probe_strings", calls) { engine.probeStrings("rep", "o12345", "resolve") }
     probe("probe_lock", calls) { engine.probeLock("rep", "o12345", "resolve") }
     probe("probe_numbers", calls) { engine.probeNumbers(1UL, 12345UL, 3UL) }
+    val (rep, opp, to) = Triple(ActorRef("rep"), OpportunityRef("o12345"), StageRef("resolve"))
+    probe("probe_ref", calls) { engine.probeRef(opp) }
+    probe("probe_refs", calls) { engine.probeRefs(rep, opp, to) }
+    probe("probe_refs_null_reason", calls) { engine.probeRefsReason(rep, opp, to, null) }
     engine.close()
 }

@@ -3,8 +3,10 @@
 # measurement a JSON line on stdout. Release builds; run it on a quiet machine.
 #   1. 100k gate-checked advances (25,000 opportunities × 4 stages, the engine of
 #      benches/benches/engine.rs gate_checked_advances), from Rust (the core directly) and from
-#      Kotlin (Engine.advance per call); also from Rust through this crate's exported Engine
-#      (the binding's own work, no FFI), and the FFI's own per-call cost from Kotlin: the
+#      Kotlin (Engine.advance per call, three Strings) and from Kotlin through the hot path
+#      (Engine.advanceRef per call, three id objects made once; a JVM of its own); also from
+#      Rust through this crate's exported Engine, both verbs (the binding's own work, no
+#      FFI), and the FFI's own per-call cost from Kotlin: the
 #      no-op exports of the cargo feature bench-probes (src/probes.rs, bench/Probes.kt),
 #      which this script's release build enables.
 #   2. Opening a 1M-event SQLite file, each side in a fresh process: Rust builds the core
@@ -71,7 +73,9 @@ if [ "$WHAT" != open ]; then
   for _ in $(seq "$RUNS"); do
     "$RUST" advances "$OPPS"
     kotlin_side advances "$OPPS" "$OUT/pipeline.json"
+    kotlin_side advances-ref "$OPPS" "$OUT/pipeline.json"
     "$RUST" advances-binding "$OPPS"
+    "$RUST" advances-binding-ref "$OPPS"
     kotlin_main dev.salespipe.bench.probes.ProbesKt "$PROBE_CALLS"
   done
 fi

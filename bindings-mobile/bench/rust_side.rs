@@ -7,6 +7,8 @@
 //!   `opportunities × 4` gate-checked advances through the core directly.
 //! - `advances-binding <opportunities>`: the same advances through this crate's exported
 //!   `Engine`, called from Rust: the binding's own work per call, without the FFI.
+//! - `advances-binding-ref <opportunities>`: the same through the binding's hot path,
+//!   `Engine::advance_ref` on id objects made once.
 //! - `write <path> <events>`: writes a SQLite file of at least `events` events through the
 //!   engine (the same world, every deal advanced to the last stage), `synchronous = NORMAL`.
 //! - `open <path>`: times opening that file (`SqliteStore::open` and the engine's replay),
@@ -19,6 +21,7 @@
 #![allow(clippy::print_stdout)] // a command-line tool that prints its measurements
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use salespipe::store::{SqliteOptions, SqliteStore, Synchronous};
@@ -105,15 +108,13 @@ fn advances(n: usize) -> salespipe::Result<()> {
     Ok(())
 }
 
-/// The same advances through this crate's exported `Engine` called from Rust: the binding's
-/// own work per call (the panic guard, the lock, the ids from owned `String`s, as lifted
-/// from the FFI) without the FFI.
-fn advances_binding(n: usize) -> salespipe::Result<()> {
+/// The world of [`advances`] built through this crate's exported `Engine` called from Rust,
+/// with opportunities `o0`, `o1` … ticked; returns the engine and the ids.
+fn binding_world(n: usize) -> salespipe::Result<(Arc<salespipe_mobile::Engine>, Vec<String>)> {
     use salespipe_mobile::types::{
         CustomerKind, Money as FfiMoney, NewCustomer, NewOpportunity as FfiNew, Role as FfiRole,
         User as FfiUser,
     };
-    let fail = |e: salespipe_mobile::SalespipeError| salespipe::Error::storage(e.to_string());
     let clock = salespipe_mobile::ManualClock::new(
         std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_750_000_000_000),
     )
@@ -164,6 +165,27 @@ fn advances_binding(n: usize) -> salespipe::Result<()> {
         e.tick("rep".into(), id.clone(), "ok".into())
             .map_err(fail)?;
     }
+    Ok((e, ids))
+}
+
+/// A binding error as a core error, for this tool's one error type.
+fn fail(e: salespipe_mobile::SalespipeError) -> salespipe::Error {
+    salespipe::Error::storage(e.to_string())
+}
+
+/// Prints one `gate_checked_advances` line.
+fn report(side: &str, count: usize, seconds: f64) {
+    println!(
+        "{{\"bench\":\"gate_checked_advances\",\"side\":\"{side}\",\"advances\":{count},\"seconds\":{seconds:.6},\"per_second\":{:.0}}}",
+        count as f64 / seconds
+    );
+}
+
+/// The same advances through this crate's exported `Engine` called from Rust: the binding's
+/// own work per call (the panic guard, the lock, the ids from owned `String`s, as lifted
+/// from the FFI) without the FFI.
+fn advances_binding(n: usize) -> salespipe::Result<()> {
+    let (e, ids) = binding_world(n)?;
     let start = Instant::now();
     for to in &STAGES[1..] {
         for id in &ids {
@@ -171,11 +193,40 @@ fn advances_binding(n: usize) -> salespipe::Result<()> {
                 .map_err(fail)?;
         }
     }
-    let seconds = start.elapsed().as_secs_f64();
-    let count = n * (STAGES.len() - 1);
-    println!(
-        "{{\"bench\":\"gate_checked_advances\",\"side\":\"rust-binding\",\"advances\":{count},\"seconds\":{seconds:.6},\"per_second\":{:.0}}}",
-        count as f64 / seconds
+    report(
+        "rust-binding",
+        n * (STAGES.len() - 1),
+        start.elapsed().as_secs_f64(),
+    );
+    Ok(())
+}
+
+/// The same advances through the binding's hot path (`advance_ref`, the refs made once
+/// before the timing), called from Rust: the guard, the lock, three id clones, no FFI.
+fn advances_binding_ref(n: usize) -> salespipe::Result<()> {
+    use salespipe_mobile::{ActorRef, OpportunityRef, StageRef};
+    let (e, ids) = binding_world(n)?;
+    let rep = ActorRef::new("rep".into()).map_err(fail)?;
+    let stages = STAGES[1..]
+        .iter()
+        .map(|s| StageRef::new((*s).to_owned()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let ids = ids
+        .into_iter()
+        .map(OpportunityRef::new)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let start = Instant::now();
+    for to in &stages {
+        for id in &ids {
+            e.advance_ref(&rep, id, to).map_err(fail)?;
+        }
+    }
+    report(
+        "rust-binding-ref",
+        n * (STAGES.len() - 1),
+        start.elapsed().as_secs_f64(),
     );
     Ok(())
 }
@@ -226,7 +277,7 @@ fn pipeline_json() -> salespipe::Result<()> {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: salespipe-mobile-bench advances <opportunities> | advances-binding <opportunities> | write <path> <events> | open <path> | pipeline-json");
+    eprintln!("usage: salespipe-mobile-bench advances <opportunities> | advances-binding <opportunities> | advances-binding-ref <opportunities> | write <path> <events> | open <path> | pipeline-json");
     ExitCode::FAILURE
 }
 
@@ -244,6 +295,10 @@ fn main() -> ExitCode {
         },
         ["advances-binding", n] => match n.parse() {
             Ok(n) => advances_binding(n),
+            Err(_) => return usage(),
+        },
+        ["advances-binding-ref", n] => match n.parse() {
+            Ok(n) => advances_binding_ref(n),
             Err(_) => return usage(),
         },
         ["write", path, events] => match events.parse() {

@@ -31,6 +31,21 @@ fun main() {
         engine.tick("wang", "opp-1", "budget confirmed")
         engine.advance("wang", "opp-1", "demo")
 
+        // In loops (imports, bulk moves) make the ids objects once: a call then passes handles,
+        // no String (see "The hot path" in the README).
+        val wang = ActorRef("wang")
+        val demo = StageRef("demo")
+        for (n in 2..4) {
+            engine.createOpportunity(
+                "wang",
+                NewOpportunity("opp-$n", "sales", "acme", "wang", "Acme seats $n", moneyParse("5000", "CNY"), null, null, null, emptyList()),
+            )
+            val deal = OpportunityRef("opp-$n")
+            engine.tickRef(wang, deal, "budget confirmed")
+            engine.advanceRef(wang, deal, demo)
+        }
+        println("imported: " + (2..4).joinToString { "opp-$it in ${engine.opportunity("opp-$it").stage}" })
+
         val deal = engine.opportunity("opp-1")
         println("${deal.name}: ${deal.stage}, ${moneyToDecimal(deal.amount)} ${deal.amount.currency}")
         engine.timeline("opp-1").forEach { println("  ${it.at} ${it.actor} → ${it.to} (${it.how})") }

@@ -20,6 +20,7 @@ use crate::convert::{
     compact, from_text, from_value, opt_timestamp, system_time, tagged, timestamp, to_text,
 };
 use crate::error::{guard, Result, SalespipeError};
+use crate::ids::{ActorRef, OpportunityRef, StageRef};
 use crate::reports;
 use crate::types::{
     AttainmentReport, DailyRangeReport, DailyReport, Decision, GateReport, NewActivity,
@@ -445,6 +446,74 @@ impl Engine {
         guard(|| {
             let reminder = ReminderId::from(reminder);
             self.command(actor, Command::DismissReminder { reminder })
+        })
+    }
+
+    // ----- the hot path: the typed verbs a host calls in loops, on id objects --------------
+    // Each passes the ids as objects made once (`ActorRef`, `OpportunityRef`, `StageRef`,
+    // `src/ids.rs`): no `String` crosses for them, and the core gets clones of its own ids (a
+    // reference-count increment each). Otherwise the same as the verbs above: the guard, the
+    // write lock, the core's typed method, nothing returned, the same errors.
+
+    /// [`Engine::advance`] on id objects: advances through the gates to a later stage or
+    /// `won`.
+    pub fn advance_ref(
+        &self,
+        actor: &ActorRef,
+        opportunity: &OpportunityRef,
+        to: &StageRef,
+    ) -> Result<()> {
+        guard(|| {
+            Ok(self.write()?.advance(
+                actor.core().clone(),
+                opportunity.core().clone(),
+                to.core().clone(),
+            )?)
+        })
+    }
+
+    /// [`Engine::move_back`] on id objects: moves back to an earlier stage. A `reason`
+    /// crosses as a string buffer, `null` / `nil` too (uniffi lowers every optional that
+    /// way).
+    #[uniffi::method(default(reason = None))]
+    pub fn move_back_ref(
+        &self,
+        actor: &ActorRef,
+        opportunity: &OpportunityRef,
+        to: &StageRef,
+        reason: Option<String>,
+    ) -> Result<()> {
+        guard(|| {
+            Ok(self.write()?.move_back(
+                actor.core().clone(),
+                opportunity.core().clone(),
+                to.core().clone(),
+                reason,
+            )?)
+        })
+    }
+
+    /// [`Engine::win`] on id objects: an advance to `won` through every remaining gate.
+    pub fn win_ref(&self, actor: &ActorRef, opportunity: &OpportunityRef) -> Result<()> {
+        guard(|| {
+            Ok(self
+                .write()?
+                .win(actor.core().clone(), opportunity.core().clone())?)
+        })
+    }
+
+    /// [`Engine::tick`] on id objects: ticks a checklist item. The item is the core's plain
+    /// text, not an id: it crosses as a `String`.
+    pub fn tick_ref(
+        &self,
+        actor: &ActorRef,
+        opportunity: &OpportunityRef,
+        item: String,
+    ) -> Result<()> {
+        guard(|| {
+            Ok(self
+                .write()?
+                .tick(actor.core().clone(), opportunity.core().clone(), item)?)
         })
     }
 

@@ -9,7 +9,8 @@
 //! cross as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`), money as minor units
 //! plus an ISO currency (never a float). No panic crosses the FFI: every exported call runs
 //! inside [`error::guard`], and the engine sits behind a read-write lock, usable from any
-//! thread.
+//! thread. For loops (imports, bulk moves) the `…Ref` verbs take ids as objects made once
+//! ([`ActorRef`], [`OpportunityRef`], [`StageRef`]), so no `String` crosses per call.
 //!
 //! `lib.rs` only registers; the layout follows STYLE.md rule 15.
 
@@ -18,6 +19,7 @@ uniffi::setup_scaffolding!("salespipe");
 pub mod convert;
 pub mod engine;
 pub mod error;
+pub mod ids;
 #[cfg(feature = "bench-probes")]
 pub mod probes;
 pub mod reports;
@@ -25,6 +27,7 @@ pub mod types;
 
 pub use engine::{Engine, ManualClock};
 pub use error::SalespipeError;
+pub use ids::{ActorRef, OpportunityRef, StageRef};
 
 #[cfg(test)]
 mod tests;

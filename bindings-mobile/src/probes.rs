@@ -5,10 +5,14 @@
 //! clones the object's handle: a second call), `advance`'s arguments and error type (each
 //! `String` is lowered into a `RustBuffer` the foreign side allocates with one more call),
 //! and the same taking the engine's write lock: everything of `advance` but the core's work;
-//! and three numbers in place of the strings (what numeric handles would cost).
+//! and three numbers in place of the strings (what numeric handles would cost); one and
+//! three id objects (`ActorRef` …, what the `…Ref` verbs pass: a handle each, which the
+//! foreign side clones with one more call before passing it), and those three with
+//! `move_back_ref`'s optional reason absent.
 
 use crate::engine::Engine;
 use crate::error::{guard, Result};
+use crate::ids::{ActorRef, OpportunityRef, StageRef};
 
 /// Does nothing: a free function call through the FFI.
 #[uniffi::export]
@@ -55,6 +59,44 @@ impl Engine {
         guard(|| {
             let engine = self.write()?;
             drop((engine, actor, opportunity, to));
+            Ok(())
+        })
+    }
+
+    /// Takes one id object and returns `advance`'s result type: the cost of one object
+    /// argument.
+    pub fn probe_ref(&self, opportunity: &OpportunityRef) -> Result<()> {
+        guard(|| {
+            let _ = opportunity;
+            Ok(())
+        })
+    }
+
+    /// Takes `advance_ref`'s three id objects and returns its result type, doing nothing with
+    /// them.
+    pub fn probe_refs(
+        &self,
+        actor: &ActorRef,
+        opportunity: &OpportunityRef,
+        to: &StageRef,
+    ) -> Result<()> {
+        guard(|| {
+            let _ = (actor, opportunity, to);
+            Ok(())
+        })
+    }
+
+    /// Takes `move_back_ref`'s arguments (three id objects and an optional reason, which
+    /// uniffi lowers into a buffer even when absent), doing nothing with them.
+    pub fn probe_refs_reason(
+        &self,
+        actor: &ActorRef,
+        opportunity: &OpportunityRef,
+        to: &StageRef,
+        reason: Option<String>,
+    ) -> Result<()> {
+        guard(|| {
+            let _ = (actor, opportunity, to, reason);
             Ok(())
         })
     }

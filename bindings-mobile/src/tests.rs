@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::convert::{system_time, timestamp};
 use crate::engine::{Engine, ManualClock};
 use crate::error::{guard, SalespipeError};
+use crate::ids::{ActorRef, OpportunityRef, StageRef};
 use crate::types::{
     Money, NewCustomer, NewOpportunity, OpportunityStatus, ReminderKind, Role, TimelineKind, User,
 };
@@ -674,4 +675,170 @@ fn typed_records_record_what_their_command_json_records() {
         "{err:?}"
     );
     assert_eq!(typed.head().unwrap(), before);
+}
+
+/// The ref verbs record what the string verbs record: the same walk on two engines, one
+/// through each, leaves the same event log, timeline and opportunity.
+#[test]
+fn ref_verbs_do_what_the_string_verbs_do() {
+    let (by_string, _) = engine_with_deal(None);
+    by_string
+        .tick("wang".into(), "opp-1".into(), "budget confirmed".into())
+        .unwrap();
+    by_string
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap();
+    by_string
+        .move_back(
+            "wang".into(),
+            "opp-1".into(),
+            "qualify".into(),
+            Some("new stakeholder".into()),
+        )
+        .unwrap();
+    by_string
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap();
+    by_string
+        .move_back("wang".into(), "opp-1".into(), "qualify".into(), None)
+        .unwrap();
+    by_string
+        .advance("wang".into(), "opp-1".into(), "demo".into())
+        .unwrap();
+    by_string.win("wang".into(), "opp-1".into()).unwrap();
+
+    let (by_ref, _) = engine_with_deal(None);
+    let wang = ActorRef::new("wang".into()).unwrap();
+    let opp = OpportunityRef::new("opp-1".into()).unwrap();
+    let (qualify, demo) = (
+        StageRef::new("qualify".into()).unwrap(),
+        StageRef::new("demo".into()).unwrap(),
+    );
+    by_ref
+        .tick_ref(&wang, &opp, "budget confirmed".into())
+        .unwrap();
+    by_ref.advance_ref(&wang, &opp, &demo).unwrap();
+    by_ref
+        .move_back_ref(&wang, &opp, &qualify, Some("new stakeholder".into()))
+        .unwrap();
+    by_ref.advance_ref(&wang, &opp, &demo).unwrap();
+    by_ref.move_back_ref(&wang, &opp, &qualify, None).unwrap();
+    by_ref.advance_ref(&wang, &opp, &demo).unwrap();
+    by_ref.win_ref(&wang, &opp).unwrap();
+
+    let log = |e: &Engine| e.events(0, 1000, None).unwrap();
+    assert_eq!(log(&by_string).len(), log(&by_ref).len());
+    assert_eq!(log(&by_string), log(&by_ref));
+    let timeline = |e: &Engine| e.timeline("opp-1".into(), None, None).unwrap();
+    assert_eq!(timeline(&by_string), timeline(&by_ref));
+    assert_eq!(timeline(&by_ref).len(), 7, "{:?}", timeline(&by_ref));
+    let deal = |e: &Engine| e.opportunity("opp-1".into(), None, None).unwrap();
+    assert_eq!(deal(&by_string), deal(&by_ref));
+    assert_eq!(deal(&by_ref).status, OpportunityStatus::Won);
+}
+
+/// A refused ref verb throws what the string verb throws, and writes nothing.
+#[test]
+fn ref_verbs_refuse_like_the_string_verbs() {
+    let (engine, _) = engine_with_deal(None);
+    let head = engine.head().unwrap();
+    let wang = ActorRef::new("wang".into()).unwrap();
+    let same = |by_string: SalespipeError, by_ref: SalespipeError| {
+        assert_eq!(by_string.code(), by_ref.code());
+        assert_eq!(by_string.to_string(), by_ref.to_string());
+        assert_eq!(format!("{by_string:?}"), format!("{by_ref:?}"));
+        by_ref
+    };
+    // the gate: the same report
+    let err = same(
+        engine
+            .advance("wang".into(), "opp-1".into(), "demo".into())
+            .unwrap_err(),
+        engine
+            .advance_ref(
+                &wang,
+                &OpportunityRef::new("opp-1".into()).unwrap(),
+                &StageRef::new("demo".into()).unwrap(),
+            )
+            .unwrap_err(),
+    );
+    assert!(matches!(err, SalespipeError::GateNotMet { .. }), "{err:?}");
+    // an unknown opportunity
+    let err = same(
+        engine.win("wang".into(), "opp-9".into()).unwrap_err(),
+        engine
+            .win_ref(&wang, &OpportunityRef::new("opp-9".into()).unwrap())
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, SalespipeError::NotFound { ref id, .. } if id == "opp-9"),
+        "{err:?}"
+    );
+    // a stage the pipeline lacks
+    let nowhere = StageRef::new("nowhere".into()).unwrap();
+    let opp = OpportunityRef::new("opp-1".into()).unwrap();
+    let err = same(
+        engine
+            .move_back("wang".into(), "opp-1".into(), "nowhere".into(), None)
+            .unwrap_err(),
+        engine
+            .move_back_ref(&wang, &opp, &nowhere, None)
+            .unwrap_err(),
+    );
+    assert_ne!(err.code(), "internal", "{err:?}");
+    same(
+        engine
+            .tick("nobody".into(), "opp-1".into(), "x".into())
+            .unwrap_err(),
+        engine
+            .tick_ref(&ActorRef::new("nobody".into()).unwrap(), &opp, "x".into())
+            .unwrap_err(),
+    );
+    assert_eq!(
+        engine.head().unwrap(),
+        head,
+        "a refused command writes nothing"
+    );
+}
+
+/// A ref is checked once, when made, and compares, hashes and prints as its id.
+#[test]
+fn refs_are_checked_when_made_and_compare_by_id() {
+    for (field, made) in [
+        ("actor", ActorRef::new(" ".into()).map(|_| ())),
+        (
+            "opportunity",
+            OpportunityRef::new(String::new()).map(|_| ()),
+        ),
+        ("stage", StageRef::new("\t".into()).map(|_| ())),
+    ] {
+        match made {
+            Err(SalespipeError::Validation { field: f, detail }) => {
+                assert_eq!(f, field);
+                assert!(detail.contains("must not be empty"), "{detail}");
+            }
+            other => panic!("{field}: expected Validation, got {other:?}"),
+        }
+    }
+    // the core's own message for a blank actor of a string verb
+    let (engine, _) = engine_with_deal(None);
+    let by_string = engine
+        .advance(" ".into(), "opp-1".into(), "demo".into())
+        .unwrap_err();
+    let by_ref = ActorRef::new(" ".into()).unwrap_err();
+    assert_eq!(by_string.to_string(), by_ref.to_string());
+    // a long id is no error (the core sets no bound)
+    let long = "o".repeat(10_000);
+    assert_eq!(OpportunityRef::new(long.clone()).unwrap().id(), long);
+
+    let a = OpportunityRef::new("opp-1".into()).unwrap();
+    let b = OpportunityRef::new("opp-1".into()).unwrap();
+    let c = OpportunityRef::new("opp-2".into()).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let set: std::collections::HashSet<_> = [a.clone(), b, c].into_iter().collect();
+    assert_eq!(set.len(), 2);
+    assert_eq!(a.to_string(), "opp-1");
+    assert_eq!(a.id(), "opp-1");
+    assert_eq!(a.core(), &salespipe::OpportunityId::new("opp-1"));
 }

@@ -1,7 +1,8 @@
 // The Kotlin tests of salespipe-mobile, run by scripts/test-mobile against the cdylib (JNA):
 // every conformance scenario in tests/scenarios/ replayed through Engine.execute and
 // Engine.query with the Rust runner's rules (tests/src/lib.rs), every error class, a SQLite
-// file reopened from a second Engine, and one Engine called from two threads.
+// file reopened from a second Engine, one Engine called from two threads, and the hot path's
+// id objects against the string verbs (TestRefs.kt).
 // A tiny runner with plain checks: `java ... dev.salespipe.tests.TestSalespipeKt <scenarios dir>`.
 package dev.salespipe.tests
 
@@ -544,6 +545,10 @@ fun main(args: Array<String>) {
     tests.add("instants: range and before 1970" to ::testTimeErrors)
     tests.add("a SQLite file reopened from a second Engine" to ::testSqliteReopen)
     tests.add("one Engine from two threads" to ::testTwoThreads)
+    tests.add("ref verbs do what the string verbs do" to ::testRefVerbsDoWhatStringVerbsDo)
+    tests.add("ref verbs refuse like the string verbs, writing nothing" to ::testRefVerbsRefuseLikeStringVerbs)
+    tests.add("refs: checked when made, compared by id" to ::testRefsAreCheckedAndCompareById)
+    tests.add("one set of refs from two threads" to ::testRefsFromTwoThreads)
     var failed = 0
     val started = System.nanoTime()
     for ((name, test) in tests) {

@@ -693,6 +693,195 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
 
 
 /**
+ * A user of the host acting in a command (a rep, a manager), made once and reused:
+ * Kotlin `ActorRef("wang")`, Swift `try ActorRef(id: "wang")`.
+ */
+public protocol ActorRefProtocol: AnyObject, Sendable {
+    
+    /**
+     * The id, as the host gave it.
+     */
+    func id()  -> String
+    
+}
+/**
+ * A user of the host acting in a command (a rep, a manager), made once and reused:
+ * Kotlin `ActorRef("wang")`, Swift `try ActorRef(id: "wang")`.
+ */
+open class ActorRef: ActorRefProtocol, @unchecked Sendable, Equatable, Hashable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_salespipe_mobile_fn_clone_actorref(self.handle, $0) }
+    }
+    /**
+     * The ref of the user `id`; a blank id is `Validation` naming `actor`.
+     */
+public convenience init(id: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_constructor_actorref_new(
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_salespipe_mobile_fn_free_actorref(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The id, as the host gave it.
+     */
+open func id() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_actorref_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_actorref_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_actorref_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: ActorRef, other: ActorRef) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_actorref_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActorRef_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_actorref_uniffi_trait_hash(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActorRef: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ActorRef
+
+    public static func lift(_ handle: UInt64) throws -> ActorRef {
+        return ActorRef(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ActorRef) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActorRef {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ActorRef, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActorRef_lift(_ handle: UInt64) throws -> ActorRef {
+    return try FfiConverterTypeActorRef.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeActorRef_lower(_ value: ActorRef) -> UInt64 {
+    return FfiConverterTypeActorRef.lower(value)
+}
+
+
+
+
+
+
+/**
  * The sales-pipeline engine: in memory, or on a SQLite file (created if missing, replayed
  * if it exists).
  */
@@ -707,6 +896,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Advances through the gates to a later stage or `won`.
      */
     func advance(actor: String, opportunity: String, to: String) throws 
+    
+    /**
+     * [`Engine::advance`] on id objects: advances through the gates to a later stage or
+     * `won`.
+     */
+    func advanceRef(actor: ActorRef, opportunity: OpportunityRef, to: StageRef) throws 
     
     /**
      * Attainment of the company, every team and every rep for a period (`2026-Q1`,
@@ -878,6 +1073,13 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func moveBack(actor: String, opportunity: String, to: String, reason: String?) throws 
     
     /**
+     * [`Engine::move_back`] on id objects: moves back to an earlier stage. A `reason`
+     * crosses as a string buffer, `null` / `nil` too (uniffi lowers every optional that
+     * way).
+     */
+    func moveBackRef(actor: ActorRef, opportunity: OpportunityRef, to: StageRef, reason: String?) throws 
+    
+    /**
      * The next instant after `at` at which a reminder comes due, or `null` / `nil`: when
      * to wake up next.
      */
@@ -942,6 +1144,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func tick(actor: String, opportunity: String, item: String) throws 
     
     /**
+     * [`Engine::tick`] on id objects: ticks a checklist item. The item is the core's plain
+     * text, not an id: it crosses as a `String`.
+     */
+    func tickRef(actor: ActorRef, opportunity: OpportunityRef, item: String) throws 
+    
+    /**
      * An opportunity's timeline (推进), oldest first.
      */
     func timeline(id: String, reader: String?, asOf: Date?) throws  -> [TimelineEntry]
@@ -966,6 +1174,11 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Wins: an advance to `won` through every remaining gate.
      */
     func win(actor: String, opportunity: String) throws 
+    
+    /**
+     * [`Engine::win`] on id objects: an advance to `won` through every remaining gate.
+     */
+    func winRef(actor: ActorRef, opportunity: OpportunityRef) throws 
     
     /**
      * Withdraws a pending request.
@@ -1091,6 +1304,21 @@ open func advance(actor: String, opportunity: String, to: String)throws   {try r
         FfiConverterString.lower(actor),
         FfiConverterString.lower(opportunity),
         FfiConverterString.lower(to),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * [`Engine::advance`] on id objects: advances through the gates to a later stage or
+     * `won`.
+     */
+open func advanceRef(actor: ActorRef, opportunity: OpportunityRef, to: StageRef)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_advance_ref(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActorRef_lower(actor),
+        FfiConverterTypeOpportunityRef_lower(opportunity),
+        FfiConverterTypeStageRef_lower(to),uniffiCallStatus
     )
 }
 }
@@ -1559,6 +1787,23 @@ open func moveBack(actor: String, opportunity: String, to: String, reason: Strin
 }
     
     /**
+     * [`Engine::move_back`] on id objects: moves back to an earlier stage. A `reason`
+     * crosses as a string buffer, `null` / `nil` too (uniffi lowers every optional that
+     * way).
+     */
+open func moveBackRef(actor: ActorRef, opportunity: OpportunityRef, to: StageRef, reason: String? = nil)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_move_back_ref(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActorRef_lower(actor),
+        FfiConverterTypeOpportunityRef_lower(opportunity),
+        FfiConverterTypeStageRef_lower(to),
+        FfiConverterOptionString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * The next instant after `at` at which a reminder comes due, or `null` / `nil`: when
      * to wake up next.
      */
@@ -1733,6 +1978,21 @@ open func tick(actor: String, opportunity: String, item: String)throws   {try ru
 }
     
     /**
+     * [`Engine::tick`] on id objects: ticks a checklist item. The item is the core's plain
+     * text, not an id: it crosses as a `String`.
+     */
+open func tickRef(actor: ActorRef, opportunity: OpportunityRef, item: String)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_tick_ref(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActorRef_lower(actor),
+        FfiConverterTypeOpportunityRef_lower(opportunity),
+        FfiConverterString.lower(item),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * An opportunity's timeline (推进), oldest first.
      */
 open func timeline(id: String, reader: String? = nil, asOf: Date? = nil)throws  -> [TimelineEntry]  {
@@ -1800,6 +2060,19 @@ open func win(actor: String, opportunity: String)throws   {try rustCallWithError
             self.uniffiCloneHandle(),
         FfiConverterString.lower(actor),
         FfiConverterString.lower(opportunity),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * [`Engine::win`] on id objects: an advance to `won` through every remaining gate.
+     */
+open func winRef(actor: ActorRef, opportunity: OpportunityRef)throws   {try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_engine_win_ref(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActorRef_lower(actor),
+        FfiConverterTypeOpportunityRef_lower(opportunity),uniffiCallStatus
     )
 }
 }
@@ -2038,6 +2311,384 @@ public func FfiConverterTypeManualClock_lift(_ handle: UInt64) throws -> ManualC
 #endif
 @Sendable public func FfiConverterTypeManualClock_lower(_ value: ManualClock) -> UInt64 {
     return FfiConverterTypeManualClock.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An opportunity, made once and reused: Kotlin `OpportunityRef("opp-1")`, Swift
+ * `try OpportunityRef(id: "opp-1")`.
+ */
+public protocol OpportunityRefProtocol: AnyObject, Sendable {
+    
+    /**
+     * The id, as the host gave it.
+     */
+    func id()  -> String
+    
+}
+/**
+ * An opportunity, made once and reused: Kotlin `OpportunityRef("opp-1")`, Swift
+ * `try OpportunityRef(id: "opp-1")`.
+ */
+open class OpportunityRef: OpportunityRefProtocol, @unchecked Sendable, Equatable, Hashable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_salespipe_mobile_fn_clone_opportunityref(self.handle, $0) }
+    }
+    /**
+     * The ref of the opportunity `id`; a blank id is `Validation` naming `opportunity`.
+     */
+public convenience init(id: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_constructor_opportunityref_new(
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_salespipe_mobile_fn_free_opportunityref(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The id, as the host gave it.
+     */
+open func id() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_opportunityref_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_opportunityref_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_opportunityref_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: OpportunityRef, other: OpportunityRef) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_opportunityref_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOpportunityRef_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_opportunityref_uniffi_trait_hash(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOpportunityRef: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = OpportunityRef
+
+    public static func lift(_ handle: UInt64) throws -> OpportunityRef {
+        return OpportunityRef(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: OpportunityRef) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OpportunityRef {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: OpportunityRef, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOpportunityRef_lift(_ handle: UInt64) throws -> OpportunityRef {
+    return try FfiConverterTypeOpportunityRef.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeOpportunityRef_lower(_ value: OpportunityRef) -> UInt64 {
+    return FfiConverterTypeOpportunityRef.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A stage of a pipeline, or `won` (the target of an advance), made once and reused:
+ * Kotlin `StageRef("demo")`, Swift `try StageRef(id: "demo")`.
+ */
+public protocol StageRefProtocol: AnyObject, Sendable {
+    
+    /**
+     * The id, as the host gave it.
+     */
+    func id()  -> String
+    
+}
+/**
+ * A stage of a pipeline, or `won` (the target of an advance), made once and reused:
+ * Kotlin `StageRef("demo")`, Swift `try StageRef(id: "demo")`.
+ */
+open class StageRef: StageRefProtocol, @unchecked Sendable, Equatable, Hashable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_salespipe_mobile_fn_clone_stageref(self.handle, $0) }
+    }
+    /**
+     * The ref of the stage (or `won`) `id`; a blank id is `Validation` naming `stage`.
+     */
+public convenience init(id: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeSalespipeError_lift) {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_constructor_stageref_new(
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_salespipe_mobile_fn_free_stageref(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The id, as the host gave it.
+     */
+open func id() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_stageref_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_stageref_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_stageref_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: StageRef, other: StageRef) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_stageref_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeStageRef_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_salespipe_mobile_fn_method_stageref_uniffi_trait_hash(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStageRef: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = StageRef
+
+    public static func lift(_ handle: UInt64) throws -> StageRef {
+        return StageRef(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: StageRef) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageRef {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: StageRef, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageRef_lift(_ handle: UInt64) throws -> StageRef {
+    return try FfiConverterTypeStageRef.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+@Sendable public func FfiConverterTypeStageRef_lower(_ value: StageRef) -> UInt64 {
+    return FfiConverterTypeStageRef.lower(value)
 }
 
 
@@ -11023,6 +11674,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_advance() != 65472) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_advance_ref() != 46158) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_attainment() != 13218) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11113,6 +11767,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_move_back() != 7551) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_move_back_ref() != 49234) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_next_due_after() != 22683) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11149,6 +11806,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_tick() != 7661) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_tick_ref() != 12967) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_timeline() != 42607) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11164,6 +11824,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_engine_win() != 422) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_engine_win_ref() != 41742) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_method_engine_withdraw_approval() != 1034) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11176,6 +11839,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_salespipe_mobile_checksum_method_manualclock_set() != 23459) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_salespipe_mobile_checksum_method_actorref_id() != 42958) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_opportunityref_id() != 49604) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_method_stageref_id() != 35725) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_salespipe_mobile_checksum_constructor_engine_in_memory() != 15435) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11186,6 +11858,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_salespipe_mobile_checksum_constructor_manualclock_new() != 7110) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_constructor_actorref_new() != 62968) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_constructor_opportunityref_new() != 38128) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_salespipe_mobile_checksum_constructor_stageref_new() != 40764) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -1,8 +1,8 @@
 // The Swift tests of salespipe-mobile, mirroring bindings-mobile/tests/kotlin/TestSalespipe.kt:
 // every conformance scenario replayed through Engine.execute and Engine.query with the Rust
 // runner's rules (tests/src/lib.rs), typed reads, every error class, a SQLite file reopened
-// from a second Engine, one Engine from two threads. Run by scripts/test-mobile where a Swift
-// toolchain exists.
+// from a second Engine, one Engine from two threads, and the hot path's id objects against
+// the string verbs (TestRefs.kt). Run by scripts/test-mobile where a Swift toolchain exists.
 import Foundation
 import XCTest
 @testable import Salespipe
@@ -271,5 +271,171 @@ final class SalespipeTests: XCTestCase {
             }
         }
         XCTAssertEqual(try engine.opportunity(id: "opp-1").checklist.count, 50)
+    }
+
+    // ----- the hot path's id objects (TestRefs.kt) ------------------------------------------
+
+    /// The refs of the world's ids, made once.
+    struct Refs {
+        let wang = try! ActorRef(id: "wang")
+        let opp = try! OpportunityRef(id: "opp-1")
+        let qualify = try! StageRef(id: "qualify")
+        let demo = try! StageRef(id: "demo")
+        let quote = try! StageRef(id: "quote")
+    }
+
+    func testRefVerbsDoWhatStringVerbsDo() throws {
+        let byString = try world()
+        try byString.tick(actor: "wang", opportunity: "opp-1", item: "budget confirmed")
+        try byString.advance(actor: "wang", opportunity: "opp-1", to: "demo")
+        try byString.submitApproval(actor: "wang", opportunity: "opp-1", process: "quote", request: "r-1")
+        try byString.decideApproval(actor: "li", opportunity: "opp-1", request: "r-1", decision: .approve)
+        try byString.advance(actor: "wang", opportunity: "opp-1", to: "quote")
+        try byString.moveBack(actor: "wang", opportunity: "opp-1", to: "demo", reason: "new stakeholder")
+        try byString.advance(actor: "wang", opportunity: "opp-1", to: "quote")
+        try byString.moveBack(actor: "wang", opportunity: "opp-1", to: "demo")
+        try byString.advance(actor: "wang", opportunity: "opp-1", to: "quote")
+        try byString.win(actor: "wang", opportunity: "opp-1")
+
+        let byRef = try world()
+        let r = Refs()
+        try byRef.tickRef(actor: r.wang, opportunity: r.opp, item: "budget confirmed")
+        try byRef.advanceRef(actor: r.wang, opportunity: r.opp, to: r.demo)
+        try byRef.submitApproval(actor: "wang", opportunity: "opp-1", process: "quote", request: "r-1")
+        try byRef.decideApproval(actor: "li", opportunity: "opp-1", request: "r-1", decision: .approve)
+        try byRef.advanceRef(actor: r.wang, opportunity: r.opp, to: r.quote)
+        try byRef.moveBackRef(actor: r.wang, opportunity: r.opp, to: r.demo, reason: "new stakeholder")
+        try byRef.advanceRef(actor: r.wang, opportunity: r.opp, to: r.quote)
+        try byRef.moveBackRef(actor: r.wang, opportunity: r.opp, to: r.demo)
+        try byRef.advanceRef(actor: r.wang, opportunity: r.opp, to: r.quote)
+        try byRef.winRef(actor: r.wang, opportunity: r.opp)
+
+        XCTAssertEqual(try byString.events(limit: 100_000), try byRef.events(limit: 100_000), "the event logs")
+        XCTAssertEqual(try byString.timeline(id: "opp-1"), try byRef.timeline(id: "opp-1"), "the timelines")
+        XCTAssertEqual(try byRef.timeline(id: "opp-1").map { $0.how },
+                       [.created, .subGoal, .approved, .back, .approved, .back, .approved, .simple])
+        XCTAssertEqual(try byString.opportunity(id: "opp-1"), try byRef.opportunity(id: "opp-1"), "the opportunities")
+        XCTAssertEqual(try byRef.opportunity(id: "opp-1").status, .won)
+        XCTAssertEqual(try byRef.opportunity(id: "opp-1").checklist, ["budget confirmed"])
+    }
+
+    /// Both bodies must throw the same SalespipeError (the same case, message and fields),
+    /// and neither may write.
+    func sameRefusal(_ engine: Engine, _ what: String, _ byString: () throws -> Void, _ byRef: () throws -> Void) -> SalespipeError? {
+        let head = try? engine.head()
+        func refusal(_ body: () throws -> Void) -> SalespipeError? {
+            do {
+                try body()
+                XCTFail("\(what): nothing was thrown")
+            } catch let e as SalespipeError {
+                return e
+            } catch {
+                XCTFail("\(what): \(error)")
+            }
+            return nil
+        }
+        let s = refusal(byString)
+        let r = refusal(byRef)
+        XCTAssertNotNil(r, what)
+        XCTAssertEqual(s, r, "\(what): the same error")
+        XCTAssertEqual(try? engine.head(), head, "\(what): a refused command writes nothing")
+        return r
+    }
+
+    func testRefVerbsRefuseLikeStringVerbs() throws {
+        let engine = try world()
+        let r = Refs()
+        let gate = sameRefusal(engine, "the gate",
+            { try engine.advance(actor: "wang", opportunity: "opp-1", to: "demo") },
+            { try engine.advanceRef(actor: r.wang, opportunity: r.opp, to: r.demo) })
+        guard case .GateNotMet(let detail, _)? = gate else { return XCTFail("gate: \(String(describing: gate))") }
+        XCTAssertTrue(detail.contains("budget confirmed"))
+        let opp9 = try OpportunityRef(id: "opp-9")
+        let nf = sameRefusal(engine, "an unknown opportunity",
+            { try engine.advance(actor: "wang", opportunity: "opp-9", to: "demo") },
+            { try engine.advanceRef(actor: r.wang, opportunity: opp9, to: r.demo) })
+        guard case .NotFound(_, let kind, let id)? = nf else { return XCTFail("not found: \(String(describing: nf))") }
+        XCTAssertEqual(kind, "opportunity")
+        XCTAssertEqual(id, "opp-9")
+        _ = sameRefusal(engine, "win an unknown opportunity",
+            { try engine.win(actor: "wang", opportunity: "opp-9") },
+            { try engine.winRef(actor: r.wang, opportunity: opp9) })
+        _ = sameRefusal(engine, "tick an unknown opportunity",
+            { try engine.tick(actor: "wang", opportunity: "opp-9", item: "x") },
+            { try engine.tickRef(actor: r.wang, opportunity: opp9, item: "x") })
+        let nowhere = try StageRef(id: "nowhere")
+        let stage = sameRefusal(engine, "a stage the pipeline lacks",
+            { try engine.advance(actor: "wang", opportunity: "opp-1", to: "nowhere") },
+            { try engine.advanceRef(actor: r.wang, opportunity: r.opp, to: nowhere) })
+        XCTAssertNotEqual(stage?.code(), "internal")
+        _ = sameRefusal(engine, "back to a stage the pipeline lacks",
+            { try engine.moveBack(actor: "wang", opportunity: "opp-1", to: "nowhere") },
+            { try engine.moveBackRef(actor: r.wang, opportunity: r.opp, to: nowhere) })
+        _ = sameRefusal(engine, "back to a later stage",
+            { try engine.moveBack(actor: "wang", opportunity: "opp-1", to: "quote") },
+            { try engine.moveBackRef(actor: r.wang, opportunity: r.opp, to: r.quote) })
+        _ = sameRefusal(engine, "win past the gates",
+            { try engine.win(actor: "wang", opportunity: "opp-1") },
+            { try engine.winRef(actor: r.wang, opportunity: r.opp) })
+        let nobody = try ActorRef(id: "nobody")
+        _ = sameRefusal(engine, "an unknown actor",
+            { try engine.tick(actor: "nobody", opportunity: "opp-1", item: "x") },
+            { try engine.tickRef(actor: nobody, opportunity: r.opp, item: "x") })
+    }
+
+    func testRefsAreCheckedAndCompareById() throws {
+        let blanks: [(String, () throws -> Any)] = [
+            ("actor", { try ActorRef(id: " ") }),
+            ("opportunity", { try OpportunityRef(id: "") }),
+            ("stage", { try StageRef(id: "\t") }),
+        ]
+        for (field, make) in blanks {
+            XCTAssertThrowsError(try make()) { e in
+                guard case let SalespipeError.Validation(_, f) = e else { return XCTFail("\(field): \(e)") }
+                XCTAssertEqual(f, field)
+            }
+        }
+        // the core's own words for a blank actor of a string verb
+        let engine = try world()
+        var byString: SalespipeError?
+        XCTAssertThrowsError(try engine.advance(actor: " ", opportunity: "opp-1", to: "demo")) { byString = $0 as? SalespipeError }
+        XCTAssertThrowsError(try ActorRef(id: " ")) { XCTAssertEqual($0 as? SalespipeError, byString) }
+        // no bound on the length, as in the core
+        let long = String(repeating: "o", count: 10_000)
+        XCTAssertEqual(try OpportunityRef(id: long).id(), long)
+
+        let a = try OpportunityRef(id: "opp-1")
+        let b = try OpportunityRef(id: "opp-1")
+        let c = try OpportunityRef(id: "opp-2")
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        XCTAssertEqual(a.hashValue, b.hashValue)
+        XCTAssertEqual(Set([a, b, c]).count, 2)
+        XCTAssertEqual(a.description, "opp-1")
+        XCTAssertEqual("\(a)", "opp-1")
+        XCTAssertEqual(a.id(), "opp-1")
+        XCTAssertEqual(try StageRef(id: "won"), try StageRef(id: "won"))
+        XCTAssertEqual(try ActorRef(id: "wang").description, "wang")
+    }
+
+    func testRefsFromTwoThreads() throws {
+        let engine = try world()
+        let r = Refs()
+        try engine.tickRef(actor: r.wang, opportunity: r.opp, item: "budget confirmed")
+        DispatchQueue.concurrentPerform(iterations: 2) { t in
+            for i in 0..<25 {
+                if t == 0 {
+                    XCTAssertNoThrow(try engine.advanceRef(actor: r.wang, opportunity: r.opp, to: r.demo))
+                    XCTAssertNoThrow(try engine.moveBackRef(actor: r.wang, opportunity: r.opp, to: r.qualify))
+                } else {
+                    XCTAssertNoThrow(try engine.tickRef(actor: r.wang, opportunity: r.opp, item: "item \(i)"))
+                    XCTAssertEqual(r.opp, try? OpportunityRef(id: "opp-1"))
+                }
+            }
+        }
+        let deal = try engine.opportunity(id: "opp-1")
+        XCTAssertEqual(deal.checklist.count, 26)
+        XCTAssertEqual(deal.stage, "qualify")
+        XCTAssertEqual(try engine.timeline(id: "opp-1").count, 1 + 25 * 2)
     }
 }
