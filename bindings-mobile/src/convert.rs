@@ -49,12 +49,32 @@ pub fn system_time(t: Timestamp) -> SystemTime {
 
 /// A core serde type from JSON text; a shape error is a validation error naming `what`.
 pub fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| salespipe::Error::validation(what, e.to_string()).into())
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| at_path(what, e))?;
+    de.end()
+        .map_err(|e| salespipe::Error::validation(what, e.to_string()))?;
+    Ok(value)
 }
 
-/// A core serde type from a JSON value; a shape error is a validation error naming `what`.
+/// A core serde type from a JSON value; a shape error is a validation error naming `what`
+/// and the path inside it.
 pub fn from_value<T: DeserializeOwned>(v: Value, what: &str) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| salespipe::Error::validation(what, e.to_string()).into())
+    serde_path_to_error::deserialize(v).map_err(|e| at_path(what, e))
+}
+
+/// A shape error as a validation error whose field is `what` followed by the path of the
+/// value at fault (`command.opportunity.amount.minor`), as far as serde can tell it.
+fn at_path<E: std::fmt::Display>(what: &str, e: serde_path_to_error::Error<E>) -> SalespipeError {
+    let path = e.path().to_string();
+    // `?` is a place serde could not name (a map key not read yet).
+    let field = if path.is_empty() || path == "." || path == "?" {
+        what.to_owned()
+    } else if path.starts_with('[') {
+        format!("{what}{path}")
+    } else {
+        format!("{what}.{path}")
+    };
+    salespipe::Error::validation(field, e.inner().to_string()).into()
 }
 
 /// A serialisable value as JSON text.

@@ -671,7 +671,7 @@ fn typed_records_record_what_their_command_json_records() {
         .update_opportunity("wang".into(), "opp-1".into(), r#"{"nme": "x"}"#.into())
         .unwrap_err();
     assert!(
-        matches!(err, SalespipeError::Validation { ref field, .. } if field == "patch"),
+        matches!(err, SalespipeError::Validation { ref field, .. } if field == "patch.nme"),
         "{err:?}"
     );
     assert_eq!(typed.head().unwrap(), before);
@@ -841,4 +841,88 @@ fn refs_are_checked_when_made_and_compare_by_id() {
     assert_eq!(a.to_string(), "opp-1");
     assert_eq!(a.id(), "opp-1");
     assert_eq!(a.core(), &salespipe::OpportunityId::new("opp-1"));
+}
+
+/// Bad input through the typed API and the command JSON: a typed error naming the field, and
+/// nothing written (what `TestSalespipe.kt`'s `testBadInput` checks from Kotlin).
+#[test]
+fn bad_input_names_the_field_and_writes_nothing() {
+    let (engine, _clock) = engine_with_deal(None);
+    let head = engine.head().unwrap();
+    let deal = |minor: i64| NewOpportunity {
+        id: "opp-9".into(),
+        pipeline: "sales".into(),
+        customer: "acme".into(),
+        owner: "wang".into(),
+        name: "Bad".into(),
+        amount: Money {
+            minor,
+            currency: "CNY".into(),
+        },
+        expected_close: None,
+        source: None,
+        stage: None,
+        contacts: vec![],
+    };
+    let refusal = |e: SalespipeError| match e {
+        SalespipeError::Validation { field, detail } => format!("{field} | {detail}"),
+        other => format!("{}: {other:?}", other.code()),
+    };
+    let malformed = refusal(
+        engine
+            .execute("wang".into(), "{\"type\": ".into())
+            .unwrap_err(),
+    );
+    assert!(malformed.starts_with("command"), "{malformed}");
+    let negative = refusal(
+        engine
+            .create_opportunity("wang".into(), deal(-1))
+            .unwrap_err(),
+    );
+    assert!(negative.starts_with("amount | "), "{negative}");
+    let float = refusal(
+        engine
+            .execute(
+                "wang".into(),
+                r#"{"type": "create_opportunity", "opportunity": {"id": "opp-9", "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "F", "amount": {"minor": 10.5, "currency": "CNY"}}}"#.into(),
+            )
+            .unwrap_err(),
+    );
+    assert!(
+        float.starts_with("command | ") && float.contains("invalid type: floating point `10.5`"),
+        "{float}"
+    );
+    let null = refusal(
+        engine
+            .execute(
+                "wang".into(),
+                r#"{"type": "create_opportunity", "opportunity": {"id": null, "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "N", "amount": {"minor": 1, "currency": "CNY"}}}"#.into(),
+            )
+            .unwrap_err(),
+    );
+    assert!(
+        null.starts_with("command | ") && null.contains("invalid type: null"),
+        "{null}"
+    );
+    let stage = engine
+        .advance("wang".into(), "opp-1".into(), "nowhere".into())
+        .unwrap_err();
+    assert!(
+        matches!(&stage, SalespipeError::NotFound { kind, id, .. } if kind == "stage" && id == "nowhere"),
+        "{stage:?}"
+    );
+    // A record's JSON names the path inside it.
+    let pipeline = refusal(
+        engine
+            .define_pipeline(
+                "boss".into(),
+                r#"{"id": "p2", "name": "P2", "stages": [{"id": "a", "name": "A", "probability": 0.1}, {"id": "b", "name": 7, "probability": 0.2}]}"#.into(),
+            )
+            .unwrap_err(),
+    );
+    assert!(
+        pipeline.starts_with("pipeline.stages[1].name | "),
+        "{pipeline}"
+    );
+    assert_eq!(engine.head().unwrap(), head);
 }

@@ -524,6 +524,43 @@ fun testTwoThreads() {
     engine.close()
 }
 
+/** Bad input: a typed exception naming the field (or, for a command's JSON, the command and
+ *  serde's words for what is wrong), and nothing written. A float or a null where the typed
+ *  API takes a Long or a non-null value does not compile; through the JSON they are refused. */
+fun testBadInput() {
+    val engine = world()
+    val head = engine.head()
+    fun validation(what: String, block: () -> Unit): SalespipeException.Validation {
+        val e = throws<SalespipeException.Validation>(what) { block() }
+        equal(head, engine.head(), "$what: nothing written")
+        return e
+    }
+    val malformed = validation("malformed JSON") { engine.execute("wang", "{\"type\": ") }
+    check(malformed.field.startsWith("command")) { "malformed: ${malformed.field}" }
+    val negative = validation("a negative amount") {
+        engine.createOpportunity("wang", NewOpportunity("opp-9", "sales", "acme", "wang", "Bad", Money(-1, "CNY"), null, null, null, emptyList()))
+    }
+    equal("amount", negative.field, "the field of a negative amount")
+    val float = validation("a float amount") {
+        engine.execute("wang", """{"type": "create_opportunity", "opportunity": {"id": "opp-9", "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "F", "amount": {"minor": 10.5, "currency": "CNY"}}}""")
+    }
+    equal("command", float.field, "the field of a float amount")
+    check(float.detail.contains("floating point `10.5`")) { "float: ${float.detail}" }
+    val nul = validation("a null id") {
+        engine.execute("wang", """{"type": "create_opportunity", "opportunity": {"id": null, "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "N", "amount": {"minor": 1, "currency": "CNY"}}}""")
+    }
+    check(nul.detail.contains("invalid type: null")) { "null: ${nul.detail}" }
+    val path = validation("a record's JSON") {
+        engine.definePipeline("boss", """{"id": "p2", "name": "P2", "stages": [{"id": "a", "name": "A", "probability": 0.1}, {"id": "b", "name": 7, "probability": 0.2}]}""")
+    }
+    equal("pipeline.stages[1].name", path.field, "the path inside a record")
+    val stage = throws<SalespipeException.NotFound>("a stage the pipeline lacks") { engine.advance("wang", "opp-1", "nowhere") }
+    equal("stage" to "nowhere", stage.kind to stage.id, "the unknown stage")
+    equal(head, engine.head(), "an unknown stage: nothing written")
+    throws<SalespipeException.Validation>("an instant past 9999") { ManualClock(Instant.parse("+12000-01-01T00:00:00Z")) }
+    engine.close()
+}
+
 fun main(args: Array<String>) {
     val dir = File(if (args.isNotEmpty()) args[0] else "tests/scenarios")
     val files = (dir.listFiles() ?: emptyArray()).filter { it.name.endsWith(".json") }.sortedBy { it.name }
@@ -543,6 +580,7 @@ fun main(args: Array<String>) {
     tests.add("typed forecast snapshots and accuracy = the queries' answers" to { testTypedForecastSnapshots(dir) })
     tests.add("typed funnel, forecast, calibration per currency = the queries' answers" to { testTypedFunnelForecastCalibration(dir) })
     tests.add("instants: range and before 1970" to ::testTimeErrors)
+    tests.add("bad input: typed errors naming the field, nothing written" to ::testBadInput)
     tests.add("a SQLite file reopened from a second Engine" to ::testSqliteReopen)
     tests.add("one Engine from two threads" to ::testTwoThreads)
     tests.add("ref verbs do what the string verbs do" to ::testRefVerbsDoWhatStringVerbsDo)

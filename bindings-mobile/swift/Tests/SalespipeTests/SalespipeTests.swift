@@ -232,6 +232,49 @@ final class SalespipeTests: XCTestCase {
         }
     }
 
+    /// The mirror of Kotlin's `testBadInput`: a typed error naming the field, nothing written.
+    func testBadInput() throws {
+        let engine = try world()
+        let head = try engine.head()
+        func validation(_ what: String, _ body: () throws -> Void) -> (field: String, detail: String)? {
+            do {
+                try body()
+                XCTFail("\(what): nothing was thrown")
+            } catch let SalespipeError.Validation(detail, field) {
+                XCTAssertEqual(try? engine.head(), head, "\(what): nothing written")
+                return (field, detail)
+            } catch {
+                XCTFail("\(what): \(error)")
+            }
+            return nil
+        }
+        let malformed = validation("malformed JSON") { _ = try engine.execute(actor: "wang", command: #"{"type": "#) }
+        XCTAssertTrue(malformed?.field.hasPrefix("command") ?? false)
+        let negative = validation("a negative amount") {
+            try engine.createOpportunity(actor: "wang", opportunity: NewOpportunity(id: "opp-9", pipeline: "sales", customer: "acme", owner: "wang", name: "Bad", amount: Money(minor: -1, currency: "CNY")))
+        }
+        XCTAssertEqual(negative?.field, "amount")
+        let float = validation("a float amount") {
+            _ = try engine.execute(actor: "wang", command: #"{"type": "create_opportunity", "opportunity": {"id": "opp-9", "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "F", "amount": {"minor": 10.5, "currency": "CNY"}}}"#)
+        }
+        XCTAssertEqual(float?.field, "command")
+        XCTAssertTrue(float?.detail.contains("floating point `10.5`") ?? false)
+        let null = validation("a null id") {
+            _ = try engine.execute(actor: "wang", command: #"{"type": "create_opportunity", "opportunity": {"id": null, "pipeline": "sales", "customer": "acme", "owner": "wang", "name": "N", "amount": {"minor": 1, "currency": "CNY"}}}"#)
+        }
+        XCTAssertTrue(null?.detail.contains("invalid type: null") ?? false)
+        let path = validation("a record's JSON") {
+            try engine.definePipeline(actor: "boss", pipelineJson: #"{"id": "p2", "name": "P2", "stages": [{"id": "a", "name": "A", "probability": 0.1}, {"id": "b", "name": 7, "probability": 0.2}]}"#)
+        }
+        XCTAssertEqual(path?.field, "pipeline.stages[1].name")
+        XCTAssertThrowsError(try engine.advance(actor: "wang", opportunity: "opp-1", to: "nowhere")) { e in
+            guard case let SalespipeError.NotFound(_, kind, id) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(kind, "stage")
+            XCTAssertEqual(id, "nowhere")
+        }
+        XCTAssertEqual(try engine.head(), head)
+    }
+
     func testSampleErrors() {
         let codes = ["gate_not_met", "approval_pending", "invalid_transition", "not_found",
                      "already_exists", "conflict", "invalid_definition", "validation", "money",
