@@ -75,13 +75,13 @@ function arrowTables() {
 }
 
 /** Arrow tables of two record batches each, times in seconds. */
-function chunkedArrow() {
+function chunkedArrow(opp = EVENTS.opp, stage = EVENTS.stage) {
   const batch = (lo, hi) =>
     new arrow.Table({
-      opp: arrow.vectorFromArray(EVENTS.opp.slice(lo, hi), new arrow.Utf8()),
+      opp: arrow.vectorFromArray(opp.slice(lo, hi), new arrow.Utf8()),
       // apache-arrow's builder takes milliseconds and stores seconds
       at: arrow.vectorFromArray(EVENTS.at.slice(lo, hi).map((t) => t.getTime()), new arrow.TimestampSecond()),
-      stage: arrow.vectorFromArray(EVENTS.stage.slice(lo, hi), new arrow.Utf8()),
+      stage: arrow.vectorFromArray(stage.slice(lo, hi), new arrow.Utf8()),
     })
   const events = batch(0, 3).concat(batch(3, 8))
   assert.equal(events.getChild('opp').data.length, 2)
@@ -198,6 +198,15 @@ test('bad columns and options are ValidationErrors naming the column', async () 
   refused(() => funnel({ ...EVENTS, at: [new Date(NaN), ...EVENTS.at.slice(1)] }, OPPS, PIPELINE, OPTIONS), 'events.at[0]: invalid Date')
   refused(() => funnel({ ...EVENTS, opp: ['zz', ...EVENTS.opp.slice(1)] }, OPPS, PIPELINE, OPTIONS), 'events.opp: row 0: opportunity "zz"')
   refused(() => funnel(EVENTS, { ...OPPS, opp: ['a', 'a', 'c', 'd'] }, PIPELINE, OPTIONS), 'opportunities.opp: duplicate opportunity "a"')
+  // Arrow UTF-8 chunks are coded a chunk at a time: a bad row is named all the same, in the
+  // first batch or the second (rows 0-2, 3-7)
+  const arrowOpps = arrowTables().opportunities
+  const stages = (row, s) => EVENTS.stage.map((x, i) => (i === row ? s : x))
+  const opps = (row, s) => EVENTS.opp.map((x, i) => (i === row ? s : x))
+  refused(() => funnel(chunkedArrow(EVENTS.opp, stages(1, 'nope')), arrowOpps, PIPELINE, OPTIONS), 'events.stage: row 1: "nope" is not a stage')
+  refused(() => funnel(chunkedArrow(EVENTS.opp, stages(6, 'nope')), arrowOpps, PIPELINE, OPTIONS), 'events.stage: row 6: "nope" is not a stage')
+  refused(() => funnel(chunkedArrow(opps(4, 'zz'), EVENTS.stage), arrowOpps, PIPELINE, OPTIONS), 'events.opp: row 4: opportunity "zz"')
+  refused(() => funnel(chunkedArrow(EVENTS.opp, stages(5, null)), arrowOpps, PIPELINE, OPTIONS), 'events.stage: row 5: missing stage')
   refused(() => funnel(t.events, OPPS, PIPELINE, OPTIONS), 'events.opp: integer ids, but the opportunities table has string ids')
   refused(() => funnel(EVENTS, OPPS, PIPELINE, { ...OPTIONS, asOf: new Date(NaN) }), 'options.asOf: invalid Date')
   refused(() => funnel(EVENTS, OPPS, PIPELINE, { ...OPTIONS, asOf: '2026-03-02' }), 'options.asOf')
@@ -207,6 +216,9 @@ test('bad columns and options are ValidationErrors naming the column', async () 
   refused(() => funnel('events', OPPS, PIPELINE, OPTIONS), 'events: expected an Apache Arrow Table')
   refused(() => funnel(EVENTS, OPPS, { id: 'x' }, OPTIONS), 'pipeline')
   refused(() => funnel(EVENTS, OPPS, PIPELINE, undefined), 'options')
+  // the core's own checks name the tables' columns, not the core's (`at`, not `at_ms`)
+  refused(() => funnel({ ...EVENTS, at: [d(-1), ...EVENTS.at.slice(1)] }, OPPS, PIPELINE, OPTIONS), 'events[0].at: event at')
+  refused(() => funnel(EVENTS, { ...OPPS, expected_close: [null, new Date(d(20).getTime() + 1), null, null] }, PIPELINE, OPTIONS), 'opportunities[1].expected_close:')
   // a stage code the pipeline lacks is caught by the core's validation, which names the row
   refused(() => funnel({ ...EVENTS, stage: new Uint16Array([0, 1, 7, 0, 0, 65535, 0, 1]) }, OPPS, PIPELINE, OPTIONS), 'events[2].stage')
   refused(() => forecast(EVENTS, OPPS, PIPELINE, { asOf: AS_OF, method: { kind: 'monte_carlo', samples: 4294967295, seed: 1 } }), 'method.samples')

@@ -21,6 +21,7 @@
 //! detach its buffers while the work runs without the work seeing it.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -29,7 +30,7 @@ use napi::bindgen_prelude::{
     Uint8Array,
 };
 use napi::{Env, Task};
-use salespipe::analytics::keys::{GroupCoder, GroupKey, OppIndex, StageCodes};
+use salespipe::analytics::keys::{GroupCoder, GroupKey, OppIndex, StageCodes, TextChunk};
 use salespipe::analytics::{
     self as an, FunnelInput, FunnelParams, Mode, Opportunities, StageEvents, StageInfo, Window,
     NO_DATE,
@@ -287,6 +288,11 @@ impl<'a> Values<'a> {
         }
     }
 }
+
+/// Codes a whole chunk of Arrow's UTF-8 layout onto the codes (see
+/// `Col::text_codes_with`).
+type WholeChunk<'w, T> =
+    dyn FnMut(TextChunk<'_, i32>, &mut Vec<T>) -> std::result::Result<(), usize> + 'w;
 
 /// A chunk: its values and validity.
 #[derive(Debug, Clone)]
@@ -588,11 +594,14 @@ impl<'a> Col<'a> {
     }
 
     /// Calls `code` once per row of a text column, or once per distinct dictionary key a
-    /// chunk uses; `Ok(None)` for a column that is not text.
-    fn text_codes<T: Copy>(
+    /// chunk uses; `Ok(None)` for a column that is not text. `whole`, when given, codes a
+    /// chunk of Arrow's UTF-8 layout without missing values at once (the core's chunk functions, pushing onto the codes;
+    /// `Err(i)`: row `i` of the chunk could not be coded, and `code` on that row says why).
+    fn text_codes_with<T: Copy>(
         &self,
         what: &str,
         mut code: impl FnMut(usize, &str) -> Result<T>,
+        mut whole: Option<&mut WholeChunk<'_, T>>,
     ) -> Result<Option<Vec<T>>> {
         if !self.is_text() {
             return Ok(None);
@@ -633,6 +642,30 @@ impl<'a> Col<'a> {
                         out.push(c);
                         row += 1;
                     }
+                }
+                Values::Utf8 {
+                    text,
+                    base,
+                    offsets,
+                } if whole.is_some() && ch.null_count() == 0 => {
+                    let base = usize::try_from(*base).unwrap_or(usize::MAX);
+                    let chunk = TextChunk::new(
+                        offsets.get(..=ch.len).unwrap_or(offsets),
+                        text.as_bytes(),
+                        base,
+                    );
+                    if let Some(Err(i)) = whole.as_mut().map(|w| w(chunk, &mut out)) {
+                        let text = ch
+                            .values
+                            .text(i, &self.path)?
+                            .ok_or_else(|| self.missing(row + i, what))?;
+                        code(row + i, text)?;
+                        return Err(Error::validation(
+                            &self.path,
+                            format!("row {}: {text:?} could not be read", row + i),
+                        ));
+                    }
+                    row += ch.len;
                 }
                 values if values.is_text() => {
                     for i in 0..ch.len {
@@ -704,15 +737,25 @@ fn opp_ids<'a, 'c>(col: &'c Col<'a>, ids: &mut Option<Ids<'c>>) -> Result<Cow<'a
         Some(Ids::Text(index)) => {
             // An event table sorted by opportunity: the previous event's opportunity, then
             // the next one, cost a comparison each; anything else a search (`follow`).
-            let mut prev: Option<u64> = None;
-            let codes = col.text_codes("id", |row, v| {
-                index.follow(v, &mut prev).ok_or_else(|| {
+            let prev: Cell<Option<u64>> = Cell::new(None);
+            let one = |row: usize, v: &str| {
+                let mut p = prev.get();
+                let found = index.follow(v, &mut p);
+                prev.set(p);
+                found.ok_or_else(|| {
                     Error::validation(
                         path,
                         format!("row {row}: opportunity {v:?} is not in the opportunities table"),
                     )
                 })
-            })?;
+            };
+            let mut whole = |chunk: TextChunk<'_, i32>, out: &mut Vec<u64>| {
+                let mut p = prev.get();
+                let coded = index.follow_chunk(chunk, &mut p, out);
+                prev.set(p);
+                coded
+            };
+            let codes = col.text_codes_with("id", one, Some(&mut whole))?;
             codes.map(Cow::Owned).ok_or_else(|| {
                 Error::validation(
                     path,
@@ -749,14 +792,19 @@ fn opp_ids<'a, 'c>(col: &'c Col<'a>, ids: &mut Option<Ids<'c>>) -> Result<Cow<'a
 /// `won` / `lost` (plain or dictionary text).
 fn stage_codes<'a>(col: &Col<'a>, stages: &[StageInfo]) -> Result<Cow<'a, [u16]>> {
     let ids = StageCodes::new(stages);
-    let codes = col.text_codes("stage", |row, v| {
-        ids.code(v).ok_or_else(|| {
-            Error::validation(
-                &col.path,
-                format!("row {row}: {v:?} is not a stage of the pipeline (nor won/lost)"),
-            )
-        })
-    })?;
+    let mut whole = |chunk: TextChunk<'_, i32>, out: &mut Vec<u16>| ids.code_chunk(chunk, out);
+    let codes = col.text_codes_with(
+        "stage",
+        |row, v| {
+            ids.code(v).ok_or_else(|| {
+                Error::validation(
+                    &col.path,
+                    format!("row {row}: {v:?} is not a stage of the pipeline (nor won/lost)"),
+                )
+            })
+        },
+        Some(&mut whole),
+    )?;
     match codes {
         Some(codes) => Ok(Cow::Owned(codes)),
         None => col.ints(
@@ -985,10 +1033,19 @@ fn run(
 ) -> Result<Outcome> {
     let c = columns(cols, pipeline, currency)?;
     let input = c.input();
+    // the core's errors name its input columns (`events[3].at_ms`): name the tables' own
+    let by = cols
+        .group
+        .as_ref()
+        .and_then(|g| g.path.rsplit_once('.'))
+        .map(|(_, col)| col);
+    let terms = |e| an::in_table_terms(e, by);
     Ok(match work {
-        Work::Funnel(p) => Outcome::Funnel(Box::new(an::funnel(&input, p)?)),
-        Work::Forecast(p) => Outcome::Json(to_json(&an::forecast(&input, p)?)?),
-        Work::Calibration(at, w) => Outcome::Json(to_json(&an::calibration(&input, *at, *w)?)?),
+        Work::Funnel(p) => Outcome::Funnel(Box::new(an::funnel(&input, p).map_err(terms)?)),
+        Work::Forecast(p) => Outcome::Json(to_json(&an::forecast(&input, p).map_err(terms)?)?),
+        Work::Calibration(at, w) => {
+            Outcome::Json(to_json(&an::calibration(&input, *at, *w).map_err(terms)?)?)
+        }
     })
 }
 
@@ -1360,7 +1417,7 @@ mod tests {
         };
         let c = col(dict, 2);
         assert!(message(c.texts()).contains("row 1: dictionary key out of range"));
-        let codes = c.text_codes("stage", |_, _| Ok(0u16));
+        let codes = c.text_codes_with("stage", |_, _| Ok(0u16), None);
         assert!(message(codes).contains("row 1: dictionary key out of range"));
         let negative = Values::Dict {
             keys: Cow::Owned(vec![-1]),
@@ -1377,10 +1434,14 @@ mod tests {
         };
         let c = col(dict, 4);
         let mut calls = 0;
-        let codes = c.text_codes("stage", |_, t| {
-            calls += 1;
-            Ok(if t == "won" { WON_CODE } else { 0 })
-        });
+        let codes = c.text_codes_with(
+            "stage",
+            |_, t| {
+                calls += 1;
+                Ok(if t == "won" { WON_CODE } else { 0 })
+            },
+            None,
+        );
         assert_eq!(
             codes.ok().flatten(),
             Some(vec![WON_CODE, 0, WON_CODE, WON_CODE])

@@ -256,24 +256,7 @@ fn columns(
 /// frame column `at`, `opportunities[2].group` the `by` column (the core's names are those of
 /// its input columns).
 fn in_frame_terms(e: salespipe::Error, by: Option<&str>) -> PyErr {
-    let salespipe::Error::Validation { field, message } = e else {
-        return crate::error::to_py(e);
-    };
-    let (head, col) = field.rsplit_once('.').unwrap_or(("", field.as_str()));
-    let frame_col = match col {
-        "at_ms" => "at",
-        "amount_minor" => "amount",
-        "created_ms" => "created",
-        "expected_close_ms" => "expected_close",
-        "group" => by.unwrap_or("group"),
-        other => other,
-    };
-    let field = if head.is_empty() {
-        frame_col.to_owned()
-    } else {
-        format!("{head}.{frame_col}")
-    };
-    validation(&field, message)
+    crate::error::to_py(an::in_table_terms(e, by))
 }
 
 fn window(from: Option<&Bound<'_, PyAny>>, to: Option<&Bound<'_, PyAny>>) -> PyResult<Window> {

@@ -20,13 +20,17 @@
 //! Python layer turns into the frame's index label.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Int64Type};
+use arrow_array::types::{
+    ArrowDictionaryKeyType, Decimal128Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type,
+    UInt32Type, UInt64Type, UInt8Type,
+};
 use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_buffer::ArrowNativeType;
 use arrow_schema::DataType;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
-use salespipe::analytics::keys::{GroupCoder, GroupKey, OppIndex, StageCodes};
+use salespipe::analytics::keys::{GroupCoder, GroupKey, OppIndex, StageCodes, TextChunk};
 use salespipe::analytics::StageInfo;
 
 use crate::error::validation;
@@ -209,28 +213,27 @@ pub(crate) fn text_codes<'a, T: Copy>(
     let mut out: Vec<T> = Vec::with_capacity(col.chunks.iter().map(|c| c.len()).sum());
     let mut base = 0;
     for chunk in &col.chunks {
-        out.extend(text_codes_chunk(chunk, base, &missing, &mut code)?);
+        text_codes_chunk(chunk, base, &missing, &mut code, &mut out)?;
         base += chunk.len();
     }
     Ok(Some(out))
 }
 
-/// [`text_codes`] of one chunk whose first row is row `base` of the column.
+/// [`text_codes`] of one chunk whose first row is row `base` of the column, pushed onto
+/// `out`.
 fn text_codes_chunk<'a, T: Copy>(
     chunk: &'a ArrayRef,
     base: usize,
     missing: &dyn Fn(usize) -> PyErr,
-    mut code: impl FnMut(usize, &'a str) -> PyResult<T>,
-) -> PyResult<Vec<T>> {
-    let mut out: Vec<T> = Vec::with_capacity(chunk.len());
+    code: &mut impl FnMut(usize, &'a str) -> PyResult<T>,
+    out: &mut Vec<T>,
+) -> PyResult<()> {
     if let Some(dict) = chunk.as_any_dictionary_opt() {
         let texts = strings(dict.values()).ok_or_else(|| missing(base))?;
         let mut memo: Vec<Option<T>> = vec![None; texts.len()];
-        for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+        for_each_key(chunk, &mut |i, k| {
             let row = base + i;
-            if chunk.is_null(i) {
-                return Err(missing(row));
-            }
+            let k = k.ok_or_else(|| missing(row))?;
             let c = match memo.get(k).copied().flatten() {
                 Some(c) => c,
                 None => {
@@ -247,14 +250,104 @@ fn text_codes_chunk<'a, T: Copy>(
                 }
             };
             out.push(c);
-        }
+            Ok(())
+        })
     } else {
         each_plain(chunk, base, &mut |i, v| {
             out.push(code(i, v.ok_or_else(|| missing(i))?)?);
             Ok(())
         })?;
+        Ok(())
     }
-    Ok(out)
+}
+
+/// Calls `f(row, key)` for every row of a dictionary chunk with its key (`None` for a
+/// missing value), read in the keys' own type: no array of normalised keys is made.
+fn for_each_key(
+    chunk: &ArrayRef,
+    f: &mut impl FnMut(usize, Option<usize>) -> PyResult<()>,
+) -> PyResult<()> {
+    fn each<K: ArrowDictionaryKeyType>(
+        chunk: &ArrayRef,
+        f: &mut impl FnMut(usize, Option<usize>) -> PyResult<()>,
+    ) -> PyResult<()> {
+        let dict = chunk.as_dictionary::<K>();
+        let keys = dict.keys();
+        if keys.null_count() == 0 {
+            for (i, k) in keys.values().iter().enumerate() {
+                f(i, k.to_usize())?;
+            }
+        } else {
+            for (i, k) in keys.iter().enumerate() {
+                f(i, k.and_then(|k| k.to_usize()))?;
+            }
+        }
+        Ok(())
+    }
+    match chunk.data_type() {
+        DataType::Dictionary(k, _) => match k.as_ref() {
+            DataType::Int8 => each::<Int8Type>(chunk, f),
+            DataType::Int16 => each::<Int16Type>(chunk, f),
+            DataType::Int32 => each::<Int32Type>(chunk, f),
+            DataType::Int64 => each::<Int64Type>(chunk, f),
+            DataType::UInt8 => each::<UInt8Type>(chunk, f),
+            DataType::UInt16 => each::<UInt16Type>(chunk, f),
+            DataType::UInt32 => each::<UInt32Type>(chunk, f),
+            DataType::UInt64 => each::<UInt64Type>(chunk, f),
+            other => Err(PyTypeError::new_err(format!(
+                "dictionary keys of type {other} are not supported"
+            ))),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// The first missing row of a chunk, if any.
+fn first_null(chunk: &ArrayRef) -> Option<usize> {
+    if chunk.null_count() == 0 {
+        return None;
+    }
+    (0..chunk.len()).find(|&i| chunk.is_null(i))
+}
+
+/// A plain `utf8` / `large_utf8` chunk as the core's [`TextChunk`], with its row's text for
+/// messages.
+enum Plain<'a> {
+    Small(TextChunk<'a, i32>),
+    Large(TextChunk<'a, i64>),
+}
+
+impl<'a> Plain<'a> {
+    fn of(chunk: &'a ArrayRef) -> Option<Plain<'a>> {
+        match chunk.data_type() {
+            DataType::Utf8 => {
+                let a = chunk.as_string::<i32>();
+                Some(Plain::Small(TextChunk::new(
+                    a.value_offsets(),
+                    a.value_data(),
+                    0,
+                )))
+            }
+            DataType::LargeUtf8 => {
+                let a = chunk.as_string::<i64>();
+                Some(Plain::Large(TextChunk::new(
+                    a.value_offsets(),
+                    a.value_data(),
+                    0,
+                )))
+            }
+            _ => None,
+        }
+    }
+
+    /// Row `row`'s text, for a message.
+    fn text(&self, row: usize) -> String {
+        let bytes = match self {
+            Plain::Small(c) => c.get(row),
+            Plain::Large(c) => c.get(row),
+        };
+        String::from_utf8_lossy(bytes.unwrap_or_default()).into_owned()
+    }
 }
 
 // ----- opportunity ids -------------------------------------------------------------------
@@ -322,12 +415,27 @@ impl<'a> OppIds<'a> {
                     prev_view = short;
                     out.push(c);
                 }
+            } else if let Some(plain) = Plain::of(chunk) {
+                if let Some(i) = first_null(chunk) {
+                    return Err(missing(base + i));
+                }
+                let coded = match &plain {
+                    Plain::Small(c) => self.index.follow_chunk(*c, &mut prev, &mut out),
+                    Plain::Large(c) => self.index.follow_chunk(*c, &mut prev, &mut out),
+                };
+                coded.map_err(|i| not_found(base + i, &plain.text(i)))?;
             } else {
-                out.extend(text_codes_chunk(chunk, base, &missing, |i, v| {
-                    self.index
-                        .follow(v, &mut prev)
-                        .ok_or_else(|| not_found(i, v))
-                })?);
+                text_codes_chunk(
+                    chunk,
+                    base,
+                    &missing,
+                    &mut |i, v| {
+                        self.index
+                            .follow(v, &mut prev)
+                            .ok_or_else(|| not_found(i, v))
+                    },
+                    &mut out,
+                )?;
             }
             base += chunk.len();
         }
@@ -412,10 +520,23 @@ impl<'a> StageIds<'a> {
                     };
                     out.push(c);
                 }
+            } else if let Some(plain) = Plain::of(chunk) {
+                if let Some(i) = first_null(chunk) {
+                    return Err(missing(base + i));
+                }
+                let coded = match &plain {
+                    Plain::Small(c) => self.codes.code_chunk(*c, &mut out),
+                    Plain::Large(c) => self.codes.code_chunk(*c, &mut out),
+                };
+                coded.map_err(|i| unknown(base + i, &plain.text(i)))?;
             } else {
-                out.extend(text_codes_chunk(chunk, base, &missing, |i, v| {
-                    self.find(v).ok_or_else(|| unknown(i, v))
-                })?);
+                text_codes_chunk(
+                    chunk,
+                    base,
+                    &missing,
+                    &mut |i, v| self.find(v).ok_or_else(|| unknown(i, v)),
+                    &mut out,
+                )?;
             }
             base += chunk.len();
         }
@@ -473,25 +594,28 @@ pub(crate) fn groups(col: &Column<'_>) -> PyResult<(Vec<u32>, Vec<String>, Optio
             if let Some(dict) = chunk.as_any_dictionary_opt() {
                 let texts = strings(dict.values()).ok_or_else(wrong)?;
                 let mut memo: Vec<Option<u32>> = vec![None; texts.len()];
-                for (i, k) in dict.normalized_keys().into_iter().enumerate() {
-                    let c = if chunk.is_null(i) {
-                        seen.code(GroupKey::Missing)
-                    } else if let Some(c) = memo.get(k).copied().flatten() {
-                        c
-                    } else {
-                        let key = texts
-                            .get(k)
-                            .copied()
-                            .flatten()
-                            .map_or(GroupKey::Missing, GroupKey::Text);
-                        let c = seen.code(key);
-                        if let Some(m) = memo.get_mut(k) {
-                            *m = Some(c);
-                        }
-                        c
+                for_each_key(chunk, &mut |_, k| {
+                    let c = match k {
+                        None => seen.code(GroupKey::Missing),
+                        Some(k) => match memo.get(k).copied().flatten() {
+                            Some(c) => c,
+                            None => {
+                                let key = texts
+                                    .get(k)
+                                    .copied()
+                                    .flatten()
+                                    .map_or(GroupKey::Missing, GroupKey::Text);
+                                let c = seen.code(key);
+                                if let Some(m) = memo.get_mut(k) {
+                                    *m = Some(c);
+                                }
+                                c
+                            }
+                        },
                     };
                     first.push(c);
-                }
+                    Ok(())
+                })?;
             } else {
                 each_plain(chunk, base, &mut |_, v| {
                     first.push(seen.code(v.map_or(GroupKey::Missing, GroupKey::Text)));

@@ -249,6 +249,22 @@ def test_string_and_dictionary_ids_and_stages_give_the_same_report(history: sp.E
     bad = pa.table({"opp": ev_opp, "at": ev_at, "stage": missing})
     with pytest.raises(sp.ValidationError, match=r"events\.stage \(row 1\): missing stage"):
         sp.funnel(bad, opps, p, as_of=AS_OF)
+    # plain text columns, read whole chunks at a time: the row and the text are still named
+    stages = ev_stage.to_pylist()
+    for kind in (pa.string(), pa.large_string()):
+        gap = pa.array(stages[:2] + [None] + stages[3:], kind)
+        with pytest.raises(sp.ValidationError, match=r"events\.stage \(row 2\): missing stage"):
+            sp.funnel(pa.table({"opp": ev_opp, "at": ev_at, "stage": gap}), opps, p, as_of=AS_OF)
+        odd = pa.array(stages[:3] + ["nowhere"] + stages[4:], kind)
+        with pytest.raises(sp.ValidationError, match=r"events\.stage \(row 3\): \"nowhere\" is not a stage"):
+            sp.funnel(pa.table({"opp": ev_opp, "at": ev_at, "stage": odd}), opps, p, as_of=AS_OF)
+        ids = ev_opp.to_pylist()
+        stray = pa.array(ids[:1] + ["no-such-deal"] + ids[2:], kind)
+        with pytest.raises(sp.ValidationError, match=r"events\.opp \(row 1\): opportunity \"no-such-deal\" is not in"):
+            sp.funnel(pa.table({"opp": stray, "at": ev_at, "stage": ev_stage}), opps, p, as_of=AS_OF)
+        hole = pa.array(ids[:4] + [None] + ids[5:], kind)
+        with pytest.raises(sp.ValidationError, match=r"events\.opp \(row 4\): missing id"):
+            sp.funnel(pa.table({"opp": hole, "at": ev_at, "stage": ev_stage}), opps, p, as_of=AS_OF)
 
 
 def test_ids_of_every_length_find_their_own_opportunity() -> None:

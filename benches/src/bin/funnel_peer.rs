@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use salespipe::analytics::keys::{OppIndex, StageCodes};
+use salespipe::analytics::keys::{OppIndex, StageCodes, TextChunk};
 use salespipe::analytics::{
     funnel, funnel_both, FunnelInput, FunnelParams, FunnelTable, Mode, StageEvents, Window,
     LOST_CODE, WON_CODE,
@@ -35,7 +35,7 @@ fn peak_rss_kib() -> Option<u64> {
 /// Strings in Arrow's layout: one buffer, `offsets` one more than the strings.
 struct Texts {
     data: String,
-    offsets: Vec<usize>,
+    offsets: Vec<i64>,
 }
 
 impl Texts {
@@ -46,13 +46,17 @@ impl Texts {
         };
         for v in values {
             t.data.push_str(&v);
-            t.offsets.push(t.data.len());
+            t.offsets.push(t.data.len() as i64);
         }
         t
     }
 
     fn get(&self, i: usize) -> &str {
-        &self.data[self.offsets[i]..self.offsets[i + 1]]
+        &self.data[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    fn chunk(&self) -> TextChunk<'_, i64> {
+        TextChunk::new(&self.offsets, self.data.as_bytes(), 0)
     }
 
     fn len(&self) -> usize {
@@ -97,16 +101,10 @@ impl StringColumns {
     fn codes(&self, t: &FunnelTable) -> Result<(Vec<u64>, Vec<u16>), String> {
         let ids: Vec<&str> = (0..self.opp.len()).map(|i| self.opp.get(i)).collect();
         let index = OppIndex::new(ids).map_err(|(row, id)| format!("row {row}: duplicate {id}"))?;
-        let mut prev = None;
-        let mut opp = Vec::with_capacity(self.event_opp.len());
-        for i in 0..self.event_opp.len() {
-            let id = self.event_opp.get(i);
-            opp.push(
-                index
-                    .follow(id, &mut prev)
-                    .ok_or_else(|| format!("event {i}: unknown opportunity {id}"))?,
-            );
-        }
+        let (mut prev, mut opp) = (None, Vec::new());
+        index
+            .follow_chunk(self.event_opp.chunk(), &mut prev, &mut opp)
+            .map_err(|i| format!("event {i}: unknown opportunity {}", self.event_opp.get(i)))?;
         let stages = StageCodes::new(&t.stages);
         let dict: Vec<u16> = self
             .stage_dict

@@ -47,8 +47,8 @@ pub use funnel::{
 };
 pub use quantile::{nearest_rank, Quantile};
 pub use table::{
-    FunnelInput, FunnelTable, GroupBy, Opportunities, StageEvents, StageInfo, LOST_CODE,
-    MAX_STAGES, NO_DATE, WON_CODE,
+    in_table_terms, FunnelInput, FunnelTable, GroupBy, Opportunities, StageEvents, StageInfo,
+    LOST_CODE, MAX_STAGES, NO_DATE, WON_CODE,
 };
 
 pub use crate::clock::Timestamp;

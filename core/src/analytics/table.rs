@@ -189,6 +189,41 @@ pub struct FunnelInput<'a> {
     pub currency: Option<Currency>,
 }
 
+/// An analytics validation error in the terms of a host's tables. The core names its input
+/// columns (`events[3].at_ms`, `opportunities[2].amount_minor`, `opportunities[5].group`); the
+/// tables the bindings read call them `at`, `amount`, `created`, `expected_close`, and the
+/// group is the `by` column. Every binding reads those column names, so each maps its errors
+/// here; other errors pass unchanged.
+///
+/// ```
+/// use salespipe::analytics::in_table_terms;
+/// use salespipe::Error;
+/// let e = in_table_terms(Error::validation("events[3].at_ms", "before creation"), Some("owner"));
+/// assert_eq!(e.to_string(), "events[3].at: before creation");
+/// let e = in_table_terms(Error::validation("opportunities[1].group", "bad"), Some("owner"));
+/// assert_eq!(e.to_string(), "opportunities[1].owner: bad");
+/// ```
+pub fn in_table_terms(e: crate::Error, by: Option<&str>) -> crate::Error {
+    let crate::Error::Validation { field, message } = e else {
+        return e;
+    };
+    let (head, col) = field.rsplit_once('.').unwrap_or(("", field.as_str()));
+    let table_col = match col {
+        "at_ms" => "at",
+        "amount_minor" => "amount",
+        "created_ms" => "created",
+        "expected_close_ms" => "expected_close",
+        "group" => by.unwrap_or("group"),
+        other => other,
+    };
+    let field = if head.is_empty() {
+        table_col.to_owned()
+    } else {
+        format!("{head}.{table_col}")
+    };
+    crate::Error::Validation { field, message }
+}
+
 /// Which opportunity field [`FunnelTable::from_events`] groups by.
 ///
 /// ```
