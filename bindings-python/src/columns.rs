@@ -356,6 +356,8 @@ impl<'a> Plain<'a> {
 /// opportunity by its id.
 pub(crate) struct OppIds<'a> {
     index: OppIndex<'a>,
+    /// The views of a table whose ids are one `utf8_view` array (polars' strings), borrowed.
+    views: Option<&'a [u128]>,
 }
 
 impl<'a> OppIds<'a> {
@@ -368,17 +370,21 @@ impl<'a> OppIds<'a> {
         let index = OppIndex::new(ids).map_err(|(row, id)| {
             validation(&col.at(row), format!("duplicate opportunity {id:?}"))
         })?;
-        Ok(Some(OppIds { index }))
+        let views = match col.chunks.as_slice() {
+            [one] => one.as_string_view_opt().map(|sv| &sv.views()[..]),
+            _ => None,
+        };
+        Ok(Some(OppIds { index, views }))
     }
 
     pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
 
-    /// The opportunity row of every event ([`OppIndex::follow`]: equal consecutive ids cost
-    /// one comparison, the next opportunity's id one more, anything else a search). Short
-    /// ids of `utf8_view` columns (polars' strings) equal to the previous row's are
-    /// recognised by their views, as integers.
+    /// The opportunity row of every event ([`OppIndex::follow`]: the previous row's
+    /// opportunity and the next one in the table are compared together, anything else is a
+    /// search; plain chunks through [`OppIndex::follow_chunk`]). `utf8_view` columns
+    /// (polars' strings) are compared by their views, as integers.
     pub(crate) fn codes(&self, col: &Column<'a>) -> PyResult<Option<Vec<u64>>> {
         if !col.is_text() {
             return Ok(None);
@@ -395,24 +401,36 @@ impl<'a> OppIds<'a> {
         let mut prev: Option<u64> = None;
         for chunk in &col.chunks {
             if let Some(sv) = chunk.as_string_view_opt() {
-                // The previous row's inline view (NO_VIEW for a long id).
-                let mut prev_view = NO_VIEW;
+                if let Some(i) = first_null(chunk) {
+                    return Err(missing(base + i));
+                }
+                // As the core's `follow_chunk`: a row is the previous row's opportunity
+                // again (an equal view is an equal string within one array) or the next one
+                // in the table (equal inline views of the two tables are equal strings),
+                // both compared every time; anything else is looked up by its text.
+                let mut before: Option<(u128, u64)> = None;
                 for (i, &view) in sv.views().iter().enumerate() {
-                    let row = base + i;
-                    if sv.is_null(i) {
-                        return Err(missing(row));
-                    }
-                    let short = inline(view).unwrap_or(NO_VIEW);
-                    let c = match prev {
-                        Some(c) if short != NO_VIEW && short == prev_view => c,
-                        _ => {
+                    let quick = before.and_then(|(v0, c0)| {
+                        let next = self
+                            .views
+                            .and_then(|ov| ov.get(c0 as usize + 1))
+                            .copied()
+                            .unwrap_or(NO_VIEW);
+                        let same = view == v0;
+                        let is_next = inline(view).is_some() & (view == next);
+                        (same | is_next).then(|| c0 + u64::from(!same))
+                    });
+                    let c = match quick {
+                        Some(c) => c,
+                        None => {
                             let s = sv.value(i);
                             self.index
                                 .follow(s, &mut prev)
-                                .ok_or_else(|| not_found(row, s))?
+                                .ok_or_else(|| not_found(base + i, s))?
                         }
                     };
-                    prev_view = short;
+                    prev = Some(c);
+                    before = Some((view, c));
                     out.push(c);
                 }
             } else if let Some(plain) = Plain::of(chunk) {
@@ -454,35 +472,18 @@ fn inline(view: u128) -> Option<u128> {
     ((view as u32) <= 12).then_some(view)
 }
 
-/// The view an inline string of 12 bytes or fewer has in a `utf8_view` array.
-fn view_of(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    if b.len() > 12 {
-        return None;
-    }
-    let mut bytes = [0u8; 16];
-    bytes[..4].copy_from_slice(&u32::try_from(b.len()).ok()?.to_le_bytes());
-    bytes[4..4 + b.len()].copy_from_slice(b);
-    Some(u128::from_le_bytes(bytes))
-}
-
 // ----- stages ----------------------------------------------------------------------------
 
-/// Stage ids (the core's [`StageCodes`]) with the `utf8_view` views of the short ones.
+/// Stage ids (the core's [`StageCodes`]), read from any text layout.
 pub(crate) struct StageIds<'a> {
     codes: StageCodes<'a>,
-    /// The `utf8_view` views of the ids of 12 bytes or fewer.
-    views: Vec<(u128, u16)>,
 }
 
 impl<'a> StageIds<'a> {
     pub(crate) fn new(stages: &'a [StageInfo]) -> Self {
-        let codes = StageCodes::new(stages);
-        let views = codes
-            .ids()
-            .filter_map(|(id, c)| view_of(id).map(|v| (v, c)))
-            .collect();
-        StageIds { codes, views }
+        StageIds {
+            codes: StageCodes::new(stages),
+        }
     }
 
     fn find(&self, id: &str) -> Option<u16> {
@@ -490,7 +491,8 @@ impl<'a> StageIds<'a> {
     }
 
     /// The stage code of every row of a text column; `None` when it is not text. Short ids
-    /// of `utf8_view` columns are matched as integers, by their views.
+    /// of `utf8_view` columns are found by their views ([`StageCodes::code_view`]), plain
+    /// chunks a chunk at a time ([`StageCodes::code_chunk`]).
     pub(crate) fn codes(&self, col: &Column<'_>) -> PyResult<Option<Vec<u16>>> {
         if !col.is_text() {
             return Ok(None);
@@ -506,12 +508,11 @@ impl<'a> StageIds<'a> {
         let mut base = 0;
         for chunk in &col.chunks {
             if let Some(sv) = chunk.as_string_view_opt() {
+                if let Some(i) = first_null(chunk) {
+                    return Err(missing(base + i));
+                }
                 for (i, &view) in sv.views().iter().enumerate() {
-                    if sv.is_null(i) {
-                        return Err(missing(base + i));
-                    }
-                    let fast = self.views.iter().find(|(v, _)| *v == view).map(|&(_, c)| c);
-                    let c = match fast {
+                    let c = match self.codes.code_view(view) {
                         Some(c) => c,
                         None => {
                             let s = sv.value(i);

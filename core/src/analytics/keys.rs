@@ -428,6 +428,34 @@ impl<'a> StageCodes<'a> {
         }
     }
 
+    /// The code of a string of Arrow's `utf8_view` layout by its view alone, for an inline
+    /// string of at most 8 bytes (the view is its length in the low 4 bytes, then its bytes,
+    /// zero-padded); `None` for any other view (look the string itself up with
+    /// [`code`](Self::code)) or another text.
+    ///
+    /// ```
+    /// use salespipe::analytics::keys::StageCodes;
+    /// use salespipe::analytics::StageInfo;
+    /// let stages = vec![StageInfo::new("demo", "D", 0.4)];
+    /// let view = |s: &str| {
+    ///     let mut b = [0u8; 16];
+    ///     b[..4].copy_from_slice(&(s.len() as u32).to_le_bytes());
+    ///     b[4..4 + s.len()].copy_from_slice(s.as_bytes());
+    ///     u128::from_le_bytes(b)
+    /// };
+    /// let codes = StageCodes::new(&stages);
+    /// assert_eq!(codes.code_view(view("demo")), Some(0));
+    /// assert_eq!(codes.code_view(view("demos")), None);
+    /// ```
+    #[inline]
+    pub fn code_view(&self, view: u128) -> Option<u16> {
+        let len = view as u32 as usize;
+        if len > 8 || (view >> 96) != 0 {
+            return None;
+        }
+        self.short_code((view >> 32) as u64, len)
+    }
+
     /// The code of every row of a chunk of a stage column, pushed onto `out`. An id of at
     /// most 8 bytes is read as one word where 8 bytes of `values` follow its start (every
     /// row but the last few). `Err(row)`: the first row of the chunk that is not a stage,
@@ -631,6 +659,12 @@ mod tests {
             proptest::prop_assert_eq!(&out, &known);
             for (r, w) in rows.iter().zip(&want) {
                 proptest::prop_assert_eq!(codes.code(r), *w);
+                // the inline view of a utf8_view array (the ids here are at most 12 bytes)
+                let mut b = [0u8; 16];
+                b[..4].copy_from_slice(&(r.len() as u32).to_le_bytes());
+                b[4..4 + r.len()].copy_from_slice(r.as_bytes());
+                let by_view = codes.code_view(u128::from_le_bytes(b));
+                proptest::prop_assert_eq!(by_view, if r.len() <= 8 { *w } else { None });
             }
         }
 
