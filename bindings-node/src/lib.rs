@@ -13,6 +13,13 @@
 #[macro_use]
 extern crate napi_derive;
 
+/// The addon's own allocations come from mimalloc, as in the Python module: it reuses one
+/// call's memory for the next where the system allocator returns the large buffers and every
+/// call faults fresh, zeroed pages in again (`benches/README.md`, "Node"). V8's heap keeps
+/// its own allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod analytics;
 pub mod convert;
 pub mod engine;

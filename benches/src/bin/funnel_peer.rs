@@ -15,6 +15,12 @@
 //! `analytics::keys` (`OppIndex`, `StageCodes`): what a Rust host holding string columns
 //! pays.
 
+/// With `--features mimalloc`, the process allocator a host may choose instead of the system's
+/// (the Python and Node bindings use it).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
