@@ -1031,6 +1031,13 @@ export declare class Engine {
   /** Builds an engine off the event loop (replaying a SQLite store on libuv's thread pool). */
   static open(options?: EngineOptions | undefined | null): Promise<Engine>
   /**
+   * Closes the engine now: its store (a SQLite file, a PostgreSQL connection) and its
+   * memory are released without waiting for the garbage collector. Every later call is
+   * a `ValidationError` on `engine` ("the engine is closed"); closing again does nothing.
+   * Work already running (a Promise report) finishes first.
+   */
+  close(): void
+  /**
    * Runs a command (the JSON form of `salespipe::Command`) as `actor`; returns the
    * recorded events. A refused command writes nothing.
    */

@@ -203,6 +203,37 @@ test('a SQLite file reopened by a second engine', () => {
   }
 })
 
+test('close() releases the engine now; every later call is a ValidationError, nothing written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
+  try {
+    const store = join(dir, 'pipeline.sqlite')
+    const clock = new ManualClock(START)
+    const first = new Engine({ store, clock })
+    seed(first)
+    first.createOpportunity('wang', opportunity('99.99 CNY'))
+    const before = events(first)
+    first.close()
+    first.close() // closing again does nothing
+    const closed = (fn) =>
+      assert.throws(fn, (err) => {
+        assert.ok(err instanceof sp.ValidationError, String(err))
+        assert.equal(err.message, 'engine: the engine is closed')
+        return true
+      })
+    closed(() => first.tick('wang', 'opp-1', 'budget')) // a hot verb, through its handle
+    closed(() => first.advance('wang', 'opp-1', 'demo'))
+    closed(() => first.execute('wang', { type: 'tick', opportunity: 'opp-1', item: 'budget' }))
+    closed(() => first.opportunity('wang', 'opp-1'))
+    await assert.rejects(first.queryAsync(null, { type: 'events', after: 0, limit: 10 }), sp.ValidationError)
+    // the file holds what was written before, and nothing since
+    const second = new Engine({ store, clock })
+    assert.equal(events(second), before)
+    second.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('indexesOnOpen: the indexes built while opening answer as the lazily built ones', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
   try {

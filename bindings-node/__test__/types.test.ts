@@ -190,6 +190,8 @@ async function main(): Promise<void> {
     sources.sources, competitors.deals, snapshots, accuracy.flag_at]
   void [rate, rows, text, later, fromArrow, f.p50, f2.p90, c.brier, c2.stages]
   void [at, report, next, answer, hook]
+  const closed: void = opened.close()
+  void closed
 }
 
 void main

@@ -5,6 +5,7 @@
 //! `Engine.open` (replaying a SQLite store) and `queryAsync` (heavy reports) run on libuv's
 //! thread pool as `AsyncTask`s and return Promises.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -141,17 +142,57 @@ fn poisoned<T>(_: T) -> Error {
     Error::storage("the engine's lock is poisoned")
 }
 
-fn read(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockReadGuard<'_, CoreEngine>> {
-    engine.read().map_err(poisoned)
+/// The core engine behind a JavaScript `Engine`; `None` once `close()`d.
+type Slot = RwLock<Option<CoreEngine>>;
+
+/// A guard of an engine that is open (checked when the guard is made).
+struct Open<G>(G);
+
+impl<G: Deref<Target = Option<CoreEngine>>> Deref for Open<G> {
+    type Target = CoreEngine;
+
+    fn deref(&self) -> &CoreEngine {
+        match &*self.0 {
+            Some(engine) => engine,
+            // `read` and `write` make an `Open` only of a `Some`, and hold the lock.
+            None => unreachable!("an Open guard of a closed engine"),
+        }
+    }
 }
 
-fn write(engine: &RwLock<CoreEngine>) -> salespipe::Result<RwLockWriteGuard<'_, CoreEngine>> {
-    engine.write().map_err(poisoned)
+impl<G: DerefMut<Target = Option<CoreEngine>>> DerefMut for Open<G> {
+    fn deref_mut(&mut self) -> &mut CoreEngine {
+        match &mut *self.0 {
+            Some(engine) => engine,
+            None => unreachable!("an Open guard of a closed engine"),
+        }
+    }
+}
+
+/// The error of a call on a closed engine.
+fn closed() -> Error {
+    Error::validation("engine", "the engine is closed")
+}
+
+fn read(engine: &Slot) -> salespipe::Result<Open<RwLockReadGuard<'_, Option<CoreEngine>>>> {
+    let guard = engine.read().map_err(poisoned)?;
+    if guard.is_none() {
+        return Err(closed());
+    }
+    Ok(Open(guard))
+}
+
+fn write(engine: &Slot) -> salespipe::Result<Open<RwLockWriteGuard<'_, Option<CoreEngine>>>> {
+    let guard = engine.write().map_err(poisoned)?;
+    if guard.is_none() {
+        return Err(closed());
+    }
+    Ok(Open(guard))
 }
 
 /// The engine's funnel sections of a `funnel` query (the core's JSON) as `actor`.
 fn funnel_sections(
-    engine: &RwLock<CoreEngine>,
+    engine: &Slot,
     actor: Option<&str>,
     query: Value,
 ) -> salespipe::Result<Vec<salespipe::CurrencySection<salespipe::analytics::FunnelReport>>> {
@@ -164,11 +205,7 @@ fn funnel_sections(
 }
 
 /// Answers a query (the core's JSON) as `actor` (`None`: the host, who reads everything).
-fn answer(
-    engine: &RwLock<CoreEngine>,
-    actor: Option<&str>,
-    query: Value,
-) -> salespipe::Result<Value> {
+fn answer(engine: &Slot, actor: Option<&str>, query: Value) -> salespipe::Result<Value> {
     let query: Query = from_json(query, "query")?;
     let reader = actor.map_or(salespipe::Reader::Host, salespipe::Reader::from);
     let result = read(engine)?.query(reader, query)?;
@@ -237,7 +274,7 @@ impl Task for OpenTask {
 
     fn resolve(&mut self, _env: Env, output: CoreEngine) -> Result<Engine> {
         Ok(Engine {
-            inner: Arc::new(RwLock::new(output)),
+            inner: Arc::new(RwLock::new(Some(output))),
             ids: Arc::default(),
         })
     }
@@ -296,7 +333,7 @@ impl ToNapiValue for JsonText {
 /// Answers a query on libuv's thread pool, sharing the engine's lock.
 #[derive(Debug)]
 pub struct QueryTask {
-    engine: Arc<RwLock<CoreEngine>>,
+    engine: Arc<Slot>,
     actor: Option<String>,
     /// The query, or the encoded error of its arguments (the Promise rejects with it).
     query: Option<std::result::Result<Value, String>>,
@@ -322,7 +359,7 @@ impl Task for QueryTask {
 /// The engine's funnel on libuv's thread pool, resolving to report objects.
 #[derive(Debug)]
 pub struct FunnelQueryTask {
-    engine: Arc<RwLock<CoreEngine>>,
+    engine: Arc<Slot>,
     actor: Option<String>,
     /// The query, or the encoded error of its arguments.
     query: Option<std::result::Result<Value, String>>,
@@ -350,7 +387,7 @@ impl Task for FunnelQueryTask {
 /// Waits on libuv's thread pool for what other engines append, then folds it in.
 #[derive(Debug)]
 pub struct WaitTask {
-    engine: Arc<RwLock<CoreEngine>>,
+    engine: Arc<Slot>,
     timeout_ms: f64,
 }
 
@@ -392,7 +429,7 @@ impl Task for WaitTask {
 #[napi]
 #[derive(Debug)]
 pub struct Engine {
-    inner: Arc<RwLock<CoreEngine>>,
+    inner: Arc<Slot>,
     /// The actor and stage ids of recent typed commands (see [`Ids`]).
     ids: Arc<Mutex<Ids>>,
 }
@@ -448,7 +485,7 @@ impl Engine {
         let setup = Setup::of(options);
         guard(|| {
             Ok(Engine {
-                inner: Arc::new(RwLock::new(setup.build()?)),
+                inner: Arc::new(RwLock::new(Some(setup.build()?))),
                 ids: Arc::default(),
             })
         })
@@ -460,6 +497,19 @@ impl Engine {
     pub fn open(options: Option<EngineOptions<'_>>) -> AsyncTask<OpenTask> {
         AsyncTask::new(OpenTask {
             setup: Some(Setup::of(options)),
+        })
+    }
+
+    /// Closes the engine now: its store (a SQLite file, a PostgreSQL connection) and its
+    /// memory are released without waiting for the garbage collector. Every later call is
+    /// a `ValidationError` on `engine` ("the engine is closed"); closing again does nothing.
+    /// Work already running (a Promise report) finishes first.
+    #[napi]
+    pub fn close(&self) -> Result<(), String> {
+        guard(|| {
+            let engine = self.inner.write().map_err(poisoned)?.take();
+            drop(engine);
+            Ok(())
         })
     }
 
@@ -1618,7 +1668,7 @@ impl Engine {
 /// `index.d.ts` and any caller of the native class).
 #[derive(Debug)]
 pub struct Handle {
-    inner: Arc<RwLock<CoreEngine>>,
+    inner: Arc<Slot>,
     ids: Arc<Mutex<Ids>>,
 }
 
@@ -1634,7 +1684,7 @@ impl Handle {
 /// The hot typed commands (strings in, nothing out), shared by the class methods and the
 /// module functions over a [`Handle`].
 struct Hot<'a> {
-    inner: &'a RwLock<CoreEngine>,
+    inner: &'a Slot,
     ids: &'a Mutex<Ids>,
 }
 
