@@ -185,32 +185,36 @@ test('errors: one class per code, code and details from the core', () => {
   assert.equal(events(engine), before)
 })
 
-test('a SQLite file reopened by a second engine', () => {
+/**
+ * Calls `body` with a SQLite file in a fresh temporary directory, seeded (`seed`) with opp-1
+ * of `amount` through a first engine on a manual clock; the directory is removed afterwards.
+ */
+async function withSeededFile(amount, body) {
   const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
   try {
     const store = join(dir, 'pipeline.sqlite')
     const clock = new ManualClock(START)
     const first = new Engine({ store, clock })
     seed(first)
-    first.createOpportunity('wang', opportunity('99.99 CNY'))
+    first.createOpportunity('wang', opportunity(amount))
+    return await body({ dir, store, clock, first })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('a SQLite file reopened by a second engine', async () => {
+  await withSeededFile('99.99 CNY', async ({ store, clock, first }) => {
     const second = new Engine({ store, clock })
     assert.equal(second.opportunity('wang', 'opp-1').amount.minor, 9999)
     first.tick('wang', 'opp-1', 'budget')
     second.catchUp()
     assert.equal(events(second), events(first))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('close() releases the engine now; every later call is a ValidationError, nothing written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
-  try {
-    const store = join(dir, 'pipeline.sqlite')
-    const clock = new ManualClock(START)
-    const first = new Engine({ store, clock })
-    seed(first)
-    first.createOpportunity('wang', opportunity('99.99 CNY'))
+  await withSeededFile('99.99 CNY', async ({ store, clock, first }) => {
     const before = events(first)
     first.close()
     first.close() // closing again does nothing
@@ -229,19 +233,11 @@ test('close() releases the engine now; every later call is a ValidationError, no
     const second = new Engine({ store, clock })
     assert.equal(events(second), before)
     second.close()
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('indexesOnOpen: the indexes built while opening answer as the lazily built ones', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
-  try {
-    const store = join(dir, 'pipeline.sqlite')
-    const clock = new ManualClock(START)
-    const first = new Engine({ store, clock })
-    seed(first)
-    first.createOpportunity('wang', opportunity('100 CNY'))
+  await withSeededFile('100 CNY', async ({ store, clock, first }) => {
     first.createTask('wang', { id: 't-1', title: 'call back', owner: 'wang', due: new Date('2026-03-03T09:00:00Z') })
     first.logActivity('wang', { id: 'a-1', kind: 'call', customer: 'acme', at: START })
     const eager = await Engine.open({ store, clock, indexesOnOpen: true })
@@ -255,19 +251,11 @@ test('indexesOnOpen: the indexes built while opening answer as the lazily built 
       lazy.dailyTeamReport(null, 'admin', '2026-03-02'),
     )
     assert.equal(eager.dailyTeamReport(null, 'admin', '2026-03-02').totals.activities.call, 1)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('async: Engine.open replays a store off the event loop, queryAsync answers reports', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'salespipe-node-'))
-  try {
-    const store = join(dir, 'pipeline.sqlite')
-    const clock = new ManualClock(START)
-    const first = new Engine({ store, clock })
-    seed(first)
-    first.createOpportunity('wang', opportunity('100 CNY'))
+  await withSeededFile('100 CNY', async ({ dir, store, clock, first }) => {
     const opened = await Engine.open({ store, clock })
     assert.ok(opened instanceof Engine)
     assert.equal(opened.opportunity('wang', 'opp-1').name, 'ERP')
@@ -277,9 +265,7 @@ test('async: Engine.open replays a store off the event loop, queryAsync answers 
     await assert.rejects(Engine.open({ store: join(dir, 'no', 'x.sqlite') }), sp.StorageError)
     const memory = await Engine.open()
     assert.deepEqual(memory.query(null, { type: 'users' }), [])
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('reads: a user sees what the policy lets them see, null reads as the host', () => {
