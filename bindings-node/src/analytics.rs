@@ -595,8 +595,9 @@ impl<'a> Col<'a> {
 
     /// Calls `code` once per row of a text column, or once per distinct dictionary key a
     /// chunk uses; `Ok(None)` for a column that is not text. `whole`, when given, codes a
-    /// chunk of Arrow's UTF-8 layout without missing values at once (the core's chunk functions, pushing onto the codes;
-    /// `Err(i)`: row `i` of the chunk could not be coded, and `code` on that row says why).
+    /// chunk of Arrow's UTF-8 layout without missing values at once (the core's chunk
+    /// functions, pushing onto the codes; `Err(i)`: row `i` of the chunk could not be coded,
+    /// and `code` on that row says why).
     fn text_codes_with<T: Copy>(
         &self,
         what: &str,

@@ -136,10 +136,8 @@ impl Column<'_> {
     pub(crate) fn first_null(&self) -> Option<usize> {
         let mut base = 0;
         for c in &self.chunks {
-            if c.null_count() > 0 {
-                if let Some(i) = (0..c.len()).find(|&i| c.is_null(i)) {
-                    return Some(base + i);
-                }
+            if let Some(i) = first_null(c) {
+                return Some(base + i);
             }
             base += c.len();
         }
@@ -404,35 +402,9 @@ impl<'a> OppIds<'a> {
                 if let Some(i) = first_null(chunk) {
                     return Err(missing(base + i));
                 }
-                // As the core's `follow_chunk`: a row is the previous row's opportunity
-                // again (an equal view is an equal string within one array) or the next one
-                // in the table (equal inline views of the two tables are equal strings),
-                // both compared every time; anything else is looked up by its text.
-                let mut before: Option<(u128, u64)> = None;
-                for (i, &view) in sv.views().iter().enumerate() {
-                    let quick = before.and_then(|(v0, c0)| {
-                        let next = self
-                            .views
-                            .and_then(|ov| ov.get(c0 as usize + 1))
-                            .copied()
-                            .unwrap_or(NO_VIEW);
-                        let same = view == v0;
-                        let is_next = inline(view).is_some() & (view == next);
-                        (same | is_next).then(|| c0 + u64::from(!same))
-                    });
-                    let c = match quick {
-                        Some(c) => c,
-                        None => {
-                            let s = sv.value(i);
-                            self.index
-                                .follow(s, &mut prev)
-                                .ok_or_else(|| not_found(base + i, s))?
-                        }
-                    };
-                    prev = Some(c);
-                    before = Some((view, c));
-                    out.push(c);
-                }
+                self.index
+                    .follow_views(sv.views(), self.views, |i| sv.value(i), &mut prev, &mut out)
+                    .map_err(|i| not_found(base + i, sv.value(i)))?;
             } else if let Some(plain) = Plain::of(chunk) {
                 if let Some(i) = first_null(chunk) {
                     return Err(missing(base + i));
@@ -459,17 +431,6 @@ impl<'a> OppIds<'a> {
         }
         Ok(Some(out))
     }
-}
-
-/// Not the view of any inline string (whose low 32 bits, the length, are at most 12).
-const NO_VIEW: u128 = u128::MAX;
-
-/// The view of a string of 12 bytes or fewer in a `utf8_view` array: the length and the
-/// bytes themselves (zero-padded), so equal views are equal strings. `None` for a longer
-/// string (its view holds a prefix and a buffer position).
-#[inline]
-fn inline(view: u128) -> Option<u128> {
-    ((view as u32) <= 12).then_some(view)
 }
 
 // ----- stages ----------------------------------------------------------------------------

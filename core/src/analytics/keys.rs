@@ -323,6 +323,61 @@ impl<'a> OppIndex<'a> {
         }
         Ok(())
     }
+
+    /// [`follow_chunk`](Self::follow_chunk) for a chunk of Arrow's `utf8_view` layout
+    /// (polars' strings): `views` are the chunk's 16-byte views, `table_views` those of the
+    /// opportunity table when its ids are one `utf8_view` array, and `text(i)` row `i`'s
+    /// string. A row is the previous row's opportunity again (an equal view is an equal
+    /// string within one array) or the next one in the table (equal inline views of two
+    /// arrays are equal strings: the view holds the bytes), both compared every time;
+    /// anything else is looked up by its text. `Err(row)`: the first row not in the table.
+    ///
+    /// ```
+    /// use salespipe::analytics::keys::OppIndex;
+    /// let view = |s: &str| {
+    ///     let mut b = [0u8; 16];
+    ///     b[..4].copy_from_slice(&(s.len() as u32).to_le_bytes());
+    ///     b[4..4 + s.len()].copy_from_slice(s.as_bytes());
+    ///     u128::from_le_bytes(b)
+    /// };
+    /// let index = OppIndex::new(vec!["a", "b"]).unwrap();
+    /// let table = [view("a"), view("b")];
+    /// let events = ["a", "a", "b", "z"];
+    /// let views: Vec<u128> = events.iter().map(|e| view(e)).collect();
+    /// let (mut rows, mut prev) = (Vec::new(), None);
+    /// let got = index.follow_views(&views, Some(&table), |i| events[i], &mut prev, &mut rows);
+    /// assert_eq!((got, rows), (Err(3), vec![0, 0, 1]));
+    /// ```
+    pub fn follow_views<'t>(
+        &self,
+        views: &[u128],
+        table_views: Option<&[u128]>,
+        text: impl Fn(usize) -> &'t str,
+        prev: &mut Option<u64>,
+        out: &mut Vec<u64>,
+    ) -> Result<(), usize> {
+        out.reserve(views.len());
+        let mut before: Option<(u128, u64)> = None;
+        for (row, &view) in views.iter().enumerate() {
+            let quick = before.and_then(|(v0, c0)| {
+                let next = table_views
+                    .and_then(|t| t.get(c0 as usize + 1))
+                    .copied()
+                    .unwrap_or(NO_VIEW);
+                let same = view == v0;
+                let is_next = ((view as u32) <= 12) & (view == next);
+                (same | is_next).then(|| c0 + u64::from(!same))
+            });
+            let code = match quick {
+                Some(c) => c,
+                None => self.follow(text(row), prev).ok_or(row)?,
+            };
+            *prev = Some(code);
+            before = Some((view, code));
+            out.push(code);
+        }
+        Ok(())
+    }
 }
 
 /// Stage ids (and `won` / `lost`) found without hashing their text: an id of at most 8
@@ -335,6 +390,10 @@ pub struct StageCodes<'a> {
     /// never more than half full. An empty slot has the length [`EMPTY`].
     short: Vec<(u64, u8, u16)>,
 }
+
+/// Never equal to an inline view (its length, the low 4 bytes, reads 2^32 - 1, where an
+/// inline string has at most 12 bytes): the "next opportunity" of the table's last row.
+const NO_VIEW: u128 = u128::MAX;
 
 /// The length of an empty slot of [`StageCodes::short`].
 const EMPTY: u8 = u8::MAX;
@@ -691,7 +750,26 @@ mod tests {
                 None => proptest::prop_assert_eq!(got, Ok(())),
             }
             let known: Vec<u64> = want.iter().map_while(|c| *c).collect();
-            proptest::prop_assert_eq!(out, known);
+            proptest::prop_assert_eq!(&out, &known);
+            // the same ids as inline views (every id here has 7 bytes), with the table's
+            // views or without them
+            let view = |s: &str| {
+                let mut b = [0u8; 16];
+                b[..4].copy_from_slice(&(s.len() as u32).to_le_bytes());
+                b[4..4 + s.len()].copy_from_slice(s.as_bytes());
+                u128::from_le_bytes(b)
+            };
+            let views: Vec<u128> = rows.iter().map(|r| view(r)).collect();
+            let table: Vec<u128> = ids.iter().map(|i| view(i)).collect();
+            for table_views in [Some(&table[..]), None] {
+                let (mut by_view, mut prev) = (Vec::new(), None);
+                let got = index.follow_views(&views, table_views, |i| rows[i].as_str(), &mut prev, &mut by_view);
+                match want.iter().position(Option::is_none) {
+                    Some(bad) => proptest::prop_assert_eq!(got, Err(bad)),
+                    None => proptest::prop_assert_eq!(got, Ok(())),
+                }
+                proptest::prop_assert_eq!(&by_view, &known);
+            }
         }
     }
 
